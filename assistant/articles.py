@@ -1,0 +1,202 @@
+"""Reading article files (.txt, .md, .html) into `Article`s with their metadata."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import ArticleError, SeedsNotFound
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_TXT_HEADER = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
+_MD_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_LANGUAGE_SAMPLE_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article. `text` is the body; passage offsets are character positions into it."""
+
+    id: str  # path relative to the seeds folder, with forward slashes
+    title: str
+    text: str
+    source: str  # the file path as given to the reader
+    content_hash: str  # sha256 of the file's bytes
+    language: str  # ISO 639-1 code, detected from the text
+    date: str | None = None  # ISO date, YYYY-MM or YYYY-MM-DD
+    author: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleFailure:
+    """An article file that could not be read, with the reason in words."""
+
+    article_id: str
+    source: str
+    reason: str
+
+
+def read_articles(folder: Path) -> tuple[list[Article], list[ArticleFailure]]:
+    """Read every article file below `folder`.
+
+    Returns:
+        The readable articles (sorted by id) and one failure per file that could not be
+        read; a bad file never stops the others.
+
+    Raises:
+        SeedsNotFound: `folder` is not a directory.
+    """
+    if not folder.is_dir():
+        raise SeedsNotFound(folder)
+    articles, failures = [], []
+    for path in _article_files(folder):
+        article_id = path.relative_to(folder).as_posix()
+        try:
+            articles.append(read_article(path, article_id))
+        except ArticleError as err:
+            logger.warning("Skipped %s", err)
+            failures.append(ArticleFailure(article_id, str(path), err.reason))
+    return articles, failures
+
+
+def _article_files(folder: Path) -> Iterator[Path]:
+    root = folder.resolve()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue  # hidden files and folders (editor swap files, .git, ...)
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            logger.warning("Skipped %s: a link to outside the articles folder", path)
+            continue
+        if path.is_file():
+            yield path
+
+
+def read_article(path: Path, article_id: str) -> Article:
+    """Read one article file; the format follows the file's suffix.
+
+    Raises:
+        ArticleError: the file is of an unsupported type, unreadable, or has no text.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise ArticleError(
+            path, f"unsupported file type '{suffix or path.name}' (use .txt, .md or .html)"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ArticleError(path, f"cannot be read ({err.strerror})") from err
+    content = _decode(path, raw)
+    if suffix == ".txt":
+        fields = _parse_txt(content)
+    elif suffix in (".md", ".markdown"):
+        fields = _parse_markdown(path, content)
+    else:
+        fields = _parse_html(path, content)
+    text = fields.pop("text").strip()
+    if not text:
+        raise ArticleError(path, "has no text")
+    title = fields.pop("title", None) or path.stem
+    date = _normalise_date(path, fields.pop("date", None))
+    return Article(
+        id=article_id,
+        title=title.strip(),
+        text=text,
+        source=str(path),
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        language=detect_language(text),
+        date=date,
+        **fields,
+    )
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language (best guess; short texts are hard)."""
+    import py3langid
+
+    language, _ = py3langid.classify(text[:_LANGUAGE_SAMPLE_CHARS])
+    return language
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise ArticleError(path, "looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        logger.warning("%s is not UTF-8; reading it as Windows-1252 (Latin-1).", path)
+        return raw.decode("cp1252", errors="replace")
+
+
+def _parse_txt(content: str) -> dict:
+    first, _, body = content.lstrip("\ufeff").partition("\n")
+    header = _TXT_HEADER.match(first)
+    if header:
+        return {"date": header.group(1), "title": header.group(2), "text": body}
+    if first.strip() and body.strip():
+        return {"title": first.strip(), "text": body}
+    return {"text": content}
+
+
+def _parse_markdown(path: Path, content: str) -> dict:
+    import frontmatter
+    import yaml
+
+    try:
+        meta, body = frontmatter.parse(content)
+    except yaml.YAMLError as err:
+        raise ArticleError(path, f"has malformed front matter ({err.__class__.__name__})") from err
+    fields = {
+        key: str(meta[key]) for key in ("title", "date", "author", "url") if meta.get(key)
+    }
+    if "title" not in fields:
+        heading = _MD_HEADING.search(body)
+        if heading:
+            fields["title"] = heading.group(1)
+            body = body[: heading.start()] + body[heading.end() :]
+    fields["text"] = body
+    return fields
+
+
+def _parse_html(path: Path, content: str) -> dict:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        content, with_metadata=True, include_comments=False, favor_recall=True
+    )
+    if document is None or not (document.text or "").strip():
+        raise ArticleError(path, "has no readable article text")
+    return {
+        "title": document.title,
+        "date": document.date,
+        "author": document.author,
+        "url": document.url,
+        "text": document.text,
+    }
+
+
+def _normalise_date(path: Path, value: str | None) -> str | None:
+    """Keep ISO dates (YYYY-MM or YYYY-MM-DD); drop anything else with a warning."""
+    if not value:
+        return None
+    value = value.strip()[:10]
+    for fmt, length in (("%Y-%m-%d", 10), ("%Y-%m", 7)):
+        try:
+            dt.datetime.strptime(value[:length], fmt)
+        except ValueError:
+            continue
+        return value[:length]
+    logger.warning("%s: ignored the date %r (expected YYYY-MM or YYYY-MM-DD)", path, value)
+    return None

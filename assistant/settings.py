@@ -1,0 +1,70 @@
+"""All configuration in one place: environment variables with the prefix ``ASSISTANT_``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_model_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "assistant" / "models"
+
+
+class Settings(BaseSettings):
+    """Settings for every stage; each field can be set as ``ASSISTANT_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    seeds: Path = Field(Path("seeds"), description="Folder of article files to index.")
+    index: Path = Field(Path("index"), description="Folder where the index is kept.")
+    model_cache: Path = Field(
+        default_factory=_default_model_cache,
+        description="Where the default embedding model is built on first use.",
+    )
+    embedding_model: str = Field(
+        "default",
+        description=(
+            "'default' for the bundled multilingual-e5-small, or a sentence-transformers "
+            "model id or folder."
+        ),
+    )
+    query_prompt: str = Field("query: ", description="Prefix for questions (custom models).")
+    passage_prompt: str = Field("passage: ", description="Prefix for passages (custom models).")
+    embedding_threads: int = Field(2, ge=1, description="CPU threads for embedding.")
+    embedding_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    passage_chars: int = Field(
+        500, ge=100, description="Target passage length in characters (whole sentences)."
+    )
+    passage_overlap: int = Field(
+        1, ge=0, le=3, description="Sentences shared by neighbouring passages of a paragraph."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(
+        40, ge=5, description="Passages each retriever proposes before fusion."
+    )
+    lexical_weight: float = Field(
+        0.2,
+        ge=0.0,
+        description=(
+            "Weight of BM25 in the fused score; applied only when question and passage "
+            "share a language."
+        ),
+    )
+    abstain_below: float = Field(
+        0.80,
+        description=(
+            "Abstain when the best passage's dense similarity (cosine, higher = closer) "
+            "is below this."
+        ),
+    )
+    reranker_model: str | None = Field(
+        None, description="Optional sentence-transformers cross-encoder id or folder."
+    )
+    answer_mode: Literal["extractive"] = Field(
+        "extractive", description="How answers are composed."
+    )
