@@ -50,7 +50,7 @@ def read_articles(folder: Path) -> tuple[list[Article], list[ArticleFailure]]:
 
     Returns:
         The readable articles (sorted by id) and one failure per file that could not be
-        read; a bad file never stops the others.
+        read or repeats an earlier file byte for byte; a bad file never stops the others.
 
     Raises:
         SeedsNotFound: `folder` is not a directory.
@@ -58,13 +58,19 @@ def read_articles(folder: Path) -> tuple[list[Article], list[ArticleFailure]]:
     if not folder.is_dir():
         raise SeedsNotFound(folder)
     articles, failures = [], []
+    first_with_hash: dict[str, str] = {}
     for path in _article_files(folder):
         article_id = path.relative_to(folder).as_posix()
         try:
-            articles.append(read_article(path, article_id))
+            article = read_article(path, article_id)
+            original = first_with_hash.setdefault(article.content_hash, article_id)
+            if original != article_id:
+                raise ArticleError(path, f"is a duplicate of {original}")
         except ArticleError as err:
             logger.warning("Skipped %s", err)
             failures.append(ArticleFailure(article_id, str(path), err.reason))
+            continue
+        articles.append(article)
     return articles, failures
 
 

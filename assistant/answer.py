@@ -1,0 +1,150 @@
+"""Answers with numbered citations. The default needs no LLM: it quotes the best sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.embeddings import PassageEmbeddings
+from assistant.prompts import load_prompt
+from assistant.store import Hit
+
+# A sentence's score is its own similarity to the question plus this share of its passage's;
+# the passage's context keeps a generic sentence of an off-topic passage from winning.
+_PASSAGE_SHARE = 0.5
+# Further sentences are quoted when they score within this margin of the best one.
+_QUOTE_MARGIN = 0.03
+_MAX_QUOTES = 3
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One quoted sentence (or run of sentences). Offsets index the article's text."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+    passage_id: str
+    passage: str
+    quote: str
+    start: int
+    end: int
+    score: float  # the quote's similarity to the question; higher = closer
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    retrieved: tuple[Hit, ...]  # rank order, best first
+
+    def as_json(self) -> dict:
+        """The documented JSON shape shared by the CLI and the web API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "article_id": c.article_id,
+                    "title": c.title,
+                    "date": c.date,
+                    "source": c.source,
+                    "passage": c.passage,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(c.score, 4),
+                }
+                for c in self.citations
+            ],
+            "retrieved": [
+                {
+                    "article_id": h.article.id,
+                    "title": h.article.title,
+                    "source": h.article.source,
+                    "passage": h.passage.text,
+                    "score": round(h.score, 4),
+                }
+                for h in self.retrieved
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    hit: Hit
+    start: int
+    end: int
+    text: str
+
+
+def abstention(question: str, retrieved: list[Hit]) -> Answer:
+    """The fixed "the articles don't say" answer, with no citations."""
+    text = load_prompt("abstain").format(question=question.strip())
+    return Answer(question, text, (), abstained=True, retrieved=tuple(retrieved))
+
+
+def answer_extractively(
+    question: str,
+    question_vector: np.ndarray,
+    hits: list[Hit],
+    embedder: PassageEmbeddings,
+    abstain_below: float,
+) -> Answer:
+    """Quote the sentences of `hits` that best answer the question, each cited as [n].
+
+    Abstains (no citations) when no hit's dense similarity reaches `abstain_below`.
+    """
+    if not hits or max(h.dense for h in hits) < abstain_below:
+        return abstention(question, hits)
+    sentences = _unique_sentences(hits)
+    vectors = embedder.embed_passages([s.text for s in sentences])
+    similarity = vectors @ question_vector
+    scores = similarity + _PASSAGE_SHARE * np.array([s.hit.dense for s in sentences])
+    order = np.argsort(-scores, kind="stable")
+    best = scores[order[0]]
+    chosen = [i for i in order[:_MAX_QUOTES] if scores[i] >= best - _QUOTE_MARGIN]
+    citations = tuple(
+        _citation(n, sentences[i], float(similarity[i])) for n, i in enumerate(chosen, start=1)
+    )
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question, text, citations, abstained=False, retrieved=tuple(hits))
+
+
+def _unique_sentences(hits: list[Hit]) -> list[_Sentence]:
+    """Each sentence once, attributed to the best-ranked passage holding it (passages overlap)."""
+    seen: set[tuple[str, int]] = set()
+    sentences = []
+    for hit in hits:
+        passage = hit.passage
+        for start, end in passage.sentences:
+            key = (passage.article_id, start)
+            if key not in seen:
+                seen.add(key)
+                text = passage.text[start - passage.start : end - passage.start]
+                sentences.append(_Sentence(hit, start, end, text))
+    return sentences
+
+
+def _citation(n: int, sentence: _Sentence, score: float) -> Citation:
+    hit = sentence.hit
+    return Citation(
+        n=n,
+        article_id=hit.article.id,
+        title=hit.article.title,
+        date=hit.article.date,
+        source=hit.article.source,
+        passage_id=hit.passage.id,
+        passage=hit.passage.text,
+        quote=sentence.text,
+        start=sentence.start,
+        end=sentence.end,
+        score=score,
+    )

@@ -1,0 +1,153 @@
+"""The Python API: `Assistant` opens an articles folder and its index, syncs, and answers.
+
+Example::
+
+    from assistant.api import Assistant
+
+    assistant = Assistant(seeds="seeds", index="index")
+    assistant.sync()
+    answer = assistant.ask("What did Rubio say about Russia?")
+    print(answer.text)
+    for citation in answer.citations:
+        print(citation.n, citation.title, citation.quote)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.answer import Answer, abstention, answer_extractively
+from assistant.conversation import Message, standalone_query
+from assistant.embeddings import PassageEmbeddings, make_embedder
+from assistant.errors import BadQuestion
+from assistant.retrieval import HybridRetriever, KeywordIndex
+from assistant.settings import Settings
+from assistant.store import ArticleRecord, Hit, live_generation, open_live
+from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+class Assistant:
+    """Question answering over one articles folder and its index.
+
+    Args:
+        settings: all configuration; by default read from ``ASSISTANT_*`` variables.
+        embedder: an already loaded embedder to share (tests, benchmarks).
+        **overrides: settings fields to override, e.g. ``seeds="articles"``, ``top_k=8``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: PassageEmbeddings | None = None,
+        **overrides: object,
+    ) -> None:
+        base = settings or Settings()
+        self.settings = base.model_copy(update=overrides) if overrides else base
+        self._embedder = embedder
+        self._retriever: HybridRetriever | None = None
+        self._live: Path | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> PassageEmbeddings:
+        """The embedding model, loaded once on first use."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+        """Bring the index in line with the articles folder (see `sync.sync_index`)."""
+        report = sync_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        self._retriever = None  # the next question opens the new generation
+        return report
+
+    def articles(self) -> list[ArticleRecord]:
+        """The indexed articles, by id."""
+        return sorted(self.retriever().store.articles.values(), key=lambda r: r.id)
+
+    def retriever(self) -> HybridRetriever:
+        """The retriever over the live index, reopened when another process swapped it."""
+        with self._lock:
+            live = live_generation(self.settings.index)
+            if self._retriever is None or live != self._live:
+                self._retriever = self._open_retriever()
+                self._live = live
+            return self._retriever
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """The passages most relevant to `question`, best first."""
+        return self.retriever().retrieve(check_question(question), k or self.settings.top_k)
+
+    def ask(
+        self, question: str, history: Sequence[Message] | None = None, k: int | None = None
+    ) -> Answer:
+        """Answer `question` from the articles, citing the sentences used.
+
+        Args:
+            question: the user's question, in any language.
+            history: the conversation so far, ``[{"role": "user"|"assistant", "content": …}]``;
+                a follow-up ("And the G7?") is read together with the previous question.
+            k: passages to consider (default: settings.top_k).
+
+        Raises:
+            BadQuestion: the question is empty, too long or has no words.
+            IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
+        """
+        question = check_question(question)
+        query = standalone_query(question, history)
+        retriever = self.retriever()
+        vector = self.embedder.embed_questions([query])[0]
+        hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k)
+        if not hits:
+            return abstention(question, hits)
+        return answer_extractively(
+            question, vector, hits, self.embedder, self.settings.abstain_below
+        )
+
+    def _open_retriever(self) -> HybridRetriever:
+        store = open_live(self.settings.index, expected_manifest(self.settings, self.embedder))
+        return HybridRetriever(
+            store=store,
+            keywords=KeywordIndex(store),
+            embedder=self.embedder,
+            k=self.settings.top_k,
+            candidates=self.settings.candidates,
+            lexical_weight=self.settings.lexical_weight,
+            reranker=self._load_reranker(),
+        )
+
+    def _load_reranker(self) -> object | None:
+        if not self.settings.reranker_model:
+            return None
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(self.settings.reranker_model, device="cpu")
+
+
+def check_question(question: str) -> str:
+    """The question stripped of surrounding space.
+
+    Raises:
+        BadQuestion: empty, longer than `MAX_QUESTION_CHARS`, or without any word.
+    """
+    question = (question or "").strip()
+    if not question:
+        raise BadQuestion("The question is empty. Ask something about the articles.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            f"The question is {len(question)} characters long; "
+            f"please keep it under {MAX_QUESTION_CHARS}."
+        )
+    if not _HAS_WORD.search(question):
+        raise BadQuestion("The question has no words in it. Ask something about the articles.")
+    return question

@@ -1,0 +1,47 @@
+"""Turning a follow-up question into a standalone retrieval query, without an LLM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+Message = dict  # {"role": "user" | "assistant", "content": str}, as Gradio and OpenAI use
+
+# Openers of follow-ups that lean on the previous question ("And the G7?", "Und Waltz?").
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^\s*(and|what about|how about|who else|what else|also|und|was ist mit|wer noch|auch)\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = re.compile(
+    r"\b(he|she|they|him|her|them|his|their|er|ihn|ihm|seine|ihre)\b",
+    re.IGNORECASE,
+)
+_SHORT_QUESTION_WORDS = 5
+
+
+def standalone_query(question: str, history: Sequence[Message] | None) -> str:
+    """The question, with the previous user question prepended when it reads as a follow-up.
+
+    A follow-up is short, opens like "And ...?" or leans on a pronoun; its subject is in
+    the earlier question, so retrieval needs both.
+    """
+    previous = _last_user_message(history)
+    if previous is None or not _is_follow_up(question):
+        return question
+    return f"{previous} {question}"
+
+
+def _last_user_message(history: Sequence[Message] | None) -> str | None:
+    for message in reversed(history or []):
+        if message.get("role") == "user" and str(message.get("content", "")).strip():
+            return str(message["content"]).strip()
+    return None
+
+
+def _is_follow_up(question: str) -> bool:
+    words = question.split()
+    return (
+        len(words) <= _SHORT_QUESTION_WORDS
+        or bool(_FOLLOW_UP_OPENERS.match(question))
+        or bool(_PRONOUNS.search(question))
+    )

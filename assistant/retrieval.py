@@ -1,0 +1,197 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25), fused only where the keywords can help.
+
+BM25 compares words, so it only helps when question and passage share a language; across
+languages its hits are noise (equal-weight fusion of e5 and BM25 drops English-to-German
+recall@5 from 0.975 to 0.708, ../shared/README.md). So the keyword score of a passage
+counts only when the passage is in the question's language.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.embeddings import PassageEmbeddings
+from assistant.passages import Passage
+from assistant.store import Hit, PassageStore
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMERS = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "en": "english", "es": "spanish", "fi": "finnish", "fr": "french",
+    "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
+}  # fmt: skip
+_STOPWORDS = {
+    "da": "STOPWORDS_DANISH", "de": "STOPWORDS_GERMAN", "en": "STOPWORDS_EN",
+    "es": "STOPWORDS_SPANISH", "fr": "STOPWORDS_FRENCH", "it": "STOPWORDS_ITALIAN",
+    "nl": "STOPWORDS_DUTCH", "no": "STOPWORDS_NORWEGIAN", "pt": "STOPWORDS_PORTUGUESE",
+    "ru": "STOPWORDS_RUSSIAN", "sv": "STOPWORDS_SWEDISH", "tr": "STOPWORDS_TURKISH",
+}  # fmt: skip
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    """Lower-cased, stop words removed, stemmed with the language's Snowball stemmer."""
+    stopwords = _stopwords(language)
+    words = [w for w in _WORD.findall(text.lower()) if w not in stopwords]
+    stemmer = _stemmer(language)
+    return stemmer.stemWords(words) if stemmer else words
+
+
+@lru_cache(maxsize=32)
+def _stemmer(language: str):
+    import Stemmer
+
+    name = _STEMMERS.get(language)
+    return Stemmer.Stemmer(name) if name else None
+
+
+@lru_cache(maxsize=32)
+def _stopwords(language: str) -> frozenset[str]:
+    import bm25s.stopwords
+
+    name = _STOPWORDS.get(language)
+    return frozenset(getattr(bm25s.stopwords, name)) if name else frozenset()
+
+
+class KeywordIndex:
+    """BM25 over every passage of a store, each tokenized in its own language."""
+
+    def __init__(self, store: PassageStore) -> None:
+        import bm25s
+
+        entries = list(store.all_passages())
+        self.ids = [p.id for p, _ in entries]
+        self.languages = np.array([lang for _, lang in entries])
+        self._bm25 = bm25s.BM25()
+        if entries:
+            tokens = [tokenize(p.text, lang) or [""] for p, lang in entries]
+            self._bm25.index(tokens, show_progress=False)
+        self._vocabulary = set(self._bm25.vocab_dict) if entries else set()
+
+    def scores(self, question: str, language: str) -> np.ndarray:
+        """BM25 score of every passage (0 for passages in other languages)."""
+        same_language = (self.languages == language).astype(np.float32)
+        tokens = [t for t in tokenize(question, language) if t in self._vocabulary]
+        if not tokens or not same_language.any():
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self._bm25.get_scores(tokens, weight_mask=same_language)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    language: str
+    dense: float
+    lexical: float
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + keyword retrieval fused by z-scores; a LangChain retriever.
+
+    `retrieve` returns typed `Hit`s (used by the answerer); `invoke` returns `Document`s
+    whose metadata carry the article and the scores.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: PassageStore
+    keywords: KeywordIndex
+    embedder: PassageEmbeddings
+    k: int = 5
+    candidates: int = 40
+    lexical_weight: float = 0.2
+    reranker: object | None = None  # a sentence_transformers.CrossEncoder
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """The `k` most relevant passages, best first (higher `score` = more relevant)."""
+        vector = self.embedder.embed_questions([question])[0]
+        return self.retrieve_by_vector(question, vector, k or self.k)
+
+    def retrieve_by_vector(self, question: str, vector: np.ndarray, k: int) -> list[Hit]:
+        candidates = self._candidates(question, vector)
+        if not candidates:
+            return []
+        scores = _fuse(candidates, self.lexical_weight)
+        order = np.argsort(-scores, kind="stable")
+        if self.reranker is not None:
+            order = self._rerank(question, candidates, order)
+        return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
+
+    def _candidates(self, question: str, vector: np.ndarray) -> list[_Candidate]:
+        from assistant.articles import detect_language
+
+        dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
+        lexical_scores = self.keywords.scores(question, detect_language(question))
+        top_lexical = np.argsort(-lexical_scores)[: self.candidates]
+        lexical = {self.keywords.ids[i]: float(lexical_scores[i]) for i in top_lexical}
+        lexical = {pid: score for pid, score in lexical.items() if score > 0}
+        missing = [pid for pid in lexical if pid not in dense]
+        for pid, (passage, lang, stored) in self.store.get(missing).items():
+            dense[pid] = (passage, lang, float(stored @ vector))
+        by_id = {pid: i for i, pid in enumerate(self.keywords.ids)}
+        return [
+            _Candidate(p, lang, sim, float(lexical_scores[by_id[pid]]) if pid in by_id else 0.0)
+            for pid, (p, lang, sim) in dense.items()
+        ]
+
+    def _rerank(self, question: str, candidates: list[_Candidate], order: np.ndarray) -> np.ndarray:
+        head = order[: self.candidates]
+        pairs = [(question, candidates[i].passage.text) for i in head]
+        rerank_scores = np.asarray(self.reranker.predict(pairs))
+        return head[np.argsort(-rerank_scores, kind="stable")]
+
+    def _hit(self, candidate: _Candidate, score: float) -> Hit:
+        return Hit(
+            passage=candidate.passage,
+            article=self.store.articles[candidate.passage.article_id],
+            language=candidate.language,
+            score=score,
+            dense=candidate.dense,
+            lexical=candidate.lexical or None,
+        )
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(
+                id=hit.passage.id,
+                page_content=hit.passage.text,
+                metadata={
+                    "article_id": hit.article.id,
+                    "title": hit.article.title,
+                    "date": hit.article.date,
+                    "source": hit.article.source,
+                    "start": hit.passage.start,
+                    "end": hit.passage.end,
+                    "score": hit.score,
+                    "dense": hit.dense,
+                },
+            )
+            for hit in self.retrieve(query)
+        ]
+
+
+def _fuse(candidates: list[_Candidate], lexical_weight: float) -> np.ndarray:
+    dense = np.array([c.dense for c in candidates])
+    lexical = np.array([c.lexical for c in candidates])
+    fused = _zscore(dense)
+    if lexical.any():
+        fused = fused + lexical_weight * _zscore(lexical)
+    return fused
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)

@@ -1,0 +1,343 @@
+"""The index on disk: Chroma passages, article records and the manifest, in swappable generations.
+
+Layout of the index folder::
+
+    CURRENT          {"live": "gen-…", "previous": "gen-…"}: which generation answers
+    write.lock       held by the one process that writes
+    gen-…/chroma/    Chroma PersistentClient folder (collection "passages")
+    gen-…/index.json manifest (embedder, chunking) + article records
+
+Writers never touch the live generation: they copy it, change the copy and swap the
+pointer (an atomic rename). Readers therefore never share a Chroma folder with a writer
+(embedded Chroma is not multi-process safe, chroma-core/chroma#7040), and a writer killed
+at any point leaves the live generation whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.articles import Article
+from assistant.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexNotFound
+from assistant.passages import Passage
+
+logger = logging.getLogger(__name__)
+
+_POINTER = "CURRENT"
+_LOCK = "write.lock"
+_MANIFEST = "index.json"
+_COLLECTION = "passages"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index keeps of an article (everything but its text)."""
+
+    id: str
+    title: str
+    source: str
+    content_hash: str
+    language: str
+    date: str | None
+    author: str | None
+    url: str | None
+    passages: int
+
+    @classmethod
+    def of(cls, article: Article, passages: int) -> ArticleRecord:
+        fields = {k: v for k, v in asdict(article).items() if k != "text"}
+        return cls(**fields, passages=passages)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. Scores: higher = more relevant."""
+
+    passage: Passage
+    article: ArticleRecord
+    language: str
+    score: float  # the ranking score (fused when several retrievers vote)
+    dense: float  # cosine similarity of question and passage embeddings
+    lexical: float | None = None  # BM25 score, when the keyword side found it
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The settings an index was built with; a mismatch means the vectors are not comparable."""
+
+    embedder: str
+    passage_chars: int
+    passage_overlap: int
+    format: int = FORMAT_VERSION
+
+    def differences(self, other: Manifest) -> list[str]:
+        mine, theirs = asdict(self), asdict(other)
+        return [f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted" for k in mine if mine[k] != theirs[k]]
+
+
+class PassageStore:
+    """One generation: its Chroma collection plus article records and manifest.
+
+    The Chroma collection is created with `embedding_function=None`, so vectors only ever
+    come from the project's embedder; distances are cosine (similarity = 1 - distance).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.folder = folder
+        self._client = chromadb.PersistentClient(
+            path=str(folder / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        self._collection = self._client.get_or_create_collection(
+            _COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self.manifest, self.articles = _read_manifest(folder)
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def upsert(self, passages: list[Passage], vectors: np.ndarray, languages: list[str]) -> None:
+        """Add or replace passages with their vectors (ids are stable, so repeats are no-ops)."""
+        step = self._client.get_max_batch_size()
+        for first in range(0, len(passages), step):
+            batch = passages[first : first + step]
+            self._collection.upsert(
+                ids=[p.id for p in batch],
+                embeddings=vectors[first : first + step],
+                documents=[p.text for p in batch],
+                metadatas=[
+                    _metadata(p, lang)
+                    for p, lang in zip(batch, languages[first : first + step], strict=True)
+                ],
+            )
+
+    def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
+        """Record new offsets of passages whose text (and so vector) is unchanged."""
+        if passages:
+            self._collection.update(
+                ids=[p.id for p in passages],
+                metadatas=[_metadata(p, lang) for p, lang in zip(passages, languages, strict=True)],
+            )
+
+    def delete(self, passage_ids: list[str]) -> None:
+        step = self._client.get_max_batch_size()
+        for first in range(0, len(passage_ids), step):
+            self._collection.delete(ids=passage_ids[first : first + step])
+
+    def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
+        """Stored passages of one article: id -> (start, end)."""
+        found = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        return {
+            pid: (meta["start"], meta["end"])
+            for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
+        }
+
+    def all_passages(self) -> Iterator[tuple[Passage, str]]:
+        """Every stored passage with its language, in pages (for the keyword index)."""
+        step = 5000
+        for offset in range(0, self.count(), step):
+            page = self._collection.get(
+                include=["documents", "metadatas"], limit=step, offset=offset
+            )
+            for pid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                yield _passage(pid, text, meta), meta["language"]
+
+    def get(self, passage_ids: list[str]) -> dict[str, tuple[Passage, str, np.ndarray]]:
+        """Stored passages by id: (passage, language, unit vector)."""
+        if not passage_ids:
+            return {}
+        found = self._collection.get(
+            ids=passage_ids, include=["documents", "metadatas", "embeddings"]
+        )
+        return {
+            pid: (_passage(pid, text, meta), meta["language"], np.asarray(vector))
+            for pid, text, meta, vector in zip(
+                found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                strict=True,
+            )
+        }
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[Passage, str, float]]:
+        """The `k` nearest passages to `vector`: (passage, language, cosine similarity)."""
+        if self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, self.count()),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (_passage(pid, text, meta), meta["language"], 1.0 - distance)
+            for pid, text, meta, distance in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
+        """Write manifest and article records atomically (temp file + rename)."""
+        self.manifest, self.articles = manifest, articles
+        payload = {
+            "manifest": asdict(manifest),
+            "articles": {aid: asdict(record) for aid, record in sorted(articles.items())},
+        }
+        _write_atomically(self.folder / _MANIFEST, json.dumps(payload, ensure_ascii=False))
+
+    def close(self) -> None:
+        """Release Chroma's handles on this folder (needed before it is copied or removed)."""
+        self._client.close()
+
+
+def _metadata(passage: Passage, language: str) -> dict:
+    return {
+        "article_id": passage.article_id,
+        "start": passage.start,
+        "end": passage.end,
+        "sentences": json.dumps(passage.sentences),
+        "language": language,
+    }
+
+
+def _passage(passage_id: str, text: str, meta: dict) -> Passage:
+    return Passage(
+        id=passage_id,
+        article_id=meta["article_id"],
+        start=meta["start"],
+        end=meta["end"],
+        text=text,
+        sentences=tuple(tuple(pair) for pair in json.loads(meta["sentences"])),
+    )
+
+
+def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
+    path = folder / _MANIFEST
+    if not path.exists():
+        return None, {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest(**payload["manifest"])
+        articles = {aid: ArticleRecord(**rec) for aid, rec in payload["articles"].items()}
+    except (ValueError, KeyError, TypeError) as err:
+        raise IndexDamaged(folder, f"unreadable {_MANIFEST}: {err}") from err
+    return manifest, articles
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+# --- generations ---------------------------------------------------------------------------
+
+
+def live_generation(index_dir: Path) -> Path | None:
+    """The folder of the generation that answers questions, or None if there is no index."""
+    pointer = _read_pointer(index_dir)
+    if not pointer.get("live"):
+        return None
+    folder = index_dir / pointer["live"]
+    if not folder.is_dir():
+        raise IndexDamaged(index_dir, f"{_POINTER} names {pointer['live']}, which is missing")
+    return folder
+
+
+def open_live(index_dir: Path, expected: Manifest) -> PassageStore:
+    """Open the live generation for reading, checking it was built like `expected` says.
+
+    Raises:
+        IndexNotFound: nothing has been indexed yet.
+        IndexMismatch: it was built with another embedder or chunking.
+    """
+    folder = live_generation(index_dir)
+    if folder is None:
+        raise IndexNotFound(index_dir)
+    store = PassageStore(folder)
+    check_manifest(index_dir, store.manifest, expected)
+    return store
+
+
+def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) -> None:
+    if found is None:
+        raise IndexDamaged(index_dir, f"the live generation has no {_MANIFEST}")
+    differences = found.differences(expected)
+    if differences:
+        raise IndexMismatch(index_dir, differences)
+
+
+def start_generation(index_dir: Path, copy_of: Path | None) -> Path:
+    """A new private generation folder: a copy of `copy_of`, or empty."""
+    folder = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    if copy_of is None:
+        folder.mkdir(parents=True)
+    else:
+        shutil.copytree(copy_of, folder)
+    return folder
+
+
+def promote(index_dir: Path, folder: Path) -> None:
+    """Make `folder` the live generation; keep the one before for readers still using it."""
+    pointer = _read_pointer(index_dir)
+    new_pointer = {"live": folder.name, "previous": pointer.get("live")}
+    _write_atomically(index_dir / _POINTER, json.dumps(new_pointer))
+    remove_stale_generations(index_dir)
+
+
+def remove_stale_generations(index_dir: Path) -> None:
+    """Delete generations that are neither live nor previous (e.g. left by a killed writer).
+
+    Call only while holding the write lock.
+    """
+    keep = {name for name in _read_pointer(index_dir).values() if name}
+    for folder in index_dir.glob("gen-*"):
+        if folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_pointer(index_dir: Path) -> dict:
+    path = index_dir / _POINTER
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise IndexDamaged(index_dir, f"unreadable {_POINTER}") from err
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's single-writer lock; another writer gets `IndexBusy` at once."""
+    from filelock import FileLock, Timeout
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(index_dir / _LOCK, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as err:
+        raise IndexBusy(index_dir) from err
+    try:
+        yield
+    finally:
+        lock.release()

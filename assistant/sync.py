@@ -1,0 +1,167 @@
+"""Bringing the index in line with the articles folder: added, updated, removed, unchanged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.articles import Article, ArticleFailure, read_articles
+from assistant.embeddings import PassageEmbeddings
+from assistant.passages import Passage, split_passages
+from assistant.settings import Settings
+from assistant.store import (
+    ArticleRecord,
+    Manifest,
+    PassageStore,
+    check_manifest,
+    live_generation,
+    promote,
+    remove_stale_generations,
+    start_generation,
+    write_lock,
+)
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+_EMBED_CHUNK = 256  # passages embedded and written per step (bounds memory, paces progress)
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    added: list[Article]
+    updated: list[Article]
+    removed: list[str]
+    unchanged: list[str]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a sync did. Passage counts are over the whole index after the sync."""
+
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    failures: list[ArticleFailure]
+    passages: int
+    passages_embedded: int
+    seconds: float
+    rebuilt: bool = False
+    articles: list[ArticleRecord] = field(default_factory=list)
+
+
+def expected_manifest(settings: Settings, embedder: PassageEmbeddings) -> Manifest:
+    return Manifest(
+        embedder=embedder.signature,
+        passage_chars=settings.passage_chars,
+        passage_overlap=settings.passage_overlap,
+    )
+
+
+def plan_sync(articles: list[Article], indexed: dict[str, ArticleRecord]) -> SyncPlan:
+    """Compare the folder's articles with the index's records by content hash."""
+    current = {a.id: a for a in articles}
+    return SyncPlan(
+        added=[a for a in articles if a.id not in indexed],
+        updated=[
+            a for a in articles if a.id in indexed and indexed[a.id].content_hash != a.content_hash
+        ],
+        removed=sorted(set(indexed) - set(current)),
+        unchanged=sorted(
+            a.id for a in articles if a.id in indexed and indexed[a.id].content_hash == a.content_hash
+        ),
+    )
+
+
+def sync_index(
+    settings: Settings,
+    embedder: PassageEmbeddings,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Index the articles folder, embedding only passages the index does not hold yet.
+
+    The work happens in a private copy of the live generation that is swapped in when
+    complete, so questions keep being answered from the old index meanwhile, and a crash
+    leaves it untouched.
+
+    Raises:
+        SeedsNotFound: the articles folder is missing.
+        IndexBusy: another process is writing the index.
+        IndexMismatch: the index was built with other settings and `rebuild` is False.
+    """
+    started = time.perf_counter()
+    articles, failures = read_articles(settings.seeds)
+    expected = expected_manifest(settings, embedder)
+    with write_lock(settings.index):
+        remove_stale_generations(settings.index)
+        live = None if rebuild else live_generation(settings.index)
+        indexed: dict[str, ArticleRecord] = {}
+        if live is not None:
+            store = PassageStore(live)
+            check_manifest(settings.index, store.manifest, expected)
+            indexed, total = store.articles, store.count()
+            store.close()
+        plan = plan_sync(articles, indexed)
+        embedded = 0
+        if live is None or plan.has_changes:
+            folder = start_generation(settings.index, copy_of=live)
+            store = PassageStore(folder)
+            try:
+                records, embedded = _apply(store, plan, indexed, settings, embedder, progress)
+                store.save_records(expected, records)
+                total = store.count()
+            finally:
+                store.close()
+            promote(settings.index, folder)
+            indexed = records
+    return SyncReport(
+        added=[a.id for a in plan.added],
+        updated=[a.id for a in plan.updated],
+        removed=plan.removed,
+        unchanged=plan.unchanged,
+        failures=failures,
+        passages=total,
+        passages_embedded=embedded,
+        seconds=time.perf_counter() - started,
+        rebuilt=rebuild,
+        articles=sorted(indexed.values(), key=lambda r: r.id),
+    )
+
+
+def _apply(
+    store: PassageStore,
+    plan: SyncPlan,
+    indexed: dict[str, ArticleRecord],
+    settings: Settings,
+    embedder: PassageEmbeddings,
+    progress: Progress | None,
+) -> tuple[dict[str, ArticleRecord], int]:
+    records = {aid: indexed[aid] for aid in plan.unchanged}
+    to_embed: list[tuple[Passage, str]] = []
+    for article in plan.added + plan.updated:
+        passages = split_passages(article, settings.passage_chars, settings.passage_overlap)
+        stored = store.passage_positions(article.id)
+        kept = [p for p in passages if p.id in stored]
+        wanted = {p.id for p in passages}
+        store.delete([pid for pid in stored if pid not in wanted])
+        store.update_positions(kept, [article.language] * len(kept))
+        to_embed.extend((p, article.language) for p in passages if p.id not in stored)
+        records[article.id] = ArticleRecord.of(article, len(passages))
+    for article_id in plan.removed:
+        store.delete(list(store.passage_positions(article_id)))
+    for first in range(0, len(to_embed), _EMBED_CHUNK):
+        chunk = to_embed[first : first + _EMBED_CHUNK]
+        vectors = embedder.embed_passages([p.text for p, _ in chunk])
+        store.upsert([p for p, _ in chunk], vectors, [lang for _, lang in chunk])
+        if progress:
+            progress(first + len(chunk), len(to_embed))
+    return records, len(to_embed)
