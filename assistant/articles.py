@@ -164,9 +164,7 @@ def _parse_markdown(path: Path, content: str) -> dict:
         meta, body = frontmatter.parse(content)
     except yaml.YAMLError as err:
         raise ArticleError(path, f"has malformed front matter ({err.__class__.__name__})") from err
-    fields = {
-        key: str(meta[key]) for key in ("title", "date", "author", "url") if meta.get(key)
-    }
+    fields = {key: str(meta[key]) for key in ("title", "date", "author", "url") if meta.get(key)}
     if "title" not in fields:
         heading = _MD_HEADING.search(body)
         if heading:

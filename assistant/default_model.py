@@ -118,7 +118,9 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
     ffn_outputs = [
         node.name
         for node in graph.node
-        if node.op_type == "MatMul" and "/output/dense/" in node.name and "attention" not in node.name
+        if node.op_type == "MatMul"
+        and "/output/dense/" in node.name
+        and "attention" not in node.name
     ]
     quantize_dynamic(
         str(fused),
@@ -160,7 +162,11 @@ def _export_pooled_graph(model_dir: Path, out_file: Path) -> None:
             str(out_file),
             input_names=["input_ids", "attention_mask"],
             output_names=["embedding"],
-            dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "embedding": {0: "batch"}},
+            dynamic_axes={
+                "input_ids": dynamic,
+                "attention_mask": dynamic,
+                "embedding": {0: "batch"},
+            },
             opset_version=17,
             dynamo=False,
         )
@@ -220,7 +226,11 @@ def _read_packed(data: bytes) -> _PackedModel:
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, dtype=np.float32, count=count)
         else:
-            cols = hidden if name == "emb.word" or name.endswith(("q.w", "k.w", "v.w", "ao.w", "fi.w")) else ff
+            cols = (
+                hidden
+                if name == "emb.word" or name.endswith(("q.w", "k.w", "v.w", "ao.w", "fi.w"))
+                else ff
+            )
             tensors[name] = _dequantize_q4(raw, count // cols, cols)
     return _PackedModel(
         hidden=hidden,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from assistant.errors import AssistantError
@@ -21,7 +21,7 @@ def _prompt_dirs() -> list[Path]:
     return [source_checkout, installed]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
     """The template `name` (file prompts/<name>.txt), checked for unknown placeholders.
 

@@ -44,9 +44,7 @@ class Settings(BaseSettings):
         1, ge=0, le=3, description="Sentences shared by neighbouring passages of a paragraph."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
-    candidates: int = Field(
-        40, ge=5, description="Passages each retriever proposes before fusion."
-    )
+    candidates: int = Field(40, ge=5, description="Passages each retriever proposes before fusion.")
     lexical_weight: float = Field(
         0.2,
         ge=0.0,

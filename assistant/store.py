@@ -84,7 +84,9 @@ class Manifest:
 
     def differences(self, other: Manifest) -> list[str]:
         mine, theirs = asdict(self), asdict(other)
-        return [f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted" for k in mine if mine[k] != theirs[k]]
+        return [
+            f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted" for k in mine if mine[k] != theirs[k]
+        ]
 
 
 class PassageStore:
@@ -168,7 +170,10 @@ class PassageStore:
         return {
             pid: (_passage(pid, text, meta), meta["language"], np.asarray(vector))
             for pid, text, meta, vector in zip(
-                found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                found["ids"],
+                found["documents"],
+                found["metadatas"],
+                found["embeddings"],
                 strict=True,
             )
         }

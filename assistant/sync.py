@@ -75,7 +75,9 @@ def plan_sync(articles: list[Article], indexed: dict[str, ArticleRecord]) -> Syn
         ],
         removed=sorted(set(indexed) - set(current)),
         unchanged=sorted(
-            a.id for a in articles if a.id in indexed and indexed[a.id].content_hash == a.content_hash
+            a.id
+            for a in articles
+            if a.id in indexed and indexed[a.id].content_hash == a.content_hash
         ),
     )
 

@@ -1,0 +1,240 @@
+"""The `assistant` command: index articles, ask questions, chat, evaluate.
+
+Results go to stdout, progress and errors to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+app = typer.Typer(
+    help="Ask questions about news articles and get answers with cited passages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def main(
+    context: typer.Context,
+    seeds: Annotated[
+        Path | None,
+        typer.Option(help="Articles folder.", envvar="ASSISTANT_SEEDS", show_default="seeds"),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(help="Index folder.", envvar="ASSISTANT_INDEX", show_default="index"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    """Ask questions about news articles and get answers with cited passages."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    overrides = {key: value for key, value in (("seeds", seeds), ("index", index)) if value}
+    context.obj = _settings(overrides)
+
+
+def _settings(overrides: dict) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValueError as err:
+        err_console.print(f"[red]Invalid setting: {escape(str(err))}[/red]")
+        raise typer.Exit(2) from err
+
+
+def _fail(err: AssistantError) -> typer.Exit:
+    err_console.print(f"[red]{escape(str(err))}[/red]")
+    return typer.Exit(1)
+
+
+@app.command("index")
+def index_command(
+    context: typer.Context,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build from scratch (then swap it in).")
+    ] = False,
+) -> None:
+    """Index the articles folder: add new, update changed, remove deleted articles.
+
+    Examples:
+
+        assistant index
+
+        assistant --seeds my-articles --index my-index index --rebuild
+    """
+    assistant = Assistant(context.obj)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Embedding passages", total=None)
+        try:
+            report = assistant.sync(
+                rebuild=rebuild,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except AssistantError as err:
+            raise _fail(err) from err
+    for failure in report.failures:
+        err_console.print(
+            f"[yellow]Skipped {escape(failure.source)}: {escape(failure.reason)}[/yellow]"
+        )
+    console.print(
+        f"{'Rebuilt' if report.rebuilt else 'Indexed'}: {len(report.added)} added, "
+        f"{len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged, {len(report.failures)} skipped; "
+        f"{report.passages} passages ({report.passages_embedded} embedded) "
+        f"in {report.seconds:.1f} s."
+    )
+
+
+@app.command("ask")
+def ask_command(
+    context: typer.Context,
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one per line from stdin.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (one object per line).")
+    ] = False,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=50, help="Passages to consider.")
+    ] = None,
+) -> None:
+    """Answer a question from the indexed articles, with citations.
+
+    Examples:
+
+        assistant ask "What did Rubio say about Russia?"
+
+        assistant ask --json "Who is Mike Waltz?"
+
+        printf 'Who is Waltz?\\nWhat about the G7?\\n' | assistant ask --json -
+    """
+    assistant = Assistant(context.obj)
+    questions = (
+        (line.strip() for line in sys.stdin if line.strip()) if question == "-" else [question]
+    )
+    failed = False
+    for text in questions:
+        try:
+            answer = assistant.ask(text, k=k)
+        except AssistantError as err:
+            if question != "-":
+                raise _fail(err) from err
+            # In a batch one bad line must not lose the others' answers.
+            failed = True
+            err_console.print(f"[red]{escape(text[:80])}: {escape(str(err))}[/red]")
+            if as_json:
+                print(json.dumps({"question": text, "error": str(err)}, ensure_ascii=False))
+            continue
+        if as_json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_answer(answer) -> None:
+    console.print(escape(answer.text))
+    for c in answer.citations:
+        date = f", {c.date}" if c.date else ""
+        console.print(
+            f"  [bold][{c.n}][/bold] {escape(c.title)}{escape(date)} "
+            f"[dim]({escape(c.source)}, characters {c.start}-{c.end})[/dim]"
+        )
+
+
+@app.command("chat")
+def chat_command(context: typer.Context) -> None:
+    """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""
+    assistant = Assistant(context.obj)
+    history: list[dict] = []
+    err_console.print("Ask about the articles (Ctrl-D to quit).")
+    while True:
+        try:
+            question = console.input("[bold]> [/bold]")
+        except (EOFError, KeyboardInterrupt):
+            err_console.print()
+            return
+        if not question.strip():
+            continue
+        try:
+            answer = assistant.ask(question, history=history)
+        except AssistantError as err:
+            err_console.print(f"[red]{escape(str(err))}[/red]")
+            continue
+        _print_answer(answer)
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
+@app.command("articles")
+def articles_command(context: typer.Context) -> None:
+    """List the indexed articles."""
+    try:
+        records = Assistant(context.obj).articles()
+    except AssistantError as err:
+        raise _fail(err) from err
+    table = Table("id", "title", "date", "language", "passages")
+    for r in records:
+        table.add_row(escape(r.id), escape(r.title), r.date or "", r.language, str(r.passages))
+    console.print(table)
+
+
+@app.command("eval")
+def eval_command(
+    context: typer.Context,
+    qa_file: Annotated[Path, typer.Argument(help='JSON lines: {"question", "answer"} each.')],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Recall@k cut-off.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure retrieval (recall@k, MRR) and cited-sentence hit rate on your own questions.
+
+    Each line of QA_FILE is {"question": "...", "answer": "expected text"}; a passage or
+    a cited sentence hits when it contains the expected text (case-insensitive).
+
+    Example:
+
+        assistant eval my-questions.jsonl -k 5
+    """
+    from assistant.evaluation import evaluate, read_qa_file
+
+    try:
+        items = read_qa_file(qa_file)
+        metrics = evaluate(Assistant(context.obj), items, k=k)
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        print(json.dumps(metrics))
+        return
+    table = Table("metric", "value")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)

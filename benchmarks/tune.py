@@ -1,0 +1,121 @@
+"""Sweep retrieval and answer parameters on one half of XQuAD (questions embedded once).
+
+    python benchmarks/tune.py --half tune
+
+Prints recall@5 per BM25 weight, cited-sentence hit rate per sentence-scoring choice, and
+the abstention trade-off per threshold (a question is made unanswerable by leaving its
+own article out of the ranking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from xquad import build_corpus
+
+from assistant.api import Assistant
+from assistant.articles import detect_language
+from assistant.retrieval import _fuse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--half", choices=["all", "tune", "test"], default="tune")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        seeds = Path(scratch) / "seeds"
+        seeds.mkdir()
+        items = build_corpus(seeds)
+        assistant = Assistant(seeds=seeds, index=Path(scratch) / "index", candidates=40)
+        assistant.sync()
+        retriever = assistant.retriever()
+        sentence_vectors = _all_sentence_vectors(assistant)
+        for language in ("de", "en"):
+            chosen = [i for i in items[language] if args.half in ("all", i["half"])]
+            _sweep(assistant, retriever, chosen, language, sentence_vectors)
+
+
+def _all_sentence_vectors(assistant: Assistant) -> dict[tuple[str, int], np.ndarray]:
+    store = assistant.retriever().store
+    keys, texts = [], []
+    for passage, _ in store.all_passages():
+        for start, end in passage.sentences:
+            if (passage.article_id, start) not in keys:
+                keys.append((passage.article_id, start))
+                texts.append(passage.text[start - passage.start : end - passage.start])
+    vectors = assistant.embedder.embed_passages(texts)
+    return dict(zip(keys, vectors, strict=True))
+
+
+def _sweep(assistant, retriever, items, language, sentence_vectors) -> None:
+    weights = [0.0, 0.1, 0.2, 0.3, 0.5]
+    recall = dict.fromkeys(weights, 0)
+    shares = [0.0, 0.25, 0.5, 1.0, 2.0]
+    margins = [0.0, 0.02, 0.04]
+    cited = {(s, m): 0 for s in shares for m in margins}
+    quotes_used = {(s, m): 0 for s in shares for m in margins}
+    best_answerable, best_unanswerable = [], []
+    vectors = assistant.embedder.embed_questions([i["question"] for i in items])
+    for item, vector in zip(items, vectors, strict=True):
+        candidates = retriever._candidates(item["question"], vector)
+        for weight in weights:
+            order = np.argsort(-_fuse(candidates, weight), kind="stable")[:5]
+            recall[weight] += any(_hits(item, candidates[i].passage) for i in order)
+        order = np.argsort(-_fuse(candidates, assistant.settings.lexical_weight))[:5]
+        top = [candidates[i] for i in order]
+        best_answerable.append(max(c.dense for c in top))
+        others = [c.dense for c in candidates if c.passage.article_id != item["article_id"]]
+        best_unanswerable.append(max(others) if others else 0.0)
+        sentences = []
+        for candidate in top:
+            p = candidate.passage
+            for start, end in p.sentences:
+                text = p.text[start - p.start : end - p.start]
+                sim = float(sentence_vectors[(p.article_id, start)] @ vector)
+                sentences.append((sim, candidate.dense, text))
+        for share, margin in cited:
+            scores = np.array([s + share * d for s, d, _ in sentences])
+            order = np.argsort(-scores)[:3]
+            chosen = [i for i in order if scores[i] >= scores[order[0]] - margin]
+            quotes = " ".join(sentences[i][2] for i in chosen).lower()
+            cited[(share, margin)] += item["answer"].lower() in quotes
+            quotes_used[(share, margin)] += len(chosen)
+    n = len(items)
+    print(
+        f"\n{language} -> de, {n} questions (question language detected as "
+        f"{detect_language(items[0]['question'])!r} for the first)"
+    )
+    print("  recall@5 by BM25 weight: " + ", ".join(f"{w}: {recall[w] / n:.3f}" for w in weights))
+    print("  cited hit rate (quotes per answer) by passage share x margin:")
+    for share in shares:
+        print(
+            f"    share {share:4}: "
+            + ", ".join(
+                f"m{m}: {cited[(share, m)] / n:.3f} ({quotes_used[(share, m)] / n:.2f})"
+                for m in margins
+            )
+        )
+    answerable, unanswerable = np.array(best_answerable), np.array(best_unanswerable)
+    print("  abstain threshold: answered (answerable) / abstained (own article removed)")
+    for threshold in (0.75, 0.78, 0.80, 0.82, 0.84):
+        print(
+            f"    {threshold:.2f}: {np.mean(answerable >= threshold):.3f} / "
+            f"{np.mean(unanswerable < threshold):.3f}"
+        )
+
+
+def _hits(item: dict, passage) -> bool:
+    if item["answer"].lower() in passage.text.lower():
+        return True
+    return (
+        item["article_id"] == passage.article_id
+        and passage.start < item["end"]
+        and item["start"] < passage.end
+    )
+
+
+if __name__ == "__main__":
+    main()

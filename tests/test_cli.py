@@ -1,0 +1,91 @@
+"""The CLI, run in-process with Typer's CliRunner against a real index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+
+@pytest.fixture
+def run(seeds: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch):
+    # Share the session's loaded model instead of loading it for every command.
+    monkeypatch.setattr("assistant.api.make_embedder", lambda settings: embedder)
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None):
+        return runner.invoke(
+            app, ["--seeds", str(seeds), "--index", str(tmp_path / "index"), *args], input=stdin
+        )
+
+    return invoke
+
+
+def test_ask_without_index_says_how_to_build_one(run):
+    result = run("ask", "What did Rubio say about Russia?")
+    assert result.exit_code == 1
+    assert "assistant index" in result.stderr
+
+
+def test_index_then_ask_json(run):
+    indexed = run("index")
+    assert indexed.exit_code == 0, indexed.output
+    assert "1 added" in indexed.stdout and "passages" in indexed.stdout
+    again = run("index")
+    assert "1 unchanged" in again.stdout and "(0 embedded)" in again.stdout
+    result = run("ask", "--json", "-k", "3", "What did Rubio say about Russia?")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["question"] == "What did Rubio say about Russia?"
+    assert len(payload["retrieved"]) == 3
+    assert all(f"[{c['n']}]" in payload["answer"] for c in payload["citations"])
+
+
+def test_ask_reads_questions_from_stdin_one_json_per_line(run):
+    run("index")
+    questions = "Who will talk to the G7?\n\nWie lange soll die Waffenruhe dauern?\n"
+    result = run("ask", "--json", "-", stdin=questions)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "Who will talk to the G7?",
+        "Wie lange soll die Waffenruhe dauern?",
+    ]
+    assert any("30-tägigen" in c["quote"] for c in lines[1]["citations"])
+
+
+def test_bad_question_in_a_batch_keeps_the_others(run):
+    run("index")
+    result = run("ask", "--json", "-", stdin="?!\nWho will talk to the G7?\n")
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "error" in lines[0] and lines[1]["citations"]
+
+
+def test_empty_question_is_a_readable_error(run):
+    run("index")
+    result = run("ask", "  ")
+    assert result.exit_code == 1
+    assert "The question is empty" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_eval_reports_recall_and_hit_rate(run, tmp_path: Path):
+    run("index")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps({"question": "How long would the ceasefire last?", "answer": "30-tägigen"})
+        + "\n"
+        + json.dumps({"question": "Who will talk to the G7?", "answer": "G7-Staaten"})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = run("eval", str(qa), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["questions"] == 2
+    assert metrics["recall@5"] == 1.0 and metrics["cited_hit_rate"] == 1.0

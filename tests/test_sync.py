@@ -1,0 +1,101 @@
+"""Syncing the articles folder with the index: only what changed is embedded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.errors import IndexBusy, IndexMismatch
+from assistant.store import live_generation, write_lock
+
+NEWS = (
+    "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."
+)
+
+
+def test_first_sync_adds_and_second_changes_nothing(assistant: Assistant):
+    first = assistant.sync()
+    assert first.added == ["000_bdd157e6eb167cd2.txt"]
+    assert first.passages == first.passages_embedded > 3
+    live = live_generation(assistant.settings.index)
+    second = assistant.sync()
+    assert (second.unchanged, second.passages_embedded, second.passages) == (
+        ["000_bdd157e6eb167cd2.txt"],
+        0,
+        first.passages,
+    )
+    assert live_generation(assistant.settings.index) == live  # no copy when nothing changed
+
+
+def test_edit_reembeds_only_changed_passages(built: Assistant, seeds: Path):
+    before = built.retriever().store.count()
+    seed = next(seeds.glob("*.txt"))
+    seed.write_text(
+        seed.read_text(encoding="utf-8")
+        + "\n\nRubio sagte zudem, Russland müsse bis Freitag antworten.\n",
+        encoding="utf-8",
+    )
+    report = built.sync()
+    assert report.updated == [seed.name]
+    assert 1 <= report.passages_embedded <= 2
+    assert report.passages in (before, before + 1)
+    quotes = [c.quote for c in built.ask("Bis wann muss Russland antworten?").citations]
+    assert "Rubio sagte zudem, Russland müsse bis Freitag antworten." in quotes
+
+
+def test_added_and_removed_articles(built: Assistant, seeds: Path):
+    (seeds / "hafen.txt").write_text(NEWS, encoding="utf-8")
+    report = built.sync()
+    assert (report.added, report.passages_embedded) == (["hafen.txt"], 1)
+    answer = built.ask("Was geschah mit dem Hafen von Hamburg?")
+    assert answer.citations[0].article_id == "hafen.txt"
+    (seeds / "hafen.txt").unlink()
+    report = built.sync()
+    assert report.removed == ["hafen.txt"]
+    answer = built.ask("Was geschah mit dem Hafen von Hamburg?")
+    assert all(h.article.id != "hafen.txt" for h in answer.retrieved)
+
+
+def test_unreadable_article_is_skipped_and_reported(assistant: Assistant, seeds: Path):
+    (seeds / "broken.txt").write_bytes(b"\x00\x00binary")
+    (seeds / "hafen.txt").write_text(NEWS, encoding="utf-8")
+    report = assistant.sync()
+    assert report.added == ["000_bdd157e6eb167cd2.txt", "hafen.txt"]
+    assert [(f.article_id, f.reason) for f in report.failures] == [
+        ("broken.txt", "looks like a binary file, not text")
+    ]
+
+
+def test_index_built_with_other_settings_is_refused(built: Assistant):
+    other = Assistant(built.settings, embedder=built.embedder, passage_chars=300)
+    with pytest.raises(IndexMismatch, match="assistant index --rebuild"):
+        other.ask("What did Rubio say about Russia?")
+    with pytest.raises(IndexMismatch):
+        other.sync()
+    report = other.sync(rebuild=True)
+    assert report.rebuilt and report.passages == report.passages_embedded
+    assert not other.ask("What did Rubio say about Russia?").abstained
+
+
+def test_second_writer_is_told_the_index_is_busy(built: Assistant):
+    with write_lock(built.settings.index), pytest.raises(IndexBusy, match="another process"):
+        built.sync()
+
+
+def test_rebuild_keeps_answers_identical(built: Assistant, seeds: Path):
+    question = "What did Rubio say about Russia?"
+    before = built.ask(question)
+    built.sync(rebuild=True)
+    after = built.ask(question)
+    assert after.citations == before.citations
+
+
+def test_removing_the_articles_folder_content_empties_the_index(built: Assistant, seeds: Path):
+    shutil.rmtree(seeds)
+    seeds.mkdir()
+    report = built.sync()
+    assert report.removed == ["000_bdd157e6eb167cd2.txt"] and report.passages == 0
+    assert built.ask("What did Rubio say about Russia?").abstained
