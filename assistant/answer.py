@@ -12,9 +12,10 @@ from assistant.store import Hit
 
 # A sentence's score is its own similarity to the question plus this share of its passage's;
 # the passage's context keeps a generic sentence of an off-topic passage from winning.
+# Share, margin and quote count were tuned on half of XQuAD (benchmarks/tune.py).
 _PASSAGE_SHARE = 0.5
 # Further sentences are quoted when they score within this margin of the best one.
-_QUOTE_MARGIN = 0.03
+_QUOTE_MARGIN = 0.06
 _MAX_QUOTES = 3
 
 
@@ -91,18 +92,35 @@ def abstention(question: str, retrieved: list[Hit]) -> Answer:
     return Answer(question, text, (), abstained=True, retrieved=tuple(retrieved))
 
 
+@dataclass(frozen=True)
+class AbstainPolicy:
+    """Dense-similarity floors below which a passage does not count as evidence.
+
+    Cosine similarities of e5 run higher within a language than across languages, so
+    each case has its own floor.
+    """
+
+    question_language: str
+    same_language: float
+    cross_lingual: float
+
+    def is_evidence(self, hit: Hit) -> bool:
+        same = hit.language == self.question_language
+        return hit.dense >= (self.same_language if same else self.cross_lingual)
+
+
 def answer_extractively(
     question: str,
     question_vector: np.ndarray,
     hits: list[Hit],
     embedder: PassageEmbeddings,
-    abstain_below: float,
+    policy: AbstainPolicy,
 ) -> Answer:
     """Quote the sentences of `hits` that best answer the question, each cited as [n].
 
-    Abstains (no citations) when no hit's dense similarity reaches `abstain_below`.
+    Abstains (no citations) when no hit is evidence under `policy`.
     """
-    if not hits or max(h.dense for h in hits) < abstain_below:
+    if not any(policy.is_evidence(h) for h in hits):
         return abstention(question, hits)
     sentences = _unique_sentences(hits)
     vectors = embedder.embed_passages([s.text for s in sentences])

@@ -20,7 +20,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answer import Answer, abstention, answer_extractively
+from assistant.answer import AbstainPolicy, Answer, abstention, answer_extractively
+from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder
 from assistant.errors import BadQuestion
@@ -110,9 +111,12 @@ class Assistant:
         hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k)
         if not hits:
             return abstention(question, hits)
-        return answer_extractively(
-            question, vector, hits, self.embedder, self.settings.abstain_below
+        policy = AbstainPolicy(
+            question_language=detect_language(query),
+            same_language=self.settings.abstain_below,
+            cross_lingual=self.settings.abstain_below_cross_lingual,
         )
+        return answer_extractively(question, vector, hits, self.embedder, policy)
 
     def _open_retriever(self) -> HybridRetriever:
         store = open_live(self.settings.index, expected_manifest(self.settings, self.embedder))

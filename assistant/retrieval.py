@@ -19,6 +19,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.passages import Passage
 from assistant.store import Hit, PassageStore
@@ -129,7 +130,6 @@ class HybridRetriever(BaseRetriever):
         return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
 
     def _candidates(self, question: str, vector: np.ndarray) -> list[_Candidate]:
-        from assistant.articles import detect_language
 
         dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
         lexical_scores = self.keywords.scores(question, detect_language(question))

@@ -78,7 +78,7 @@ def test_eval_reports_recall_and_hit_rate(run, tmp_path: Path):
     run("index")
     qa = tmp_path / "qa.jsonl"
     qa.write_text(
-        json.dumps({"question": "How long would the ceasefire last?", "answer": "30-tägigen"})
+        json.dumps({"question": "Who will talk to the G7?", "answer": "Lasagne"})
         + "\n"
         + json.dumps({"question": "Who will talk to the G7?", "answer": "G7-Staaten"})
         + "\n",
@@ -88,4 +88,5 @@ def test_eval_reports_recall_and_hit_rate(run, tmp_path: Path):
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert metrics["questions"] == 2
-    assert metrics["recall@5"] == 1.0 and metrics["cited_hit_rate"] == 1.0
+    assert metrics["recall@5"] == 0.5 and metrics["cited_hit_rate"] == 0.5
+    assert metrics["mrr@5"] == 0.5
