@@ -24,7 +24,7 @@ from assistant.answer import AbstainPolicy, Answer, abstention, answer_extractiv
 from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder
-from assistant.errors import BadQuestion
+from assistant.errors import BadQuestion, ModelError
 from assistant.retrieval import HybridRetriever, KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, Hit, live_generation, open_live
@@ -135,7 +135,13 @@ class Assistant:
             return None
         from sentence_transformers import CrossEncoder
 
-        return CrossEncoder(self.settings.reranker_model, device="cpu")
+        try:
+            return CrossEncoder(self.settings.reranker_model, device="cpu")
+        except (OSError, ValueError) as err:
+            raise ModelError(
+                f"Cannot load the reranker '{self.settings.reranker_model}' ({err}). Check the "
+                "name or folder, or unset ASSISTANT_RERANKER_MODEL."
+            ) from err
 
 
 def check_question(question: str) -> str:

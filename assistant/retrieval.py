@@ -126,11 +126,10 @@ class HybridRetriever(BaseRetriever):
         scores = _fuse(candidates, self.lexical_weight)
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
-            order = self._rerank(question, candidates, order)
+            order, scores = self._rerank(question, candidates, order)
         return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
 
     def _candidates(self, question: str, vector: np.ndarray) -> list[_Candidate]:
-
         dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
         lexical_scores = self.keywords.scores(question, detect_language(question))
         top_lexical = np.argsort(-lexical_scores)[: self.candidates]
@@ -145,11 +144,15 @@ class HybridRetriever(BaseRetriever):
             for pid, (p, lang, sim) in dense.items()
         ]
 
-    def _rerank(self, question: str, candidates: list[_Candidate], order: np.ndarray) -> np.ndarray:
+    def _rerank(
+        self, question: str, candidates: list[_Candidate], order: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
         head = order[: self.candidates]
         pairs = [(question, candidates[i].passage.text) for i in head]
-        rerank_scores = np.asarray(self.reranker.predict(pairs))
-        return head[np.argsort(-rerank_scores, kind="stable")]
+        scores = np.zeros(len(candidates))
+        scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
+        return head[np.argsort(-scores[head], kind="stable")], scores
 
     def _hit(self, candidate: _Candidate, score: float) -> Hit:
         return Hit(

@@ -24,3 +24,22 @@ def test_keywords_score_same_language_passages_only(built: Assistant):
 def test_cross_lingual_question_finds_the_german_passage(built: Assistant):
     hits = built.retrieve("How much were the raw materials Trump demanded worth?")
     assert "500 Milliarden" in hits[0].passage.text
+
+
+def test_configured_reranker_orders_the_hits(built: Assistant):
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    from assistant import default_model
+
+    # No cross-encoder ships offline; one built on the local e5 folder (untrained head)
+    # is still a real model whose scores must decide the order.
+    torch.manual_seed(0)
+    folder = default_model.ensure_default_model(built.settings.model_cache)
+    reranker = CrossEncoder(str(folder), num_labels=1, device="cpu")
+    retriever = built.retriever().model_copy(update={"reranker": reranker})
+    question = "What did Rubio say about Russia?"
+    hits = retriever.retrieve(question)
+    expected = reranker.predict([(question, h.passage.text) for h in hits])
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert [round(h.score, 4) for h in hits] == [round(float(s), 4) for s in expected]
