@@ -94,9 +94,10 @@ def _to_passages(article: Article, groups: list[list[Sentence]]) -> list[Passage
     for group in groups:
         start, end = group[0].start, group[-1].end
         text = article.text[start:end]
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-        # ids come from content, so an edit elsewhere in the article keeps this passage's
-        # id (and its embedding); the counter separates repeated identical passages.
+        # ids come from content (passages are embedded with their article's title), so an
+        # edit elsewhere in the article keeps this passage's id and embedding; the counter
+        # separates repeated identical passages.
+        digest = hashlib.sha1(f"{article.title}\n{text}".encode()).hexdigest()[:16]
         passage_id = f"{article.id}#{digest}" + (f".{seen[digest]}" if seen[digest] else "")
         seen[digest] += 1
         passages.append(

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(40, ge=5, description="Passages each retriever proposes before fusion.")
     lexical_weight: float = Field(
-        0.2,
+        0.3,
         ge=0.0,
         description=(
             "Weight of BM25 in the fused score; applied only when question and passage "

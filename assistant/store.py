@@ -38,7 +38,7 @@ _POINTER = "CURRENT"
 _LOCK = "write.lock"
 _MANIFEST = "index.json"
 _COLLECTION = "passages"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages are embedded with their article's title
 
 
 @dataclass(frozen=True)

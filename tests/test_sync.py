@@ -99,3 +99,13 @@ def test_removing_the_articles_folder_content_empties_the_index(built: Assistant
     report = built.sync()
     assert report.removed == ["000_bdd157e6eb167cd2.txt"] and report.passages == 0
     assert built.ask("What did Rubio say about Russia?").abstained
+
+
+def test_new_title_reembeds_the_article(built: Assistant, seeds: Path):
+    seed = next(seeds.glob("*.txt"))
+    _, body = seed.read_text(encoding="utf-8").split("\n", 1)
+    seed.write_text("date 2025-03 Waffenruhe: USA geben Hilfen frei\n" + body, encoding="utf-8")
+    report = built.sync()
+    assert report.updated == [seed.name]
+    assert report.passages_embedded == report.passages
+    assert built.articles()[0].title == "Waffenruhe: USA geben Hilfen frei"
