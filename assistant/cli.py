@@ -49,8 +49,6 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # bm25s attaches its own DEBUG handler; its index-building chatter is not for users.
-    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)
     overrides = {key: value for key, value in (("seeds", seeds), ("index", index)) if value}
     context.obj = _settings(overrides)
 

@@ -71,6 +71,9 @@ class KeywordIndex:
     def __init__(self, store: PassageStore) -> None:
         import bm25s
 
+        # bm25s sets its logger to DEBUG on import; keep it at the application's level.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
         entries = list(store.all_passages())
         self.ids = [p.id for p, _ in entries]
         self.languages = np.array([lang for _, lang in entries])
