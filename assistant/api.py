@@ -23,7 +23,7 @@ from pathlib import Path
 from assistant.answer import AbstainPolicy, Answer, abstention, answer_extractively
 from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
-from assistant.embeddings import PassageEmbeddings, make_embedder
+from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
 from assistant.errors import BadQuestion, ModelError
 from assistant.retrieval import HybridRetriever, KeywordIndex
 from assistant.settings import Settings
@@ -55,6 +55,7 @@ class Assistant:
         base = settings or Settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._embedder = embedder
+        self._second_embedder: PassageEmbeddings | None = None
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
         self._lock = threading.Lock()
@@ -66,9 +67,18 @@ class Assistant:
             self._embedder = make_embedder(self.settings)
         return self._embedder
 
+    @property
+    def second_embedder(self) -> PassageEmbeddings | None:
+        """The second dense model (None when switched off), loaded once on first use."""
+        if self._second_embedder is None and self.settings.second_embedding_model != "none":
+            self._second_embedder = make_second_embedder(self.settings)
+        return self._second_embedder
+
     def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
         """Bring the index in line with the articles folder (see `sync.sync_index`)."""
-        report = sync_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        report = sync_index(
+            self.settings, self.embedder, self.second_embedder, rebuild=rebuild, progress=progress
+        )
         self._retriever = None  # the next question opens the new generation
         return report
 
@@ -119,13 +129,16 @@ class Assistant:
         return answer_extractively(question, vector, hits, self.embedder, policy)
 
     def _open_retriever(self) -> HybridRetriever:
-        store = open_live(self.settings.index, expected_manifest(self.settings, self.embedder))
+        expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
+        store = open_live(self.settings.index, expected)
         return HybridRetriever(
             store=store,
             keywords=KeywordIndex(store),
             embedder=self.embedder,
+            second_embedder=self.second_embedder,
             k=self.settings.top_k,
             candidates=self.settings.candidates,
+            second_weight=self.settings.second_dense_weight,
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),
         )

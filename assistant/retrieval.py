@@ -76,6 +76,7 @@ class KeywordIndex:
 
         entries = list(store.all_passages())
         self.ids = [p.id for p, _ in entries]
+        self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.languages = np.array([lang for _, lang in entries])
         self._bm25 = bm25s.BM25()
         if entries:
@@ -97,6 +98,7 @@ class _Candidate:
     passage: Passage
     language: str
     dense: float
+    second: float
     lexical: float
 
 
@@ -112,9 +114,11 @@ class HybridRetriever(BaseRetriever):
     store: PassageStore
     keywords: KeywordIndex
     embedder: PassageEmbeddings
+    second_embedder: PassageEmbeddings | None = None
     k: int = 5
     candidates: int = 40
-    lexical_weight: float = 0.2
+    second_weight: float = 0.3
+    lexical_weight: float = 0.3
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
@@ -126,24 +130,32 @@ class HybridRetriever(BaseRetriever):
         candidates = self._candidates(question, vector)
         if not candidates:
             return []
-        scores = _fuse(candidates, self.lexical_weight)
+        scores = _fuse(candidates, self.second_weight, self.lexical_weight)
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question, candidates, order)
         return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
 
     def _candidates(self, question: str, vector: np.ndarray) -> list[_Candidate]:
+        """The union of each retriever's top passages, each with all of its scores."""
         dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
+        second, second_vector = {}, None
+        if self.second_embedder is not None:
+            second_vector = self.second_embedder.embed_questions([question])[0]
+            second = self.store.query_second(second_vector, self.candidates)
         lexical_scores = self.keywords.scores(question, detect_language(question))
         top_lexical = np.argsort(-lexical_scores)[: self.candidates]
-        lexical = {self.keywords.ids[i]: float(lexical_scores[i]) for i in top_lexical}
-        lexical = {pid: score for pid, score in lexical.items() if score > 0}
-        missing = [pid for pid in lexical if pid not in dense]
+        lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
+        missing = sorted((set(second) | lexical) - set(dense))
         for pid, (passage, lang, stored) in self.store.get(missing).items():
             dense[pid] = (passage, lang, float(stored @ vector))
-        by_id = {pid: i for i, pid in enumerate(self.keywords.ids)}
+        if second_vector is not None:
+            unscored = [pid for pid in dense if pid not in second]
+            for pid, stored in self.store.second_vectors(unscored).items():
+                second[pid] = float(stored @ second_vector)
+        position = self.keywords.position
         return [
-            _Candidate(p, lang, sim, float(lexical_scores[by_id[pid]]) if pid in by_id else 0.0)
+            _Candidate(p, lang, sim, second.get(pid, 0.0), float(lexical_scores[position[pid]]))
             for pid, (p, lang, sim) in dense.items()
         ]
 
@@ -189,12 +201,15 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def _fuse(candidates: list[_Candidate], lexical_weight: float) -> np.ndarray:
-    dense = np.array([c.dense for c in candidates])
-    lexical = np.array([c.lexical for c in candidates])
-    fused = _zscore(dense)
-    if lexical.any():
-        fused = fused + lexical_weight * _zscore(lexical)
+def _fuse(candidates: list[_Candidate], second_weight: float, lexical_weight: float) -> np.ndarray:
+    """z-scored sum: dense + second_weight x second dense + lexical_weight x BM25."""
+    fused = _zscore(np.array([c.dense for c in candidates]))
+    for weight, values in (
+        (second_weight, np.array([c.second for c in candidates])),
+        (lexical_weight, np.array([c.lexical for c in candidates])),
+    ):
+        if weight and values.any():
+            fused = fused + weight * _zscore(values)
     return fused
 
 

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
             "model id or folder."
         ),
     )
+    second_embedding_model: Literal["use-multilingual-v3", "none"] = Field(
+        "use-multilingual-v3",
+        description="A second dense model fused with the first (helps across languages).",
+    )
+    second_dense_weight: float = Field(
+        0.3, ge=0.0, description="Weight of the second dense model in the fused score."
+    )
     query_prompt: str = Field("query: ", description="Prefix for questions (custom models).")
     passage_prompt: str = Field("passage: ", description="Prefix for passages (custom models).")
     embedding_threads: int = Field(2, ge=1, description="CPU threads for embedding.")
@@ -54,14 +61,14 @@ class Settings(BaseSettings):
         ),
     )
     abstain_below: float = Field(
-        0.82,
+        0.81,
         description=(
             "Abstain when no passage in the question's language reaches this dense "
             "similarity (cosine, higher = closer). Tuned on XQuAD de->de."
         ),
     )
     abstain_below_cross_lingual: float = Field(
-        0.77,
+        0.76,
         description=(
             "The same for passages in another language than the question; similarities "
             "across languages run lower. Tuned on XQuAD en->de."

@@ -38,7 +38,8 @@ _POINTER = "CURRENT"
 _LOCK = "write.lock"
 _MANIFEST = "index.json"
 _COLLECTION = "passages"
-FORMAT_VERSION = 2  # 2: passages are embedded with their article's title
+_SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
+FORMAT_VERSION = 3  # 2: passages embedded with their title; 3: second dense model
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Manifest:
     """The settings an index was built with; a mismatch means the vectors are not comparable."""
 
     embedder: str
+    second_embedder: str | None
     passage_chars: int
     passage_overlap: int
     format: int = FORMAT_VERSION
@@ -107,16 +109,32 @@ class PassageStore:
         self._collection = self._client.get_or_create_collection(
             _COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self._second = self._client.get_or_create_collection(
+            _SECOND_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
         self.manifest, self.articles = _read_manifest(folder)
 
     def count(self) -> int:
         return self._collection.count()
 
-    def upsert(self, passages: list[Passage], vectors: np.ndarray, languages: list[str]) -> None:
-        """Add or replace passages with their vectors (ids are stable, so repeats are no-ops)."""
+    def upsert(
+        self,
+        passages: list[Passage],
+        vectors: np.ndarray,
+        languages: list[str],
+        second_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Add or replace passages with their vectors (ids are stable, so repeats are no-ops).
+
+        `second_vectors` are the second dense model's, when one is configured.
+        """
         step = self._client.get_max_batch_size()
         for first in range(0, len(passages), step):
             batch = passages[first : first + step]
+            if second_vectors is not None:
+                self._second.upsert(
+                    ids=[p.id for p in batch], embeddings=second_vectors[first : first + step]
+                )
             self._collection.upsert(
                 ids=[p.id for p in batch],
                 embeddings=vectors[first : first + step],
@@ -139,6 +157,7 @@ class PassageStore:
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
             self._collection.delete(ids=passage_ids[first : first + step])
+            self._second.delete(ids=passage_ids[first : first + step])
 
     def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
         """Stored passages of one article: id -> (start, end)."""
@@ -197,6 +216,29 @@ class PassageStore:
                 strict=True,
             )
         ]
+
+    def query_second(self, vector: np.ndarray, k: int) -> dict[str, float]:
+        """The `k` nearest passages in the second model's space: id -> cosine similarity."""
+        count = self._second.count()
+        if count == 0:
+            return {}
+        result = self._second.query(
+            query_embeddings=[vector], n_results=min(k, count), include=["distances"]
+        )
+        return {
+            pid: 1.0 - distance
+            for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        }
+
+    def second_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """The second model's stored unit vectors by passage id."""
+        if not passage_ids:
+            return {}
+        found = self._second.get(ids=passage_ids, include=["embeddings"])
+        return {
+            pid: np.asarray(vector)
+            for pid, vector in zip(found["ids"], found["embeddings"], strict=True)
+        }
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
