@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embeddings import PassageEmbeddings
 from assistant.prompts import load_prompt
 from assistant.store import Hit
 
@@ -14,9 +14,13 @@ from assistant.store import Hit
 # the passage's context keeps a generic sentence of an off-topic passage from winning.
 # Share, margin and quote count were tuned on half of XQuAD (benchmarks/tune.py).
 _PASSAGE_SHARE = 0.5
-# Further sentences are quoted when they score within this margin of the best one.
-_QUOTE_MARGIN = 0.06
+# Further sentences are quoted when they score within this many standard deviations (of the
+# candidate sentences' similarities) of the best one.
+_QUOTE_MARGIN_SPREADS = 2.0
 _MAX_QUOTES = 3
+# Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
+# passages context but answer nothing, so fragments this short are never quoted.
+_MIN_QUOTE_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class _Sentence:
     start: int
     end: int
     text: str
+    vector: np.ndarray
 
 
 def abstention(question: str, retrieved: list[Hit]) -> Answer:
@@ -113,22 +118,24 @@ def answer_extractively(
     question: str,
     question_vector: np.ndarray,
     hits: list[Hit],
-    embedder: PassageEmbeddings,
+    sentence_vectors: Mapping[tuple[str, int], np.ndarray],
     policy: AbstainPolicy,
 ) -> Answer:
     """Quote the sentences of `hits` that best answer the question, each cited as [n].
 
+    Args:
+        sentence_vectors: (passage id, sentence ordinal) -> unit vector, from the index.
+
     Abstains (no citations) when no hit is evidence under `policy`.
     """
-    if not any(policy.is_evidence(h) for h in hits):
+    sentences = _unique_sentences(hits, sentence_vectors)
+    if not sentences or not any(policy.is_evidence(h) for h in hits):
         return abstention(question, hits)
-    sentences = _unique_sentences(hits)
-    vectors = embedder.embed_passages([s.text for s in sentences])
-    similarity = vectors @ question_vector
+    similarity = np.stack([s.vector for s in sentences]) @ question_vector
     scores = similarity + _PASSAGE_SHARE * np.array([s.hit.dense for s in sentences])
     order = np.argsort(-scores, kind="stable")
-    best = scores[order[0]]
-    chosen = [i for i in order[:_MAX_QUOTES] if scores[i] >= best - _QUOTE_MARGIN]
+    floor = scores[order[0]] - _QUOTE_MARGIN_SPREADS * float(similarity.std())
+    chosen = [i for i in order[:_MAX_QUOTES] if scores[i] >= floor]
     citations = tuple(
         _citation(n, sentences[i], float(similarity[i])) for n, i in enumerate(chosen, start=1)
     )
@@ -136,18 +143,22 @@ def answer_extractively(
     return Answer(question, text, citations, abstained=False, retrieved=tuple(hits))
 
 
-def _unique_sentences(hits: list[Hit]) -> list[_Sentence]:
+def _unique_sentences(
+    hits: list[Hit], vectors: Mapping[tuple[str, int], np.ndarray]
+) -> list[_Sentence]:
     """Each sentence once, attributed to the best-ranked passage holding it (passages overlap)."""
     seen: set[tuple[str, int]] = set()
     sentences = []
     for hit in hits:
         passage = hit.passage
-        for start, end in passage.sentences:
+        for ordinal, (start, end) in enumerate(passage.sentences):
             key = (passage.article_id, start)
-            if key not in seen:
-                seen.add(key)
-                text = passage.text[start - passage.start : end - passage.start]
-                sentences.append(_Sentence(hit, start, end, text))
+            vector = vectors.get((passage.id, ordinal))
+            text = passage.text[start - passage.start : end - passage.start]
+            if key in seen or vector is None or len(text.split()) < _MIN_QUOTE_WORDS:
+                continue
+            seen.add(key)
+            sentences.append(_Sentence(hit, start, end, text, vector))
     return sentences
 
 

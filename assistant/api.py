@@ -126,7 +126,8 @@ class Assistant:
             same_language=self.settings.abstain_below,
             cross_lingual=self.settings.abstain_below_cross_lingual,
         )
-        return answer_extractively(question, vector, hits, self.embedder, policy)
+        sentence_vectors = retriever.store.sentence_vectors([h.passage for h in hits])
+        return answer_extractively(question, vector, hits, sentence_vectors, policy)
 
     def _open_retriever(self) -> HybridRetriever:
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)

@@ -34,6 +34,21 @@ class PassageEmbeddings(Embeddings):
         """Unit vectors (float32, one row per text) for questions."""
         raise NotImplementedError
 
+    def embed_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, plus a unit vector for each (start, end) character span of each text.
+
+        This default embeds every span's text on its own; models that expose token states
+        pool them from the passage's own forward pass instead.
+        """
+        flat = [
+            text[start:end]
+            for text, pairs in zip(texts, spans, strict=True)
+            for start, end in pairs
+        ]
+        return self.embed_passages(texts), _split(self.embed_passages(flat), spans)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages(texts).tolist()
 
@@ -77,9 +92,41 @@ class OnnxEmbeddings(PassageEmbeddings):
     def embed_questions(self, texts: list[str]) -> np.ndarray:
         return self._embed([self._query_prompt + t for t in texts])
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
+    def embed_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors mean-pool the passage's token states over each span: no extra
+        forward pass, and each sentence is read in its passage's context. On the XQuAD tune
+        half they picked answer sentences as well as separately embedded sentences."""
+        shift = len(self._passage_prompt)
+        prompted = [self._passage_prompt + t for t in texts]
         out = np.zeros((len(texts), self._dimension()), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros(0)] * len(texts)
+        for rows, encodings, vectors, tokens in self._batches(prompted):
+            out[rows] = vectors
+            for i, (row, encoding) in enumerate(zip(rows, encodings, strict=True)):
+                offsets = np.array(encoding.offsets)
+                span_vectors[row] = (
+                    np.stack(
+                        [
+                            _pool(tokens[i], offsets, start + shift, end + shift)
+                            for start, end in spans[row]
+                        ]
+                    )
+                    if spans[row]
+                    else np.zeros((0, out.shape[1]), dtype=np.float32)
+                )
+        return out, span_vectors
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._dimension()), dtype=np.float32)
+        for rows, _, vectors, _ in self._batches(texts):
+            out[rows] = vectors
+        return out
+
+    def _batches(self, texts: list[str]):
+        """Yield (row indices, encodings, unit vectors, token states) batch by batch."""
+        encodings = self._tokenizer.encode_batch(texts)
         # Batching texts of similar length keeps padding, i.e. wasted compute, small.
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         for first in range(0, len(order), self._batch_size):
@@ -91,12 +138,25 @@ class OnnxEmbeddings(PassageEmbeddings):
                 n = len(encodings[r].ids)
                 ids[i, :n] = encodings[r].ids
                 mask[i, :n] = 1
-            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-            out[rows] = vectors
-        return out
+            vectors, tokens = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            yield rows, [encodings[r] for r in rows], vectors, tokens
 
     def _dimension(self) -> int:
         return self._session.get_outputs()[0].shape[-1] or 384
+
+
+def _pool(tokens: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Unit mean of the token states whose characters overlap [start, end)."""
+    inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+    if not inside.any():  # the span was cut off by the 512-token limit
+        inside = offsets[:, 1] > offsets[:, 0]
+    pooled = tokens[: len(offsets)][inside].mean(axis=0)
+    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+def _split(vectors: np.ndarray, spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
+    bounds = np.cumsum([len(pairs) for pairs in spans])[:-1]
+    return list(np.split(vectors, bounds)) if spans else []
 
 
 class SentenceTransformerEmbeddings(PassageEmbeddings):

@@ -39,7 +39,8 @@ _LOCK = "write.lock"
 _MANIFEST = "index.json"
 _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
-FORMAT_VERSION = 3  # 2: passages embedded with their title; 3: second dense model
+_SENTENCE_COLLECTION = "sentences"  # one vector per sentence of each passage
+FORMAT_VERSION = 4  # 2: title in passage vectors; 3: second model; 4: sentence vectors
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class PassageStore:
         self._second = self._client.get_or_create_collection(
             _SECOND_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self._sentences = self._client.get_or_create_collection(
+            _SENTENCE_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
         self.manifest, self.articles = _read_manifest(folder)
 
     def count(self) -> int:
@@ -122,11 +126,13 @@ class PassageStore:
         passages: list[Passage],
         vectors: np.ndarray,
         languages: list[str],
+        sentence_vectors: list[np.ndarray],
         second_vectors: np.ndarray | None = None,
     ) -> None:
         """Add or replace passages with their vectors (ids are stable, so repeats are no-ops).
 
-        `second_vectors` are the second dense model's, when one is configured.
+        `sentence_vectors[i]` holds one row per sentence of `passages[i]`; `second_vectors`
+        are the second dense model's, when one is configured.
         """
         step = self._client.get_max_batch_size()
         for first in range(0, len(passages), step):
@@ -144,6 +150,23 @@ class PassageStore:
                     for p, lang in zip(batch, languages[first : first + step], strict=True)
                 ],
             )
+        self._upsert_sentences(passages, sentence_vectors)
+
+    def _upsert_sentences(self, passages: list[Passage], vectors: list[np.ndarray]) -> None:
+        ids, rows, metadatas = [], [], []
+        for passage, passage_vectors in zip(passages, vectors, strict=True):
+            # Ordinals, not offsets: a passage moved by an edit keeps its sentence ids.
+            for ordinal, vector in enumerate(passage_vectors):
+                ids.append(_sentence_id(passage.id, ordinal))
+                rows.append(vector)
+                metadatas.append({"passage_id": passage.id})
+        step = self._client.get_max_batch_size()
+        for first in range(0, len(ids), step):
+            self._sentences.upsert(
+                ids=ids[first : first + step],
+                embeddings=np.stack(rows[first : first + step]),
+                metadatas=metadatas[first : first + step],
+            )
 
     def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
         """Record new offsets of passages whose text (and so vector) is unchanged."""
@@ -156,8 +179,10 @@ class PassageStore:
     def delete(self, passage_ids: list[str]) -> None:
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
-            self._collection.delete(ids=passage_ids[first : first + step])
-            self._second.delete(ids=passage_ids[first : first + step])
+            batch = passage_ids[first : first + step]
+            self._collection.delete(ids=batch)
+            self._second.delete(ids=batch)
+            self._sentences.delete(where={"passage_id": {"$in": batch}})
 
     def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
         """Stored passages of one article: id -> (start, end)."""
@@ -240,6 +265,19 @@ class PassageStore:
             for pid, vector in zip(found["ids"], found["embeddings"], strict=True)
         }
 
+    def sentence_vectors(self, passages: list[Passage]) -> dict[tuple[str, int], np.ndarray]:
+        """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector."""
+        ids = [_sentence_id(p.id, i) for p in passages for i in range(len(p.sentences))]
+        if not ids:
+            return {}
+        found = self._sentences.get(ids=ids, include=["embeddings", "metadatas"])
+        return {
+            (meta["passage_id"], int(sid.rsplit("@", 1)[1])): np.asarray(vector)
+            for sid, meta, vector in zip(
+                found["ids"], found["metadatas"], found["embeddings"], strict=True
+            )
+        }
+
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
         self.manifest, self.articles = manifest, articles
@@ -252,6 +290,10 @@ class PassageStore:
     def close(self) -> None:
         """Release Chroma's handles on this folder (needed before it is copied or removed)."""
         self._client.close()
+
+
+def _sentence_id(passage_id: str, ordinal: int) -> str:
+    return f"{passage_id}@{ordinal}"
 
 
 def _metadata(passage: Passage, language: str) -> dict:

@@ -41,21 +41,14 @@ def main() -> None:
 
 def _all_sentence_vectors(assistant: Assistant) -> dict[tuple[str, int], np.ndarray]:
     store = assistant.retriever().store
-    keys, texts = [], []
-    for passage, _ in store.all_passages():
-        for start, end in passage.sentences:
-            if (passage.article_id, start) not in keys:
-                keys.append((passage.article_id, start))
-                texts.append(passage.text[start - passage.start : end - passage.start])
-    vectors = assistant.embedder.embed_passages(texts)
-    return dict(zip(keys, vectors, strict=True))
+    return store.sentence_vectors([p for p, _ in store.all_passages()])
 
 
 def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) -> None:
     weights = [(s, w) for s in (0.0, 0.3, 0.5, 0.7) for w in (0.0, 0.2, 0.3)]
     recall = dict.fromkeys(weights, 0)
     shares = [0.5, 1.0]
-    margins = [0.04, 0.06, 0.08]
+    margins = [1.0, 1.5, 2.0, 2.5]  # in standard deviations of the sentence similarities
     cited = {(s, m): 0 for s in shares for m in margins}
     quotes_used = {(s, m): 0 for s in shares for m in margins}
     best_answerable, best_unanswerable = [], []
@@ -73,16 +66,21 @@ def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) 
         others = [c.dense for c in candidates if c.passage.article_id != item["article_id"]]
         best_unanswerable.append(max(others) if others else 0.0)
         sentences = []
+        seen = set()
         for candidate in top:
             p = candidate.passage
-            for start, end in p.sentences:
+            for ordinal, (start, end) in enumerate(p.sentences):
                 text = p.text[start - p.start : end - p.start]
-                sim = float(sentence_vectors[(p.article_id, start)] @ vector)
+                if (p.article_id, start) in seen or len(text.split()) < 4:
+                    continue
+                seen.add((p.article_id, start))
+                sim = float(sentence_vectors[(p.id, ordinal)] @ vector)
                 sentences.append((sim, candidate.dense, text))
+        spread = float(np.std([s for s, _, _ in sentences]))
         for share, margin in cited:
             scores = np.array([s + share * d for s, d, _ in sentences])
             order = np.argsort(-scores)[:max_quotes]
-            chosen = [i for i in order if scores[i] >= scores[order[0]] - margin]
+            chosen = [i for i in order if scores[i] >= scores[order[0]] - margin * spread]
             quotes = " ".join(sentences[i][2] for i in chosen).lower()
             cited[(share, margin)] += item["answer"].lower() in quotes
             quotes_used[(share, margin)] += len(chosen)
