@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
 
+from assistant.embeddings import PassageEmbeddings
+from assistant.errors import LLMError
+from assistant.passages import split_sentences
 from assistant.prompts import load_prompt
+from assistant.retrieval import tokenize
 from assistant.store import Hit
 
 # A sentence's score is its own similarity to the question plus this share of its passage's;
@@ -41,12 +49,22 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer, the passage numbers it cites, and whether they support it."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
     citations: tuple[Citation, ...]
     abstained: bool
     retrieved: tuple[Hit, ...]  # rank order, best first
+    sentences: tuple[AnswerSentence, ...] = ()
 
     def as_json(self) -> dict:
         """The documented JSON shape shared by the CLI and the web API."""
@@ -68,6 +86,10 @@ class Answer:
                     "score": round(c.score, 4),
                 }
                 for c in self.citations
+            ],
+            "sentences": [
+                {"text": s.text, "citations": list(s.citations), "supported": s.supported}
+                for s in self.sentences
             ],
             "retrieved": [
                 {
@@ -177,3 +199,152 @@ def _citation(n: int, sentence: _Sentence, score: float) -> Citation:
         end=sentence.end,
         score=score,
     )
+
+
+# --- answers written by an LLM ---------------------------------------------------------------
+
+CANNOT_ANSWER = "I cannot answer this from the articles."
+_MARKER = re.compile(r"\[(\d+)\]")
+# "Sentence. [1] Next" -> "Sentence [1]. Next": a marker belongs to the sentence before it.
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)
+# An answer sentence whose content words mostly appear in a cited passage is supported even
+# when the embeddings disagree (names, numbers).
+_SUPPORTING_WORD_SHARE = 0.6
+
+
+def fence_passages(hits: list[Hit]) -> str:
+    """The passages as numbered, delimited data blocks (spotlighting, Hines et al. 2024).
+
+    An article cannot close the fence early: a closing tag inside its text is escaped.
+    """
+    blocks = []
+    for n, hit in enumerate(hits, start=1):
+        title = html.escape(hit.article.title, quote=True)
+        date = html.escape(hit.article.date or "", quote=True)
+        text = _FENCE_CLOSE.sub("&lt;/passage&gt;", hit.passage.text)
+        blocks.append(f'<passage n="{n}" title="{title}" date="{date}">\n{text}\n</passage>')
+    return "\n\n".join(blocks)
+
+
+def answer_with_llm(
+    question: str,
+    hits: list[Hit],
+    chat_model: BaseChatModel,
+    policy: AbstainPolicy,
+    checker: SupportChecker,
+    llm_label: str,
+) -> Answer:
+    """Have the LLM answer from the fenced passages; then repair and check its citations.
+
+    The LLM is not called when no passage is evidence. Markers pointing at no passage are
+    removed; each sentence is checked against the passages it cites.
+
+    Raises:
+        LLMError: the backend failed (unreachable, refused, timed out).
+    """
+    if not any(policy.is_evidence(h) for h in hits):
+        return abstention(question, hits)
+    messages = [
+        SystemMessage(load_prompt("system")),
+        HumanMessage(
+            load_prompt("answer").format(passages=fence_passages(hits), question=question)
+        ),
+    ]
+    try:
+        reply = chat_model.invoke(messages)
+    except Exception as err:  # any transport or server failure of the backend
+        raise LLMError(
+            f"The LLM ({llm_label}) did not answer: {err}. Check that it is running and "
+            "reachable, or use --llm extractive."
+        ) from err
+    text = remove_unknown_markers(str(reply.content).strip(), len(hits))
+    if not text or CANNOT_ANSWER.lower() in text.lower():
+        return abstention(question, hits)
+    sentences = checker.check(text, dict(enumerate(hits, start=1)))
+    cited = sorted({n for s in sentences for n in s.citations})
+    citations = tuple(checker.citation(n, hits[n - 1], sentences) for n in cited)
+    return Answer(question, text, citations, False, tuple(hits), tuple(sentences))
+
+
+def condense_question(
+    question: str, history: list[dict], chat_model: BaseChatModel, llm_label: str
+) -> str:
+    """Have the LLM rewrite a follow-up as a standalone question (for retrieval)."""
+    lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history[-6:]]
+    prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
+    try:
+        reply = chat_model.invoke([HumanMessage(prompt)])
+    except Exception as err:  # any transport or server failure of the backend
+        raise LLMError(f"The LLM ({llm_label}) did not answer: {err}.") from err
+    return str(reply.content).strip() or question
+
+
+def remove_unknown_markers(text: str, passages: int) -> str:
+    """Drop [n] markers that point at no passage (n outside 1..passages)."""
+    cleaned = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= passages else "", text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
+
+
+@dataclass
+class SupportChecker:
+    """Checks each answer sentence against the passages it cites.
+
+    A sentence is supported when, for a passage it cites, some sentence of that passage is
+    close to it (embedding cosine >= `threshold`) or holds most of its content words.
+    """
+
+    embedder: PassageEmbeddings
+    sentence_vectors: Mapping[tuple[str, int], np.ndarray]
+    language: str
+    threshold: float
+
+    def check(self, text: str, cited: Mapping[int, Hit]) -> list[AnswerSentence]:
+        """Each sentence of `text` with the markers it carries; `cited` maps marker -> passage."""
+        text = _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
+        spans = split_sentences(text, self.language)
+        texts = [text[s.start : s.end] for s in spans]
+        vectors = self.embedder.embed_passages([_MARKER.sub("", t) for t in texts])
+        sentences = []
+        for sentence, vector in zip(texts, vectors, strict=True):
+            markers = (int(m) for m in _MARKER.findall(sentence))
+            numbers = tuple(dict.fromkeys(n for n in markers if n in cited))
+            supported = bool(numbers) and self._supported(
+                sentence, vector, [cited[n] for n in numbers]
+            )
+            sentences.append(AnswerSentence(sentence, numbers, supported))
+        return sentences
+
+    def citation(self, n: int, hit: Hit, sentences: list[AnswerSentence]) -> Citation:
+        """Passage `n` cited, quoting its sentence closest to the answer sentences citing it."""
+        citing = [s.text for s in sentences if n in s.citations]
+        target = self.embedder.embed_passages([_MARKER.sub("", " ".join(citing))])[0]
+        best, best_score = 0, -1.0
+        for ordinal in range(len(hit.passage.sentences)):
+            vector = self.sentence_vectors.get((hit.passage.id, ordinal))
+            if vector is not None and float(vector @ target) > best_score:
+                best, best_score = ordinal, float(vector @ target)
+        start, end = hit.passage.sentences[best]
+        quote = hit.passage.text[start - hit.passage.start : end - hit.passage.start]
+        return _citation(n, _Sentence(hit, start, end, quote, np.zeros(0)), best_score)
+
+    def _supported(self, text: str, vector: np.ndarray, cited: list[Hit]) -> bool:
+        words = set(tokenize(_MARKER.sub("", text), self.language))
+        for hit in cited:
+            passage_words = set(tokenize(hit.passage.text, hit.language))
+            if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
+                return True
+            for ordinal in range(len(hit.passage.sentences)):
+                stored = self.sentence_vectors.get((hit.passage.id, ordinal))
+                if stored is not None and float(stored @ vector) >= self.threshold:
+                    return True
+        return False
+
+
+def with_checked_sentences(answer: Answer, checker: SupportChecker) -> Answer:
+    """The extractive answer with its sentences checked too (a guard on the quoting)."""
+    if answer.abstained:
+        return answer
+    by_passage = {h.passage.id: h for h in answer.retrieved}
+    cited = {c.n: by_passage[c.passage_id] for c in answer.citations}
+    return replace(answer, sentences=tuple(checker.check(answer.text, cited)))

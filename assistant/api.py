@@ -20,11 +20,23 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answer import AbstainPolicy, Answer, abstention, answer_extractively
+from langchain_core.language_models import BaseChatModel
+
+from assistant.answer import (
+    AbstainPolicy,
+    Answer,
+    SupportChecker,
+    abstention,
+    answer_extractively,
+    answer_with_llm,
+    condense_question,
+    with_checked_sentences,
+)
 from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
 from assistant.errors import BadQuestion, ModelError
+from assistant.llm import describe_llm, make_chat_model
 from assistant.retrieval import HybridRetriever, KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, Hit, live_generation, open_live
@@ -42,6 +54,8 @@ class Assistant:
     Args:
         settings: all configuration; by default read from ``ASSISTANT_*`` variables.
         embedder: an already loaded embedder to share (tests, benchmarks).
+        chat_model: a LangChain chat model to answer with; by default the one the settings
+            name (``llm``), or none for the extractive answerer.
         **overrides: settings fields to override, e.g. ``seeds="articles"``, ``top_k=8``.
     """
 
@@ -50,11 +64,13 @@ class Assistant:
         settings: Settings | None = None,
         *,
         embedder: PassageEmbeddings | None = None,
+        chat_model: BaseChatModel | None = None,
         **overrides: object,
     ) -> None:
         base = settings or Settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._embedder = embedder
+        self.chat_model = chat_model or make_chat_model(self.settings)
         self._second_embedder: PassageEmbeddings | None = None
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
@@ -115,19 +131,36 @@ class Assistant:
             IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
         """
         question = check_question(question)
-        query = standalone_query(question, history)
+        query = self._standalone_query(question, list(history or []))
         retriever = self.retriever()
         vector = self.embedder.embed_questions([query])[0]
         hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k)
         if not hits:
             return abstention(question, hits)
+        language = detect_language(query)
         policy = AbstainPolicy(
-            question_language=detect_language(query),
+            question_language=language,
             same_language=self.settings.abstain_below,
             cross_lingual=self.settings.abstain_below_cross_lingual,
         )
-        sentence_vectors = retriever.store.sentence_vectors([h.passage for h in hits])
-        return answer_extractively(question, vector, hits, sentence_vectors, policy)
+        checker = SupportChecker(
+            embedder=self.embedder,
+            sentence_vectors=retriever.store.sentence_vectors([h.passage for h in hits]),
+            language=language,
+            threshold=self.settings.support_threshold,
+        )
+        if self.chat_model is not None:
+            label = describe_llm(self.settings)
+            return answer_with_llm(question, hits, self.chat_model, policy, checker, label)
+        answer = answer_extractively(question, vector, hits, checker.sentence_vectors, policy)
+        return with_checked_sentences(answer, checker)
+
+    def _standalone_query(self, question: str, history: list[Message]) -> str:
+        if history and self.chat_model is not None:
+            return condense_question(
+                question, history, self.chat_model, describe_llm(self.settings)
+            )
+        return standalone_query(question, history)
 
     def _open_retriever(self) -> HybridRetriever:
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)

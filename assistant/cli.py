@@ -41,6 +41,23 @@ def main(
         Path | None,
         typer.Option(help="Index folder.", envvar="ASSISTANT_INDEX", show_default="index"),
     ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            help="extractive, ollama, openai, openai-compatible or llamacpp.",
+            envvar="ASSISTANT_LLM",
+            show_default="extractive",
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None,
+        typer.Option(
+            help="The LLM's model (GGUF path for llamacpp).", envvar="ASSISTANT_LLM_MODEL"
+        ),
+    ] = None,
+    llm_url: Annotated[
+        str | None, typer.Option(help="The LLM server's URL.", envvar="ASSISTANT_LLM_URL")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
 ) -> None:
     """Ask questions about news articles and get answers with cited passages."""
@@ -49,7 +66,8 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    overrides = {key: value for key, value in (("seeds", seeds), ("index", index)) if value}
+    given = {"seeds": seeds, "index": index, "llm": llm, "llm_model": llm_model, "llm_url": llm_url}
+    overrides = {key: value for key, value in given.items() if value}
     context.obj = _settings(overrides)
 
 
@@ -59,6 +77,13 @@ def _settings(overrides: dict) -> Settings:
     except ValueError as err:
         err_console.print(f"[red]Invalid setting: {escape(str(err))}[/red]")
         raise typer.Exit(2) from err
+
+
+def _assistant(settings: Settings) -> Assistant:
+    try:
+        return Assistant(settings)
+    except AssistantError as err:
+        raise _fail(err) from err
 
 
 def _fail(err: AssistantError) -> typer.Exit:
@@ -161,6 +186,11 @@ def ask_command(
 
 def _print_answer(answer) -> None:
     console.print(escape(answer.text))
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            console.print(
+                f"  [yellow]Not supported by its citations:[/yellow] {escape(sentence.text)}"
+            )
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
         console.print(
@@ -172,7 +202,7 @@ def _print_answer(answer) -> None:
 @app.command("chat")
 def chat_command(context: typer.Context) -> None:
     """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""
-    assistant = Assistant(context.obj)
+    assistant = _assistant(context.obj)
     history: list[dict] = []
     err_console.print("Ask about the articles (Ctrl-D to quit).")
     while True:

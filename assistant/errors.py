@@ -59,3 +59,7 @@ class BadQuestion(AssistantError):
 
 class ModelError(AssistantError):
     """An embedding or reranking model could not be loaded."""
+
+
+class LLMError(AssistantError):
+    """The configured LLM backend could not be used; never silently replaced by another."""

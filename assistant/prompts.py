@@ -12,6 +12,9 @@ from assistant.errors import AssistantError
 # Fields the code fills in each template; a template asking for anything else is an error.
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "abstain": frozenset({"question"}),
+    "system": frozenset(),
+    "answer": frozenset({"passages", "question"}),
+    "condense": frozenset({"history", "question"}),
 }
 
 

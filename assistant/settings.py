@@ -77,6 +77,21 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(
         None, description="Optional sentence-transformers cross-encoder id or folder."
     )
-    answer_mode: Literal["extractive"] = Field(
-        "extractive", description="How answers are composed."
+    llm: Literal["extractive", "ollama", "openai", "openai-compatible", "llamacpp"] = Field(
+        "extractive",
+        description="Who writes answers: the built-in extractive answerer or an LLM backend.",
+    )
+    llm_model: str | None = Field(
+        None, description="The LLM's model name (a GGUF file path for llamacpp)."
+    )
+    llm_url: str | None = Field(
+        None, description="The LLM server's base URL (Ollama or an OpenAI-compatible server)."
+    )
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM.")
+    support_threshold: float = Field(
+        0.80,
+        description=(
+            "An answer sentence counts as supported when its embedding's cosine with a "
+            "sentence of a passage it cites reaches this (or their words mostly overlap)."
+        ),
     )

@@ -61,10 +61,18 @@ def test_bad_questions_get_a_helpful_message(built: Assistant, question: str):
 
 def test_json_shape(built: Assistant):
     payload = built.ask("What did Rubio say about Russia?").as_json()
-    assert set(payload) == {"question", "answer", "abstained", "citations", "retrieved"}
+    assert set(payload) == {
+        "question", "answer", "abstained", "citations", "sentences", "retrieved",
+    }  # fmt: skip
     assert set(payload["citations"][0]) == {
         "n", "article_id", "title", "date", "source", "passage", "quote", "start", "end", "score",
     }  # fmt: skip
     assert set(payload["retrieved"][0]) == {"article_id", "title", "source", "passage", "score"}
     scores = [r["score"] for r in payload["retrieved"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_extractive_sentences_are_checked_and_supported(built: Assistant):
+    answer = built.ask("Who will talk to the G7?")
+    assert [s.citations for s in answer.sentences] == [(c.n,) for c in answer.citations]
+    assert all(s.supported for s in answer.sentences)

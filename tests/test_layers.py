@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
     "articles", "passages", "default_model", "embeddings", "store", "sync", "retrieval",
-    "conversation", "answer", "api", "evaluation", "cli", "web",
+    "conversation", "answer", "llm", "api", "evaluation", "cli", "web",
 ]  # fmt: skip
 SHARED = {"settings", "errors", "prompts"}
 
