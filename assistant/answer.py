@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -234,11 +234,13 @@ def answer_with_llm(
     policy: AbstainPolicy,
     checker: SupportChecker,
     llm_label: str,
+    on_token: Callable[[str], None] | None = None,
 ) -> Answer:
     """Have the LLM answer from the fenced passages; then repair and check its citations.
 
     The LLM is not called when no passage is evidence. Markers pointing at no passage are
-    removed; each sentence is checked against the passages it cites.
+    removed; each sentence is checked against the passages it cites. With `on_token`, the
+    reply is streamed to it as it is generated (before the repair).
 
     Raises:
         LLMError: the backend failed (unreachable, refused, timed out).
@@ -252,13 +254,19 @@ def answer_with_llm(
         ),
     ]
     try:
-        reply = chat_model.invoke(messages)
+        if on_token is None:
+            reply = str(chat_model.invoke(messages).content)
+        else:
+            reply = ""
+            for chunk in chat_model.stream(messages):
+                reply += str(chunk.content)
+                on_token(str(chunk.content))
     except Exception as err:  # any transport or server failure of the backend
         raise LLMError(
             f"The LLM ({llm_label}) did not answer: {err}. Check that it is running and "
             "reachable, or use --llm extractive."
         ) from err
-    text = remove_unknown_markers(str(reply.content).strip(), len(hits))
+    text = remove_unknown_markers(reply.strip(), len(hits))
     if not text or CANNOT_ANSWER.lower() in text.lower():
         return abstention(question, hits)
     sentences = checker.check(text, dict(enumerate(hits, start=1)))

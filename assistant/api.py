@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -116,7 +116,11 @@ class Assistant:
         return self.retriever().retrieve(check_question(question), k or self.settings.top_k)
 
     def ask(
-        self, question: str, history: Sequence[Message] | None = None, k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer `question` from the articles, citing the sentences used.
 
@@ -125,6 +129,8 @@ class Assistant:
             history: the conversation so far, ``[{"role": "user"|"assistant", "content": …}]``;
                 a follow-up ("And the G7?") is read together with the previous question.
             k: passages to consider (default: settings.top_k).
+            on_token: receives an LLM's reply piece by piece as it is generated (the
+                returned `Answer` holds the checked text); unused by the extractive answerer.
 
         Raises:
             BadQuestion: the question is empty, too long or has no words.
@@ -151,7 +157,9 @@ class Assistant:
         )
         if self.chat_model is not None:
             label = describe_llm(self.settings)
-            return answer_with_llm(question, hits, self.chat_model, policy, checker, label)
+            return answer_with_llm(
+                question, hits, self.chat_model, policy, checker, label, on_token
+            )
         answer = answer_extractively(question, vector, hits, checker.sentence_vectors, policy)
         return with_checked_sentences(answer, checker)
 

@@ -148,6 +148,13 @@ def ask_command(
     k: Annotated[
         int | None, typer.Option("-k", min=1, max=50, help="Passages to consider.")
     ] = None,
+    history_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help='The conversation so far: a JSON list of {"role", "content"} messages.',
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed articles, with citations.
 
@@ -158,15 +165,18 @@ def ask_command(
         assistant ask --json "Who is Mike Waltz?"
 
         printf 'Who is Waltz?\\nWhat about the G7?\\n' | assistant ask --json -
+
+        assistant ask --history conversation.json "And the G7?"
     """
-    assistant = Assistant(context.obj)
+    history = _read_history(history_file) if history_file else None
+    assistant = _assistant(context.obj)
     questions = (
         (line.strip() for line in sys.stdin if line.strip()) if question == "-" else [question]
     )
     failed = False
     for text in questions:
         try:
-            answer = assistant.ask(text, k=k)
+            answer = assistant.ask(text, history=history, k=k)
         except AssistantError as err:
             if question != "-":
                 raise _fail(err) from err
@@ -184,8 +194,32 @@ def ask_command(
         raise typer.Exit(1)
 
 
+def _read_history(path: Path) -> list[dict]:
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        err_console.print(
+            f"[red]Cannot read the history file {escape(str(path))}: {escape(str(err))}[/red]"
+        )
+        raise typer.Exit(2) from err
+    if not isinstance(history, list) or not all(
+        isinstance(m, dict) and m.get("role") in ("user", "assistant") and "content" in m
+        for m in history
+    ):
+        err_console.print(
+            '[red]The history file must hold a JSON list of {"role": "user"|"assistant", '
+            '"content": "..."} messages.[/red]'
+        )
+        raise typer.Exit(2)
+    return history
+
+
 def _print_answer(answer) -> None:
     console.print(escape(answer.text))
+    _print_citations(answer)
+
+
+def _print_citations(answer) -> None:
     for sentence in answer.sentences:
         if not sentence.supported:
             console.print(
@@ -213,12 +247,22 @@ def chat_command(context: typer.Context) -> None:
             return
         if not question.strip():
             continue
+        streamed: list[str] = []
+
+        def show(token: str, streamed: list[str] = streamed) -> None:
+            streamed.append(token)
+            console.print(escape(token), end="")
+
         try:
-            answer = assistant.ask(question, history=history)
+            answer = assistant.ask(question, history=history, on_token=show)
         except AssistantError as err:
             err_console.print(f"[red]{escape(str(err))}[/red]")
             continue
-        _print_answer(answer)
+        if streamed:
+            console.print()
+            _print_citations(answer)
+        else:
+            _print_answer(answer)
         history += [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.text},

@@ -90,3 +90,28 @@ def test_eval_reports_recall_and_hit_rate(run, tmp_path: Path):
     assert metrics["questions"] == 2
     assert metrics["recall@5"] == 0.5 and metrics["cited_hit_rate"] == 0.5
     assert metrics["mrr@5"] == 0.5
+
+
+def test_ask_with_a_history_file_resolves_the_follow_up(run, tmp_path: Path):
+    run("index")
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "What will Rubio do next?"},
+                {"role": "assistant", "content": "He will talk to the G7."},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run("ask", "--json", "--history", str(history), "And Waltz?")
+    assert result.exit_code == 0, result.output
+    assert any("Waltz" in c["quote"] for c in json.loads(result.stdout)["citations"])
+
+
+def test_malformed_history_file_is_a_readable_error(run, tmp_path: Path):
+    history = tmp_path / "history.json"
+    history.write_text('{"role": "user"}', encoding="utf-8")
+    result = run("ask", "--history", str(history), "And Waltz?")
+    assert result.exit_code == 2
+    assert "JSON list" in result.stderr

@@ -133,6 +133,10 @@ def chat_server():
             received.append(body)
             prompt = body["messages"][-1]["content"]
             first = prompt.split('<passage n="1"', 1)[1].split("\n", 2)[1]
+            content = f"{first.split('. ')[0]}. [1]"
+            if body.get("stream"):
+                self._stream(body["model"], content)
+                return
             reply = {
                 "id": "cmpl-1",
                 "object": "chat.completion",
@@ -141,7 +145,7 @@ def chat_server():
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": f"{first.split('. ')[0]}. [1]"},
+                        "message": {"role": "assistant", "content": content},
                         "finish_reason": "stop",
                     }
                 ],
@@ -153,6 +157,24 @@ def chat_server():
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def _stream(self, model: str, content: str) -> None:
+            """Server-sent events, one chunk per word, as OpenAI's API streams."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            words = content.split(" ")
+            for i, word in enumerate(words):
+                piece = word if i == 0 else " " + word
+                chunk = {
+                    "id": "cmpl-1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
 
         def log_message(self, *args):
             pass
@@ -175,6 +197,27 @@ def test_openai_compatible_backend_over_a_real_socket(built: Assistant, chat_ser
     assert '<passage n="1"' in received[0]["messages"][1]["content"]
     assert [c.n for c in answer.citations] == [1]
     assert answer.sentences[0].supported
+
+
+def test_streamed_reply_over_a_real_socket(built: Assistant, chat_server):
+    url, received = chat_server
+    assistant = Assistant(
+        built.settings, embedder=built.embedder, llm="openai-compatible", llm_url=url, llm_model="m"
+    )
+    tokens: list[str] = []
+    answer = assistant.ask(QUESTION, on_token=tokens.append)
+    assert received[0]["stream"] is True
+    assert len(tokens) > 1 and "".join(tokens) == answer.text
+    assert [c.n for c in answer.citations] == [1]
+
+
+def test_streaming_from_a_chat_model(built: Assistant):
+    quote = _a_sentence_of_top_passage(built, QUESTION)
+    assistant, _ = _llm_assistant(built, f"{quote} [1][9]")
+    tokens: list[str] = []
+    answer = assistant.ask(QUESTION, on_token=tokens.append)
+    assert "".join(tokens) == f"{quote} [1][9]"  # streamed as generated ...
+    assert "[9]" not in answer.text  # ... and repaired in the answer
 
 
 def test_unreachable_backend_is_a_clear_error(built: Assistant):
