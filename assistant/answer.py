@@ -210,6 +210,7 @@ _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 _FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)
 # An answer sentence whose content words mostly appear in a cited passage is supported even
 # when the embeddings disagree (names, numbers).
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SUPPORTING_WORD_SHARE = 0.6
 
 
@@ -298,8 +299,9 @@ def remove_unknown_markers(text: str, passages: int) -> str:
 class SupportChecker:
     """Checks each answer sentence against the passages it cites.
 
-    A sentence is supported when, for a passage it cites, some sentence of that passage is
-    close to it (embedding cosine >= `threshold`) or holds most of its content words.
+    A sentence is supported when every number in it appears in a passage it cites and, for
+    one such passage, some sentence of it is close (embedding cosine >= `threshold`) or the
+    passage holds most of its content words.
     """
 
     embedder: PassageEmbeddings
@@ -337,7 +339,12 @@ class SupportChecker:
         return _citation(n, _Sentence(hit, start, end, quote, np.zeros(0)), best_score)
 
     def _supported(self, text: str, vector: np.ndarray, cited: list[Hit]) -> bool:
-        words = set(tokenize(_MARKER.sub("", text), self.language))
+        plain = _MARKER.sub("", text)
+        # Embeddings barely tell 30 from 60: every number must stand in a cited passage.
+        cited_text = " ".join(hit.passage.text for hit in cited)
+        if any(number not in cited_text for number in _NUMBER.findall(plain)):
+            return False
+        words = set(tokenize(plain, self.language))
         for hit in cited:
             passage_words = set(tokenize(hit.passage.text, hit.language))
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:

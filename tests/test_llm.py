@@ -232,3 +232,13 @@ def test_unreachable_backend_is_a_clear_error(built: Assistant):
 def test_openai_compatible_without_url_says_what_to_pass(built: Assistant):
     with pytest.raises(LLMError, match="--llm-url"):
         Assistant(built.settings, embedder=built.embedder, llm="openai-compatible")
+
+
+def test_number_missing_from_the_cited_passage_is_flagged(built: Assistant):
+    hits = built.retrieve("How long is the ceasefire?")
+    n = next(i for i, h in enumerate(hits, start=1) if "30-tägigen" in h.passage.text)
+    reply = (
+        f"Ukraine agreed to a 30-day ceasefire [{n}]. Ukraine agreed to a 60-day ceasefire [{n}]."
+    )
+    answer = _llm_assistant(built, reply)[0].ask("How long is the ceasefire?")
+    assert [s.supported for s in answer.sentences] == [True, False]
