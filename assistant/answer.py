@@ -205,6 +205,7 @@ def _citation(n: int, sentence: _Sentence, score: float) -> Citation:
 
 CANNOT_ANSWER = "I cannot answer this from the articles."
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_WITH_SPACE = re.compile(r"\s*\[\d+\]")
 # "Sentence. [1] Next" -> "Sentence [1]. Next": a marker belongs to the sentence before it.
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 _FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)
@@ -314,7 +315,7 @@ class SupportChecker:
         text = _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
         spans = split_sentences(text, self.language)
         texts = [text[s.start : s.end] for s in spans]
-        vectors = self.embedder.embed_passages([_MARKER.sub("", t) for t in texts])
+        vectors = self.embedder.embed_passages([_MARKER_WITH_SPACE.sub("", t) for t in texts])
         sentences = []
         for sentence, vector in zip(texts, vectors, strict=True):
             markers = (int(m) for m in _MARKER.findall(sentence))
@@ -328,7 +329,7 @@ class SupportChecker:
     def citation(self, n: int, hit: Hit, sentences: list[AnswerSentence]) -> Citation:
         """Passage `n` cited, quoting its sentence closest to the answer sentences citing it."""
         citing = [s.text for s in sentences if n in s.citations]
-        target = self.embedder.embed_passages([_MARKER.sub("", " ".join(citing))])[0]
+        target = self.embedder.embed_passages([_MARKER_WITH_SPACE.sub("", " ".join(citing))])[0]
         best, best_score = 0, -1.0
         for ordinal in range(len(hit.passage.sentences)):
             vector = self.sentence_vectors.get((hit.passage.id, ordinal))
@@ -339,7 +340,7 @@ class SupportChecker:
         return _citation(n, _Sentence(hit, start, end, quote, np.zeros(0)), best_score)
 
     def _supported(self, text: str, vector: np.ndarray, cited: list[Hit]) -> bool:
-        plain = _MARKER.sub("", text)
+        plain = _MARKER_WITH_SPACE.sub("", text)
         # Embeddings barely tell 30 from 60: every number must stand in a cited passage.
         cited_text = " ".join(hit.passage.text for hit in cited)
         if any(number not in cited_text for number in _NUMBER.findall(plain)):

@@ -8,6 +8,7 @@ through the real pipeline: retrieval, citation repair, support check.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -64,7 +65,7 @@ def _best_cosine(base, store, hits, sentence) -> float:
         return float("nan")
     cited = [hits[n - 1].passage for n in sentence.citations]
     vectors = store.sentence_vectors(cited)
-    text = sentence.text.split("[")[0]
+    text = re.sub(r"\s*\[\d+\]", "", sentence.text)
     (mine,) = base.embedder.embed_passages([text])
     return max(float(v @ mine) for v in vectors.values())
 

@@ -235,10 +235,15 @@ def test_openai_compatible_without_url_says_what_to_pass(built: Assistant):
 
 
 def test_number_missing_from_the_cited_passage_is_flagged(built: Assistant):
-    hits = built.retrieve("How long is the ceasefire?")
-    n = next(i for i, h in enumerate(hits, start=1) if "30-tägigen" in h.passage.text)
-    reply = (
-        f"Ukraine agreed to a 30-day ceasefire [{n}]. Ukraine agreed to a 60-day ceasefire [{n}]."
+    question = "How long is the ceasefire?"
+    hits = built.retrieve(question)
+    n, hit = next((i, h) for i, h in enumerate(hits, start=1) if "30-tägigen" in h.passage.text)
+    offset = hit.passage.start
+    true = next(
+        hit.passage.text[s - offset : e - offset]
+        for s, e in hit.passage.sentences
+        if "30-tägigen" in hit.passage.text[s - offset : e - offset]
     )
-    answer = _llm_assistant(built, reply)[0].ask("How long is the ceasefire?")
+    changed = true.replace("30-tägigen", "60-tägigen")  # every other word still matches
+    answer = _llm_assistant(built, f"{true} [{n}] {changed} [{n}]")[0].ask(question)
     assert [s.supported for s in answer.sentences] == [True, False]
