@@ -140,10 +140,10 @@ class Assistant:
         query = self._standalone_query(question, list(history or []))
         retriever = self.retriever()
         vector = self.embedder.embed_questions([query])[0]
-        hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k)
+        language = detect_language(query)
+        hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k, language)
         if not hits:
             return abstention(question, hits)
-        language = detect_language(query)
         policy = AbstainPolicy(
             question_language=language,
             same_language=self.settings.abstain_below,

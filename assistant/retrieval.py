@@ -126,8 +126,11 @@ class HybridRetriever(BaseRetriever):
         vector = self.embedder.embed_questions([question])[0]
         return self.retrieve_by_vector(question, vector, k or self.k)
 
-    def retrieve_by_vector(self, question: str, vector: np.ndarray, k: int) -> list[Hit]:
-        candidates = self._candidates(question, vector)
+    def retrieve_by_vector(
+        self, question: str, vector: np.ndarray, k: int, language: str | None = None
+    ) -> list[Hit]:
+        """As `retrieve`, for a question already embedded (and its language, if known)."""
+        candidates = self._candidates(question, vector, language or detect_language(question))
         if not candidates:
             return []
         scores = _fuse(candidates, self.second_weight, self.lexical_weight)
@@ -136,14 +139,14 @@ class HybridRetriever(BaseRetriever):
             order, scores = self._rerank(question, candidates, order)
         return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
 
-    def _candidates(self, question: str, vector: np.ndarray) -> list[_Candidate]:
+    def _candidates(self, question: str, vector: np.ndarray, language: str) -> list[_Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
         dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
         second, second_vector = {}, None
         if self.second_embedder is not None:
             second_vector = self.second_embedder.embed_questions([question])[0]
             second = self.store.query_second(second_vector, self.candidates)
-        lexical_scores = self.keywords.scores(question, detect_language(question))
+        lexical_scores = self.keywords.scores(question, language)
         top_lexical = np.argsort(-lexical_scores)[: self.candidates]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
         missing = sorted((set(second) | lexical) - set(dense))

@@ -54,7 +54,7 @@ def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) 
     best_answerable, best_unanswerable = [], []
     vectors = assistant.embedder.embed_questions([i["question"] for i in items])
     for item, vector in zip(items, vectors, strict=True):
-        candidates = retriever._candidates(item["question"], vector)
+        candidates = retriever._candidates(item["question"], vector, language)
         for second, lexical in weights:
             order = np.argsort(-_fuse(candidates, second, lexical), kind="stable")[:5]
             recall[(second, lexical)] += any(_hits(item, candidates[i].passage) for i in order)
