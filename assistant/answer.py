@@ -313,18 +313,25 @@ class SupportChecker:
     def check(self, text: str, cited: Mapping[int, Hit]) -> list[AnswerSentence]:
         """Each sentence of `text` with the markers it carries; `cited` maps marker -> passage."""
         text = _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
-        spans = split_sentences(text, self.language)
-        texts = [text[s.start : s.end] for s in spans]
-        vectors = self.embedder.embed_passages([_MARKER_WITH_SPACE.sub("", t) for t in texts])
-        sentences = []
-        for sentence, vector in zip(texts, vectors, strict=True):
-            markers = (int(m) for m in _MARKER.findall(sentence))
-            numbers = tuple(dict.fromkeys(n for n in markers if n in cited))
-            supported = bool(numbers) and self._supported(
-                sentence, vector, [cited[n] for n in numbers]
-            )
-            sentences.append(AnswerSentence(sentence, numbers, supported))
-        return sentences
+        texts = [text[s.start : s.end] for s in split_sentences(text, self.language)]
+        numbers = [
+            tuple(dict.fromkeys(n for n in map(int, _MARKER.findall(t)) if n in cited))
+            for t in texts
+        ]
+        verdicts = [
+            self._settled_without_embedding(t, [cited[n] for n in ns]) if ns else False
+            for t, ns in zip(texts, numbers, strict=True)
+        ]
+        # Only sentences the cheap tests leave open are embedded (quotes never are).
+        open_rows = [i for i, verdict in enumerate(verdicts) if verdict is None]
+        if open_rows:
+            plain = [_MARKER_WITH_SPACE.sub("", texts[i]) for i in open_rows]
+            for i, vector in zip(open_rows, self.embedder.embed_passages(plain), strict=True):
+                verdicts[i] = self._close(vector, [cited[n] for n in numbers[i]])
+        return [
+            AnswerSentence(t, ns, bool(v))
+            for t, ns, v in zip(texts, numbers, verdicts, strict=True)
+        ]
 
     def citation(self, n: int, hit: Hit, sentences: list[AnswerSentence]) -> Citation:
         """Passage `n` cited, quoting its sentence closest to the answer sentences citing it."""
@@ -339,7 +346,8 @@ class SupportChecker:
         quote = hit.passage.text[start - hit.passage.start : end - hit.passage.start]
         return _citation(n, _Sentence(hit, start, end, quote, np.zeros(0)), best_score)
 
-    def _supported(self, text: str, vector: np.ndarray, cited: list[Hit]) -> bool:
+    def _settled_without_embedding(self, text: str, cited: list[Hit]) -> bool | None:
+        """False if a number is missing, True if the words mostly match, else None (open)."""
         plain = _MARKER_WITH_SPACE.sub("", text)
         # Embeddings barely tell 30 from 60: every number must stand in a cited passage.
         cited_text = " ".join(hit.passage.text for hit in cited)
@@ -350,6 +358,11 @@ class SupportChecker:
             passage_words = set(tokenize(hit.passage.text, hit.language))
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
                 return True
+        return None
+
+    def _close(self, vector: np.ndarray, cited: list[Hit]) -> bool:
+        """Whether some sentence of a cited passage is within the threshold of `vector`."""
+        for hit in cited:
             for ordinal in range(len(hit.passage.sentences)):
                 stored = self.sentence_vectors.get((hit.passage.id, ordinal))
                 if stored is not None and float(stored @ vector) >= self.threshold:
