@@ -353,8 +353,10 @@ class SupportChecker:
         cited_text = " ".join(hit.passage.text for hit in cited)
         if any(number not in cited_text for number in _NUMBER.findall(plain)):
             return False
-        words = set(tokenize(plain, self.language))
         for hit in cited:
+            # Stem both in the passage's language: a quote is in that language, and words
+            # of another language would not match anyway.
+            words = set(tokenize(plain, hit.language))
             passage_words = set(tokenize(hit.passage.text, hit.language))
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
                 return True
