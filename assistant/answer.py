@@ -159,7 +159,8 @@ def answer_extractively(
     floor = scores[order[0]] - _QUOTE_MARGIN_SPREADS * float(similarity.std())
     chosen = [i for i in order[:_MAX_QUOTES] if scores[i] >= floor]
     citations = tuple(
-        _citation(n, sentences[i], float(similarity[i])) for n, i in enumerate(chosen, start=1)
+        _citation(n, sentences[i].hit, sentences[i].start, sentences[i].end, float(similarity[i]))
+        for n, i in enumerate(chosen, start=1)
     )
     text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
     return Answer(question, text, citations, abstained=False, retrieved=tuple(hits))
@@ -184,8 +185,8 @@ def _unique_sentences(
     return sentences
 
 
-def _citation(n: int, sentence: _Sentence, score: float) -> Citation:
-    hit = sentence.hit
+def _citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
+    """Citation `n`: the article span [start, end) of `hit`'s passage as the quote."""
     return Citation(
         n=n,
         article_id=hit.article.id,
@@ -194,9 +195,9 @@ def _citation(n: int, sentence: _Sentence, score: float) -> Citation:
         source=hit.article.source,
         passage_id=hit.passage.id,
         passage=hit.passage.text,
-        quote=sentence.text,
-        start=sentence.start,
-        end=sentence.end,
+        quote=hit.passage.text[start - hit.passage.start : end - hit.passage.start],
+        start=start,
+        end=end,
         score=score,
     )
 
@@ -255,25 +256,12 @@ def answer_with_llm(
             load_prompt("answer").format(passages=fence_passages(hits), question=question)
         ),
     ]
-    try:
-        if on_token is None:
-            reply = str(chat_model.invoke(messages).content)
-        else:
-            reply = ""
-            for chunk in chat_model.stream(messages):
-                reply += str(chunk.content)
-                on_token(str(chunk.content))
-    except Exception as err:  # any transport or server failure of the backend
-        raise LLMError(
-            f"The LLM ({llm_label}) did not answer: {err}. Check that it is running and "
-            "reachable, or use --llm extractive."
-        ) from err
+    reply = _call_llm(chat_model, messages, llm_label, on_token)
     text = remove_unknown_markers(reply.strip(), len(hits))
     if not text or CANNOT_ANSWER.lower() in text.lower():
         return abstention(question, hits)
     sentences = checker.check(text, dict(enumerate(hits, start=1)))
-    cited = sorted({n for s in sentences for n in s.citations})
-    citations = tuple(checker.citation(n, hits[n - 1], sentences) for n in cited)
+    citations = checker.citations(hits, sentences)
     return Answer(question, text, citations, False, tuple(hits), tuple(sentences))
 
 
@@ -283,11 +271,33 @@ def condense_question(
     """Have the LLM rewrite a follow-up as a standalone question (for retrieval)."""
     lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history[-6:]]
     prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
+    return _call_llm(chat_model, [HumanMessage(prompt)], llm_label).strip() or question
+
+
+def _call_llm(
+    chat_model: BaseChatModel,
+    messages: list,
+    llm_label: str,
+    on_token: Callable[[str], None] | None = None,
+) -> str:
+    """The model's reply text, streamed to `on_token` when given.
+
+    Raises:
+        LLMError: any failure of the backend (unreachable, refused, timed out).
+    """
     try:
-        reply = chat_model.invoke([HumanMessage(prompt)])
+        if on_token is None:
+            return str(chat_model.invoke(messages).content)
+        reply = ""
+        for chunk in chat_model.stream(messages):
+            reply += str(chunk.content)
+            on_token(str(chunk.content))
+        return reply
     except Exception as err:  # any transport or server failure of the backend
-        raise LLMError(f"The LLM ({llm_label}) did not answer: {err}.") from err
-    return str(reply.content).strip() or question
+        raise LLMError(
+            f"The LLM ({llm_label}) did not answer: {err}. Check that it is running and "
+            "reachable, or use --llm extractive."
+        ) from err
 
 
 def remove_unknown_markers(text: str, passages: int) -> str:
@@ -333,18 +343,25 @@ class SupportChecker:
             for t, ns, v in zip(texts, numbers, verdicts, strict=True)
         ]
 
-    def citation(self, n: int, hit: Hit, sentences: list[AnswerSentence]) -> Citation:
-        """Passage `n` cited, quoting its sentence closest to the answer sentences citing it."""
-        citing = [s.text for s in sentences if n in s.citations]
-        target = self.embedder.embed_passages([_MARKER_WITH_SPACE.sub("", " ".join(citing))])[0]
+    def citations(self, hits: list[Hit], sentences: list[AnswerSentence]) -> tuple[Citation, ...]:
+        """One citation per cited passage number, quoting the passage's sentence closest to
+        the answer sentences that cite it."""
+        cited = sorted({n for s in sentences for n in s.citations})
+        citing = [" ".join(s.text for s in sentences if n in s.citations) for n in cited]
+        targets = self.embedder.embed_passages([_MARKER_WITH_SPACE.sub("", t) for t in citing])
+        return tuple(
+            self._closest_sentence(n, hits[n - 1], target)
+            for n, target in zip(cited, targets, strict=True)
+        )
+
+    def _closest_sentence(self, n: int, hit: Hit, target: np.ndarray) -> Citation:
         best, best_score = 0, -1.0
         for ordinal in range(len(hit.passage.sentences)):
             vector = self.sentence_vectors.get((hit.passage.id, ordinal))
             if vector is not None and float(vector @ target) > best_score:
                 best, best_score = ordinal, float(vector @ target)
         start, end = hit.passage.sentences[best]
-        quote = hit.passage.text[start - hit.passage.start : end - hit.passage.start]
-        return _citation(n, _Sentence(hit, start, end, quote, np.zeros(0)), best_score)
+        return _citation(n, hit, start, end, best_score)
 
     def _settled_without_embedding(self, text: str, cited: list[Hit]) -> bool | None:
         """False if a number is missing, True if the words mostly match, else None (open)."""
