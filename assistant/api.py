@@ -42,6 +42,8 @@ from assistant.settings import Settings
 from assistant.store import ArticleRecord, Hit, live_generation, open_live
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
+__all__ = ["Answer", "Assistant", "check_question"]
+
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
@@ -90,6 +92,11 @@ class Assistant:
             self._second_embedder = make_second_embedder(self.settings)
         return self._second_embedder
 
+    @property
+    def llm_label(self) -> str | None:
+        """Names the LLM that writes answers, or None for the extractive answerer."""
+        return describe_llm(self.settings) if self.chat_model is not None else None
+
     def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
         """Bring the index in line with the articles folder (see `sync.sync_index`)."""
         report = sync_index(
@@ -121,6 +128,7 @@ class Assistant:
         history: Sequence[Message] | None = None,
         k: int | None = None,
         on_token: Callable[[str], None] | None = None,
+        use_llm: bool = True,
     ) -> Answer:
         """Answer `question` from the articles, citing the sentences used.
 
@@ -131,13 +139,15 @@ class Assistant:
             k: passages to consider (default: settings.top_k).
             on_token: receives an LLM's reply piece by piece as it is generated (the
                 returned `Answer` holds the checked text); unused by the extractive answerer.
+            use_llm: False to answer extractively even when an LLM is configured.
 
         Raises:
             BadQuestion: the question is empty, too long or has no words.
             IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
         """
         question = check_question(question)
-        query = self._standalone_query(question, list(history or []))
+        chat_model = self.chat_model if use_llm else None
+        query = self._standalone_query(question, list(history or []), chat_model)
         retriever = self.retriever()
         vector = self.embedder.embed_questions([query])[0]
         language = detect_language(query)
@@ -155,19 +165,17 @@ class Assistant:
             language=language,
             threshold=self.settings.support_threshold,
         )
-        if self.chat_model is not None:
+        if chat_model is not None:
             label = describe_llm(self.settings)
-            return answer_with_llm(
-                question, hits, self.chat_model, policy, checker, label, on_token
-            )
+            return answer_with_llm(question, hits, chat_model, policy, checker, label, on_token)
         answer = answer_extractively(question, vector, hits, checker.sentence_vectors, policy)
         return with_checked_sentences(answer, checker)
 
-    def _standalone_query(self, question: str, history: list[Message]) -> str:
-        if history and self.chat_model is not None:
-            return condense_question(
-                question, history, self.chat_model, describe_llm(self.settings)
-            )
+    def _standalone_query(
+        self, question: str, history: list[Message], chat_model: BaseChatModel | None
+    ) -> str:
+        if history and chat_model is not None:
+            return condense_question(question, history, chat_model, describe_llm(self.settings))
         return standalone_query(question, history)
 
     def _open_retriever(self) -> HybridRetriever:

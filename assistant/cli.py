@@ -269,6 +269,42 @@ def chat_command(context: typer.Context) -> None:
         ]
 
 
+@app.command("serve")
+def serve_command(
+    context: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 exposes the page to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            help="user:password required for the page and its API.",
+            envvar="ASSISTANT_WEB_AUTH",
+            show_envvar=False,
+        ),
+    ] = None,
+) -> None:
+    """Open the chat page in the browser (index the articles first with `assistant index`).
+
+    Examples:
+
+        assistant serve
+
+        assistant serve --port 8080 --auth analyst:secret
+    """
+    credentials = None
+    if auth is not None:
+        user, _, password = auth.partition(":")
+        if not user or not password:
+            err_console.print("[red]--auth takes user:password, both non-empty.[/red]")
+            raise typer.Exit(2)
+        credentials = (user, password)
+    from assistant.web import launch
+
+    launch(_assistant(context.obj), host=host, port=port, auth=credentials)
+
+
 @app.command("articles")
 def articles_command(context: typer.Context) -> None:
     """List the indexed articles."""

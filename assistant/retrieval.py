@@ -43,8 +43,8 @@ _STOPWORDS = {
 
 def tokenize(text: str, language: str) -> list[str]:
     """Lower-cased, stop words removed, stemmed with the language's Snowball stemmer."""
-    stopwords = _stopwords(language)
-    words = [w for w in _WORD.findall(text.lower()) if w not in stopwords]
+    common = stopwords(language)
+    words = [w for w in _WORD.findall(text.lower()) if w not in common]
     stemmer = _stemmer(language)
     return stemmer.stemWords(words) if stemmer else words
 
@@ -58,7 +58,7 @@ def _stemmer(language: str):
 
 
 @lru_cache(maxsize=32)
-def _stopwords(language: str) -> frozenset[str]:
+def stopwords(language: str) -> frozenset[str]:
     import bm25s.stopwords
 
     name = _STOPWORDS.get(language)

@@ -1,0 +1,388 @@
+"""The chat page (Gradio): answers with linked citations, a sources panel, article upload.
+
+`build_page` lays out the page around one `Assistant`; `launch` serves it with the
+security settings of ../shared/RELIABILITY.md: sanitised Markdown, uploads limited in
+size and type and saved under server-chosen names, the index and articles folders blocked
+from Gradio's file routes, no flagging, and `auth` (when given) over every route.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from assistant.api import Answer, Assistant
+from assistant.errors import AssistantError, IndexNotFound
+from assistant.rendering import answer_markdown, error_markdown, escape_markdown, sources_html
+from assistant.suggestions import examples_from_folder
+from assistant.uploads import MAX_UPLOAD_BYTES, save_uploads
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline tool
+import gradio as gr  # reads the variable above on import
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_FILE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
+EXTRACTIVE_MODE = "Quotes from the articles (no LLM)"
+# Several analysts can chat at once; answering is CPU-bound, so more in flight only queue.
+ANSWER_CONCURRENCY = 4
+QUEUE_SIZE = 64
+STREAMING = " ▍"  # cursor shown while an LLM's reply is still arriving
+_NO_SOURCES = '<div class="sources empty">Citations of the selected answer appear here.</div>'
+
+CSS = """
+#sources { max-height: 75vh; overflow-y: auto; }
+.sources .source { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 10px; margin-bottom: 10px; }
+.sources .source.flash { outline: 3px solid var(--color-accent); }
+.sources .source-head { font-size: 0.9em; margin-bottom: 4px; }
+.sources .source-head .title { font-weight: 600; }
+.sources .source-head .file, .sources .source-head .date { color: var(--body-text-color-subdued); }
+.sources .passage { white-space: pre-wrap; line-height: 1.45; }
+.sources mark { background: #ffe58a; color: inherit; padding: 0 1px; }
+.sources .mark-n { font-weight: 600; margin-right: 2px; }
+.unsupported { text-decoration: underline wavy #d97706; }
+"""
+
+# Citation links scroll the sources panel instead of following the link (Gradio opens
+# links of chat messages in a new tab).
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const target = document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) return;
+  const card = target.closest(".source");
+  card.scrollIntoView({behavior: "smooth", block: "nearest"});
+  card.classList.add("flash");
+  setTimeout(() => card.classList.remove("flash"), 1200);
+}, true);
+</script>
+"""
+
+
+class ChatPage:
+    """The page's handlers, around one `Assistant` shared by every session."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.llm_label = assistant.llm_label
+
+    # --- chat -----------------------------------------------------------------------------
+
+    def respond(
+        self, message: str, chat: list[dict], state: dict, k: int, mode: str | None
+    ) -> Iterator[tuple]:
+        """Answer `message`, streaming an LLM's reply; yields (chat, state, sources, box)."""
+        state = {"history": list(state["history"]), "sources": dict(state["sources"])}
+        chat = [*chat, {"role": "user", "content": escape_markdown(message or "")}]
+        row = len(chat)
+        chat.append({"role": "assistant", "content": "*Searching the articles…*"})
+        yield chat, state, gr.skip(), ""
+        use_llm = mode != EXTRACTIVE_MODE
+        streamed = ""
+        try:
+            for piece in self._answer_stream(message, state["history"], int(k), use_llm):
+                if isinstance(piece, Answer):
+                    answer = piece
+                    break
+                streamed += piece
+                chat[row] = {"role": "assistant", "content": escape_markdown(streamed) + STREAMING}
+                yield chat, state, gr.skip(), ""
+        except AssistantError as err:
+            chat[row] = {"role": "assistant", "content": error_markdown(str(err))}
+            yield chat, state, gr.skip(), ""
+            return
+        except Exception:  # never a traceback on the page; the log has it
+            logger.exception("Answering %r failed", message)
+            chat[row] = {
+                "role": "assistant",
+                "content": error_markdown("Something went wrong answering this; see the log."),
+            }
+            yield chat, state, gr.skip(), ""
+            return
+        chat[row] = {"role": "assistant", "content": answer_markdown(answer)}
+        panel = sources_html(answer.citations)
+        state["sources"][str(row)] = panel
+        state["history"] += [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": answer.text},
+        ]
+        yield chat, state, panel, ""
+
+    def _answer_stream(
+        self, question: str, history: list[dict], k: int, use_llm: bool
+    ) -> Iterator[str | Answer]:
+        """The LLM's reply pieces as they arrive, then the checked `Answer`."""
+        pieces: queue.Queue[str | None] = queue.Queue()
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                outcome["answer"] = self.assistant.ask(
+                    question, history=history, k=k, on_token=pieces.put, use_llm=use_llm
+                )
+            except Exception as err:  # handed to the page's thread below
+                outcome["error"] = err
+            finally:
+                pieces.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (piece := pieces.get()) is not None:
+            yield piece
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        yield outcome["answer"]  # type: ignore[misc]
+
+    def show_sources(self, state: dict, event: gr.SelectData) -> str:
+        """The sources of the answer the user clicked."""
+        return state["sources"].get(str(event.index), gr.skip())
+
+    # --- articles -------------------------------------------------------------------------
+
+    def article_rows(self) -> list[list]:
+        try:
+            records = self.assistant.articles()
+        except IndexNotFound:
+            return []
+        return [[r.title, r.date or "", r.language, r.passages, r.id] for r in records]
+
+    def examples(self) -> list[list[str]]:
+        return [[q] for q in examples_from_folder(self.assistant.settings.seeds)]
+
+    def add_articles(self, files: list[str] | None, progress: gr.Progress) -> tuple:
+        """Save uploaded files into the seeds folder, then index; yields the status."""
+        files = files or []
+        known = {}
+        with contextlib.suppress(AssistantError):  # no index yet: nothing to compare with
+            known = {r.content_hash: r.id for r in self.assistant.articles()}
+        result = save_uploads([Path(f) for f in files], self.assistant.settings.seeds, known)
+        lines = [f"Added **{escape_markdown(name)}**." for name in result.saved]
+        lines += [
+            f"⚠️ Refused **{escape_markdown(name)}**: {escape_markdown(reason)}"
+            for name, reason in result.rejected
+        ]
+        if not result.saved:
+            return "\n\n".join(lines) or "No files.", gr.skip(), None, gr.skip()
+        status, rows, examples = self.update_index(False, progress)
+        return "\n\n".join([*lines, status]), rows, None, examples
+
+    def update_index(self, rebuild: bool, progress: gr.Progress) -> tuple:
+        """Sync the index with the seeds folder; returns (status, article rows, examples)."""
+        progress(0, desc="Reading articles")
+
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding passages", unit="passages")
+
+        try:
+            result = self.assistant.sync(rebuild=rebuild, progress=report)
+        except AssistantError as err:
+            return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip()
+        lines = [
+            f"{'Rebuilt' if result.rebuilt else 'Indexed'}: {len(result.added)} added, "
+            f"{len(result.updated)} updated, {len(result.removed)} removed, "
+            f"{len(result.unchanged)} unchanged, {len(result.failures)} skipped; "
+            f"{result.passages} passages ({result.passages_embedded} embedded) "
+            f"in {result.seconds:.1f} s."
+        ]
+        lines += [
+            f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
+            for f in result.failures
+        ]
+        return "\n\n".join(lines), self.article_rows(), gr.Dataset(samples=self.examples())
+
+    # --- API ------------------------------------------------------------------------------
+
+    def ask_api(
+        self, question: str, history: list[dict] | None = None, k: int | None = None
+    ) -> dict:
+        """Answer a question; returns the same JSON as `assistant ask --json`.
+
+        Args:
+            question: the question, in any language.
+            history: the conversation so far, [{"role": "user"|"assistant", "content": …}].
+            k: passages to consider (default: the server's setting).
+        """
+        try:
+            return self.assistant.ask(question, history=history or [], k=k).as_json()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    def articles_api(self) -> list[dict]:
+        """The indexed articles: id, title, date, language, passages."""
+        try:
+            records = self.assistant.articles()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        keys = ("id", "title", "date", "language", "passages")
+        return [{key: getattr(r, key) for key in keys} for r in records]
+
+
+def build_page(assistant: Assistant) -> gr.Blocks:
+    """The chat page for `assistant` (not yet launched)."""
+    page = ChatPage(assistant)
+    with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
+        state = gr.State({"history": [], "sources": {}})
+        gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
+        with gr.Tab("Chat"), gr.Row(equal_height=False):
+            chat = _chat_column(page, assistant.settings.top_k)
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(_NO_SOURCES, elem_id="sources")
+        with gr.Tab("Articles"):
+            library = _articles_tab(page)
+        _wire_chat(page, chat, state, sources)
+        _wire_articles(page, library, chat["examples"])
+        answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
+        gr.api(page.ask_api, api_name="ask", **answer_events)
+        gr.api(page.articles_api, api_name="articles")
+    return blocks
+
+
+def _chat_column(page: ChatPage, top_k: int) -> dict:
+    with gr.Column(scale=3):
+        chatbot = gr.Chatbot(
+            label="Conversation",
+            height=520,
+            sanitize_html=True,
+            latex_delimiters=[],
+            elem_id="chat",
+        )
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="Ask about the articles, e.g. a person or an event…",
+                show_label=False,
+                scale=5,
+                max_length=4000,
+                elem_id="question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        examples = gr.Dataset(
+            components=[box],
+            samples=page.examples(),
+            label="Example questions",
+            type="values",
+            elem_id="examples",
+        )
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            k = gr.Slider(1, 20, value=top_k, step=1, label="Passages to consider")
+            modes = [page.llm_label, EXTRACTIVE_MODE] if page.llm_label else [EXTRACTIVE_MODE]
+            mode = gr.Dropdown(
+                modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
+            )
+        clear = gr.Button("New conversation", size="sm")
+    return {
+        "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
+        "mode": mode, "clear": clear,
+    }  # fmt: skip
+
+
+def _articles_tab(page: ChatPage) -> dict:
+    table = gr.Dataframe(
+        value=page.article_rows(),
+        headers=["Title", "Date", "Language", "Passages", "File"],
+        datatype=["str", "str", "str", "number", "str"],
+        interactive=False,
+        label="Indexed articles",
+        elem_id="articles",
+    )
+    uploads = gr.File(
+        label=f"Add articles ({', '.join(ARTICLE_FILE_TYPES)}; up to "
+        f"{MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+        file_count="multiple",
+        file_types=ARTICLE_FILE_TYPES,
+        type="filepath",
+        elem_id="upload",
+    )
+    with gr.Row():
+        update = gr.Button("Update index", elem_id="update-index")
+        rebuild = gr.Checkbox(False, label="Rebuild from scratch")
+    status = gr.Markdown(elem_id="index-status")
+    return {"table": table, "uploads": uploads, "update": update, "rebuild": rebuild,
+            "status": status}  # fmt: skip
+
+
+def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> None:
+    """Connect the chat's events; none of them is part of the public API."""
+    chatbot, box = chat["chatbot"], chat["box"]
+    answering = {
+        "concurrency_limit": ANSWER_CONCURRENCY,
+        "concurrency_id": "answer",
+        "api_visibility": "private",
+    }
+    inputs = [box, chatbot, state, chat["k"], chat["mode"]]
+    outputs = [chatbot, state, sources, box]
+    for trigger in (box.submit, chat["send"].click):
+        trigger(page.respond, inputs, outputs, **answering)
+    chat["examples"].click(
+        lambda sample: sample[0], chat["examples"], box, api_visibility="private", queue=False
+    ).then(page.respond, inputs, outputs, **answering)
+    chatbot.select(page.show_sources, state, sources, api_visibility="private")
+    chat["clear"].click(
+        lambda: ([], {"history": [], "sources": {}}, _NO_SOURCES),
+        None,
+        [chatbot, state, sources],
+        api_visibility="private",
+        queue=False,
+    )
+
+
+def _wire_articles(page: ChatPage, library: dict, examples: gr.Dataset) -> None:
+    """Uploads and index updates run one at a time (the index has one writer)."""
+    indexing = {"concurrency_limit": 1, "concurrency_id": "index", "api_visibility": "private"}
+
+    def add_articles(files, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        return page.add_articles(files, progress)
+
+    def update_index(rebuild_all, progress=gr.Progress()):  # noqa: B008
+        return page.update_index(rebuild_all, progress)
+
+    table, status = library["table"], library["status"]
+    library["uploads"].upload(
+        add_articles,
+        library["uploads"],
+        [status, table, library["uploads"], examples],
+        **indexing,
+    )
+    library["update"].click(update_index, library["rebuild"], [status, table, examples], **indexing)
+
+
+def launch(
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Serve the page. With `block=False`, return once the server is up (tests)."""
+    blocks = build_page(assistant)
+    blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
+    settings = assistant.settings
+    blocks.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        max_file_size=MAX_UPLOAD_BYTES,
+        # Gradio must never serve the vector store or raw article files.
+        blocked_paths=[str(settings.index.resolve()), str(settings.seeds.resolve())],
+        allowed_paths=[],
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        quiet=not block,
+        prevent_thread_lock=not block,
+        theme=gr.themes.Default(
+            font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+        ),
+        css=CSS,
+        head=HEAD,
+    )
+    return blocks

@@ -1,0 +1,243 @@
+"""The served chat page in a real browser (Debian's chromium driven by Playwright), its API
+through gradio_client, and its HTTP surface (auth, file routes)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from gradio_client import Client
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from assistant.api import Assistant
+from assistant.web import EXTRACTIVE_MODE, launch
+from tests.conftest import REPO, SEED
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    # The machine's network is closed: no background calls to Google's services.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = REPO / "test-output"
+HOSTILE = REPO / "tests" / "data" / "hafen-hostile.md"  # markup meant to run
+UPLOAD = REPO / "tests" / "data" / "brücke neu.txt"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, embedder) -> Iterator[tuple[str, Assistant]]:
+    """The page over the seed article and a hostile one, served on a free loopback port."""
+    root = tmp_path_factory.mktemp("web")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    shutil.copy(HOSTILE, seeds / HOSTILE.name)
+    assistant = Assistant(seeds=seeds, index=root / "index", embedder=embedder)
+    assistant.sync()
+    port = _free_port()
+    blocks = launch(assistant, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", assistant
+    blocks.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, served) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(served[0])
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _ask(page: Page, question: str) -> str:
+    """Ask in the page; the text of the finished answer."""
+    answers = page.locator('[data-testid="bot"]')
+    before = answers.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.wait_for_function(
+        """n => {
+            const bots = document.querySelectorAll('[data-testid="bot"]');
+            const last = bots.length > n ? bots[bots.length - 1].innerText : '';
+            return last && !last.includes('Searching') && !last.includes('▍');
+        }""",
+        arg=before,
+        timeout=60_000,
+    )
+    return answers.nth(before).inner_text()
+
+
+def test_question_answered_with_citation_and_highlighted_passage_then_follow_up(page: Page):
+    answer = _ask(page, "What did Rubio say about Russia?")
+    assert "Russland" in answer and "[1]" in answer
+    assert page.locator('[data-testid="bot"] a.cite').count() >= 1
+    source = page.locator("#sources .source").first
+    head = source.locator(".source-head").inner_text()
+    assert "Waffenruhe" in head and "2025-03" in head and SEED.name in head
+    highlighted = " ".join(page.locator("#sources mark").all_inner_texts())
+    assert "Rubio" in highlighted and "Russland" in highlighted
+    # A citation link scrolls the panel in place; it opens no other page.
+    page.locator('[data-testid="bot"] a.cite').first.click()
+    assert len(page.context.pages) == 1
+
+    follow_up = _ask(page, "And what will he discuss with the G7?")
+    assert "G7" in follow_up
+    assert page.locator('[data-testid="bot"]').count() == 2
+    assert "G7" in page.locator("#sources").inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-chat.png"), full_page=True)
+
+    # Clicking the first answer brings its sources back.
+    page.locator('[data-testid="bot"]').first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#sources').innerText.includes('Russland am Zug')"
+    )
+
+
+def test_article_and_question_markup_never_runs(page: Page):
+    _ask(page, "Um wie viel Prozent ist der Containerumschlag im Hamburger Hafen gestiegen?")
+    sources = page.locator("#sources")
+    assert "zwölf Prozent" in sources.inner_text()
+    assert "<img src=x" in sources.inner_text()  # shown as text, not as an element
+    _ask(page, "<img src=x onerror=window.__pwned=5> <script>window.__pwned=6</script>?")
+    assert "<img src=x onerror" in page.locator('[data-testid="user"]').last.inner_text()
+    page.get_by_role("tab", name="Articles").click()
+    assert "<img src=x" in page.locator("#articles").inner_text()
+    page.wait_for_timeout(500)  # time for any injected handler to fire
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#sources img, #chat .message img, #articles img").count() == 0
+    assert page.locator('a[href^="javascript"]').count() == 0
+
+
+def test_uploaded_article_is_indexed_and_answers(page: Page):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#upload input[type=file]").set_input_files(str(UPLOAD))
+    page.wait_for_function(
+        "() => document.querySelector('#index-status').innerText.includes('1 added')",
+        timeout=120_000,
+    )
+    assert "Added brücke neu.txt" in page.locator("#index-status").inner_text()
+    assert "Neue Brücke über die Elbe eröffnet" in page.locator("#articles").inner_text()
+    page.get_by_role("tab", name="Chat").click()
+    answer = _ask(page, "How much did the new bridge in Hamburg cost?")
+    assert "4,2 Milliarden" in answer
+    assert "Neue Brücke über die Elbe eröffnet" in page.locator("#sources").inner_text()
+
+
+def test_api_answers_like_the_cli_json(served):
+    url, assistant = served
+    client = Client(url, verbose=False)
+    result = client.predict("What did Rubio say about Russia?", api_name="/ask")
+    expected = assistant.ask("What did Rubio say about Russia?").as_json()
+    assert result == expected
+    assert result["citations"] and result["citations"][0]["article_id"] == SEED.name
+    history = [
+        {"role": "user", "content": "What did Rubio say about Russia?"},
+        {"role": "assistant", "content": result["answer"]},
+    ]
+    follow_up = client.predict("And the G7?", history, 3, api_name="/ask")
+    assert "G7" in follow_up["answer"]
+    with pytest.raises(Exception, match="The question is empty"):
+        client.predict("   ", api_name="/ask")
+    titles = [a["title"] for a in client.predict(api_name="/articles")]
+    assert any("Waffenruhe" in t for t in titles)
+
+
+def test_index_and_article_files_are_not_served(served):
+    url, assistant = served
+    index = assistant.settings.index.resolve()
+    paths = [
+        *map(str, index.rglob("chroma.sqlite3")),
+        str(index / "CURRENT"),
+        str((assistant.settings.seeds / SEED.name).resolve()),
+        "/etc/passwd",
+    ]
+    assert len(paths) >= 4
+    for path in paths:
+        for route in (f"gradio_api/file={path}", f"file={path}", f"gradio_api/file={path.upper()}"):
+            response = httpx.get(url + route)
+            assert response.status_code in (403, 404), (route, response.status_code)
+
+
+def test_auth_protects_page_and_api(served):
+    _, assistant = served
+    port = _free_port()
+    blocks = launch(assistant, port=port, auth=("analyst", "s3cret"), block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for route in ("config", "gradio_api/info", "gradio_api/queue/status"):
+            assert httpx.get(url + route).status_code == 401, route
+        call = httpx.post(url + "gradio_api/call/ask", json={"data": ["Who is Rubio?"]})
+        assert call.status_code == 401
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client's error type varies)
+            Client(url, verbose=False).predict("Who is Rubio?", api_name="/ask")
+        client = Client(url, auth=("analyst", "s3cret"), verbose=False)
+        assert client.predict("What did Rubio say about Russia?", api_name="/ask")["citations"]
+    finally:
+        blocks.close()
+
+
+def test_llm_answer_streams_and_unsupported_sentence_is_marked(served, browser: Browser):
+    _, extractive = served
+    reply = (
+        "Rubio said that it is now up to Russia [1]. "
+        "He also said the moon is made of green cheese [1]."
+    )
+    assistant = Assistant(
+        extractive.settings,
+        embedder=extractive.embedder,
+        chat_model=GenericFakeChatModel(messages=iter([AIMessage(reply)])),
+        llm="openai-compatible",
+        llm_model="test-model",
+        llm_url="http://127.0.0.1:9/v1",
+    )
+    port = _free_port()
+    blocks = launch(assistant, port=port, block=False)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea")
+        answer = _ask(page, "What did Rubio say about Russia?")
+        assert "up to Russia" in answer
+        flagged = page.locator('[data-testid="bot"] .unsupported')
+        assert flagged.count() == 1 and "green cheese" in flagged.inner_text()
+        assert "⚠" in flagged.inner_text()
+        assert "Russland am Zug" in page.locator("#sources mark").first.inner_text()
+        # The settings offer the quoting answerer as well; it needs no LLM.
+        page.locator("#settings").get_by_text("Settings").click()
+        page.get_by_label("Answer with").click()
+        page.get_by_role("option", name=EXTRACTIVE_MODE).click()
+        quoted = _ask(page, "What did Rubio say about Russia?")
+        assert "Russland" in quoted and "green cheese" not in quoted
+    finally:
+        page.close()
+        blocks.close()
