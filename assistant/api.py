@@ -180,7 +180,7 @@ class Assistant:
 
     def _open_retriever(self) -> HybridRetriever:
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
-        store = open_live(self.settings.index, expected)
+        store = open_live(self.settings.index, expected, self.settings.chroma_url)
         return HybridRetriever(
             store=store,
             keywords=KeywordIndex(store),

@@ -53,6 +53,15 @@ class IndexDamaged(AssistantError):
         )
 
 
+class StoreUnavailable(AssistantError):
+    def __init__(self, url: str, cause: Exception) -> None:
+        super().__init__(
+            f"Cannot reach the Chroma server at {url} ({cause}). Start it with "
+            "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset "
+            "ASSISTANT_CHROMA_URL to use the embedded store."
+        )
+
+
 class BadQuestion(AssistantError):
     """The question cannot be asked as given (empty, too long, ...)."""
 

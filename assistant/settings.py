@@ -22,6 +22,13 @@ class Settings(BaseSettings):
 
     seeds: Path = Field(Path("seeds"), description="Folder of article files to index.")
     index: Path = Field(Path("index"), description="Folder where the index is kept.")
+    chroma_url: str | None = Field(
+        None,
+        description=(
+            "A Chroma server (e.g. http://127.0.0.1:8000, started with `chroma run`) to keep "
+            "the vectors on instead of the embedded store in the index folder."
+        ),
+    )
     model_cache: Path = Field(
         default_factory=_default_model_cache,
         description="Where the default embedding model is built on first use.",

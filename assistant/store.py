@@ -4,8 +4,12 @@ Layout of the index folder::
 
     CURRENT          {"live": "gen-…", "previous": "gen-…"}: which generation answers
     write.lock       held by the one process that writes
-    gen-…/chroma/    Chroma PersistentClient folder (collection "passages")
+    gen-…/chroma/    Chroma PersistentClient folder (collections "passages", …)
     gen-…/index.json manifest (embedder, chunking) + article records
+
+With a Chroma server (`chroma_url`), a generation's collections live on the server, named
+after it ("gen-…-passages"); the folder keeps the pointer, lock and records, which are
+small.
 
 Writers never touch the live generation: they copy it, change the copy and swap the
 pointer (an atomic rename). Readers therefore never share a Chroma folder with a writer
@@ -29,7 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.articles import Article
-from assistant.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexNotFound
+from assistant.errors import (
+    IndexBusy,
+    IndexDamaged,
+    IndexMismatch,
+    IndexNotFound,
+    StoreUnavailable,
+)
 from assistant.passages import Passage
 
 logger = logging.getLogger(__name__)
@@ -40,6 +50,7 @@ _MANIFEST = "index.json"
 _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
 _SENTENCE_COLLECTION = "sentences"  # one vector per sentence of each passage
+_COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION, _SENTENCE_COLLECTION)
 FORMAT_VERSION = 4  # 2: title in passage vectors; 3: second model; 4: sentence vectors
 
 
@@ -99,22 +110,15 @@ class PassageStore:
     come from the project's embedder; distances are cosine (similarity = 1 - distance).
     """
 
-    def __init__(self, folder: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
+    def __init__(self, folder: Path, chroma_url: str | None = None) -> None:
         self.folder = folder
-        self._client = chromadb.PersistentClient(
-            path=str(folder / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        self._collection = self._client.get_or_create_collection(
-            _COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self._second = self._client.get_or_create_collection(
-            _SECOND_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self._sentences = self._client.get_or_create_collection(
-            _SENTENCE_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        self._client = connect(folder, chroma_url)
+        prefix = f"{folder.name}-" if chroma_url else ""
+        self._collection, self._second, self._sentences = (
+            self._client.get_or_create_collection(
+                prefix + name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            for name in _COLLECTIONS
         )
         self.manifest, self.articles = _read_manifest(folder)
 
@@ -287,9 +291,69 @@ class PassageStore:
         }
         _write_atomically(self.folder / _MANIFEST, json.dumps(payload, ensure_ascii=False))
 
+    def copy_from(self, other: PassageStore) -> None:
+        """Copy every record of `other`'s collections into this store's (server mode, where
+        a generation cannot be copied as a folder)."""
+        step = min(self._client.get_max_batch_size(), 5000)
+        pairs = zip(
+            (other._collection, other._second, other._sentences),
+            (self._collection, self._second, self._sentences),
+            strict=True,
+        )
+        for source, target in pairs:
+            for offset in range(0, source.count(), step):
+                page = source.get(
+                    include=["embeddings", "documents", "metadatas"], limit=step, offset=offset
+                )
+                target.add(
+                    ids=page["ids"],
+                    embeddings=page["embeddings"],
+                    documents=page["documents"],
+                    metadatas=page["metadatas"],
+                )
+
     def close(self) -> None:
         """Release Chroma's handles on this folder (needed before it is copied or removed)."""
         self._client.close()
+
+
+def connect(folder: Path, chroma_url: str | None):
+    """A Chroma client: embedded in `folder`, or the server at `chroma_url`.
+
+    Raises:
+        StoreUnavailable: the server cannot be reached.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+    from urllib.parse import urlsplit
+
+    url = urlsplit(chroma_url)
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
+        raise StoreUnavailable(chroma_url, err) from err
+
+
+def _drop_server_collections(folder: Path, chroma_url: str) -> None:
+    """Delete the server collections of generation `folder` (its name is their prefix)."""
+    client = connect(folder, chroma_url)
+    try:
+        for name in _COLLECTIONS:
+            try:
+                client.delete_collection(f"{folder.name}-{name}")
+            except Exception:  # not created before the writer stopped: nothing to drop
+                logger.debug("No collection %s-%s to drop", folder.name, name)
+    finally:
+        client.close()
 
 
 def _sentence_id(passage_id: str, ordinal: int) -> str:
@@ -353,7 +417,7 @@ def live_generation(index_dir: Path) -> Path | None:
     return folder
 
 
-def open_live(index_dir: Path, expected: Manifest) -> PassageStore:
+def open_live(index_dir: Path, expected: Manifest, chroma_url: str | None = None) -> PassageStore:
     """Open the live generation for reading, checking it was built like `expected` says.
 
     Raises:
@@ -363,7 +427,7 @@ def open_live(index_dir: Path, expected: Manifest) -> PassageStore:
     folder = live_generation(index_dir)
     if folder is None:
         raise IndexNotFound(index_dir)
-    store = PassageStore(folder)
+    store = PassageStore(folder, chroma_url)
     check_manifest(index_dir, store.manifest, expected)
     return store
 
@@ -376,32 +440,42 @@ def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) 
         raise IndexMismatch(index_dir, differences)
 
 
-def start_generation(index_dir: Path, copy_of: Path | None) -> Path:
+def start_generation(index_dir: Path, copy_of: Path | None, chroma_url: str | None = None) -> Path:
     """A new private generation folder: a copy of `copy_of`, or empty."""
     folder = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     if copy_of is None:
         folder.mkdir(parents=True)
     else:
         shutil.copytree(copy_of, folder)
+        if chroma_url:
+            source, target = PassageStore(copy_of, chroma_url), PassageStore(folder, chroma_url)
+            try:
+                target.copy_from(source)
+            finally:
+                source.close()
+                target.close()
     return folder
 
 
-def promote(index_dir: Path, folder: Path) -> None:
+def promote(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
     """Make `folder` the live generation; keep the one before for readers still using it."""
     pointer = _read_pointer(index_dir)
     new_pointer = {"live": folder.name, "previous": pointer.get("live")}
     _write_atomically(index_dir / _POINTER, json.dumps(new_pointer))
-    remove_stale_generations(index_dir)
+    remove_stale_generations(index_dir, chroma_url)
 
 
-def remove_stale_generations(index_dir: Path) -> None:
+def remove_stale_generations(index_dir: Path, chroma_url: str | None = None) -> None:
     """Delete generations that are neither live nor previous (e.g. left by a killed writer).
 
-    Call only while holding the write lock.
+    Call only while holding the write lock. On a server, only collections of this index's
+    own generation folders are dropped: the server may hold other indexes too.
     """
     keep = {name for name in _read_pointer(index_dir).values() if name}
     for folder in index_dir.glob("gen-*"):
         if folder.name not in keep:
+            if chroma_url:
+                _drop_server_collections(folder, chroma_url)
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -108,19 +108,20 @@ def sync_index(
     articles, failures = read_articles(settings.seeds)
     expected = expected_manifest(settings, embedder, second)
     with write_lock(settings.index):
-        remove_stale_generations(settings.index)
+        url = settings.chroma_url
+        remove_stale_generations(settings.index, url)
         live = None if rebuild else live_generation(settings.index)
         indexed: dict[str, ArticleRecord] = {}
         if live is not None:
-            store = PassageStore(live)
+            store = PassageStore(live, url)
             check_manifest(settings.index, store.manifest, expected)
             indexed, total = store.articles, store.count()
             store.close()
         plan = plan_sync(articles, indexed)
         embedded = 0
         if live is None or plan.has_changes:
-            folder = start_generation(settings.index, copy_of=live)
-            store = PassageStore(folder)
+            folder = start_generation(settings.index, copy_of=live, chroma_url=url)
+            store = PassageStore(folder, url)
             try:
                 records, embedded = _apply(
                     store, plan, indexed, settings, (embedder, second), progress
@@ -129,7 +130,7 @@ def sync_index(
                 total = store.count()
             finally:
                 store.close()
-            promote(settings.index, folder)
+            promote(settings.index, folder, url)
             indexed = records
     return SyncReport(
         added=[a.id for a in plan.added],

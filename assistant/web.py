@@ -254,6 +254,8 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             height=520,
             sanitize_html=True,
             latex_delimiters=[],
+            buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
+            feedback_options=None,
             elem_id="chat",
         )
         with gr.Row():
@@ -330,6 +332,14 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
         lambda: ([], {"history": [], "sources": {}}, _NO_SOURCES),
         None,
         [chatbot, state, sources],
+        api_visibility="private",
+        queue=False,
+    )
+    # The chat's own trash button clears the messages; the conversation goes with them.
+    chatbot.clear(
+        lambda: ({"history": [], "sources": {}}, _NO_SOURCES),
+        None,
+        [state, sources],
         api_visibility="private",
         queue=False,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,43 @@ def assistant(seeds: Path, tmp_path: Path, embedder: PassageEmbeddings) -> Assis
 def built(assistant: Assistant) -> Assistant:
     assistant.sync()
     return assistant
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on a free loopback port, stopped after the session."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chroma = Path(sys.executable).with_name("chroma")
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"chroma run did not start: {(folder / 'server.log').read_text()}")
+        time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
