@@ -324,6 +324,10 @@ class SupportChecker:
         """Each sentence of `text` with the markers it carries; `cited` maps marker -> passage."""
         text = _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
         texts = [text[s.start : s.end] for s in split_sentences(text, self.language)]
+        return self.check_sentences(texts, cited)
+
+    def check_sentences(self, texts: list[str], cited: Mapping[int, Hit]) -> list[AnswerSentence]:
+        """The same for an answer already split into sentences."""
         numbers = [
             tuple(dict.fromkeys(n for n in map(int, _MARKER.findall(t)) if n in cited))
             for t in texts
@@ -395,4 +399,6 @@ def with_checked_sentences(answer: Answer, checker: SupportChecker) -> Answer:
         return answer
     by_passage = {h.passage.id: h for h in answer.retrieved}
     cited = {c.n: by_passage[c.passage_id] for c in answer.citations}
-    return replace(answer, sentences=tuple(checker.check(answer.text, cited)))
+    # The answer is its quotes, one per citation: no need to split it again.
+    quotes = [f"{c.quote} [{c.n}]" for c in answer.citations]
+    return replace(answer, sentences=tuple(checker.check_sentences(quotes, cited)))

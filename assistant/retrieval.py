@@ -141,10 +141,13 @@ class HybridRetriever(BaseRetriever):
 
     def _candidates(self, question: str, vector: np.ndarray, language: str) -> list[_Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
-        dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
+        # Both models run before Chroma: its worker threads stay busy for a moment after a
+        # query and slowed the numpy-based USE that followed it by 4x.
         second, second_vector = {}, None
         if self.second_embedder is not None:
             second_vector = self.second_embedder.embed_questions([question])[0]
+        dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
+        if second_vector is not None:
             second = self.store.query_second(second_vector, self.candidates)
         lexical_scores = self.keywords.scores(question, language)
         top_lexical = np.argsort(-lexical_scores)[: self.candidates]

@@ -121,9 +121,16 @@ class PassageStore:
             for name in _COLLECTIONS
         )
         self.manifest, self.articles = _read_manifest(folder)
+        self._counts: dict[str, int] = {}  # collection sizes; reset by every write
 
     def count(self) -> int:
-        return self._collection.count()
+        """Passages stored (cached: Chroma's count costs ~4 ms, and questions ask often)."""
+        return self._count(self._collection)
+
+    def _count(self, collection) -> int:
+        if collection.name not in self._counts:
+            self._counts[collection.name] = collection.count()
+        return self._counts[collection.name]
 
     def upsert(
         self,
@@ -138,6 +145,7 @@ class PassageStore:
         `sentence_vectors[i]` holds one row per sentence of `passages[i]`; `second_vectors`
         are the second dense model's, when one is configured.
         """
+        self._counts.clear()
         step = self._client.get_max_batch_size()
         for first in range(0, len(passages), step):
             batch = passages[first : first + step]
@@ -181,6 +189,7 @@ class PassageStore:
             )
 
     def delete(self, passage_ids: list[str]) -> None:
+        self._counts.clear()
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
             batch = passage_ids[first : first + step]
@@ -248,7 +257,7 @@ class PassageStore:
 
     def query_second(self, vector: np.ndarray, k: int) -> dict[str, float]:
         """The `k` nearest passages in the second model's space: id -> cosine similarity."""
-        count = self._second.count()
+        count = self._count(self._second)
         if count == 0:
             return {}
         result = self._second.query(
@@ -294,6 +303,7 @@ class PassageStore:
     def copy_from(self, other: PassageStore) -> None:
         """Copy every record of `other`'s collections into this store's (server mode, where
         a generation cannot be copied as a folder)."""
+        self._counts.clear()
         step = min(self._client.get_max_batch_size(), 5000)
         pairs = zip(
             (other._collection, other._second, other._sentences),
