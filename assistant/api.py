@@ -19,30 +19,25 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-
-from assistant.answer import (
-    AbstainPolicy,
-    Answer,
-    SupportChecker,
-    abstention,
-    answer_extractively,
-    answer_with_llm,
-    condense_question,
-    with_checked_sentences,
-)
 from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
 from assistant.errors import BadQuestion, ModelError
 from assistant.llm import describe_llm, make_chat_model
-from assistant.retrieval import HybridRetriever, KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, Hit, live_generation, open_live
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
-__all__ = ["Answer", "Assistant", "check_question"]
+# Answering and retrieval pull in LangChain's language-model and retriever stack (~1.2 s
+# of imports); they are imported where questions are answered, so `assistant index` and
+# other commands that ask nothing start fast.
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.answer import Answer
+    from assistant.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +51,7 @@ class Assistant:
     Args:
         settings: all configuration; by default read from ``ASSISTANT_*`` variables.
         embedder: an already loaded embedder to share (tests, benchmarks).
+        second_embedder: the same for the second dense model.
         chat_model: a LangChain chat model to answer with; by default the one the settings
             name (``llm``), or none for the extractive answerer.
         **overrides: settings fields to override, e.g. ``seeds="articles"``, ``top_k=8``.
@@ -66,6 +62,7 @@ class Assistant:
         settings: Settings | None = None,
         *,
         embedder: PassageEmbeddings | None = None,
+        second_embedder: PassageEmbeddings | None = None,
         chat_model: BaseChatModel | None = None,
         **overrides: object,
     ) -> None:
@@ -73,7 +70,7 @@ class Assistant:
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._embedder = embedder
         self.chat_model = chat_model or make_chat_model(self.settings)
-        self._second_embedder: PassageEmbeddings | None = None
+        self._second_embedder = second_embedder
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
         self._lock = threading.Lock()
@@ -145,6 +142,15 @@ class Assistant:
             BadQuestion: the question is empty, too long or has no words.
             IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
         """
+        from assistant.answer import (
+            AbstainPolicy,
+            SupportChecker,
+            abstention,
+            answer_extractively,
+            answer_with_llm,
+            with_checked_sentences,
+        )
+
         question = check_question(question)
         chat_model = self.chat_model if use_llm else None
         query = self._standalone_query(question, list(history or []), chat_model)
@@ -175,10 +181,14 @@ class Assistant:
         self, question: str, history: list[Message], chat_model: BaseChatModel | None
     ) -> str:
         if history and chat_model is not None:
+            from assistant.answer import condense_question
+
             return condense_question(question, history, chat_model, describe_llm(self.settings))
         return standalone_query(question, history)
 
     def _open_retriever(self) -> HybridRetriever:
+        from assistant.retrieval import HybridRetriever, KeywordIndex
+
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
         store = open_live(self.settings.index, expected, self.settings.chroma_url)
         return HybridRetriever(

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,15 @@ class ArticleFailure:
     reason: str
 
 
+@dataclass(frozen=True)
+class ArticleScan:
+    """An articles folder as found: what to (re)index, what failed, what is unchanged."""
+
+    articles: list[Article]  # read and parsed, sorted by id
+    failures: list[ArticleFailure]
+    unchanged: list[str]  # ids whose bytes match the given hashes: not parsed again
+
+
 def read_articles(folder: Path) -> tuple[list[Article], list[ArticleFailure]]:
     """Read every article file below `folder`.
 
@@ -55,23 +64,35 @@ def read_articles(folder: Path) -> tuple[list[Article], list[ArticleFailure]]:
     Raises:
         SeedsNotFound: `folder` is not a directory.
     """
+    scan = scan_articles(folder, {})
+    return scan.articles, scan.failures
+
+
+def scan_articles(folder: Path, known_hashes: Mapping[str, str]) -> ArticleScan:
+    """As `read_articles`, but a file whose id and sha256 are in `known_hashes` (id -> hash,
+    e.g. the index's records) is only listed as unchanged: parsing and language detection
+    cost ~6 ms per article, hashing a fraction of that.
+    """
     if not folder.is_dir():
         raise SeedsNotFound(folder)
-    articles, failures = [], []
+    articles, failures, unchanged = [], [], []
     first_with_hash: dict[str, str] = {}
     for path in _article_files(folder):
         article_id = path.relative_to(folder).as_posix()
         try:
-            article = read_article(path, article_id)
-            original = first_with_hash.setdefault(article.content_hash, article_id)
+            raw = _read_bytes(path)
+            content_hash = hashlib.sha256(raw).hexdigest()
+            original = first_with_hash.setdefault(content_hash, article_id)
             if original != article_id:
                 raise ArticleError(path, f"is a duplicate of {original}")
+            if known_hashes.get(article_id) == content_hash:
+                unchanged.append(article_id)
+                continue
+            articles.append(_parse_article(path, article_id, raw, content_hash))
         except ArticleError as err:
             logger.warning("Skipped %s", err)
             failures.append(ArticleFailure(article_id, str(path), err.reason))
-            continue
-        articles.append(article)
-    return articles, failures
+    return ArticleScan(articles, failures, unchanged)
 
 
 def _article_files(folder: Path) -> Iterator[Path]:
@@ -93,15 +114,24 @@ def read_article(path: Path, article_id: str) -> Article:
     Raises:
         ArticleError: the file is of an unsupported type, unreadable, or has no text.
     """
+    raw = _read_bytes(path)
+    return _parse_article(path, article_id, raw, hashlib.sha256(raw).hexdigest())
+
+
+def _read_bytes(path: Path) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise ArticleError(
             path, f"unsupported file type '{suffix or path.name}' (use .txt, .md or .html)"
         )
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:
         raise ArticleError(path, f"cannot be read ({err.strerror})") from err
+
+
+def _parse_article(path: Path, article_id: str, raw: bytes, content_hash: str) -> Article:
+    suffix = path.suffix.lower()
     content = _decode(path, raw)
     if suffix == ".txt":
         fields = _parse_txt(content)
@@ -119,7 +149,7 @@ def read_article(path: Path, article_id: str) -> Article:
         title=title.strip(),
         text=text,
         source=str(path),
-        content_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=content_hash,
         language=detect_language(text),
         date=date,
         **fields,

@@ -68,7 +68,6 @@ class OnnxEmbeddings(PassageEmbeddings):
         threads: int,
         batch_size: int,
     ) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.signature = f"{model_dir.name}/{onnx_file}"
@@ -79,15 +78,26 @@ class OnnxEmbeddings(PassageEmbeddings):
         self._tokenizer.enable_truncation(_MAX_TOKENS)
         self._tokenizer.no_padding()
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Spinning worker threads keep the cores busy after each call, which slowed the
-        # next steps of a question (USE, Chroma) by 2-4x here; indexing loses nothing.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(model_dir / onnx_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._model_path = model_dir / onnx_file
+        self._threads = threads
+        self._loaded_session = None
+
+    @property
+    def _session(self):
+        """The ONNX session, loaded on first use (a sync with nothing to embed needs none)."""
+        if self._loaded_session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = self._threads
+            options.inter_op_num_threads = 1
+            # Spinning worker threads keep the cores busy after each call, which slowed the
+            # next steps of a question (USE, Chroma) by 2-4x here; indexing loses nothing.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._loaded_session = onnxruntime.InferenceSession(
+                str(self._model_path), options, providers=["CPUExecutionProvider"]
+            )
+        return self._loaded_session
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed([self._passage_prompt + t for t in texts])

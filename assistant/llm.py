@@ -8,11 +8,13 @@ but unusable is an error naming it; there is no silent fallback to another provi
 from __future__ import annotations
 
 import os
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.errors import LLMError
 from assistant.settings import Settings
+
+if TYPE_CHECKING:  # importing it costs ~1 s; only LLM backends need it
+    from langchain_core.language_models import BaseChatModel
 
 OLLAMA_URL = "http://127.0.0.1:11434"
 

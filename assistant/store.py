@@ -391,6 +391,11 @@ def _passage(passage_id: str, text: str, meta: dict) -> Passage:
     )
 
 
+def read_records(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
+    """A generation's manifest and article records, without opening its vectors."""
+    return _read_manifest(folder)
+
+
 def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
     path = folder / _MANIFEST
     if not path.exists():

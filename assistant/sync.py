@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.articles import Article, ArticleFailure, read_articles
+from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.passages import Passage, split_passages
 from assistant.settings import Settings
@@ -18,6 +18,7 @@ from assistant.store import (
     check_manifest,
     live_generation,
     promote,
+    read_records,
     remove_stale_generations,
     start_generation,
     write_lock,
@@ -68,9 +69,14 @@ def expected_manifest(
     )
 
 
-def plan_sync(articles: list[Article], indexed: dict[str, ArticleRecord]) -> SyncPlan:
-    """Compare the folder's articles with the index's records by content hash."""
-    current = {a.id: a for a in articles}
+def plan_sync(
+    articles: list[Article], indexed: dict[str, ArticleRecord], unchanged: list[str] = ()
+) -> SyncPlan:
+    """Compare the folder's articles with the index's records by content hash.
+
+    `unchanged` lists ids already known to match their record (not read again).
+    """
+    current = {a.id: a for a in articles} | dict.fromkeys(unchanged)
     return SyncPlan(
         added=[a for a in articles if a.id not in indexed],
         updated=[
@@ -78,9 +84,12 @@ def plan_sync(articles: list[Article], indexed: dict[str, ArticleRecord]) -> Syn
         ],
         removed=sorted(set(indexed) - set(current)),
         unchanged=sorted(
-            a.id
-            for a in articles
-            if a.id in indexed and indexed[a.id].content_hash == a.content_hash
+            [
+                a.id
+                for a in articles
+                if a.id in indexed and indexed[a.id].content_hash == a.content_hash
+            ]
+            + list(unchanged)
         ),
     )
 
@@ -105,7 +114,6 @@ def sync_index(
         IndexMismatch: the index was built with other settings and `rebuild` is False.
     """
     started = time.perf_counter()
-    articles, failures = read_articles(settings.seeds)
     expected = expected_manifest(settings, embedder, second)
     with write_lock(settings.index):
         url = settings.chroma_url
@@ -113,11 +121,13 @@ def sync_index(
         live = None if rebuild else live_generation(settings.index)
         indexed: dict[str, ArticleRecord] = {}
         if live is not None:
-            store = PassageStore(live, url)
-            check_manifest(settings.index, store.manifest, expected)
-            indexed, total = store.articles, store.count()
-            store.close()
-        plan = plan_sync(articles, indexed)
+            manifest, indexed = read_records(live)
+            check_manifest(settings.index, manifest, expected)
+        # Files whose bytes match their record are not parsed again.
+        scan = scan_articles(settings.seeds, {i: r.content_hash for i, r in indexed.items()})
+        failures = scan.failures
+        plan = plan_sync(scan.articles, indexed, scan.unchanged)
+        total = sum(record.passages for record in indexed.values())
         embedded = 0
         if live is None or plan.has_changes:
             folder = start_generation(settings.index, copy_of=live, chroma_url=url)

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.api import Answer, Assistant
+from assistant.api import Assistant
 from assistant.errors import AssistantError, IndexNotFound
 from assistant.rendering import answer_markdown, error_markdown, escape_markdown, sources_html
 from assistant.suggestions import examples_from_folder
@@ -91,7 +91,7 @@ class ChatPage:
         streamed = ""
         try:
             for piece in self._answer_stream(message, state["history"], int(k), use_llm):
-                if isinstance(piece, Answer):
+                if not isinstance(piece, str):  # the finished Answer
                     answer = piece
                     break
                 streamed += piece
@@ -118,9 +118,7 @@ class ChatPage:
         ]
         yield chat, state, panel, ""
 
-    def _answer_stream(
-        self, question: str, history: list[dict], k: int, use_llm: bool
-    ) -> Iterator[str | Answer]:
+    def _answer_stream(self, question: str, history: list[dict], k: int, use_llm: bool) -> Iterator:
         """The LLM's reply pieces as they arrive, then the checked `Answer`."""
         pieces: queue.Queue[str | None] = queue.Queue()
         outcome: dict[str, object] = {}

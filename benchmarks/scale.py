@@ -1,0 +1,437 @@
+"""Speed and memory at 1k, 10k and 100k passages, beside a naive LangChain baseline.
+
+    python benchmarks/scale.py                      # all sizes, ~10 minutes here
+    python benchmarks/scale.py --sizes 1000,10000   # fewer sizes
+    ASSISTANT_CHROMA_URL=http://127.0.0.1:8000 python benchmarks/scale.py   # server mode
+
+Corpora are real article text: the seed and the German and English XQuAD articles
+(../shared/data/xquad/). The 1k corpus is that text as it is, indexed with the real models,
+which gives index throughput and its ratio to the raw embedders' throughput measured in the
+same run. Embedding 100k passages on this CPU would take an hour, so the 10k and 100k
+corpora recombine the 1k corpus's sentences into new paragraphs (no two passages alike) and
+are indexed through the same pipeline with a stand-in embedder that reuses those sentences'
+real vectors. Questions are always embedded by the real models, so query latency is the
+real cost of a question at that size.
+
+Each measurement runs in its own process, so peak memory (max RSS) is per size and system.
+The baseline is what a naive LangChain RAG does: RecursiveCharacterTextSplitter (500
+characters), HuggingFaceEmbeddings on the same e5 model (sentence-transformers, torch),
+langchain-chroma, similarity_search(k=5); its answer is the retrieved passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+XQUAD = REPO.parent / "shared" / "data" / "xquad"
+SEED = REPO / "seeds" / "000_bdd157e6eb167cd2.txt"
+PASSAGES_PER_ARTICLE = 10  # so the 10k corpus has 1,000 articles
+QUESTIONS = 100
+WARM_UP = 5
+
+
+# --- corpora --------------------------------------------------------------------------------
+
+
+def real_paragraphs() -> list[tuple[str, str, list[str]]]:
+    """(title, language, paragraphs) of the seed and every XQuAD article, de and en."""
+    articles = []
+    seed_lines = SEED.read_text(encoding="utf-8").split("\n", 1)
+    articles.append(("Waffenruhe", "de", [p for p in seed_lines[1].split("\n\n") if p.strip()]))
+    for language in ("de", "en"):
+        data = json.loads((XQUAD / f"xquad.{language}.json").read_text(encoding="utf-8"))
+        for article in data["data"]:
+            paragraphs = [p["context"] for p in article["paragraphs"]]
+            articles.append((article["title"], language, paragraphs))
+    return articles
+
+
+def write_article(folder: Path, name: str, title: str, paragraphs: list[str], day: int) -> None:
+    header = f"date 2025-{1 + day % 12:02d}-{1 + day % 28:02d} {title}"
+    (folder / name).write_text(header + "\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+
+
+def build_real_corpus(folder: Path, passages: int) -> None:
+    """About `passages` passages of unchanged article text, ~10 passages per article file."""
+    folder.mkdir(parents=True)
+    total, n = 0, 0
+    for title, language, paragraphs in real_paragraphs():
+        for first in range(0, len(paragraphs), 4):
+            chunk = paragraphs[first : first + 4]
+            write_article(
+                folder, f"{language}-{n:05d}.txt", f"{title} ({first // 4 + 1})", chunk, n
+            )
+            n += 1
+            total += sum(max(1, len(p) // 420) for p in chunk)  # ~ passages it will give
+            if total >= passages:
+                return
+
+
+def build_mixed_corpus(folder: Path, passages: int, sentences: dict[str, list[str]]) -> None:
+    """About `passages` passages of new paragraphs, each 3-6 sentences drawn from the 1k
+    corpus's sentences of one language (so every sentence has a real vector)."""
+    folder.mkdir(parents=True)
+    rng = random.Random(passages)
+    languages = sorted(lang for lang, pool in sentences.items() if len(pool) >= 100)
+    total, n = 0, 0
+    while total < passages:
+        language = languages[n % len(languages)]
+        pool = sentences[language]
+        paragraphs = [" ".join(rng.sample(pool, rng.randint(3, 6))) for _ in range(5)]
+        write_article(folder, f"{language}-{n:06d}.txt", f"Dossier {n}", paragraphs, n)
+        n += 1
+        total += sum(max(1, len(p) // 330) for p in paragraphs)
+
+
+def questions() -> list[str]:
+    asked = []
+    for language in ("en", "de"):
+        data = json.loads((XQUAD / f"xquad.{language}.json").read_text(encoding="utf-8"))
+        asked += [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
+    random.Random(0).shuffle(asked)
+    return asked[:QUESTIONS]
+
+
+# --- the stand-in embedder -------------------------------------------------------------------
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+
+
+def _hashed_vector(text: str, dimension: int) -> np.ndarray:
+    seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "little")
+    return _unit(np.random.default_rng(seed).standard_normal(dimension))
+
+
+def stand_in_embedders(real, real_second, sentence_vectors: dict[str, np.ndarray]):
+    """Embedders that index like the real ones (same signatures) without running a model
+    on passages: a sentence gets its real vector (from the 1k run), a passage the mean of its
+    sentences'; questions go to the real models."""
+    from assistant.embeddings import PassageEmbeddings
+
+    class StandIn(PassageEmbeddings):
+        def __init__(self, model, dimension: int, reuse: bool) -> None:
+            self.signature = model.signature
+            self._model, self._dimension, self._reuse = model, dimension, reuse
+
+        def _sentence(self, text: str) -> np.ndarray:
+            known = sentence_vectors.get(text.strip()) if self._reuse else None
+            return known if known is not None else _hashed_vector(text, self._dimension)
+
+        def embed_passages(self, texts):
+            return np.stack([self._sentence(t) for t in texts]) if texts else np.zeros((0, 1))
+
+        def embed_passages_with_spans(self, texts, spans):
+            vectors, span_vectors = [], []
+            for text, pairs in zip(texts, spans, strict=True):
+                rows = np.stack([self._sentence(text[s:e]) for s, e in pairs])
+                span_vectors.append(rows)
+                vectors.append(_unit(rows.mean(axis=0)))
+            return np.stack(vectors), span_vectors
+
+        def embed_questions(self, texts):
+            return self._model.embed_questions(texts)
+
+    return StandIn(real, 384, True), (StandIn(real_second, 512, False) if real_second else None)
+
+
+# --- one measurement per process -------------------------------------------------------------
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def latencies(ask, asked: list[str]) -> dict:
+    for question in asked[:WARM_UP]:
+        ask(question)
+    times = []
+    for question in asked:
+        started = time.perf_counter()
+        ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
+
+
+def measure_assistant(size: int, work: Path) -> dict:
+    from assistant.api import Assistant
+    from assistant.articles import read_articles
+    from assistant.passages import split_passages
+
+    seeds, index = work / f"seeds-{size}", work / f"index-{size}"
+    assistant = Assistant(seeds=seeds, index=index)
+    real, real_second = assistant.embedder, assistant.second_embedder
+    result: dict = {"system": "assistant", "size": size}
+    if size <= 1000:
+        build_real_corpus(seeds, size)
+        articles, _ = read_articles(seeds)
+        chunks = [(a.title, p) for a in articles for p in split_passages(a, 500, 1)]
+        texts = [f"{title}\n{p.text}" for title, p in chunks]
+        spans = [
+            [(len(title) + 1 + s - p.start, len(title) + 1 + e - p.start) for s, e in p.sentences]
+            for title, p in chunks
+        ]
+        started = time.perf_counter()
+        for first in range(0, len(texts), 256):
+            real.embed_passages_with_spans(texts[first : first + 256], spans[first : first + 256])
+            if real_second:
+                real_second.embed_passages(texts[first : first + 256])
+        raw = len(texts) / (time.perf_counter() - started)
+        report = assistant.sync()
+        result.update(
+            passages=report.passages,
+            articles=len(report.articles),
+            raw_embed_pps=raw,
+            index_pps=report.passages / report.seconds,
+            index_ratio=(report.passages / report.seconds) / raw,
+        )
+        save_sentence_vectors(assistant, work / "sentences.npz")
+    else:
+        loaded = np.load(work / "sentences.npz", allow_pickle=True)
+        vectors = dict(zip(loaded["texts"], loaded["vectors"], strict=True))
+        by_language = json.loads(str(loaded["by_language"]))
+        build_mixed_corpus(seeds, size, by_language)
+        embedder, second = stand_in_embedders(real, real_second, vectors)
+        builder = Assistant(seeds=seeds, index=index, embedder=embedder, second_embedder=second)
+        report = builder.sync()
+        result.update(
+            passages=report.passages,
+            articles=len(report.articles),
+            pipeline_pps_without_model=report.passages / report.seconds,
+        )
+        assistant = Assistant(seeds=seeds, index=index, embedder=real, second_embedder=real_second)
+        if size == 10_000:
+            result.update(incremental(builder, seeds, index))
+    started = time.perf_counter()
+    assistant.retriever()
+    result["open_index_s"] = time.perf_counter() - started
+    result.update(latencies(assistant.ask, questions()))
+    result["peak_mb"] = peak_mb()
+    return result
+
+
+def incremental(builder, seeds: Path, index: Path) -> dict:
+    """No-change sync in process and through the CLI, then a one-article edit."""
+    started = time.perf_counter()
+    builder.sync()
+    in_process = time.perf_counter() - started
+    command = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "--seeds",
+        str(seeds),
+        "--index",
+        str(index),
+        "index",
+    ]
+    started = time.perf_counter()
+    cli = subprocess.run(command, capture_output=True, text=True, check=False)
+    cli_seconds = time.perf_counter() - started
+    if cli.returncode != 0:
+        raise RuntimeError(cli.stderr)
+    edited = sorted(seeds.iterdir())[7]
+    text = edited.read_text(encoding="utf-8")
+    paragraphs = text.split("\n\n")
+    paragraphs[2] += " Diese Ergänzung wurde nachträglich eingefügt."
+    edited.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    report = builder.sync()
+    return {
+        "no_change_sync_s": in_process,
+        "no_change_cli_s": cli_seconds,
+        "no_change_cli_output": cli.stdout.strip(),
+        "one_edit_sync_s": report.seconds,
+        "one_edit_passages_embedded": report.passages_embedded,
+        "one_edit_passages_in_article": next(
+            r.passages for r in report.articles if r.id == edited.name
+        ),
+    }
+
+
+def save_sentence_vectors(assistant, path: Path) -> None:
+    """Every sentence of the 1k index with its real vector, for the stand-in embedder."""
+    store = assistant.retriever().store
+    texts, vectors, by_language = [], [], {}
+    passages = list(store.all_passages())
+    for first in range(0, len(passages), 500):
+        batch = passages[first : first + 500]
+        found = store.sentence_vectors([p for p, _ in batch])
+        for passage, language in batch:
+            for ordinal, (start, end) in enumerate(passage.sentences):
+                text = passage.text[start - passage.start : end - passage.start].strip()
+                vector = found.get((passage.id, ordinal))
+                if vector is not None and len(text.split()) >= 4:
+                    texts.append(text)
+                    vectors.append(vector)
+                    by_language.setdefault(language, []).append(text)
+    by_language = {k: sorted(set(v)) for k, v in by_language.items()}
+    np.savez(path, texts=np.array(texts, dtype=object), vectors=np.stack(vectors),
+             by_language=json.dumps(by_language))  # fmt: skip
+
+
+def measure_baseline(size: int, work: Path) -> dict:
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant import default_model
+    from assistant.settings import Settings
+
+    model_dir = default_model.ensure_default_model(Settings().model_cache)
+    embeddings = HuggingFaceEmbeddings(
+        model_name=str(model_dir),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True},
+    )
+    seeds = work / f"seeds-{size}"
+    splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
+    documents = [
+        Document(page_content=chunk, metadata={"source": path.name})
+        for path in sorted(seeds.iterdir())
+        for chunk in splitter.split_text(path.read_text(encoding="utf-8"))
+    ]
+    folder = work / f"baseline-{size}"
+    result: dict = {"system": "baseline", "size": size, "passages": len(documents)}
+    if size <= 1000:
+        started = time.perf_counter()
+        store = Chroma.from_documents(documents, embeddings, persist_directory=str(folder))
+        result["index_pps"] = len(documents) / (time.perf_counter() - started)
+    else:
+        # Embedding 10k-100k chunks with torch would take hours here: the collection gets
+        # hashed unit vectors, so only the query cost (model + search) is measured.
+        store = Chroma(embedding_function=embeddings, persist_directory=str(folder))
+        for first in range(0, len(documents), 5000):
+            batch = documents[first : first + 5000]
+            store._collection.add(
+                ids=[str(first + i) for i in range(len(batch))],
+                documents=[d.page_content for d in batch],
+                metadatas=[d.metadata for d in batch],
+                embeddings=np.stack([_hashed_vector(d.page_content, 384) for d in batch]),
+            )
+    result.update(latencies(lambda q: store.similarity_search(q, k=5), questions()))
+    result["peak_mb"] = peak_mb()
+    return result
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run_stage(system: str, size: int, work: Path) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--stage",
+        system,
+        "--size",
+        str(size),
+        "--work",
+        str(work),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{system} at {size} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_table(results: list[dict]) -> None:
+    def cell(row: dict | None, key: str, fmt: str = "{:.1f}") -> str:
+        value = (row or {}).get(key)
+        return "-" if value is None else fmt.format(value)
+
+    sizes = sorted({r["size"] for r in results})
+    print(
+        "\n| passages | system | passages indexed | index passages/s | raw embedder "
+        "passages/s | ratio | query p50 ms | p95 ms | open index s | peak MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for size in sizes:
+        for r in (r for r in results if r["size"] == size):
+            print(
+                f"| {size:,} | {r['system']} | {r['passages']:,} | {cell(r, 'index_pps')} | "
+                f"{cell(r, 'raw_embed_pps')} | {cell(r, 'index_ratio', '{:.2f}')} | "
+                f"{cell(r, 'p50_ms')} | {cell(r, 'p95_ms')} | {cell(r, 'open_index_s', '{:.2f}')}"
+                f" | {cell(r, 'peak_mb', '{:.0f}')} |"
+            )
+    ratios = []
+    for size in sizes:
+        ours = next((r for r in results if r["size"] == size and r["system"] == "assistant"), None)
+        base = next((r for r in results if r["size"] == size and r["system"] == "baseline"), None)
+        if ours and base:
+            ratios.append(
+                f"{size:,}: query p50 {ours['p50_ms'] / base['p50_ms']:.2f}x, "
+                f"p95 {ours['p95_ms'] / base['p95_ms']:.2f}x, "
+                f"peak memory {ours['peak_mb'] / base['peak_mb']:.2f}x"
+                + (
+                    f", index throughput {ours['index_pps'] / base['index_pps']:.2f}x"
+                    if "index_pps" in ours and "index_pps" in base
+                    else ""
+                )
+            )
+    if ratios:
+        print("\nassistant / baseline: " + "; ".join(ratios))
+    for r in results:
+        if "no_change_sync_s" in r:
+            print(
+                f"\n{r['articles']:,} articles: no-change sync {r['no_change_sync_s']:.2f} s in "
+                f"process, {r['no_change_cli_s']:.2f} s as `assistant index` "
+                f"({r['no_change_cli_output']}); one edited article: "
+                f"{r['one_edit_passages_embedded']} of its {r['one_edit_passages_in_article']} "
+                f"passages re-embedded, sync {r['one_edit_sync_s']:.2f} s"
+            )
+        if "pipeline_pps_without_model" in r:
+            print(
+                f"{r['size']:,}: pipeline alone (stand-in embedder) indexes "
+                f"{r['pipeline_pps_without_model']:.0f} passages/s"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--stage", choices=["assistant", "baseline"])
+    parser.add_argument("--size", type=int)
+    parser.add_argument("--work", type=Path)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.stage:
+        measure = measure_assistant if args.stage == "assistant" else measure_baseline
+        print(json.dumps(measure(args.size, args.work)))
+        return
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    if sizes[0] > 1000:
+        sizes.insert(0, 1000)  # the larger corpora are made of its sentences
+    work = Path(tempfile.mkdtemp(prefix="assistant-scale-"))
+    started = time.perf_counter()
+    results = []
+    try:
+        for size in sizes:
+            results.append(run_stage("assistant", size, work))
+            print(json.dumps(results[-1]), flush=True)
+            if not args.no_baseline:
+                results.append(run_stage("baseline", size, work))
+                print(json.dumps(results[-1]), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(results)
+    print(f"\nbenchmark ran {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
