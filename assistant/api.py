@@ -67,7 +67,10 @@ class Assistant:
         **overrides: object,
     ) -> None:
         base = settings or Settings()
-        self.settings = base.model_copy(update=overrides) if overrides else base
+        # Validated, so `seeds="articles"` becomes a Path and a misspelt name is an error.
+        self.settings = (
+            Settings.model_validate(base.model_dump() | overrides) if overrides else base
+        )
         self._embedder = embedder
         self.chat_model = chat_model or make_chat_model(self.settings)
         self._second_embedder = second_embedder

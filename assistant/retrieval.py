@@ -95,7 +95,10 @@ class KeywordIndex:
 
 @dataclass(frozen=True)
 class _Candidate:
-    passage: Passage
+    """A passage proposed by some retriever, with every retriever's score (text not loaded:
+    only the final hits are fetched)."""
+
+    passage_id: str
     language: str
     dense: float
     second: float
@@ -137,7 +140,12 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question, candidates, order)
-        return [self._hit(candidates[i], float(scores[i])) for i in order[:k]]
+        best = [candidates[i] for i in order[:k]]
+        passages = self.store.get([c.passage_id for c in best])
+        return [
+            self._hit(c, passages[c.passage_id][0], float(scores[i]))
+            for c, i in zip(best, order[:k], strict=True)
+        ]
 
     def _candidates(self, question: str, vector: np.ndarray, language: str) -> list[_Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
@@ -146,23 +154,29 @@ class HybridRetriever(BaseRetriever):
         second, second_vector = {}, None
         if self.second_embedder is not None:
             second_vector = self.second_embedder.embed_questions([question])[0]
-        dense = {p.id: (p, lang, sim) for p, lang, sim in self.store.query(vector, self.candidates)}
+        dense = self.store.query(vector, self.candidates)
         if second_vector is not None:
             second = self.store.query_second(second_vector, self.candidates)
         lexical_scores = self.keywords.scores(question, language)
         top_lexical = np.argsort(-lexical_scores)[: self.candidates]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
         missing = sorted((set(second) | lexical) - set(dense))
-        for pid, (passage, lang, stored) in self.store.get(missing).items():
-            dense[pid] = (passage, lang, float(stored @ vector))
+        for pid, stored in self.store.vectors(missing).items():
+            dense[pid] = float(stored @ vector)
         if second_vector is not None:
             unscored = [pid for pid in dense if pid not in second]
             for pid, stored in self.store.second_vectors(unscored).items():
                 second[pid] = float(stored @ second_vector)
         position = self.keywords.position
         return [
-            _Candidate(p, lang, sim, second.get(pid, 0.0), float(lexical_scores[position[pid]]))
-            for pid, (p, lang, sim) in dense.items()
+            _Candidate(
+                pid,
+                str(self.keywords.languages[position[pid]]),
+                sim,
+                second.get(pid, 0.0),
+                float(lexical_scores[position[pid]]),
+            )
+            for pid, sim in dense.items()
         ]
 
     def _rerank(
@@ -170,15 +184,16 @@ class HybridRetriever(BaseRetriever):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
         head = order[: self.candidates]
-        pairs = [(question, candidates[i].passage.text) for i in head]
+        texts = self.store.get([candidates[i].passage_id for i in head])
+        pairs = [(question, texts[candidates[i].passage_id][0].text) for i in head]
         scores = np.zeros(len(candidates))
         scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
         return head[np.argsort(-scores[head], kind="stable")], scores
 
-    def _hit(self, candidate: _Candidate, score: float) -> Hit:
+    def _hit(self, candidate: _Candidate, passage: Passage, score: float) -> Hit:
         return Hit(
-            passage=candidate.passage,
-            article=self.store.articles[candidate.passage.article_id],
+            passage=passage,
+            article=self.store.articles[passage.article_id],
             language=candidate.language,
             score=score,
             dense=candidate.dense,

@@ -217,43 +217,37 @@ class PassageStore:
             ):
                 yield _passage(pid, text, meta), meta["language"]
 
-    def get(self, passage_ids: list[str]) -> dict[str, tuple[Passage, str, np.ndarray]]:
-        """Stored passages by id: (passage, language, unit vector)."""
+    def get(self, passage_ids: list[str]) -> dict[str, tuple[Passage, str]]:
+        """Stored passages by id, with their language."""
         if not passage_ids:
             return {}
-        found = self._collection.get(
-            ids=passage_ids, include=["documents", "metadatas", "embeddings"]
-        )
+        found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
         return {
-            pid: (_passage(pid, text, meta), meta["language"], np.asarray(vector))
-            for pid, text, meta, vector in zip(
-                found["ids"],
-                found["documents"],
-                found["metadatas"],
-                found["embeddings"],
-                strict=True,
+            pid: (_passage(pid, text, meta), meta["language"])
+            for pid, text, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
             )
         }
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[Passage, str, float]]:
-        """The `k` nearest passages to `vector`: (passage, language, cosine similarity)."""
-        if self.count() == 0:
-            return []
+    def vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored unit vectors by passage id."""
+        if not passage_ids:
+            return {}
+        found = self._collection.get(ids=passage_ids, include=["embeddings"])
+        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
+
+    def query(self, vector: np.ndarray, k: int) -> dict[str, float]:
+        """The `k` nearest passages to `vector`: id -> cosine similarity, best first."""
+        count = self.count()
+        if count == 0:
+            return {}
         result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=min(k, self.count()),
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[vector], n_results=min(k, count), include=["distances"]
         )
-        return [
-            (_passage(pid, text, meta), meta["language"], 1.0 - distance)
-            for pid, text, meta, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
-        ]
+        return {
+            pid: 1.0 - distance
+            for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        }
 
     def query_second(self, vector: np.ndarray, k: int) -> dict[str, float]:
         """The `k` nearest passages in the second model's space: id -> cosine similarity."""
@@ -273,10 +267,7 @@ class PassageStore:
         if not passage_ids:
             return {}
         found = self._second.get(ids=passage_ids, include=["embeddings"])
-        return {
-            pid: np.asarray(vector)
-            for pid, vector in zip(found["ids"], found["embeddings"], strict=True)
-        }
+        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
 
     def sentence_vectors(self, passages: list[Passage]) -> dict[tuple[str, int], np.ndarray]:
         """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector."""

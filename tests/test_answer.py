@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.api import Assistant
@@ -76,3 +78,13 @@ def test_extractive_sentences_are_checked_and_supported(built: Assistant):
     answer = built.ask("Who will talk to the G7?")
     assert [s.citations for s in answer.sentences] == [(c.n,) for c in answer.citations]
     assert all(s.supported for s in answer.sentences)
+
+
+def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Path, embedder):
+
+    assistant = Assistant(seeds=str(seeds), index=str(tmp_path / "index"), embedder=embedder)
+    assert isinstance(assistant.settings.index, Path)
+    assistant.sync()
+    assert assistant.ask("What did Rubio say about Russia?").citations
+    with pytest.raises(ValueError, match="top_kk"):
+        Assistant(top_kk=3)
