@@ -162,7 +162,8 @@ def answer_extractively(
         _citation(n, sentences[i].hit, sentences[i].start, sentences[i].end, float(similarity[i]))
         for n, i in enumerate(chosen, start=1)
     )
-    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    # A bracketed number inside an article ("cite [9]") would read as a citation marker.
+    text = " ".join(_MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
     return Answer(question, text, citations, abstained=False, retrieved=tuple(hits))
 
 

@@ -21,13 +21,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.articles import detect_language
+from assistant.articles import clean_text, detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
-from assistant.errors import BadQuestion, ModelError
+from assistant.errors import BadQuestion, IndexDamaged, ModelError
 from assistant.llm import describe_llm, make_chat_model
 from assistant.settings import Settings
-from assistant.store import ArticleRecord, Hit, live_generation, open_live
+from assistant.store import ArticleRecord, Hit, live_generation, open_live, probe
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
 # Answering and retrieval pull in LangChain's language-model and retriever stack (~1.2 s
@@ -77,6 +77,9 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
         self._lock = threading.Lock()
+        # Long-running servers set this: each generation is first read by a separate
+        # process, so a damaged one is reported instead of crashing the server.
+        self.probe_index = False
 
     @property
     def embedder(self) -> PassageEmbeddings:
@@ -194,6 +197,9 @@ class Assistant:
 
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
         store = open_live(self.settings.index, expected, self.settings.chroma_url)
+        if self.probe_index and (damage := probe(store.folder, self.settings.chroma_url)):
+            store.close()
+            raise IndexDamaged(self.settings.index, damage)
         return HybridRetriever(
             store=store,
             keywords=KeywordIndex(store),
@@ -221,12 +227,12 @@ class Assistant:
 
 
 def check_question(question: str) -> str:
-    """The question stripped of surrounding space.
+    """The question stripped of surrounding space and control characters.
 
     Raises:
         BadQuestion: empty, longer than `MAX_QUESTION_CHARS`, or without any word.
     """
-    question = (question or "").strip()
+    question = clean_text(question or "").strip()
     if not question:
         raise BadQuestion("The question is empty. Ask something about the articles.")
     if len(question) > MAX_QUESTION_CHARS:

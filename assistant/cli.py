@@ -79,6 +79,20 @@ def _settings(overrides: dict) -> Settings:
         raise typer.Exit(2) from err
 
 
+def run() -> None:
+    """The `assistant` command: the app, with system errors no step expected (a disk that
+    filled up while loading a model, a folder that lost its permissions) shown as one line
+    instead of a traceback."""
+    try:
+        app()
+    except OSError as err:
+        err_console.print(
+            f"[red]{escape(str(err))}. Check free disk space and the folders' permissions, "
+            "then try again.[/red]"
+        )
+        raise SystemExit(1) from err
+
+
 def _assistant(settings: Settings) -> Assistant:
     try:
         return Assistant(settings)

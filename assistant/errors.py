@@ -17,6 +17,9 @@ class ArticleError(AssistantError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple:
+        return (ArticleError, (self.path, self.reason))  # rebuilt as such in another process
+
 
 class SeedsNotFound(AssistantError):
     def __init__(self, path: Path) -> None:
@@ -50,6 +53,24 @@ class IndexDamaged(AssistantError):
         super().__init__(
             f"The index at {path} cannot be read ({reason}). "
             "Rebuild it with: assistant index --rebuild"
+        )
+
+
+class IndexWriteFailed(AssistantError):
+    def __init__(self, path: Path, cause: Exception) -> None:
+        super().__init__(
+            f"Could not write the index at {path} ({cause}). Nothing was changed: questions "
+            "are still answered from the index as it was. Free disk space or make the "
+            "folder writable, then run: assistant index"
+        )
+
+
+class IndexUnusable(AssistantError):
+    def __init__(self, path: Path, cause: Exception) -> None:
+        super().__init__(
+            f"Cannot open the index at {path} ({cause}). The embedded Chroma store needs "
+            "write access to its folder even to answer questions: check the folder's "
+            "permissions and free disk space (or use a Chroma server, ASSISTANT_CHROMA_URL)."
         )
 
 

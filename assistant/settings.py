@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     passage_prompt: str = Field("passage: ", description="Prefix for passages (custom models).")
     embedding_threads: int = Field(2, ge=1, description="CPU threads for embedding.")
     embedding_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    index_batch: int = Field(
+        256,
+        ge=1,
+        description="Passages embedded and written per step while indexing (bounds memory).",
+    )
     passage_chars: int = Field(
         500, ge=100, description="Target passage length in characters (whole sentences)."
     )

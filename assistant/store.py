@@ -23,6 +23,9 @@ import json
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,6 +41,8 @@ from assistant.errors import (
     IndexDamaged,
     IndexMismatch,
     IndexNotFound,
+    IndexUnusable,
+    IndexWriteFailed,
     StoreUnavailable,
 )
 from assistant.passages import Passage
@@ -51,6 +56,10 @@ _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
 _SENTENCE_COLLECTION = "sentences"  # one vector per sentence of each passage
 _COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION, _SENTENCE_COLLECTION)
+_SEARCHED = {"hnsw:space": "cosine"}
+# Sentence vectors are only ever read by id, never searched, so their HNSW graph can be
+# poor: building it this cheaply writes them 3x faster.
+_READ_BY_ID = {"hnsw:space": "cosine", "hnsw:construction_ef": 8, "hnsw:M": 4}
 FORMAT_VERSION = 4  # 2: title in passage vectors; 3: second model; 4: sentence vectors
 
 
@@ -116,7 +125,9 @@ class PassageStore:
         prefix = f"{folder.name}-" if chroma_url else ""
         self._collection, self._second, self._sentences = (
             self._client.get_or_create_collection(
-                prefix + name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                prefix + name,
+                embedding_function=None,
+                metadata=_READ_BY_ID if name == _SENTENCE_COLLECTION else _SEARCHED,
             )
             for name in _COLLECTIONS
         )
@@ -326,10 +337,14 @@ def connect(folder: Path, chroma_url: str | None):
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import ChromaError
 
     settings = ChromaSettings(anonymized_telemetry=False)
     if not chroma_url:
-        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+        try:
+            return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+        except (OSError, ChromaError) as err:
+            raise IndexUnusable(folder, err) from err
     from urllib.parse import urlsplit
 
     url = urlsplit(chroma_url)
@@ -402,11 +417,15 @@ def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleReco
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk must not also collect temp files
+        raise
 
 
 # --- generations ---------------------------------------------------------------------------
@@ -434,8 +453,83 @@ def open_live(index_dir: Path, expected: Manifest, chroma_url: str | None = None
     if folder is None:
         raise IndexNotFound(index_dir)
     store = PassageStore(folder, chroma_url)
-    check_manifest(index_dir, store.manifest, expected)
+    try:
+        check_manifest(index_dir, store.manifest, expected)
+    except IndexMismatch:
+        store.close()
+        previous = _previous_matching(index_dir, expected, chroma_url)
+        if previous is None:
+            raise
+        return previous
     return store
+
+
+def _previous_matching(
+    index_dir: Path, expected: Manifest, chroma_url: str | None
+) -> PassageStore | None:
+    """The previous generation when it was built like `expected` says.
+
+    After a rebuild with another embedder is swapped in, processes still configured with
+    the old one (a running web page) keep answering from the generation before it until
+    they are restarted, instead of failing.
+    """
+    name = _read_pointer(index_dir).get("previous")
+    folder = index_dir / name if name else None
+    if folder is None or not folder.is_dir():
+        return None
+    store = PassageStore(folder, chroma_url)
+    if store.manifest is None or store.manifest.differences(expected):
+        store.close()
+        return None
+    logger.warning(
+        "The index at %s was rebuilt with other settings; answering from the generation "
+        "before it until this process is restarted with the new settings.",
+        index_dir,
+    )
+    return store
+
+
+_PROBE = """
+import sys
+from pathlib import Path
+from assistant.store import probe_in_this_process
+probe_in_this_process(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)
+"""
+
+
+def probe(folder: Path, chroma_url: str | None = None) -> str | None:
+    """Whether generation `folder` can be read, asked in a separate process.
+
+    A Chroma segment left broken by a killed write crashes the process that first reads
+    it (chroma-core/chroma#7238) rather than raising; only another process can find out.
+
+    Returns:
+        None when healthy, else what went wrong, in words.
+    """
+    command = [sys.executable, "-c", _PROBE, str(folder), *([chroma_url] if chroma_url else [])]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return "reading it did not finish within 5 minutes"
+    if done.returncode == 0:
+        return None
+    if done.returncode < 0:
+        return f"reading it crashed the reader ({signal.Signals(-done.returncode).name})"
+    last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    return f"reading it failed: {last[:300]}"
+
+
+def probe_in_this_process(folder: Path, chroma_url: str | None) -> None:
+    """Count and search every collection of the generation (what a question will do)."""
+    store = PassageStore(folder, chroma_url)
+    try:
+        for collection in (store._collection, store._second, store._sentences):
+            count = collection.count()
+            if count:
+                dimension = len(collection.peek(1)["embeddings"][0])
+                collection.query(query_embeddings=[[1.0] * dimension], n_results=min(count, 3))
+    finally:
+        store.close()
 
 
 def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) -> None:
@@ -471,18 +565,23 @@ def promote(index_dir: Path, folder: Path, chroma_url: str | None = None) -> Non
     remove_stale_generations(index_dir, chroma_url)
 
 
+def discard_generation(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
+    """Remove an unfinished generation (never the live or previous one)."""
+    if folder.name in _read_pointer(index_dir).values():
+        return
+    if chroma_url:
+        _drop_server_collections(folder, chroma_url)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def remove_stale_generations(index_dir: Path, chroma_url: str | None = None) -> None:
     """Delete generations that are neither live nor previous (e.g. left by a killed writer).
 
     Call only while holding the write lock. On a server, only collections of this index's
     own generation folders are dropped: the server may hold other indexes too.
     """
-    keep = {name for name in _read_pointer(index_dir).values() if name}
     for folder in index_dir.glob("gen-*"):
-        if folder.name not in keep:
-            if chroma_url:
-                _drop_server_collections(folder, chroma_url)
-            shutil.rmtree(folder, ignore_errors=True)
+        discard_generation(index_dir, folder, chroma_url)
 
 
 def _read_pointer(index_dir: Path) -> dict:
@@ -500,12 +599,14 @@ def write_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's single-writer lock; another writer gets `IndexBusy` at once."""
     from filelock import FileLock, Timeout
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(index_dir / _LOCK, timeout=0)
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(index_dir / _LOCK, timeout=0)
         lock.acquire()
     except Timeout as err:
         raise IndexBusy(index_dir) from err
+    except OSError as err:  # a read-only or full file system
+        raise IndexWriteFailed(index_dir, err) from err
     try:
         yield
     finally:

@@ -6,17 +6,23 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from chromadb.errors import ChromaError
 
 from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
-from assistant.passages import Passage, split_passages
+from assistant.errors import IndexWriteFailed
+from assistant.passages import Passage, split_many
 from assistant.settings import Settings
 from assistant.store import (
     ArticleRecord,
     Manifest,
     PassageStore,
     check_manifest,
+    discard_generation,
     live_generation,
+    probe,
     promote,
     read_records,
     remove_stale_generations,
@@ -27,7 +33,6 @@ from assistant.store import (
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
-_EMBED_CHUNK = 256  # passages embedded and written per step (bounds memory, paces progress)
 
 
 @dataclass(frozen=True)
@@ -125,22 +130,20 @@ def sync_index(
             check_manifest(settings.index, manifest, expected)
         # Files whose bytes match their record are not parsed again.
         scan = scan_articles(settings.seeds, {i: r.content_hash for i, r in indexed.items()})
-        failures = scan.failures
         plan = plan_sync(scan.articles, indexed, scan.unchanged)
+        if live is not None and plan.has_changes and (damage := probe(live, url)):
+            # The copy would inherit the damage: rebuild from the articles instead.
+            logger.warning("The index is damaged (%s); rebuilding it from the articles.", damage)
+            live, indexed, rebuild = None, {}, True
+            scan = scan_articles(settings.seeds, {})
+            plan = plan_sync(scan.articles, indexed)
+        failures = scan.failures
         total = sum(record.passages for record in indexed.values())
         embedded = 0
         if live is None or plan.has_changes:
-            folder = start_generation(settings.index, copy_of=live, chroma_url=url)
-            store = PassageStore(folder, url)
-            try:
-                records, embedded = _apply(
-                    store, plan, indexed, settings, (embedder, second), progress
-                )
-                store.save_records(expected, records)
-                total = store.count()
-            finally:
-                store.close()
-            promote(settings.index, folder, url)
+            records, embedded, total = _build_generation(
+                settings, live, plan, indexed, expected, (embedder, second), progress
+            )
             indexed = records
     return SyncReport(
         added=[a.id for a in plan.added],
@@ -156,6 +159,41 @@ def sync_index(
     )
 
 
+def _build_generation(
+    settings: Settings,
+    live: Path | None,
+    plan: SyncPlan,
+    indexed: dict[str, ArticleRecord],
+    expected: Manifest,
+    embedders: tuple[PassageEmbeddings, PassageEmbeddings | None],
+    progress: Progress | None,
+) -> tuple[dict[str, ArticleRecord], int, int]:
+    """Apply `plan` to a private copy of the live generation, then swap it in.
+
+    Returns the new records, passages embedded and passages in the index. A write that
+    fails (disk full, read-only folder) removes the copy and leaves the live one as it was.
+    """
+    url = settings.chroma_url
+    folder = None
+    try:
+        folder = start_generation(settings.index, copy_of=live, chroma_url=url)
+        logger.info("Building generation %s", folder.name)
+        store = PassageStore(folder, url)
+        try:
+            records, embedded = _apply(store, plan, indexed, settings, embedders, progress)
+            store.save_records(expected, records)
+            total = store.count()
+        finally:
+            store.close()
+        logger.info("Promoting generation %s", folder.name)
+        promote(settings.index, folder, url)  # an atomic rename: all or nothing
+    except (OSError, ChromaError) as err:
+        if folder is not None:
+            discard_generation(settings.index, folder, url)
+        raise IndexWriteFailed(settings.index, err) from err
+    return records, embedded, total
+
+
 def _apply(
     store: PassageStore,
     plan: SyncPlan,
@@ -166,9 +204,12 @@ def _apply(
 ) -> tuple[dict[str, ArticleRecord], int]:
     records = {aid: indexed[aid] for aid in plan.unchanged}
     to_embed: list[tuple[Passage, str, str]] = []
-    for article in plan.added + plan.updated:
-        passages = split_passages(article, settings.passage_chars, settings.passage_overlap)
-        stored = store.passage_positions(article.id)
+    added = {a.id for a in plan.added}
+    changed = plan.added + plan.updated
+    split = split_many(changed, settings.passage_chars, settings.passage_overlap)
+    for article, passages in zip(changed, split, strict=True):
+        # The generation is a copy of the live one, which holds nothing of a new article.
+        stored = {} if article.id in added else store.passage_positions(article.id)
         kept = [p for p in passages if p.id in stored]
         wanted = {p.id for p in passages}
         store.delete([pid for pid in stored if pid not in wanted])
@@ -178,8 +219,10 @@ def _apply(
         records[article.id] = ArticleRecord.of(article, len(passages))
     for article_id in plan.removed:
         store.delete(list(store.passage_positions(article_id)))
-    for first in range(0, len(to_embed), _EMBED_CHUNK):
-        chunk = to_embed[first : first + _EMBED_CHUNK]
+    step = settings.index_batch
+    for first in range(0, len(to_embed), step):
+        chunk = to_embed[first : first + step]
+        logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         # The title gives each passage its article's context ("what is this about?"):
         # +0.003 recall@5 de->de, +0.002 en->de on the XQuAD tune half.
         texts = [f"{title}\n{p.text}" for p, _, title in chunk]
@@ -193,6 +236,7 @@ def _apply(
             sentence_vectors,
             second.embed_passages(texts) if second else None,
         )
+        logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))
     return records, len(to_embed)

@@ -15,10 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.articles import ARTICLE_SUFFIXES, read_article
+from assistant.articles import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, read_article
 from assistant.errors import ArticleError
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_ARTICLE_BYTES
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 _MAX_STEM_CHARS = 80
 

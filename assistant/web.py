@@ -371,6 +371,14 @@ def launch(
     block: bool = True,
 ) -> gr.Blocks:
     """Serve the page. With `block=False`, return once the server is up (tests)."""
+    assistant.probe_index = True  # a damaged index must not take the server down
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    # Requests must name this server in their Host header. Otherwise a web page whose
+    # domain an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the
+    # chat, and Gradio also grants any Origin CORS with credentials for non-local hosts.
+    trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
     blocks = build_page(assistant)
     blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     settings = assistant.settings
@@ -392,5 +400,16 @@ def launch(
         ),
         css=CSS,
         head=HEAD,
+        app_kwargs={"middleware": [trusted_hosts]},
     )
     return blocks
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """Host names the server answers to: loopback, the address it listens on, and
+    ASSISTANT_WEB_HOSTS (comma-separated, e.g. the name it is reached by on a network).
+    Listening on every interface (0.0.0.0) without naming hosts accepts any name."""
+    named = [h.strip() for h in os.environ.get("ASSISTANT_WEB_HOSTS", "").split(",") if h.strip()]
+    if host in ("0.0.0.0", "::") and not named:
+        return ["*"]
+    return sorted({"127.0.0.1", "localhost", host, *named})

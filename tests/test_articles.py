@@ -117,4 +117,7 @@ def test_link_out_of_the_folder_is_not_followed(tmp_path: Path):
     outside.write_text("Secret\nDo not index me.", encoding="utf-8")
     os.symlink(outside, seeds / "link.txt")
     articles, failures = read_articles(seeds)
-    assert articles == [] and failures == []
+    assert articles == []
+    assert [(f.article_id, f.reason) for f in failures] == [
+        ("link.txt", "links to outside the articles folder; not followed")
+    ]

@@ -11,7 +11,7 @@ FLOW = [
     "conversation", "answer", "llm", "api", "evaluation", "suggestions", "rendering", "uploads",
     "web", "cli",
 ]  # fmt: skip
-SHARED = {"settings", "errors", "prompts"}
+SHARED = {"settings", "errors", "prompts", "parallel"}
 # What the surfaces may use besides the API: presentation helpers, not the pipeline.
 SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "web"}
 

@@ -172,6 +172,31 @@ def test_api_answers_like_the_cli_json(served):
     assert any("Waffenruhe" in t for t in titles)
 
 
+def test_concurrent_sessions_get_their_own_right_answers(served):
+    """A small load: sessions asking at once each get exactly the answer asked alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, assistant = served
+    asked = [
+        "What did Rubio say about Russia?",
+        "Was sagte Mike Waltz?",
+        "What will Rubio discuss with the G7?",
+        "Wer hat die Vorschläge vorgelegt?",
+    ] * 3
+    expected = {q: assistant.ask(q).as_json() for q in set(asked)}
+
+    def one_session(questions: list[str]) -> list[tuple[str, dict]]:
+        client = Client(url, verbose=False)
+        return [(q, client.predict(q, api_name="/ask")) for q in questions]
+
+    with ThreadPoolExecutor(4) as pool:
+        sessions = list(pool.map(one_session, [asked[i::4] for i in range(4)]))
+    replies = [pair for session in sessions for pair in session]
+    assert len(replies) == len(asked)
+    for question, reply in replies:
+        assert reply == expected[question], question
+
+
 def test_index_and_article_files_are_not_served(served):
     url, assistant = served
     index = assistant.settings.index.resolve()
@@ -182,10 +207,82 @@ def test_index_and_article_files_are_not_served(served):
         "/etc/passwd",
     ]
     assert len(paths) >= 4
-    for path in paths:
+    escapes = [
+        "../" * 8 + "etc/passwd",
+        "..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "..%252f..%252f..%252fetc%252fpasswd",  # double-encoded
+        str(REPO / ".env"),
+        str(REPO / "pyproject.toml"),
+    ]
+    for path in paths + escapes:
         for route in (f"gradio_api/file={path}", f"file={path}", f"gradio_api/file={path.upper()}"):
-            response = httpx.get(url + route)
-            assert response.status_code in (403, 404), (route, response.status_code)
+            for session in ({}, {"cookie": "access-token=x"}):
+                response = httpx.get(url + route, headers=session)
+                assert response.status_code in (403, 404), (route, response.status_code)
+                assert b"root:" not in response.content
+
+
+def _fn_index(url: str, trigger: str) -> tuple[int, int]:
+    """The (fn_index, component id) of the page's event fired by `trigger` (e.g. "upload")."""
+    config = httpx.get(url + "config").json()
+    for index, dependency in enumerate(config["dependencies"]):
+        for component, event in dependency["targets"]:
+            if event == trigger:
+                return dependency.get("id", index), component
+    raise AssertionError(f"no {trigger} event")
+
+
+@pytest.mark.parametrize(
+    "file_data",
+    [
+        {"path": "/etc/passwd", "orig_name": "passwd.txt"},
+        {"path": "/etc/hostname", "orig_name": "host.txt", "url": "http://169.254.169.254/x"},
+        {"path": "http://169.254.169.254/latest/meta-data/", "orig_name": "meta.txt"},
+    ],
+)
+def test_raw_queue_call_cannot_make_the_server_read_or_fetch_a_file(served, file_data: dict):
+    """RELIABILITY #4: a hand-made upload event naming a server path or a URL."""
+    url, assistant = served
+    fn_index, component = _fn_index(url, "upload")
+    before = sorted(p.name for p in assistant.settings.seeds.iterdir())
+    payload = {
+        "data": [[file_data | {"meta": {"_type": "gradio.FileData"}}]],
+        "fn_index": fn_index,
+        "trigger_id": component,
+        "session_hash": "attacker1",
+        "event_data": None,
+    }
+    joined = httpx.post(url + "gradio_api/queue/join", json=payload, timeout=30)
+    messages = ""
+    if joined.status_code == 200:
+        with httpx.stream("GET", url + "gradio_api/queue/data",
+                          params={"session_hash": "attacker1"}, timeout=60) as stream:  # fmt: skip
+            for line in stream.iter_lines():
+                messages += line + "\n"
+                if "process_completed" in line or "close_stream" in line:
+                    break
+    assert "root:x:0:0" not in messages
+    assert '"success": true' not in messages.replace('"success":true', '"success": true')
+    assert sorted(p.name for p in assistant.settings.seeds.iterdir()) == before
+
+
+def test_foreign_origin_and_spoofed_host_get_nothing(served):
+    """RELIABILITY #6: a page on another site must not read answers with the user's cookie,
+    nor reach the server under its own name (DNS rebinding)."""
+    url, _ = served
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    evil = {"Origin": "https://evil.example", "Cookie": "access-token=x"}
+    for route in ("config", "gradio_api/info", "gradio_api/queue/status"):
+        response = httpx.get(url + route, headers=evil)
+        assert response.status_code == 200  # the server's own Host: served, but...
+        assert "access-control-allow-origin" not in response.headers  # ...not to evil.example
+        spoofed = httpx.get(url + route, headers=evil | {"Host": f"evil.example:{port}"})
+        assert spoofed.status_code == 400, route
+        assert spoofed.text == "Invalid host header"  # refused before reaching Gradio
+    preflight = httpx.options(url + "gradio_api/call/ask", headers=evil | {
+        "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert preflight.headers.get("access-control-allow-origin") != "https://evil.example"
 
 
 def test_auth_protects_page_and_api(served):

@@ -1,0 +1,30 @@
+"""Pure-Python work spread over the CPU's cores, for large batches only."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
+
+
+def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    """`[function(item) for item in items]`, on every core when there are many items.
+
+    Workers are forked: a fresh interpreter would re-run the caller's `__main__` (scripts
+    without a main guard would break), and they only run pure-Python parsing and
+    splitting, never the parent's model or database threads. An exception in `function`
+    is raised here, as in the plain loop.
+    """
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(items) < _MIN_ITEMS:
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(function, items, chunksize=32))
