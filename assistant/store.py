@@ -46,6 +46,7 @@ from assistant.errors import (
     StoreUnavailable,
 )
 from assistant.passages import Passage
+from assistant.sentence_vectors import SentenceVectors
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,10 @@ _LOCK = "write.lock"
 _MANIFEST = "index.json"
 _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
-_SENTENCE_COLLECTION = "sentences"  # one vector per sentence of each passage
-_COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION, _SENTENCE_COLLECTION)
-_SEARCHED = {"hnsw:space": "cosine"}
-# Sentence vectors are only ever read by id, never searched, so their HNSW graph can be
-# poor: building it this cheaply writes them 3x faster.
-_READ_BY_ID = {"hnsw:space": "cosine", "hnsw:construction_ef": 8, "hnsw:M": 4}
-FORMAT_VERSION = 4  # 2: title in passage vectors; 3: second model; 4: sentence vectors
+_COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION)
+_SENTENCES = "sentences"  # folder of the generation's sentence vectors
+# 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files
+FORMAT_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -123,14 +121,13 @@ class PassageStore:
         self.folder = folder
         self._client = connect(folder, chroma_url)
         prefix = f"{folder.name}-" if chroma_url else ""
-        self._collection, self._second, self._sentences = (
+        self._collection, self._second = (
             self._client.get_or_create_collection(
-                prefix + name,
-                embedding_function=None,
-                metadata=_READ_BY_ID if name == _SENTENCE_COLLECTION else _SEARCHED,
+                prefix + name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             for name in _COLLECTIONS
         )
+        self._sentences = SentenceVectors(folder / _SENTENCES)
         self.manifest, self.articles = _read_manifest(folder)
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
 
@@ -173,23 +170,7 @@ class PassageStore:
                     for p, lang in zip(batch, languages[first : first + step], strict=True)
                 ],
             )
-        self._upsert_sentences(passages, sentence_vectors)
-
-    def _upsert_sentences(self, passages: list[Passage], vectors: list[np.ndarray]) -> None:
-        ids, rows, metadatas = [], [], []
-        for passage, passage_vectors in zip(passages, vectors, strict=True):
-            # Ordinals, not offsets: a passage moved by an edit keeps its sentence ids.
-            for ordinal, vector in enumerate(passage_vectors):
-                ids.append(_sentence_id(passage.id, ordinal))
-                rows.append(vector)
-                metadatas.append({"passage_id": passage.id})
-        step = self._client.get_max_batch_size()
-        for first in range(0, len(ids), step):
-            self._sentences.upsert(
-                ids=ids[first : first + step],
-                embeddings=np.stack(rows[first : first + step]),
-                metadatas=metadatas[first : first + step],
-            )
+        self._sentences.add([p.id for p in passages], sentence_vectors)
 
     def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
         """Record new offsets of passages whose text (and so vector) is unchanged."""
@@ -206,7 +187,6 @@ class PassageStore:
             batch = passage_ids[first : first + step]
             self._collection.delete(ids=batch)
             self._second.delete(ids=batch)
-            self._sentences.delete(where={"passage_id": {"$in": batch}})
 
     def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
         """Stored passages of one article: id -> (start, end)."""
@@ -282,16 +262,13 @@ class PassageStore:
 
     def sentence_vectors(self, passages: list[Passage]) -> dict[tuple[str, int], np.ndarray]:
         """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector."""
-        ids = [_sentence_id(p.id, i) for p in passages for i in range(len(p.sentences))]
-        if not ids:
-            return {}
-        found = self._sentences.get(ids=ids, include=["embeddings", "metadatas"])
-        return {
-            (meta["passage_id"], int(sid.rsplit("@", 1)[1])): np.asarray(vector)
-            for sid, meta, vector in zip(
-                found["ids"], found["metadatas"], found["embeddings"], strict=True
-            )
-        }
+        found = self._sentences.get([p.id for p in passages])
+        return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
+
+    def compact_sentences(self) -> None:
+        """Drop the sentence vectors of deleted passages once they are a fifth of all."""
+        if len(self._sentences) > 1.25 * self.count():
+            self._sentences.compact(set(self._collection.get(include=[])["ids"]))
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
@@ -308,9 +285,7 @@ class PassageStore:
         self._counts.clear()
         step = min(self._client.get_max_batch_size(), 5000)
         pairs = zip(
-            (other._collection, other._second, other._sentences),
-            (self._collection, self._second, self._sentences),
-            strict=True,
+            (other._collection, other._second), (self._collection, self._second), strict=True
         )
         for source, target in pairs:
             for offset in range(0, source.count(), step):
@@ -523,7 +498,7 @@ def probe_in_this_process(folder: Path, chroma_url: str | None) -> None:
     """Count and search every collection of the generation (what a question will do)."""
     store = PassageStore(folder, chroma_url)
     try:
-        for collection in (store._collection, store._second, store._sentences):
+        for collection in (store._collection, store._second):
             count = collection.count()
             if count:
                 dimension = len(collection.peek(1)["embeddings"][0])

@@ -319,8 +319,7 @@ def test_damaged_segment_is_found_by_the_probe_and_rebuilt_from_the_articles(
     # past that so its segment is on disk, then cut the segment short as a crash would.
     store = PassageStore(live)
     filler = np.random.default_rng(0).standard_normal((1200, 384)).astype(np.float32)
-    store._sentences.upsert(ids=[f"filler@{i}" for i in range(1200)], embeddings=filler,
-                            metadatas=[{"passage_id": "filler"}] * 1200)  # fmt: skip
+    store._collection.upsert(ids=[f"filler-{i}" for i in range(1200)], embeddings=filler)
     store.close()
     assert probe(live) is None
     segments = [s for s in live.glob("chroma/*-*-*-*-*") if (s / "index_metadata.pickle").exists()]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "store", "sync", "retrieval",
-    "conversation", "answer", "llm", "api", "evaluation", "suggestions", "rendering", "uploads",
-    "web", "cli",
+    "articles", "passages", "default_model", "embeddings", "sentence_vectors", "store", "sync",
+    "retrieval", "conversation", "answer", "llm", "api", "evaluation", "suggestions", "rendering",
+    "uploads", "web", "cli",
 ]  # fmt: skip
 SHARED = {"settings", "errors", "prompts", "parallel"}
 # What the surfaces may use besides the API: presentation helpers, not the pipeline.

@@ -47,8 +47,10 @@ def test_vectors_live_on_the_server_and_old_generations_are_dropped(
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
     live = built.retriever().store.folder.name
     names = {c.name for c in client.list_collections()}
-    assert {f"{live}-passages", f"{live}-sentences", f"{live}-passages-second"} <= names
-    assert not (built.retriever().store.folder / "chroma").exists()
+    assert {f"{live}-passages", f"{live}-passages-second"} <= names
+    folder = built.retriever().store.folder
+    assert not (folder / "chroma").exists()
+    assert list((folder / "sentences").glob("*.npy"))  # read by id only: kept beside records
     # Two more generations: the first one is neither live nor previous any more.
     (seeds / "neu.txt").write_text("Neu\n\nDie Brücke wurde eröffnet.", encoding="utf-8")
     built.sync()

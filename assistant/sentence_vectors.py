@@ -1,0 +1,82 @@
+"""One vector per sentence of every passage, kept beside the Chroma store as plain arrays.
+
+Sentence vectors (pooled from the passage's token states at index time) let the answerer
+pick the sentences to quote without running the model again. They are only ever read by
+passage id, never searched, so a vector database is the wrong home: in Chroma, writing
+them cost a quarter of indexing time, reading them a round trip per question. Here they
+are float16 rows in append-only shard files: a write is an append, a read a slice of a
+memory map. Rows of passages deleted later stay behind until `compact` rewrites the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+class SentenceVectors:
+    """The sentence vectors of one index generation, in `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._rows: dict[str, tuple[str, int, int]] = {}  # passage id -> (shard, first, count)
+        self._shards: dict[str, np.ndarray] = {}  # opened memory maps
+        # Shard names sort by creation, so a passage written again is found in its latest.
+        for listing in sorted(folder.glob("*.json")):
+            first = 0
+            for passage_id, count in json.loads(listing.read_text(encoding="utf-8")):
+                self._rows[passage_id] = (listing.stem, first, count)
+                first += count
+
+    def add(self, passage_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
+        """Store `vectors[i]` (one row per sentence) for passage `passage_ids[i]`."""
+        if not passage_ids:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        shard = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        np.save(self.folder / f"{shard}.npy", np.concatenate(vectors).astype(np.float16))
+        listing = [[pid, len(rows)] for pid, rows in zip(passage_ids, vectors, strict=True)]
+        # The listing is written last and atomically: a listed row always exists.
+        temporary = self.folder / f".{shard}.json"
+        temporary.write_text(json.dumps(listing), encoding="utf-8")
+        os.replace(temporary, self.folder / f"{shard}.json")
+        first = 0
+        for passage_id, count in listing:
+            self._rows[passage_id] = (shard, first, count)
+            first += count
+
+    def get(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each known passage's sentence vectors, one float32 row per sentence."""
+        found = {}
+        for passage_id in passage_ids:
+            where = self._rows.get(passage_id)
+            if where is not None:
+                shard, first, count = where
+                found[passage_id] = np.asarray(self._shard(shard)[first : first + count], "f4")
+        return found
+
+    def __len__(self) -> int:
+        """Passages with vectors here, including deleted ones not compacted away yet."""
+        return len(self._rows)
+
+    def compact(self, live: Collection[str]) -> None:
+        """Rewrite as one shard holding only the rows of `live` passages."""
+        old = sorted(self.folder.glob("*.json"))
+        kept = [pid for pid in self._rows if pid in live]
+        vectors = self.get(kept)
+        self._rows, self._shards = {}, {}
+        self.add(kept, [vectors[pid] for pid in kept])
+        for listing in old:
+            listing.unlink()
+            listing.with_suffix(".npy").unlink(missing_ok=True)
+
+    def _shard(self, name: str) -> np.ndarray:
+        if name not in self._shards:
+            self._shards[name] = np.load(self.folder / f"{name}.npy", mmap_mode="r")
+        return self._shards[name]

@@ -1,0 +1,47 @@
+"""Sentence vectors in shard files: written, found again after reopening, compacted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from assistant.api import Assistant
+from assistant.sentence_vectors import SentenceVectors
+
+
+def _rows(n: int, value: float) -> np.ndarray:
+    return np.full((n, 4), value, dtype=np.float32)
+
+
+def test_rows_survive_reopening_and_compaction_keeps_only_live_passages(tmp_path: Path):
+    store = SentenceVectors(tmp_path / "sentences")
+    store.add(["a", "b"], [_rows(2, 0.5), _rows(3, 0.25)])
+    store.add(["c", "a"], [_rows(1, 1.0), _rows(2, -0.5)])  # "a" written again: latest wins
+    reopened = SentenceVectors(tmp_path / "sentences")
+    found = reopened.get(["a", "b", "c", "missing"])
+    assert set(found) == {"a", "b", "c"}
+    assert found["a"].shape == (2, 4) and float(found["a"][0, 0]) == -0.5
+    assert found["b"].dtype == np.float32 and float(found["b"][2, 3]) == 0.25
+
+    reopened.compact({"a", "c"})
+    assert len(list((tmp_path / "sentences").glob("*.json"))) == 1
+    after = SentenceVectors(tmp_path / "sentences")
+    assert len(after) == 2
+    assert set(after.get(["a", "b", "c"])) == {"a", "c"}
+    assert float(after.get(["a"])["a"][1, 0]) == -0.5
+
+
+def test_deleting_articles_eventually_drops_their_sentence_vectors(built: Assistant, seeds: Path):
+    (seeds / "extra.txt").write_text(
+        "Extra\n" + " ".join(f"Satz Nummer {i} über den Hafen." for i in range(60)),
+        encoding="utf-8",
+    )
+    built.sync()
+    (seeds / "extra.txt").unlink()
+    built.sync()
+    store = built.retriever().store
+    sentences = store._sentences
+    assert len(sentences) == store.count()  # the removed article's rows were compacted away
+    passages = [p for p, _ in store.all_passages()]
+    assert len(store.sentence_vectors(passages)) == sum(len(p.sentences) for p in passages)
