@@ -208,7 +208,10 @@ def measure_assistant(size: int, work: Path) -> dict:
         loaded = np.load(work / "sentences.npz", allow_pickle=True)
         vectors = dict(zip(loaded["texts"], loaded["vectors"], strict=True))
         embedder, second = stand_in_embedders(real, real_second, vectors)
-        builder = Assistant(seeds=seeds, index=index, embedder=embedder, second_embedder=second)
+        # Without a model to wait for, steps as large as Chroma's batch limit write faster.
+        builder = Assistant(
+            seeds=seeds, index=index, embedder=embedder, second_embedder=second, index_batch=2048
+        )
         report = builder.sync()
         result.update(
             passages=report.passages,
