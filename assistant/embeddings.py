@@ -68,19 +68,30 @@ class OnnxEmbeddings(PassageEmbeddings):
         threads: int,
         batch_size: int,
     ) -> None:
-        from tokenizers import Tokenizer
-
         self.signature = f"{model_dir.name}/{onnx_file}"
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self._batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(_MAX_TOKENS)
-        self._tokenizer.no_padding()
-        self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
+        self._model_dir = model_dir
         self._model_path = model_dir / onnx_file
         self._threads = threads
+        self._loaded_tokenizer = None
+        self._pad_id = 0  # the tokenizer's, once loaded
         self._loaded_session = None
+
+    @property
+    def _tokenizer(self):
+        """The tokenizer, loaded on first use: its 250k-word vocabulary takes over a second
+        to read, which a sync with nothing to embed should not pay."""
+        if self._loaded_tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+            tokenizer.enable_truncation(_MAX_TOKENS)
+            tokenizer.no_padding()
+            self._pad_id = tokenizer.token_to_id("<pad>") or 0
+            self._loaded_tokenizer = tokenizer
+        return self._loaded_tokenizer
 
     @property
     def _session(self):

@@ -304,6 +304,14 @@ class PassageStore:
         self._client.close()
 
 
+def write_errors() -> tuple[type[Exception], ...]:
+    """What a failed write to the store raises. A function, so that Chroma is imported only
+    once something went wrong (a sync with nothing to change never imports it)."""
+    from chromadb.errors import ChromaError
+
+    return (OSError, ChromaError)
+
+
 def connect(folder: Path, chroma_url: str | None):
     """A Chroma client: embedded in `folder`, or the server at `chroma_url`.
 

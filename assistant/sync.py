@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chromadb.errors import ChromaError
-
 from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import IndexWriteFailed
@@ -27,6 +25,7 @@ from assistant.store import (
     read_records,
     remove_stale_generations,
     start_generation,
+    write_errors,
     write_lock,
 )
 
@@ -188,7 +187,7 @@ def _build_generation(
             store.close()
         logger.info("Promoting generation %s", folder.name)
         promote(settings.index, folder, url)  # an atomic rename: all or nothing
-    except (OSError, ChromaError) as err:
+    except write_errors() as err:
         if folder is not None:
             discard_generation(settings.index, folder, url)
         raise IndexWriteFailed(settings.index, err) from err

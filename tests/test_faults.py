@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,29 @@ def test_questions_are_answered_while_another_process_indexes(
     assert assistant.retriever().store.count() == new_count
 
 
+def test_questions_are_answered_while_the_same_process_indexes_an_upload(
+    indexed: tuple[Assistant, dict], seeds: Path
+):
+    """The web page's case: an upload syncs the very Assistant that is answering chats."""
+    assistant, before = indexed
+    old_count = assistant.retriever().store.count()
+    write_xquad_articles(seeds, 4)
+    new_count = len(expected_passages(seeds))
+    with ThreadPoolExecutor(1) as pool:
+        syncing = pool.submit(assistant.sync)
+        seen, counts = [], set()
+        while not syncing.done():
+            seen.append(answer_json(assistant))
+            counts.add(assistant.retriever().store.count())
+        report = syncing.result()
+    assert len(report.added) == 4 and not report.failures
+    after = answer_json(assistant)
+    assert len(seen) >= 3
+    assert all(answer in (before, after) for answer in seen)
+    assert counts <= {old_count, new_count}
+    assert assistant.retriever().store.count() == new_count
+
+
 # The CLI, once its language model is loaded (it unpacks to a temp file), run with files
 # limited to `limit` bytes: the disk "fills up" while the index is being written.
 _FULL_DISK = """
@@ -274,6 +298,7 @@ if sys.argv[2] == "kill":
 """
     reader = """
 import sys
+from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import chromadb
 collection = chromadb.PersistentClient(sys.argv[1]).get_collection("passages")
