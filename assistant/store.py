@@ -46,7 +46,7 @@ from assistant.errors import (
     StoreUnavailable,
 )
 from assistant.passages import Passage
-from assistant.sentence_vectors import SentenceVectors
+from assistant.vector_files import VectorFiles
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,12 @@ _MANIFEST = "index.json"
 _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
 _COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION)
-_SENTENCES = "sentences"  # folder of the generation's sentence vectors
-# 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files
-FORMAT_VERSION = 5
+# Folders of the generation's vectors read by passage id (see vector_files.py)
+_SENTENCES = "sentences"
+_PASSAGE_FILES = ("passage-vectors", "passage-vectors-second")
+# 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
+# 6: passage vectors in files too
+FORMAT_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,9 @@ class PassageStore:
             )
             for name in _COLLECTIONS
         )
-        self._sentences = SentenceVectors(folder / _SENTENCES)
+        self._sentences = VectorFiles(folder / _SENTENCES)
+        # Copies of both models' passage vectors, for scoring candidates by id.
+        self._dense_files, self._second_files = (VectorFiles(folder / n) for n in _PASSAGE_FILES)
         self.manifest, self.articles = _read_manifest(folder)
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
 
@@ -170,7 +175,11 @@ class PassageStore:
                     for p, lang in zip(batch, languages[first : first + step], strict=True)
                 ],
             )
-        self._sentences.add([p.id for p in passages], sentence_vectors)
+        ids = [p.id for p in passages]
+        self._sentences.add(ids, sentence_vectors)
+        self._dense_files.add(ids, [row[None] for row in vectors])
+        if second_vectors is not None:
+            self._second_files.add(ids, [row[None] for row in second_vectors])
 
     def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
         """Record new offsets of passages whose text (and so vector) is unchanged."""
@@ -222,10 +231,7 @@ class PassageStore:
 
     def vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
         """Stored unit vectors by passage id."""
-        if not passage_ids:
-            return {}
-        found = self._collection.get(ids=passage_ids, include=["embeddings"])
-        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
+        return {pid: rows[0] for pid, rows in self._dense_files.get(passage_ids).items()}
 
     def query(self, vector: np.ndarray, k: int) -> dict[str, float]:
         """The `k` nearest passages to `vector`: id -> cosine similarity, best first."""
@@ -255,20 +261,19 @@ class PassageStore:
 
     def second_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
         """The second model's stored unit vectors by passage id."""
-        if not passage_ids:
-            return {}
-        found = self._second.get(ids=passage_ids, include=["embeddings"])
-        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
+        return {pid: rows[0] for pid, rows in self._second_files.get(passage_ids).items()}
 
     def sentence_vectors(self, passages: list[Passage]) -> dict[tuple[str, int], np.ndarray]:
         """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector."""
         found = self._sentences.get([p.id for p in passages])
         return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
 
-    def compact_sentences(self) -> None:
-        """Drop the sentence vectors of deleted passages once they are a fifth of all."""
+    def compact_vector_files(self) -> None:
+        """Drop the vectors of deleted passages once they are a fifth of all."""
         if len(self._sentences) > 1.25 * self.count():
-            self._sentences.compact(set(self._collection.get(include=[])["ids"]))
+            live = set(self._collection.get(include=[])["ids"])
+            for files in (self._sentences, self._dense_files, self._second_files):
+                files.compact(live)
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
@@ -353,10 +358,6 @@ def _drop_server_collections(folder: Path, chroma_url: str) -> None:
                 logger.debug("No collection %s-%s to drop", folder.name, name)
     finally:
         client.close()
-
-
-def _sentence_id(passage_id: str, ordinal: int) -> str:
-    return f"{passage_id}@{ordinal}"
 
 
 def _metadata(passage: Passage, language: str) -> dict:

@@ -180,7 +180,7 @@ def _build_generation(
         store = PassageStore(folder, url)
         try:
             records, embedded = _apply(store, plan, indexed, settings, embedders, progress)
-            store.compact_sentences()
+            store.compact_vector_files()
             store.save_records(expected, records)
             total = store.count()
         finally:

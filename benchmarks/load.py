@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -104,6 +105,15 @@ def session(url: str, asked: list[str], deadline: float, results: list, errors: 
                    {"role": "assistant", "content": answer.get("answer", "")}]  # fmt: skip
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by process `pid` (Linux /proc), or by this process."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(seconds: list[float]) -> str:
     ms = np.array(seconds) * 1000
     return (
@@ -149,8 +159,13 @@ def main() -> None:
         server = serve(seeds, index, port)
         url = f"http://127.0.0.1:{port}/"
         session(url, asked[:2], time.monotonic() + 60, [], [])  # warm the server
+        # One session alone: what the web server and queue add to an answer.
         results: list[float] = []
         errors: list[str] = []
+        session(url, asked[: args.questions], time.monotonic() + args.seconds, results, errors)
+        print(f"served, 1 session: {percentiles(results)}, {len(errors)} errors")
+        results, errors = [], []
+        server_cpu, client_cpu = cpu_seconds(server.pid), cpu_seconds()
         deadline = time.monotonic() + args.seconds
         shares = [asked[i :: args.sessions] for i in range(args.sessions)]
         threads = [
@@ -163,11 +178,15 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, cpu_seconds() - client_cpu
         print(f"served, {args.sessions} concurrent sessions: {len(results)} answers in "
               f"{elapsed:.1f} s = {len(results) / elapsed:.1f} answers/s, "
               f"{percentiles(results)}, {len(errors)} errors")  # fmt: skip
         ratio = (len(results) / elapsed) / (len(alone) / total_alone)
-        print(f"throughput served / in process: {ratio:.2f}")
+        per_answer = {"server": server_cpu / len(results), "clients": client_cpu / len(results)}
+        print(f"throughput served / in process: {ratio:.2f}; CPU per answer: "
+              + ", ".join(f"{who} {s * 1000:.0f} ms" for who, s in per_answer.items())
+              + f" (in process: {total_alone / len(alone) * 1000:.0f} ms wall)")  # fmt: skip
         for error in errors[:10]:
             print("error:", error)
         if errors or len(results) < len(asked):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "sentence_vectors", "store", "sync",
+    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "sync",
     "retrieval", "conversation", "answer", "llm", "api", "evaluation", "suggestions", "rendering",
     "uploads", "web", "cli",
 ]  # fmt: skip

@@ -1,11 +1,14 @@
-"""One vector per sentence of every passage, kept beside the Chroma store as plain arrays.
+"""Vectors read by passage id, kept beside the Chroma store as plain arrays.
 
-Sentence vectors (pooled from the passage's token states at index time) let the answerer
-pick the sentences to quote without running the model again. They are only ever read by
-passage id, never searched, so a vector database is the wrong home: in Chroma, writing
-them cost a quarter of indexing time, reading them a round trip per question. Here they
-are float16 rows in append-only shard files: a write is an append, a read a slice of a
-memory map. Rows of passages deleted later stay behind until `compact` rewrites the rest.
+Two kinds are only ever looked up by id, never searched: the sentence vectors (pooled from
+the passage's token states at index time, so the answerer picks sentences to quote without
+running the model again), and the passage vectors of candidates that one retriever found
+and the other did not (to score them on both sides). A vector database is the wrong home
+for them: in Chroma, writing sentence vectors cost a quarter of indexing time, and each
+lookup is a round trip of ~3.5 ms per question. Here they are float16 rows in append-only
+shard files: a write is an append, a read a slice of a memory map (float16 moves a cosine
+by under 0.001). Rows of passages deleted later stay behind until `compact` rewrites the
+rest.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 
-class SentenceVectors:
-    """The sentence vectors of one index generation, in `folder`."""
+class VectorFiles:
+    """Rows of vectors per passage id (one per sentence, or one per passage), in `folder`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -35,7 +38,7 @@ class SentenceVectors:
                 first += count
 
     def add(self, passage_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
-        """Store `vectors[i]` (one row per sentence) for passage `passage_ids[i]`."""
+        """Store `vectors[i]` (a 2-D array of rows) for passage `passage_ids[i]`."""
         if not passage_ids:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +55,7 @@ class SentenceVectors:
             first += count
 
     def get(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each known passage's sentence vectors, one float32 row per sentence."""
+        """Each known passage's rows, as float32."""
         found = {}
         for passage_id in passage_ids:
             where = self._rows.get(passage_id)

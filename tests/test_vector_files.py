@@ -1,4 +1,4 @@
-"""Sentence vectors in shard files: written, found again after reopening, compacted."""
+"""Vectors in shard files: written, found again after reopening, compacted."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.api import Assistant
-from assistant.sentence_vectors import SentenceVectors
+from assistant.vector_files import VectorFiles
 
 
 def _rows(n: int, value: float) -> np.ndarray:
@@ -15,10 +15,10 @@ def _rows(n: int, value: float) -> np.ndarray:
 
 
 def test_rows_survive_reopening_and_compaction_keeps_only_live_passages(tmp_path: Path):
-    store = SentenceVectors(tmp_path / "sentences")
+    store = VectorFiles(tmp_path / "sentences")
     store.add(["a", "b"], [_rows(2, 0.5), _rows(3, 0.25)])
     store.add(["c", "a"], [_rows(1, 1.0), _rows(2, -0.5)])  # "a" written again: latest wins
-    reopened = SentenceVectors(tmp_path / "sentences")
+    reopened = VectorFiles(tmp_path / "sentences")
     found = reopened.get(["a", "b", "c", "missing"])
     assert set(found) == {"a", "b", "c"}
     assert found["a"].shape == (2, 4) and float(found["a"][0, 0]) == -0.5
@@ -26,13 +26,13 @@ def test_rows_survive_reopening_and_compaction_keeps_only_live_passages(tmp_path
 
     reopened.compact({"a", "c"})
     assert len(list((tmp_path / "sentences").glob("*.json"))) == 1
-    after = SentenceVectors(tmp_path / "sentences")
+    after = VectorFiles(tmp_path / "sentences")
     assert len(after) == 2
     assert set(after.get(["a", "b", "c"])) == {"a", "c"}
     assert float(after.get(["a"])["a"][1, 0]) == -0.5
 
 
-def test_deleting_articles_eventually_drops_their_sentence_vectors(built: Assistant, seeds: Path):
+def test_deleting_articles_eventually_drops_their_vectors(built: Assistant, seeds: Path):
     (seeds / "extra.txt").write_text(
         "Extra\n" + " ".join(f"Satz Nummer {i} über den Hafen." for i in range(60)),
         encoding="utf-8",
@@ -41,7 +41,14 @@ def test_deleting_articles_eventually_drops_their_sentence_vectors(built: Assist
     (seeds / "extra.txt").unlink()
     built.sync()
     store = built.retriever().store
-    sentences = store._sentences
-    assert len(sentences) == store.count()  # the removed article's rows were compacted away
+    # The removed article's rows were compacted away, in every file set.
+    for files in (store._sentences, store._dense_files, store._second_files):
+        assert len(files) == store.count()
     passages = [p for p, _ in store.all_passages()]
     assert len(store.sentence_vectors(passages)) == sum(len(p.sentences) for p in passages)
+    # The files hold what Chroma holds, to float16 precision.
+    ids = [p.id for p in passages]
+    kept = built.retriever().store._collection.get(ids=ids, include=["embeddings"])
+    from_files = store.vectors(ids)
+    for pid, vector in zip(kept["ids"], kept["embeddings"], strict=True):
+        assert float(from_files[pid] @ vector) > 0.999
