@@ -4,11 +4,13 @@
     python benchmarks/load.py --sessions 16 --questions 6
 
 Serves `assistant serve` on a free loopback port over the seed article and German XQuAD
-articles, then runs N gradio_client sessions at once, each asking its share of English
-and German XQuAD questions (every other one a follow-up carrying the session's history).
-Prints throughput, latency percentiles and errors, beside the same questions asked one
-at a time in process (the baseline: what one answer costs without the web server and
-queue). Bounded: every session stops after its questions or `--seconds`.
+articles, then, for each kind of client (Gradio's HTTP API with httpx, and gradio_client),
+runs one session alone and N sessions at once, each asking its share of English and German
+XQuAD questions (every other one a follow-up carrying the session's history). Prints
+throughput, latency percentiles, errors and CPU per answer (server and clients share the
+machine's cores), beside the same questions asked one at a time in process (the baseline:
+what one answer costs without the web server and queue). Bounded: every session stops
+after its questions or `--seconds`. Exits 1 on any error.
 """
 
 from __future__ import annotations
@@ -83,10 +85,39 @@ def serve(seeds: Path, index: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not start")
 
 
-def session(url: str, asked: list[str], deadline: float, results: list, errors: list) -> None:
+def http_asker(url: str):
+    """Ask through Gradio's documented HTTP API (POST /gradio_api/call/ask, then read the
+    event stream): what a script in any language does, with a light client."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=120)
+
+    def ask(question: str, history: list | None) -> dict:
+        posted = client.post("/gradio_api/call/ask", json={"data": [question, history, None]})
+        posted.raise_for_status()
+        stream = client.get(f"/gradio_api/call/ask/{posted.json()['event_id']}").text
+        event, _, data = stream.strip().rpartition("\ndata: ")
+        if not event.endswith("event: complete"):
+            raise RuntimeError(stream[:300])
+        return json.loads(data)[0]
+
+    return ask
+
+
+def client_asker(url: str):
+    """Ask through `gradio_client`, as the README shows Python programs doing."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
+    return lambda question, history: client.predict(question, history, api_name="/ask")
+
+
+ASKERS = {"HTTP API": http_asker, "gradio_client": client_asker}
+
+
+def session(asker, url: str, asked: list[str], deadline: float, results: list, errors: list):
+    """One chat: every other question is a follow-up carrying the previous exchange."""
+    ask = asker(url)
     history: list[dict] = []
     for number, question in enumerate(asked):
         if time.monotonic() > deadline:
@@ -94,15 +125,36 @@ def session(url: str, asked: list[str], deadline: float, results: list, errors: 
         follow_up = number % 2 == 1
         started = time.perf_counter()
         try:
-            answer = client.predict(question, history if follow_up else None, api_name="/ask")
+            answer = ask(question, history if follow_up else None)
         except Exception as err:  # every failure counts, whatever its type
             errors.append(f"{question!r}: {err}")
             continue
         results.append(time.perf_counter() - started)
         if not isinstance(answer, dict) or "answer" not in answer:
             errors.append(f"{question!r}: malformed reply {answer!r:.200}")
+            continue
         history = [{"role": "user", "content": question},
-                   {"role": "assistant", "content": answer.get("answer", "")}]  # fmt: skip
+                   {"role": "assistant", "content": answer["answer"]}]  # fmt: skip
+
+
+def run_sessions(asker, url: str, shares: list[list[str]], seconds: float, server_pid: int):
+    """Run one session per share at once; returns answer times, errors, wall and CPU time."""
+    results: list[float] = []
+    errors: list[str] = []
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=session, args=(asker, url, share, deadline, results, errors))
+        for share in shares
+    ]
+    server_cpu, client_cpu = cpu_seconds(server_pid), cpu_seconds()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cpu = {"server": cpu_seconds(server_pid) - server_cpu, "clients": cpu_seconds() - client_cpu}
+    return results, errors, elapsed, cpu
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -145,51 +197,41 @@ def main() -> None:
 
         for question in asked[:3]:
             assistant.ask(question)  # warm
-        alone = []
+        in_process = []
         for question in asked:
             started = time.perf_counter()
             assistant.ask(question)
-            alone.append(time.perf_counter() - started)
-        total_alone = sum(alone)
-        print(f"baseline, one at a time in process: {len(alone) / total_alone:.1f} answers/s, "
-              f"{percentiles(alone)}")  # fmt: skip
+            in_process.append(time.perf_counter() - started)
+        total_alone = sum(in_process)
+        print(f"baseline, one at a time in process: {len(in_process) / total_alone:.1f} "
+              f"answers/s, {percentiles(in_process)}")  # fmt: skip
         del assistant
 
         port = free_port()
         server = serve(seeds, index, port)
         url = f"http://127.0.0.1:{port}/"
-        session(url, asked[:2], time.monotonic() + 60, [], [])  # warm the server
-        # One session alone: what the web server and queue add to an answer.
-        results: list[float] = []
-        errors: list[str] = []
-        session(url, asked[: args.questions], time.monotonic() + args.seconds, results, errors)
-        print(f"served, 1 session: {percentiles(results)}, {len(errors)} errors")
-        results, errors = [], []
-        server_cpu, client_cpu = cpu_seconds(server.pid), cpu_seconds()
-        deadline = time.monotonic() + args.seconds
-        shares = [asked[i :: args.sessions] for i in range(args.sessions)]
-        threads = [
-            threading.Thread(target=session, args=(url, share, deadline, results, errors))
-            for share in shares
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, cpu_seconds() - client_cpu
-        print(f"served, {args.sessions} concurrent sessions: {len(results)} answers in "
-              f"{elapsed:.1f} s = {len(results) / elapsed:.1f} answers/s, "
-              f"{percentiles(results)}, {len(errors)} errors")  # fmt: skip
-        ratio = (len(results) / elapsed) / (len(alone) / total_alone)
-        per_answer = {"server": server_cpu / len(results), "clients": client_cpu / len(results)}
-        print(f"throughput served / in process: {ratio:.2f}; CPU per answer: "
-              + ", ".join(f"{who} {s * 1000:.0f} ms" for who, s in per_answer.items())
-              + f" (in process: {total_alone / len(alone) * 1000:.0f} ms wall)")  # fmt: skip
-        for error in errors[:10]:
-            print("error:", error)
-        if errors or len(results) < len(asked):
+        session(client_asker, url, asked[:2], time.monotonic() + 60, [], [])  # warm up
+        failed = False
+        for kind, asker in ASKERS.items():
+            alone, errors, _, _ = run_sessions(
+                asker, url, [asked[: args.questions]], args.seconds, server.pid
+            )
+            print(f"{kind}, 1 session: {percentiles(alone)}, {len(errors)} errors")
+            shares = [asked[i :: args.sessions] for i in range(args.sessions)]
+            results, more, elapsed, cpu = run_sessions(asker, url, shares, args.seconds,
+                                                       server.pid)  # fmt: skip
+            errors += more
+            rate = len(results) / elapsed
+            print(f"{kind}, {args.sessions} concurrent sessions: {len(results)} answers in "
+                  f"{elapsed:.1f} s = {rate:.1f} answers/s, {percentiles(results)}, "
+                  f"{len(errors)} errors; CPU per answer: server "
+                  f"{cpu['server'] / len(results) * 1000:.0f} ms, clients "
+                  f"{cpu['clients'] / len(results) * 1000:.0f} ms; throughput / in process "
+                  f"{rate * total_alone / len(in_process):.2f}")  # fmt: skip
+            for error in errors[:10]:
+                print("error:", error)
+            failed |= bool(errors) or len(results) < len(asked)
+        if failed:
             sys.exit(1)
     finally:
         if server is not None:
