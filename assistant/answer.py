@@ -13,9 +13,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import LLMError
+from assistant.keywords import tokenize
 from assistant.passages import split_sentences
 from assistant.prompts import load_prompt
-from assistant.retrieval import tokenize
 from assistant.store import Hit
 
 # A sentence's score is its own similarity to the question plus this share of its passage's;

@@ -193,7 +193,8 @@ class Assistant:
         return standalone_query(question, history)
 
     def _open_retriever(self) -> HybridRetriever:
-        from assistant.retrieval import HybridRetriever, KeywordIndex
+        from assistant.keywords import open_keywords
+        from assistant.retrieval import HybridRetriever
 
         expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
         store = open_live(self.settings.index, expected, self.settings.chroma_url)
@@ -202,7 +203,7 @@ class Assistant:
             raise IndexDamaged(self.settings.index, damage)
         return HybridRetriever(
             store=store,
-            keywords=KeywordIndex(store),
+            keywords=open_keywords(store),
             embedder=self.embedder,
             second_embedder=self.second_embedder,
             k=self.settings.top_k,

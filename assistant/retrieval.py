@@ -1,17 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) + keyword (BM25), fused only where the keywords can help.
-
-BM25 compares words, so it only helps when question and passage share a language; across
-languages its hits are noise (equal-weight fusion of e5 and BM25 drops English-to-German
-recall@5 from 0.975 to 0.708, ../shared/README.md). So the keyword score of a passage
-counts only when the passage is in the question's language.
-"""
+"""Hybrid retrieval: two dense models (Chroma) + keywords (BM25, see keywords.py), fused
+by z-scores over the union of each side's top candidates."""
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -21,76 +14,11 @@ from pydantic import ConfigDict
 
 from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
+from assistant.keywords import KeywordIndex
 from assistant.passages import Passage
 from assistant.store import Hit, PassageStore
 
 logger = logging.getLogger(__name__)
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMERS = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
-    "el": "greek", "en": "english", "es": "spanish", "fi": "finnish", "fr": "french",
-    "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian", "pl": "polish",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
-}  # fmt: skip
-_STOPWORDS = {
-    "da": "STOPWORDS_DANISH", "de": "STOPWORDS_GERMAN", "en": "STOPWORDS_EN",
-    "es": "STOPWORDS_SPANISH", "fr": "STOPWORDS_FRENCH", "it": "STOPWORDS_ITALIAN",
-    "nl": "STOPWORDS_DUTCH", "no": "STOPWORDS_NORWEGIAN", "pt": "STOPWORDS_PORTUGUESE",
-    "ru": "STOPWORDS_RUSSIAN", "sv": "STOPWORDS_SWEDISH", "tr": "STOPWORDS_TURKISH",
-}  # fmt: skip
-
-
-def tokenize(text: str, language: str) -> list[str]:
-    """Lower-cased, stop words removed, stemmed with the language's Snowball stemmer."""
-    common = stopwords(language)
-    words = [w for w in _WORD.findall(text.lower()) if w not in common]
-    stemmer = _stemmer(language)
-    return stemmer.stemWords(words) if stemmer else words
-
-
-@lru_cache(maxsize=32)
-def _stemmer(language: str):
-    import Stemmer
-
-    name = _STEMMERS.get(language)
-    return Stemmer.Stemmer(name) if name else None
-
-
-@lru_cache(maxsize=32)
-def stopwords(language: str) -> frozenset[str]:
-    import bm25s.stopwords
-
-    name = _STOPWORDS.get(language)
-    return frozenset(getattr(bm25s.stopwords, name)) if name else frozenset()
-
-
-class KeywordIndex:
-    """BM25 over every passage of a store, each tokenized in its own language."""
-
-    def __init__(self, store: PassageStore) -> None:
-        import bm25s
-
-        # bm25s sets its logger to DEBUG on import; keep it at the application's level.
-        logging.getLogger("bm25s").setLevel(logging.NOTSET)
-
-        entries = list(store.all_passages())
-        self.ids = [p.id for p, _ in entries]
-        self.position = {pid: i for i, pid in enumerate(self.ids)}
-        self.languages = np.array([lang for _, lang in entries])
-        self._bm25 = bm25s.BM25()
-        if entries:
-            tokens = [tokenize(p.text, lang) or [""] for p, lang in entries]
-            self._bm25.index(tokens, show_progress=False)
-        self._vocabulary = set(self._bm25.vocab_dict) if entries else set()
-
-    def scores(self, question: str, language: str) -> np.ndarray:
-        """BM25 score of every passage (0 for passages in other languages)."""
-        same_language = (self.languages == language).astype(np.float32)
-        tokens = [t for t in tokenize(question, language) if t in self._vocabulary]
-        if not tokens or not same_language.any():
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return self._bm25.get_scores(tokens, weight_mask=same_language)
 
 
 @dataclass(frozen=True)

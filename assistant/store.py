@@ -268,10 +268,14 @@ class PassageStore:
         found = self._sentences.get([p.id for p in passages])
         return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
 
+    def ids(self) -> set[str]:
+        """The ids of every stored passage."""
+        return set(self._collection.get(include=[])["ids"])
+
     def compact_vector_files(self) -> None:
         """Drop the vectors of deleted passages once they are a fifth of all."""
         if len(self._sentences) > 1.25 * self.count():
-            live = set(self._collection.get(include=[])["ids"])
+            live = self.ids()
             for files in (self._sentences, self._dense_files, self._second_files):
                 files.compact(live)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant.articles import read_articles
 from assistant.errors import AssistantError
-from assistant.retrieval import stopwords
+from assistant.keywords import stopwords
 
 _SPEECH_VERBS = (
     "said|says|told|added|according to|stated|explained|warned|announced|"

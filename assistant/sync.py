@@ -11,6 +11,7 @@ from pathlib import Path
 from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import IndexWriteFailed
+from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
 from assistant.passages import Passage, split_many
 from assistant.settings import Settings
 from assistant.store import (
@@ -179,8 +180,9 @@ def _build_generation(
         logger.info("Building generation %s", folder.name)
         store = PassageStore(folder, url)
         try:
-            records, embedded = _apply(store, plan, indexed, settings, embedders, progress)
+            records, embedded, changed = _apply(store, plan, indexed, settings, embedders, progress)
             store.compact_vector_files()
+            _save_keywords(store, changed)
             store.save_records(expected, records)
             total = store.count()
         finally:
@@ -194,6 +196,20 @@ def _build_generation(
     return records, embedded, total
 
 
+def _save_keywords(store: PassageStore, changed: list[tuple[str, str, str]]) -> None:
+    """Save the generation's keyword index: the copied generation's tokens carried over,
+    the changed articles' passages (id, language, text) tokenized, and BM25 rebuilt."""
+    live = store.ids()
+    previous = saved_passages(store.folder) or TokenizedPassages.of([])
+    passages = previous.updated(live, changed)
+    if set(passages.ids) != live:  # no tokens saved before: tokenize everything once
+        logger.info("Tokenizing all %d passages for the keyword index", len(live))
+        passages = TokenizedPassages.of(
+            (p.id, language, p.text) for p, language in store.all_passages()
+        )
+    save_keywords(store.folder, passages)
+
+
 def _apply(
     store: PassageStore,
     plan: SyncPlan,
@@ -201,8 +217,11 @@ def _apply(
     settings: Settings,
     embedders: tuple[PassageEmbeddings, PassageEmbeddings | None],
     progress: Progress | None,
-) -> tuple[dict[str, ArticleRecord], int]:
+) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]]]:
+    """Write the plan's changes; returns the records, passages embedded, and every passage
+    of a changed article as (id, language, text)."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
+    rewritten: list[tuple[str, str, str]] = []  # (id, language, text) of changed articles
     to_embed: list[tuple[Passage, str, str]] = []
     added = {a.id for a in plan.added}
     changed = plan.added + plan.updated
@@ -216,6 +235,7 @@ def _apply(
         store.update_positions(kept, [article.language] * len(kept))
         fresh = [p for p in passages if p.id not in stored]
         to_embed.extend((p, article.language, article.title) for p in fresh)
+        rewritten.extend((p.id, article.language, p.text) for p in passages)
         records[article.id] = ArticleRecord.of(article, len(passages))
     for article_id in plan.removed:
         store.delete(list(store.passage_positions(article_id)))
@@ -239,7 +259,7 @@ def _apply(
         logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))
-    return records, len(to_embed)
+    return records, len(to_embed), rewritten
 
 
 def _sentence_spans(passage: Passage, shift: int) -> list[tuple[int, int]]:

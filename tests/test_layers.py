@@ -7,7 +7,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "sync",
+    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "keywords",
+    "sync",
     "retrieval", "conversation", "answer", "llm", "api", "evaluation", "suggestions", "rendering",
     "uploads", "web", "cli",
 ]  # fmt: skip

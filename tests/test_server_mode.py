@@ -22,6 +22,9 @@ from tests.test_cli import (  # noqa: F401
     run,
     test_index_then_ask_json,
 )
+from tests.test_keywords import (  # noqa: F401
+    test_edits_and_removals_keep_the_saved_index_in_step,
+)
 from tests.test_sync import (  # noqa: F401
     test_added_and_removed_articles,
     test_edit_reembeds_only_changed_passages,
@@ -51,6 +54,7 @@ def test_vectors_live_on_the_server_and_old_generations_are_dropped(
     folder = built.retriever().store.folder
     assert not (folder / "chroma").exists()
     assert list((folder / "sentences").glob("*.npy"))  # read by id only: kept beside records
+    assert (folder / "keywords" / "bm25").is_dir()  # so is the keyword index
     # Two more generations: the first one is neither live nor previous any more.
     (seeds / "neu.txt").write_text("Neu\n\nDie Brücke wurde eröffnet.", encoding="utf-8")
     built.sync()
