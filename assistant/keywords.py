@@ -117,6 +117,8 @@ class TokenizedPassages:
 
     def compacted(self) -> TokenizedPassages:
         """The same, with only the words some passage still uses in the vocabulary."""
+        if not self.tokens:
+            return TokenizedPassages([], [], [], [])
         offsets = np.cumsum([0] + [len(t) for t in self.tokens])
         flat = np.concatenate(self.tokens) if self.tokens else np.zeros(0, np.int32)
         used, renumbered = np.unique(flat, return_inverse=True)
