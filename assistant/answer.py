@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import LLMError
-from assistant.keywords import tokenize
+from assistant.keywords import stopwords, tokenize
 from assistant.passages import split_sentences
 from assistant.prompts import load_prompt
 from assistant.store import Hit
@@ -22,6 +22,12 @@ from assistant.store import Hit
 # the passage's context keeps a generic sentence of an off-topic passage from winning.
 # Share, margin and quote count were tuned on half of XQuAD (benchmarks/tune.py).
 _PASSAGE_SHARE = 0.5
+# Plus this share of the fraction of the question's words (names, numbers, terms) the
+# sentence contains: on the XQuAD tune half it lifted the cited-sentence hit rate from 0.873
+# to 0.907 for German questions (0.840 either way for English ones, whose words German
+# sentences share only in names and numbers) while quoting fewer sentences per answer.
+_WORD_OVERLAP_SHARE = 0.05
+_WORD = re.compile(r"\w+")
 # Further sentences are quoted when they score within this many standard deviations (of the
 # candidate sentences' similarities) of the best one.
 _QUOTE_MARGIN_SPREADS = 2.0
@@ -142,11 +148,14 @@ def answer_extractively(
     hits: list[Hit],
     sentence_vectors: Mapping[tuple[str, int], np.ndarray],
     policy: AbstainPolicy,
+    query: str | None = None,
 ) -> Answer:
     """Quote the sentences of `hits` that best answer the question, each cited as [n].
 
     Args:
         sentence_vectors: (passage id, sentence ordinal) -> unit vector, from the index.
+        query: what was searched for, when not the question itself (a follow-up made
+            standalone); its words are looked for in the sentences.
 
     Abstains (no citations) when no hit is evidence under `policy`.
     """
@@ -154,7 +163,13 @@ def answer_extractively(
     if not sentences or not any(policy.is_evidence(h) for h in hits):
         return abstention(question, hits)
     similarity = np.stack([s.vector for s in sentences]) @ question_vector
-    scores = similarity + _PASSAGE_SHARE * np.array([s.hit.dense for s in sentences])
+    asked = _content_words(query or question, policy.question_language)
+    shared = [len(asked & _content_words(s.text, s.hit.language)) for s in sentences]
+    scores = (
+        similarity
+        + _PASSAGE_SHARE * np.array([s.hit.dense for s in sentences])
+        + _WORD_OVERLAP_SHARE * np.array(shared) / max(len(asked), 1)
+    )
     order = np.argsort(-scores, kind="stable")
     floor = scores[order[0]] - _QUOTE_MARGIN_SPREADS * float(similarity.std())
     chosen = [i for i in order[:_MAX_QUOTES] if scores[i] >= floor]
@@ -184,6 +199,14 @@ def _unique_sentences(
             seen.add(key)
             sentences.append(_Sentence(hit, start, end, text, vector))
     return sentences
+
+
+def _content_words(text: str, language: str) -> set[str]:
+    """Lower-cased words of three letters or more, and numbers, minus stop words."""
+    common = stopwords(language)
+    return {
+        w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in common
+    }
 
 
 def _citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:

@@ -180,7 +180,9 @@ class Assistant:
         if chat_model is not None:
             label = describe_llm(self.settings)
             return answer_with_llm(question, hits, chat_model, policy, checker, label, on_token)
-        answer = answer_extractively(question, vector, hits, checker.sentence_vectors, policy)
+        answer = answer_extractively(
+            question, vector, hits, checker.sentence_vectors, policy, query=query
+        )
         return with_checked_sentences(answer, checker)
 
     def _standalone_query(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.answer import AbstainPolicy, answer_extractively
 from assistant.api import Assistant
 from assistant.articles import read_article
 from assistant.errors import BadQuestion
+from assistant.passages import Passage
+from assistant.store import ArticleRecord, Hit
 
 from .conftest import SEED
 
@@ -88,3 +92,21 @@ def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Pat
     assert assistant.ask("What did Rubio say about Russia?").citations
     with pytest.raises(ValueError, match="top_kk"):
         Assistant(top_kk=3)
+
+
+def test_sentence_sharing_the_questions_names_and_numbers_is_quoted_first():
+    # Two sentences as close to the question as each other, by their vectors: the one that
+    # names what the question names must come first.
+    text = "Der Hafen war lange gesperrt und ist nun offen. Die Fähre Frisia IV fährt seit 1998."
+    second = text.index("Die")
+    passage = Passage("p1", "a.txt", 0, len(text), text, ((0, second - 1), (second, len(text))))
+    article = ArticleRecord("a.txt", "Hafen", "seeds/a.txt", "h", "de", None, None, None, 1)
+    hit = Hit(passage, article, "de", score=1.0, dense=0.85)
+    vector = np.array([1.0, 0.0])
+    same = np.array([0.9, np.sqrt(1 - 0.81)])
+    policy = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
+    answer = answer_extractively(
+        "Since when does the Frisia IV run?", vector, [hit], {("p1", 0): same, ("p1", 1): same},
+        policy,
+    )  # fmt: skip
+    assert answer.citations[0].quote.startswith("Die Fähre Frisia IV")
