@@ -113,7 +113,11 @@ def test_follow_up_is_condensed_by_the_llm(built: Assistant):
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "..."}]
     answer = assistant.ask("And the G7?", history=history)
     assert QUESTION in model.prompts[0]  # the condense prompt saw the conversation
-    assert "G7" in answer.retrieved[0].passage.text
+    # Retrieval searched for the LLM's standalone question, not the follow-up as typed.
+    searched = [h.passage.id for h in built.retrieve("Who will Rubio talk to in the G7 states?")]
+    assert [h.passage.id for h in answer.retrieved] == searched
+    assert searched != [h.passage.id for h in built.retrieve("And the G7?")]
+    assert any("G7" in h.passage.text for h in answer.retrieved[:2])
 
 
 def _free_port() -> int:
