@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import LLMError
-from assistant.keywords import stopwords, tokenize
+from assistant.keywords import content_words, tokenize
 from assistant.passages import split_sentences
 from assistant.prompts import load_prompt
 from assistant.store import Hit
@@ -27,7 +27,6 @@ _PASSAGE_SHARE = 0.5
 # to 0.907 for German questions (0.840 either way for English ones, whose words German
 # sentences share only in names and numbers) while quoting fewer sentences per answer.
 _WORD_OVERLAP_SHARE = 0.05
-_WORD = re.compile(r"\w+")
 # Further sentences are quoted when they score within this many standard deviations (of the
 # candidate sentences' similarities) of the best one.
 _QUOTE_MARGIN_SPREADS = 2.0
@@ -163,8 +162,8 @@ def answer_extractively(
     if not sentences or not any(policy.is_evidence(h) for h in hits):
         return abstention(question, hits)
     similarity = np.stack([s.vector for s in sentences]) @ question_vector
-    asked = _content_words(query or question, policy.question_language)
-    shared = [len(asked & _content_words(s.text, s.hit.language)) for s in sentences]
+    asked = content_words(query or question, policy.question_language)
+    shared = [len(asked & content_words(s.text, s.hit.language)) for s in sentences]
     scores = (
         similarity
         + _PASSAGE_SHARE * np.array([s.hit.dense for s in sentences])
@@ -199,14 +198,6 @@ def _unique_sentences(
             seen.add(key)
             sentences.append(_Sentence(hit, start, end, text, vector))
     return sentences
-
-
-def _content_words(text: str, language: str) -> set[str]:
-    """Lower-cased words of three letters or more, and numbers, minus stop words."""
-    common = stopwords(language)
-    return {
-        w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in common
-    }
 
 
 def _citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:

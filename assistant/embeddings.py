@@ -67,17 +67,14 @@ class OnnxEmbeddings(PassageEmbeddings):
         query_prompt: str,
         passage_prompt: str,
         threads: int,
-        batch_size: int,
     ) -> None:
         self.signature = f"{model_dir.name}/{onnx_file}"
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
-        self._batch_size = batch_size
         self._model_dir = model_dir
         self._model_path = model_dir / onnx_file
         self._threads = threads
         self._loaded_tokenizer = None
-        self._pad_id = 0  # the tokenizer's, once loaded
         self._loaded_question_session = None
         self._loaded_passage_session = None
 
@@ -91,7 +88,6 @@ class OnnxEmbeddings(PassageEmbeddings):
             tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
             tokenizer.enable_truncation(_MAX_TOKENS)
             tokenizer.no_padding()
-            self._pad_id = tokenizer.token_to_id("<pad>") or 0
             self._loaded_tokenizer = tokenizer
         return self._loaded_tokenizer
 
@@ -105,9 +101,9 @@ class OnnxEmbeddings(PassageEmbeddings):
 
     @property
     def _passage_session(self):
-        """The session for passages: one thread per call, with `threads` batches run at
-        once. A passage's matrices are large enough to keep a core busy; on 2 cores this
-        embedded 37 passages/s (batches of 8) against 34 with both threads on one batch."""
+        """The session for passages: one thread per call, with `threads` passages run at
+        once. A passage's matrices are large enough to keep a core busy: on 2 cores this
+        embedded 32-35 XQuAD passages/s, against 27-31 for batches of 32 on both threads."""
         if self._loaded_passage_session is None:
             self._loaded_passage_session = self._load_session(1)
         return self._loaded_passage_session
@@ -141,60 +137,44 @@ class OnnxEmbeddings(PassageEmbeddings):
         prompted = [self._passage_prompt + t for t in texts]
         session = self._passage_session
         out = np.zeros((len(texts), _dimension(session)), dtype=np.float32)
-        span_vectors: list[np.ndarray] = [np.zeros(0)] * len(texts)
-        for rows, encodings, vectors, tokens in self._batches(prompted, session):
-            out[rows] = vectors
-            for i, (row, encoding) in enumerate(zip(rows, encodings, strict=True)):
-                offsets = np.array(encoding.offsets)
-                span_vectors[row] = (
-                    np.stack(
-                        [
-                            _pool(tokens[i], offsets, start + shift, end + shift)
-                            for start, end in spans[row]
-                        ]
-                    )
-                    if spans[row]
-                    else np.zeros((0, out.shape[1]), dtype=np.float32)
-                )
+        span_vectors: list[np.ndarray] = []
+        for row, (encoding, vector, tokens) in enumerate(self._runs(prompted, session)):
+            out[row] = vector
+            offsets = np.array(encoding.offsets)
+            pooled = [_pool(tokens, offsets, a + shift, b + shift) for a, b in spans[row]]
+            span_vectors.append(
+                np.stack(pooled) if pooled else np.zeros((0, out.shape[1]), dtype=np.float32)
+            )
         return out, span_vectors
 
     def _embed(self, texts: list[str], session) -> np.ndarray:
         out = np.zeros((len(texts), _dimension(session)), dtype=np.float32)
-        for rows, _, vectors, _ in self._batches(texts, session):
-            out[rows] = vectors
+        for row, (_, vector, _) in enumerate(self._runs(texts, session)):
+            out[row] = vector
         return out
 
-    def _batches(self, texts: list[str], session):
-        """Yield (row indices, encodings, unit vectors, token states) batch by batch.
+    def _runs(self, texts: list[str], session):
+        """Yield (encoding, unit vector, token states) for each text, in order.
 
-        A session with one thread per call runs `threads` batches at once (onnxruntime's
-        `run` is thread-safe and releases the GIL); results come back in batch order.
+        Each text runs alone. int8 activations are scaled per call, so a passage's vectors
+        never depend on which passages were embedded with it (an interrupted or incremental
+        sync stores exactly what a fresh one would), and nothing is padded. The passage
+        session runs `threads` texts at once (onnxruntime's `run` is thread-safe and
+        releases the GIL).
         """
         encodings = self._tokenizer.encode_batch(texts)
-        # Batching texts of similar length keeps padding, i.e. wasted compute, small.
-        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
-        groups = [
-            order[first : first + self._batch_size]
-            for first in range(0, len(order), self._batch_size)
-        ]
 
-        def run(rows: np.ndarray) -> tuple:
-            width = max(len(encodings[r].ids) for r in rows)
-            ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for i, r in enumerate(rows):
-                n = len(encodings[r].ids)
-                ids[i, :n] = encodings[r].ids
-                mask[i, :n] = 1
-            vectors, tokens = session.run(None, {"input_ids": ids, "attention_mask": mask})
-            return rows, [encodings[r] for r in rows], vectors, tokens
+        def run(encoding) -> tuple:
+            ids = np.array([encoding.ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            vectors, tokens = session.run(None, feed)
+            return encoding, vectors[0], tokens[0]
 
-        parallel = session is self._loaded_passage_session and len(groups) > 1
-        if not parallel or self._threads < 2:
-            yield from map(run, groups)
+        if session is not self._loaded_passage_session or self._threads < 2 or len(texts) < 2:
+            yield from map(run, encodings)
             return
         with ThreadPoolExecutor(self._threads) as pool:
-            yield from pool.map(run, groups)
+            yield from pool.map(run, encodings)
 
 
 def _dimension(session) -> int:
@@ -300,11 +280,6 @@ def make_embedder(settings: Settings) -> PassageEmbeddings:
             query_prompt=default_model.PROMPTS["query"],
             passage_prompt=default_model.PROMPTS["passage"],
             threads=settings.embedding_threads,
-            # int8 activations are scaled per call: alone, a passage's vector never depends
-            # on which passages shared its batch, so an interrupted or incremental sync
-            # stores exactly what a fresh one would. One at a time (on each core) embedded
-            # 35 XQuAD passages/s here; batches of 8, 37; one batch of 32 on both cores, 27-31.
-            batch_size=1,
         )
     return SentenceTransformerEmbeddings(
         settings.embedding_model,

@@ -53,6 +53,15 @@ def tokenize(text: str, language: str) -> list[str]:
     return stemmer.stemWords(words) if stemmer else words
 
 
+def content_words(text: str, language: str) -> set[str]:
+    """Lower-cased words of three letters or more, and numbers, minus stop words (unstemmed:
+    names and numbers then match across languages)."""
+    common = stopwords(language)
+    return {
+        w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in common
+    }
+
+
 @lru_cache(maxsize=32)
 def _stemmer(language: str):
     import Stemmer
@@ -120,7 +129,7 @@ class TokenizedPassages:
         if not self.tokens:
             return TokenizedPassages([], [], [], [])
         offsets = np.cumsum([0] + [len(t) for t in self.tokens])
-        flat = np.concatenate(self.tokens) if self.tokens else np.zeros(0, np.int32)
+        flat = np.concatenate(self.tokens)
         used, renumbered = np.unique(flat, return_inverse=True)
         tokens = np.split(renumbered.astype(np.int32), offsets[1:-1])
         vocabulary = [self.vocabulary[i] for i in used]

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from xquad import build_corpus
 
-from assistant.answer import _content_words
 from assistant.api import Assistant
 from assistant.articles import detect_language
+from assistant.keywords import content_words
 from assistant.retrieval import _fuse
 
 
@@ -75,7 +75,7 @@ def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) 
         best_unanswerable.append(max(others) if others else 0.0)
         sentences = []
         seen = set()
-        asked = _content_words(item["question"], language)
+        asked = content_words(item["question"], language)
         for candidate, p in top:
             for ordinal, (start, end) in enumerate(p.sentences):
                 text = p.text[start - p.start : end - p.start]
@@ -83,7 +83,7 @@ def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) 
                     continue
                 seen.add((p.article_id, start))
                 sim = float(sentence_vectors[(p.id, ordinal)] @ vector)
-                shared = len(asked & _content_words(text, candidate.language)) / max(len(asked), 1)
+                shared = len(asked & content_words(text, candidate.language)) / max(len(asked), 1)
                 sentences.append((sim, candidate.dense, shared, text))
         spread = float(np.std([s for s, _, _, _ in sentences]))
         for share, overlap, margin in cited:
