@@ -150,6 +150,7 @@ class Assistant:
         """
         from assistant.answer import (
             AbstainPolicy,
+            SentenceVectors,
             SupportChecker,
             abstention,
             answer_extractively,
@@ -162,8 +163,13 @@ class Assistant:
         query = self._standalone_query(question, list(history or []), chat_model)
         retriever = self.retriever()
         vector = self.embedder.embed_questions([query])[0]
+        second_vector = (
+            self.second_embedder.embed_questions([query])[0] if self.second_embedder else None
+        )
         language = detect_language(query)
-        hits = retriever.retrieve_by_vector(query, vector, k or self.settings.top_k, language)
+        hits = retriever.retrieve_by_vector(
+            query, vector, k or self.settings.top_k, language, second_vector
+        )
         if not hits:
             return abstention(question, hits)
         policy = AbstainPolicy(
@@ -180,8 +186,17 @@ class Assistant:
         if chat_model is not None:
             label = describe_llm(self.settings)
             return answer_with_llm(question, hits, chat_model, policy, checker, label, on_token)
+        second = None
+        if second_vector is not None:
+            stored = retriever.store.sentence_vectors([h.passage for h in hits], second=True)
+            second = SentenceVectors(second_vector, stored)
         answer = answer_extractively(
-            question, vector, hits, checker.sentence_vectors, policy, query=query
+            question,
+            SentenceVectors(vector, checker.sentence_vectors),
+            hits,
+            policy,
+            query=query,
+            second=second,
         )
         return with_checked_sentences(answer, checker)
 

@@ -58,10 +58,17 @@ class HybridRetriever(BaseRetriever):
         return self.retrieve_by_vector(question, vector, k or self.k)
 
     def retrieve_by_vector(
-        self, question: str, vector: np.ndarray, k: int, language: str | None = None
+        self,
+        question: str,
+        vector: np.ndarray,
+        k: int,
+        language: str | None = None,
+        second_vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """As `retrieve`, for a question already embedded (and its language, if known)."""
-        candidates = self._candidates(question, vector, language or detect_language(question))
+        """As `retrieve`, for a question already embedded (and its language and second
+        model's vector, if known)."""
+        language = language or detect_language(question)
+        candidates = self._candidates(question, vector, language, second_vector)
         if not candidates:
             return []
         scores = _fuse(candidates, self.second_weight, self.lexical_weight)
@@ -75,12 +82,18 @@ class HybridRetriever(BaseRetriever):
             for c, i in zip(best, order[:k], strict=True)
         ]
 
-    def _candidates(self, question: str, vector: np.ndarray, language: str) -> list[_Candidate]:
+    def _candidates(
+        self,
+        question: str,
+        vector: np.ndarray,
+        language: str,
+        second_vector: np.ndarray | None = None,
+    ) -> list[_Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
         # Both models run before Chroma: its worker threads stay busy for a moment after a
         # query and slowed the numpy-based USE that followed it by 4x.
-        second, second_vector = {}, None
-        if self.second_embedder is not None:
+        second: dict[str, float] = {}
+        if second_vector is None and self.second_embedder is not None:
             second_vector = self.second_embedder.embed_questions([question])[0]
         dense = self.store.query(vector, self.candidates)
         if second_vector is not None:
@@ -152,16 +165,17 @@ class HybridRetriever(BaseRetriever):
 
 def _fuse(candidates: list[_Candidate], second_weight: float, lexical_weight: float) -> np.ndarray:
     """z-scored sum: dense + second_weight x second dense + lexical_weight x BM25."""
-    fused = _zscore(np.array([c.dense for c in candidates]))
+    fused = zscore(np.array([c.dense for c in candidates]))
     for weight, values in (
         (second_weight, np.array([c.second for c in candidates])),
         (lexical_weight, np.array([c.lexical for c in candidates])),
     ):
         if weight and values.any():
-            fused = fused + weight * _zscore(values)
+            fused = fused + weight * zscore(values)
     return fused
 
 
-def _zscore(values: np.ndarray) -> np.ndarray:
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Values centred and scaled to unit spread (all zero when they are all equal)."""
     spread = values.std()
     return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)

@@ -57,11 +57,11 @@ _COLLECTION = "passages"
 _SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
 _COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION)
 # Folders of the generation's vectors read by passage id (see vector_files.py)
-_SENTENCES = "sentences"
+_SENTENCES = ("sentences", "sentences-second")
 _PASSAGE_FILES = ("passage-vectors", "passage-vectors-second")
 # 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
-# 6: passage vectors in files too
-FORMAT_VERSION = 6
+# 6: passage vectors in files too; 7: the second model's sentence vectors
+FORMAT_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class PassageStore:
             )
             for name in _COLLECTIONS
         )
-        self._sentences = VectorFiles(folder / _SENTENCES)
+        self._sentences, self._second_sentences = (VectorFiles(folder / n) for n in _SENTENCES)
         # Copies of both models' passage vectors, for scoring candidates by id.
         self._dense_files, self._second_files = (VectorFiles(folder / n) for n in _PASSAGE_FILES)
         self.manifest, self.articles = _read_manifest(folder)
@@ -152,11 +152,12 @@ class PassageStore:
         languages: list[str],
         sentence_vectors: list[np.ndarray],
         second_vectors: np.ndarray | None = None,
+        second_sentence_vectors: list[np.ndarray] | None = None,
     ) -> None:
         """Add or replace passages with their vectors (ids are stable, so repeats are no-ops).
 
-        `sentence_vectors[i]` holds one row per sentence of `passages[i]`; `second_vectors`
-        are the second dense model's, when one is configured.
+        `sentence_vectors[i]` holds one row per sentence of `passages[i]`; the `second_`
+        vectors are the second dense model's, when one is configured.
         """
         self._counts.clear()
         step = self._client.get_max_batch_size()
@@ -180,6 +181,8 @@ class PassageStore:
         self._dense_files.add(ids, [row[None] for row in vectors])
         if second_vectors is not None:
             self._second_files.add(ids, [row[None] for row in second_vectors])
+        if second_sentence_vectors is not None:
+            self._second_sentences.add(ids, second_sentence_vectors)
 
     def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
         """Record new offsets of passages whose text (and so vector) is unchanged."""
@@ -263,9 +266,13 @@ class PassageStore:
         """The second model's stored unit vectors by passage id."""
         return {pid: rows[0] for pid, rows in self._second_files.get(passage_ids).items()}
 
-    def sentence_vectors(self, passages: list[Passage]) -> dict[tuple[str, int], np.ndarray]:
-        """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector."""
-        found = self._sentences.get([p.id for p in passages])
+    def sentence_vectors(
+        self, passages: list[Passage], second: bool = False
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector;
+        the second model's when `second`."""
+        files = self._second_sentences if second else self._sentences
+        found = files.get([p.id for p in passages])
         return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
 
     def ids(self) -> set[str]:
@@ -276,7 +283,8 @@ class PassageStore:
         """Drop the vectors of deleted passages once they are a fifth of all."""
         if len(self._sentences) > 1.25 * self.count():
             live = self.ids()
-            for files in (self._sentences, self._dense_files, self._second_files):
+            every = (self._sentences, self._second_sentences, self._dense_files, self._second_files)
+            for files in every:
                 files.compact(live)
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import IndexWriteFailed
@@ -249,17 +251,35 @@ def _apply(
         spans = [_sentence_spans(p, len(title) + 1) for p, _, title in chunk]
         embedder, second = embedders
         vectors, sentence_vectors = embedder.embed_passages_with_spans(texts, spans)
+        passages = [p for p, _, _ in chunk]
         store.upsert(
-            [p for p, _, _ in chunk],
+            passages,
             vectors,
             [language for _, language, _ in chunk],
             sentence_vectors,
             second.embed_passages(texts) if second else None,
+            _second_sentence_vectors(passages, second) if second else None,
         )
         logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))
     return records, len(to_embed), rewritten
+
+
+def _second_sentence_vectors(
+    passages: list[Passage], second: PassageEmbeddings
+) -> list[np.ndarray]:
+    """The second model's vector of each sentence on its own, one array per passage.
+
+    The answerer weighs these beside e5's in choosing what to quote: for English questions
+    about German articles they lifted how often the quoted sentences hold the answer.
+    Overlapping passages share sentences, so each distinct sentence is embedded once.
+    """
+    texts = [[p.text[s - p.start : e - p.start] for s, e in p.sentences] for p in passages]
+    distinct = list(dict.fromkeys(t for sentences in texts for t in sentences))
+    embedded = second.embed_passages(distinct)
+    row = {t: i for i, t in enumerate(distinct)}
+    return [embedded[[row[t] for t in sentences]] for sentences in texts]
 
 
 def _sentence_spans(passage: Passage, shift: int) -> list[tuple[int, int]]:

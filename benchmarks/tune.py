@@ -2,9 +2,11 @@
 
     python benchmarks/tune.py --half tune
 
-Prints recall@5 per BM25 weight, cited-sentence hit rate per sentence-scoring choice, and
-the abstention trade-off per threshold (a question is made unanswerable by leaving its
-own article out of the ranking).
+Prints recall@5 per (second model, BM25) weight; fits the logistic model that picks the
+sentences to quote (assistant/answer.py) and shows, for it and for the shipped weights, how
+often the best sentence and the quoted ones hold the answer per quote share; and the
+abstention trade-off per threshold (a question is made unanswerable by leaving its own
+article out of the ranking).
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from xquad import build_corpus
 
+from assistant.answer import QUOTE_BIAS, QUOTE_WEIGHTS, SentenceVectors, quotable_sentences
 from assistant.api import Assistant
-from assistant.articles import detect_language
 from assistant.keywords import content_words
 from assistant.retrieval import _fuse
+
+_QUOTE_SHARES = (0.1, 0.2, 0.3, 0.5)
+_MAX_QUOTES = 3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=["all", "tune", "test"], default="tune")
-    parser.add_argument("--max-quotes", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         seeds = Path(scratch) / "seeds"
@@ -33,86 +38,69 @@ def main() -> None:
         items = build_corpus(seeds)
         assistant = Assistant(seeds=seeds, index=Path(scratch) / "index", candidates=40)
         assistant.sync()
-        retriever = assistant.retriever()
-        sentence_vectors = _all_sentence_vectors(assistant)
+        quoting = {}
         for language in ("de", "en"):
             chosen = [i for i in items[language] if args.half in ("all", i["half"])]
-            _sweep(assistant, retriever, chosen, language, sentence_vectors, args.max_quotes)
+            quoting[language] = _sweep(assistant, chosen, language)
+    weights, bias = _fit(quoting)
+    print(f"\nquote model fitted on this half (both languages): weights {weights}, bias {bias}")
+    print(f"shipped: weights {QUOTE_WEIGHTS.round(2).tolist()}, bias {QUOTE_BIAS}")
+    for language, questions in quoting.items():
+        print(f"\n{language} -> de: best sentence holds the answer / quoted ones do (quotes each)")
+        for name, (w, b) in (("fitted", (weights, bias)), ("shipped", (QUOTE_WEIGHTS, QUOTE_BIAS))):
+            top = _cited(questions, w, b, share=1.0)[0]
+            shares = ", ".join(
+                f"share {s}: {hit:.3f} ({used:.2f})"
+                for s in _QUOTE_SHARES
+                for hit, used in [_cited(questions, w, b, s)]
+            )
+            print(f"  {name:8} best {top:.3f}; {shares}")
 
 
-def _all_sentence_vectors(assistant: Assistant) -> dict[tuple[str, int], np.ndarray]:
-    store = assistant.retriever().store
-    return store.sentence_vectors([p for p, _ in store.all_passages()])
-
-
-def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) -> None:
+def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
+    """Print recall and abstention figures; return each question's quotable sentences as
+    (features, sentence texts, answer)."""
+    retriever = assistant.retriever()
+    settings = assistant.settings
     weights = [(s, w) for s in (0.0, 0.3, 0.5, 0.7) for w in (0.0, 0.2, 0.3)]
     recall = dict.fromkeys(weights, 0)
-    shares = [0.5, 1.0]
-    margins = [1.0, 1.5, 2.0, 2.5]  # in standard deviations of the sentence similarities
-    overlaps = [0.0, 0.05, 0.1]  # share of the question's words found in the sentence
-    cited = {(s, o, m): 0 for s in shares for o in overlaps for m in margins}
-    quotes_used = dict.fromkeys(cited, 0)
-    best_answerable, best_unanswerable = [], []
-    vectors = assistant.embedder.embed_questions([i["question"] for i in items])
-    for item, vector in zip(items, vectors, strict=True):
-        candidates = retriever._candidates(item["question"], vector, language)
+    best_answerable, best_unanswerable, quoting = [], [], []
+    questions = [i["question"] for i in items]
+    vectors = assistant.embedder.embed_questions(questions)
+    second_vectors = assistant.second_embedder.embed_questions(questions)
+    for item, vector, second_vector in zip(items, vectors, second_vectors, strict=True):
+        candidates = retriever._candidates(item["question"], vector, language, second_vector)
         stored = retriever.store.get([c.passage_id for c in candidates])
         passages = [stored[c.passage_id][0] for c in candidates]
         for second, lexical in weights:
             order = np.argsort(-_fuse(candidates, second, lexical), kind="stable")[:5]
             recall[(second, lexical)] += any(_hits(item, passages[i]) for i in order)
-        settings = assistant.settings
         fused = _fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
-        order = np.argsort(-fused)[:5]
-        top = [(candidates[i], passages[i]) for i in order]
-        best_answerable.append(max(c.dense for c, _ in top))
+        top = [candidates[i] for i in np.argsort(-fused, kind="stable")[:5]]
+        best_answerable.append(max(c.dense for c in top))
         others = [
             c.dense
             for c, p in zip(candidates, passages, strict=True)
             if p.article_id != item["article_id"]
         ]
         best_unanswerable.append(max(others) if others else 0.0)
-        sentences = []
-        seen = set()
-        asked = content_words(item["question"], language)
-        for candidate, p in top:
-            for ordinal, (start, end) in enumerate(p.sentences):
-                text = p.text[start - p.start : end - p.start]
-                if (p.article_id, start) in seen or len(text.split()) < 4:
-                    continue
-                seen.add((p.article_id, start))
-                sim = float(sentence_vectors[(p.id, ordinal)] @ vector)
-                shared = len(asked & content_words(text, candidate.language)) / max(len(asked), 1)
-                sentences.append((sim, candidate.dense, shared, text))
-        spread = float(np.std([s for s, _, _, _ in sentences]))
-        for share, overlap, margin in cited:
-            scores = np.array([s + share * d + overlap * w for s, d, w, _ in sentences])
-            order = np.argsort(-scores, kind="stable")[:max_quotes]
-            chosen = [i for i in order if scores[i] >= scores[order[0]] - margin * spread]
-            quotes = " ".join(sentences[i][3] for i in chosen).lower()
-            cited[(share, overlap, margin)] += item["answer"].lower() in quotes
-            quotes_used[(share, overlap, margin)] += len(chosen)
+        hits = retriever.retrieve_by_vector(item["question"], vector, 5, language, second_vector)
+        store = retriever.store
+        sentences, features = quotable_sentences(
+            hits,
+            content_words(item["question"], language),
+            SentenceVectors(vector, store.sentence_vectors([h.passage for h in hits])),
+            SentenceVectors(
+                second_vector, store.sentence_vectors([h.passage for h in hits], second=True)
+            ),
+        )
+        quoting.append((features, [s.text.lower() for s in sentences], item["answer"].lower()))
     n = len(items)
-    print(
-        f"\n{language} -> de, {n} questions (question language detected as "
-        f"{detect_language(items[0]['question'])!r} for the first)"
-    )
+    print(f"\n{language} -> de, {n} questions")
     print(
         "  recall@5 by (second dense, BM25) weight: "
         + ", ".join(f"{w}: {recall[w] / n:.3f}" for w in weights)
     )
-    print("  cited hit rate (quotes per answer) by passage share, word overlap and margin:")
-    for share in shares:
-        for overlap in overlaps:
-            key = (share, overlap)
-            print(
-                f"    share {share:4}, overlap {overlap:4}: "
-                + ", ".join(
-                    f"m{m}: {cited[(*key, m)] / n:.3f} ({quotes_used[(*key, m)] / n:.2f})"
-                    for m in margins
-                )
-            )
     answerable, unanswerable = np.array(best_answerable), np.array(best_unanswerable)
     print("  abstain threshold: answered (answerable) / abstained (own article removed)")
     for threshold in (0.75, 0.76, 0.77, 0.78, 0.80, 0.81, 0.82, 0.83):
@@ -120,6 +108,31 @@ def _sweep(assistant, retriever, items, language, sentence_vectors, max_quotes) 
             f"    {threshold:.2f}: {np.mean(answerable >= threshold):.3f} / "
             f"{np.mean(unanswerable < threshold):.3f}"
         )
+    return quoting
+
+
+def _fit(quoting: dict[str, list]) -> tuple[list[float], float]:
+    """Logistic regression: does a quotable sentence hold the answer, given its features."""
+    rows = [(f, t, a) for questions in quoting.values() for f, t, a in questions if len(t)]
+    features = np.concatenate([f for f, _, _ in rows])
+    labels = np.concatenate([[answer in text for text in texts] for _, texts, answer in rows])
+    model = LogisticRegression(max_iter=1000).fit(features, labels)
+    return model.coef_[0].round(2).tolist(), round(float(model.intercept_[0]), 2)
+
+
+def _cited(questions: list, weights, bias: float, share: float) -> tuple[float, float]:
+    """Share of questions whose quoted sentences hold the answer, and quotes per answer,
+    quoting as the answerer does: the best sentence, then others up to `share` of its chance."""
+    hit = used = 0
+    for features, texts, answer in questions:
+        if not texts:
+            continue
+        chance = 1.0 / (1.0 + np.exp(-(features @ np.asarray(weights) + bias)))
+        order = np.argsort(-chance, kind="stable")[:_MAX_QUOTES]
+        chosen = [i for i in order if chance[i] >= share * chance[order[0]]]
+        hit += answer in " ".join(texts[i] for i in chosen)
+        used += len(chosen)
+    return hit / len(questions), used / len(questions)
 
 
 def _hits(item: dict, passage) -> bool:

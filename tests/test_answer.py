@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer import AbstainPolicy, answer_extractively
+from assistant.answer import AbstainPolicy, SentenceVectors, answer_extractively
 from assistant.api import Assistant
 from assistant.articles import read_article
 from assistant.errors import BadQuestion
@@ -105,8 +105,22 @@ def test_sentence_sharing_the_questions_names_and_numbers_is_quoted_first():
     vector = np.array([1.0, 0.0])
     same = np.array([0.9, np.sqrt(1 - 0.81)])
     policy = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
-    answer = answer_extractively(
-        "Since when does the Frisia IV run?", vector, [hit], {("p1", 0): same, ("p1", 1): same},
-        policy,
-    )  # fmt: skip
+    vectors = SentenceVectors(vector, {("p1", 0): same, ("p1", 1): same})
+    answer = answer_extractively("Since when does the Frisia IV run?", vectors, [hit], policy)
     assert answer.citations[0].quote.startswith("Die Fähre Frisia IV")
+
+
+def test_second_model_decides_between_sentences_e5_finds_equally_close():
+    text = "Der Hafen war lange gesperrt und ist nun offen. Die Fähre fährt wieder jeden Tag."
+    second = text.index("Die")
+    passage = Passage("p1", "a.txt", 0, len(text), text, ((0, second - 1), (second, len(text))))
+    article = ArticleRecord("a.txt", "Hafen", "seeds/a.txt", "h", "de", None, None, None, 1)
+    hit = Hit(passage, article, "de", score=1.0, dense=0.85)
+    same = np.array([0.9, np.sqrt(1 - 0.81)])
+    e5 = SentenceVectors(np.array([1.0, 0.0]), {("p1", 0): same, ("p1", 1): same})
+    policy = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
+    for closer, opening in ((0, "Der Hafen"), (1, "Die Fähre")):
+        rows = {("p1", i): np.array([0.8 if i == closer else 0.2, 0.0]) for i in (0, 1)}
+        use = SentenceVectors(np.array([1.0, 0.0]), rows)
+        answer = answer_extractively("Is the ferry running?", e5, [hit], policy, second=use)
+        assert answer.citations[0].quote.startswith(opening)

@@ -42,7 +42,8 @@ def test_deleting_articles_eventually_drops_their_vectors(built: Assistant, seed
     built.sync()
     store = built.retriever().store
     # The removed article's rows were compacted away, in every file set.
-    for files in (store._sentences, store._dense_files, store._second_files):
+    every = (store._sentences, store._second_sentences, store._dense_files, store._second_files)
+    for files in every:
         assert len(files) == store.count()
     passages = [p for p, _ in store.all_passages()]
     assert len(store.sentence_vectors(passages)) == sum(len(p.sentences) for p in passages)
@@ -52,3 +53,14 @@ def test_deleting_articles_eventually_drops_their_vectors(built: Assistant, seed
     from_files = store.vectors(ids)
     for pid, vector in zip(kept["ids"], kept["embeddings"], strict=True):
         assert float(from_files[pid] @ vector) > 0.999
+
+
+def test_second_model_embeds_each_sentence_on_its_own(built: Assistant):
+    store = built.retriever().store
+    passages = [p for p, _ in store.all_passages()][:4]
+    stored = store.sentence_vectors(passages, second=True)
+    assert len(stored) == sum(len(p.sentences) for p in passages)
+    for passage in passages:
+        texts = [passage.text[s - passage.start : e - passage.start] for s, e in passage.sentences]
+        for ordinal, vector in enumerate(built.second_embedder.embed_passages(texts)):
+            assert float(stored[(passage.id, ordinal)] @ vector) > 0.999
