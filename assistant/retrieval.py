@@ -48,7 +48,7 @@ class HybridRetriever(BaseRetriever):
     second_embedder: PassageEmbeddings | None = None
     k: int = 5
     candidates: int = 40
-    second_weight: float = 0.3
+    second_weight: float = 0.4
     lexical_weight: float = 0.3
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
 
@@ -108,6 +108,14 @@ class HybridRetriever(BaseRetriever):
             unscored = [pid for pid in dense if pid not in second]
             for pid, stored in self.store.second_vectors(unscored).items():
                 second[pid] = float(stored @ second_vector)
+            # A passage is as close as its closest sentence: USE embeds a ~500-character
+            # passage into one vector and blurs the one sentence a question is about.
+            # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
+            rows = self.store.sentence_rows(list(dense), second=True)
+            for pid, sentences in rows.items():
+                if len(sentences):
+                    closest = float((sentences @ second_vector).max())
+                    second[pid] = max(second.get(pid, 0.0), closest)
         position = self.keywords.position
         return [
             _Candidate(

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         description="A second dense model fused with the first (helps across languages).",
     )
     second_dense_weight: float = Field(
-        0.3, ge=0.0, description="Weight of the second dense model in the fused score."
+        0.4, ge=0.0, description="Weight of the second dense model in the fused score."
     )
     query_prompt: str = Field("query: ", description="Prefix for questions (custom models).")
     passage_prompt: str = Field("passage: ", description="Prefix for passages (custom models).")

@@ -271,9 +271,12 @@ class PassageStore:
     ) -> dict[tuple[str, int], np.ndarray]:
         """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector;
         the second model's when `second`."""
-        files = self._second_sentences if second else self._sentences
-        found = files.get([p.id for p in passages])
+        found = self.sentence_rows([p.id for p in passages], second)
         return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
+
+    def sentence_rows(self, passage_ids: list[str], second: bool = False) -> dict[str, np.ndarray]:
+        """Each passage's stored sentence vectors, one row per sentence in order."""
+        return (self._second_sentences if second else self._sentences).get(passage_ids)
 
     def ids(self) -> set[str]:
         """The ids of every stored passage."""

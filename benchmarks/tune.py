@@ -2,7 +2,7 @@
 
     python benchmarks/tune.py --half tune
 
-Prints recall@5 per (second model, BM25) weight; fits the logistic model that picks the
+Prints recall@5 and MRR@5 per (second model, BM25) weight; fits the logistic model that picks the
 sentences to quote (assistant/answer.py) and shows, for it and for the shipped weights, how
 often the best sentence and the quoted ones hold the answer per quote share; and the
 abstention trade-off per threshold (a question is made unanswerable by leaving its own
@@ -62,8 +62,8 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
     (features, sentence texts, answer)."""
     retriever = assistant.retriever()
     settings = assistant.settings
-    weights = [(s, w) for s in (0.0, 0.3, 0.5, 0.7) for w in (0.0, 0.2, 0.3)]
-    recall = dict.fromkeys(weights, 0)
+    weights = [(s, w) for s in (0.0, 0.3, 0.4, 0.5, 0.7) for w in (0.0, 0.2, 0.3)]
+    recall, reciprocal_rank = dict.fromkeys(weights, 0), dict.fromkeys(weights, 0.0)
     best_answerable, best_unanswerable, quoting = [], [], []
     questions = [i["question"] for i in items]
     vectors = assistant.embedder.embed_questions(questions)
@@ -74,7 +74,9 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
         passages = [stored[c.passage_id][0] for c in candidates]
         for second, lexical in weights:
             order = np.argsort(-_fuse(candidates, second, lexical), kind="stable")[:5]
-            recall[(second, lexical)] += any(_hits(item, passages[i]) for i in order)
+            ranks = [rank for rank, i in enumerate(order, start=1) if _hits(item, passages[i])]
+            recall[(second, lexical)] += bool(ranks)
+            reciprocal_rank[(second, lexical)] += 1 / ranks[0] if ranks else 0.0
         fused = _fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
         top = [candidates[i] for i in np.argsort(-fused, kind="stable")[:5]]
         best_answerable.append(max(c.dense for c in top))
@@ -97,10 +99,9 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
         quoting.append((features, [s.text.lower() for s in sentences], item["answer"].lower()))
     n = len(items)
     print(f"\n{language} -> de, {n} questions")
-    print(
-        "  recall@5 by (second dense, BM25) weight: "
-        + ", ".join(f"{w}: {recall[w] / n:.3f}" for w in weights)
-    )
+    print("  recall@5 / MRR@5 by (second dense, BM25) weight:")
+    for w in weights:
+        print(f"    {w}: {recall[w] / n:.3f} / {reciprocal_rank[w] / n:.3f}")
     answerable, unanswerable = np.array(best_answerable), np.array(best_unanswerable)
     print("  abstain threshold: answered (answerable) / abstained (own article removed)")
     for threshold in (0.75, 0.76, 0.77, 0.78, 0.80, 0.81, 0.82, 0.83):
