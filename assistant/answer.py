@@ -235,7 +235,7 @@ def _unique_sentences(
         for ordinal, (start, end) in enumerate(passage.sentences):
             key = (passage.article_id, start)
             vector = vectors.get((passage.id, ordinal))
-            text = passage.text[start - passage.start : end - passage.start]
+            text = passage.excerpt(start, end)
             if key in seen or vector is None or len(text.split()) < _MIN_QUOTE_WORDS:
                 continue
             seen.add(key)
@@ -253,7 +253,7 @@ def _citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
         source=hit.article.source,
         passage_id=hit.passage.id,
         passage=hit.passage.text,
-        quote=hit.passage.text[start - hit.passage.start : end - hit.passage.start],
+        quote=hit.passage.excerpt(start, end),
         start=start,
         end=end,
         score=score,

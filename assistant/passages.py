@@ -40,6 +40,10 @@ class Passage:
     text: str
     sentences: tuple[tuple[int, int], ...]  # (start, end) of each sentence, article offsets
 
+    def excerpt(self, start: int, end: int) -> str:
+        """The text between two article offsets inside the passage (a sentence, say)."""
+        return self.text[start - self.start : end - self.start]
+
 
 def split_sentences(text: str, language: str) -> list[Sentence]:
     """Split `text` into sentences, never across paragraphs (blank lines).

@@ -275,7 +275,7 @@ def _second_sentence_vectors(
     about German articles they lifted how often the quoted sentences hold the answer.
     Overlapping passages share sentences, so each distinct sentence is embedded once.
     """
-    texts = [[p.text[s - p.start : e - p.start] for s, e in p.sentences] for p in passages]
+    texts = [[p.excerpt(*sentence) for sentence in p.sentences] for p in passages]
     distinct = list(dict.fromkeys(t for sentences in texts for t in sentences))
     embedded = second.embed_passages(distinct)
     row = {t: i for i, t in enumerate(distinct)}

@@ -282,7 +282,7 @@ def save_sentence_vectors(assistant, path: Path) -> None:
         found = store.sentence_vectors([p for p, _ in batch])
         for passage, language in batch:
             for ordinal, (start, end) in enumerate(passage.sentences):
-                text = passage.text[start - passage.start : end - passage.start].strip()
+                text = passage.excerpt(start, end).strip()
                 vector = found.get((passage.id, ordinal))
                 if vector is not None and len(text.split()) >= 4:
                     texts.append(text)

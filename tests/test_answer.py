@@ -94,33 +94,33 @@ def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Pat
         Assistant(top_kk=3)
 
 
-def test_sentence_sharing_the_questions_names_and_numbers_is_quoted_first():
-    # Two sentences as close to the question as each other, by their vectors: the one that
-    # names what the question names must come first.
-    text = "Der Hafen war lange gesperrt und ist nun offen. Die Fähre Frisia IV fährt seit 1998."
-    second = text.index("Die")
+_POLICY = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
+_QUESTION = np.array([1.0, 0.0])
+
+
+def _two_sentence_hit(second_sentence: str) -> tuple[Hit, SentenceVectors]:
+    """A German passage whose two sentences e5 finds equally close to the question."""
+    text = f"Der Hafen war lange gesperrt und ist nun offen. {second_sentence}"
+    second = text.index(second_sentence)
     passage = Passage("p1", "a.txt", 0, len(text), text, ((0, second - 1), (second, len(text))))
     article = ArticleRecord("a.txt", "Hafen", "seeds/a.txt", "h", "de", None, None, None, 1)
-    hit = Hit(passage, article, "de", score=1.0, dense=0.85)
-    vector = np.array([1.0, 0.0])
     same = np.array([0.9, np.sqrt(1 - 0.81)])
-    policy = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
-    vectors = SentenceVectors(vector, {("p1", 0): same, ("p1", 1): same})
-    answer = answer_extractively("Since when does the Frisia IV run?", vectors, [hit], policy)
+    e5 = SentenceVectors(_QUESTION, {("p1", 0): same, ("p1", 1): same})
+    return Hit(passage, article, "de", score=1.0, dense=0.85), e5
+
+
+def test_sentence_sharing_the_questions_names_and_numbers_is_quoted_first():
+    # Of two sentences equally close by their vectors, the one that names what the
+    # question names must come first.
+    hit, e5 = _two_sentence_hit("Die Fähre Frisia IV fährt seit 1998.")
+    answer = answer_extractively("Since when does the Frisia IV run?", e5, [hit], _POLICY)
     assert answer.citations[0].quote.startswith("Die Fähre Frisia IV")
 
 
 def test_second_model_decides_between_sentences_e5_finds_equally_close():
-    text = "Der Hafen war lange gesperrt und ist nun offen. Die Fähre fährt wieder jeden Tag."
-    second = text.index("Die")
-    passage = Passage("p1", "a.txt", 0, len(text), text, ((0, second - 1), (second, len(text))))
-    article = ArticleRecord("a.txt", "Hafen", "seeds/a.txt", "h", "de", None, None, None, 1)
-    hit = Hit(passage, article, "de", score=1.0, dense=0.85)
-    same = np.array([0.9, np.sqrt(1 - 0.81)])
-    e5 = SentenceVectors(np.array([1.0, 0.0]), {("p1", 0): same, ("p1", 1): same})
-    policy = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
+    hit, e5 = _two_sentence_hit("Die Fähre fährt wieder jeden Tag.")
     for closer, opening in ((0, "Der Hafen"), (1, "Die Fähre")):
         rows = {("p1", i): np.array([0.8 if i == closer else 0.2, 0.0]) for i in (0, 1)}
-        use = SentenceVectors(np.array([1.0, 0.0]), rows)
-        answer = answer_extractively("Is the ferry running?", e5, [hit], policy, second=use)
+        use = SentenceVectors(_QUESTION, rows)
+        answer = answer_extractively("Is the ferry running?", e5, [hit], _POLICY, second=use)
         assert answer.citations[0].quote.startswith(opening)

@@ -39,7 +39,7 @@ def _a_sentence_of_top_passage(built: Assistant, question: str) -> str:
     """The top passage's longest sentence (its first may be a heading without a full stop)."""
     passage = built.retrieve(question)[0].passage
     start, end = max(passage.sentences, key=lambda span: span[1] - span[0])
-    return passage.text[start - passage.start : end - passage.start]
+    return passage.excerpt(start, end)
 
 
 def test_markers_that_point_at_no_passage_are_removed(built: Assistant):

@@ -61,6 +61,6 @@ def test_second_model_embeds_each_sentence_on_its_own(built: Assistant):
     stored = store.sentence_vectors(passages, second=True)
     assert len(stored) == sum(len(p.sentences) for p in passages)
     for passage in passages:
-        texts = [passage.text[s - passage.start : e - passage.start] for s, e in passage.sentences]
+        texts = [passage.excerpt(*sentence) for sentence in passage.sentences]
         for ordinal, vector in enumerate(built.second_embedder.embed_passages(texts)):
             assert float(stored[(passage.id, ordinal)] @ vector) > 0.999
