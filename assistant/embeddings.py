@@ -58,7 +58,8 @@ class PassageEmbeddings(Embeddings):
 
 
 class CTranslate2Embeddings(PassageEmbeddings):
-    """An XLM-R encoder converted for CTranslate2, mean-pooled and normalized here."""
+    """The default e5 encoder converted for CTranslate2 (`default_model.export_ctranslate2`),
+    mean-pooled and normalized here."""
 
     def __init__(
         self,
@@ -162,7 +163,7 @@ class CTranslate2Embeddings(PassageEmbeddings):
             yield from pool.map(run, encodings)
 
 
-_E5_DIMENSION = 384
+_E5_DIMENSION = 384  # multilingual-e5-small's hidden size
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
