@@ -96,9 +96,10 @@ def export_ctranslate2(model_dir: Path, out_dir: Path) -> None:
 
     CTranslate2 quantizes each weight row and each token's activations on its own, so it
     is both faster and closer to fp32 than onnxruntime's int8 here. On the 697 XQuAD
-    passages, one per call, two calls at a time on 2 cores: 43-45 passages/s against 35 for
-    the ONNX graph it replaced (int8 except the FFN output projection) and 26-28 for fp32;
-    mean cosine to fp32 0.9988 against 0.9984; e5-only recall@5 unchanged (see README).
+    passages, one per call, two calls at a time on 2 cores: 38-47 passages/s against 32-42
+    for the ONNX graph it replaced (int8 except the FFN output projection; faster in each
+    of five rounds run alternately) and 26-28 for fp32; mean cosine to fp32 0.9988 against
+    0.9984; e5-only recall@5 within noise (see README).
 
     Built from the safetensors file with CTranslate2's public model spec, so no converter
     has to understand this folder's config: the token-type embedding (row 0 is the only one
@@ -128,8 +129,7 @@ def export_ctranslate2(model_dir: Path, out_dir: Path) -> None:
     encoder.scale_embeddings = False
     # Rows past the tokenizer's pieces are never looked up.
     encoder.embeddings[0].weight = weights["embeddings.word_embeddings.weight"][: len(pieces)]
-    # XLM-R counts positions from padding_idx + 1.
-    positions = weights["embeddings.position_embeddings.weight"][config["pad_token_id"] + 1 :]
+    positions = weights["embeddings.position_embeddings.weight"][_XLMR_POSITION_OFFSET:]
     encoder.position_encodings.encodings = (
         positions + weights["embeddings.token_type_embeddings.weight"][0]
     )
