@@ -11,15 +11,17 @@ import numpy as np
 
 from assistant.api import Assistant
 from assistant.errors import AssistantError
-from assistant.store import Hit
+from assistant.passages import Passage
 
 
 @dataclass(frozen=True)
 class QAItem:
-    """A question with its expected answer text and, optionally, the gold span it comes from.
+    """A question with its expected answer text and, optionally, where the answer lies.
 
-    `start`/`end` are character offsets into the article's text (e.g. the paragraph that
-    holds the answer); a retrieved passage overlapping them counts as a hit too.
+    `article_id` names the article that answers it: a passage of another article does not
+    count even if it happens to contain the answer text (a year, say). `start`/`end` are
+    character offsets into that article's text (e.g. the paragraph holding the answer), for
+    the separate, looser span-overlap rate.
     """
 
     question: str
@@ -52,41 +54,61 @@ def read_qa_file(path: Path) -> list[QAItem]:
     return items
 
 
-def passage_hits(item: QAItem, hit: Hit) -> bool:
-    if item.answer.lower() in hit.passage.text.lower():
-        return True
+def holds_answer(answer: str, article_id: str | None, passage: Passage) -> bool:
+    """Whether a user could be answered from this passage: it contains the answer text and,
+    when the answering article is known, belongs to it."""
+    if article_id is not None and passage.article_id != article_id:
+        return False
+    return answer.lower() in passage.text.lower()
+
+
+def overlaps_gold_span(item: QAItem, passage: Passage) -> bool:
+    """The looser, older measure: the passage overlaps the gold span (whether or not the
+    answer text falls inside it)."""
     return (
-        item.article_id == hit.article.id
+        item.article_id == passage.article_id
         and item.start is not None
         and item.end is not None
-        and hit.passage.start < item.end
-        and item.start < hit.passage.end
+        and passage.start < item.end
+        and item.start < passage.end
     )
 
 
 def evaluate(assistant: Assistant, items: list[QAItem], k: int = 5) -> dict:
     """Ask every question; return recall@k, MRR@k, cited-sentence hit rate and latency.
 
-    The cited-sentence hit rate counts answers whose quoted sentences contain the expected
-    text; abstentions count as misses.
+    Recall and MRR count passages that hold the answer (`holds_answer`). When the items
+    carry gold spans, `span_overlap@k` gives the share of questions with a retrieved passage
+    overlapping the span, labelled apart because it is looser. The cited-sentence hit rate
+    counts answers whose quoted sentences contain the expected text; abstentions count as
+    misses.
     """
     if not items:
         raise AssistantError("The question set is empty.")
     recalled, reciprocal_ranks, cited, abstained, latencies = 0, [], 0, 0, []
+    overlapped = 0
     for item in items:
         started = time.perf_counter()
         answer = assistant.ask(item.question, k=k)
         latencies.append(time.perf_counter() - started)
-        ranks = [i for i, hit in enumerate(answer.retrieved, start=1) if passage_hits(item, hit)]
+        passages = [hit.passage for hit in answer.retrieved]
+        ranks = [
+            rank
+            for rank, passage in enumerate(passages, start=1)
+            if holds_answer(item.answer, item.article_id, passage)
+        ]
         recalled += bool(ranks)
+        overlapped += any(overlaps_gold_span(item, passage) for passage in passages)
         reciprocal_ranks.append(1 / ranks[0] if ranks else 0.0)
         quotes = " ".join(c.quote for c in answer.citations).lower()
         cited += item.answer.lower() in quotes
         abstained += answer.abstained
+    with_spans = all(item.start is not None for item in items)
     return {
         "questions": len(items),
         f"recall@{k}": recalled / len(items),
         f"mrr@{k}": float(np.mean(reciprocal_ranks)),
+        **({f"span_overlap@{k}": overlapped / len(items)} if with_spans else {}),
         "cited_hit_rate": cited / len(items),
         "abstained": abstained / len(items),
         "latency_ms_p50": float(np.percentile(latencies, 50) * 1000),

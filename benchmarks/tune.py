@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from xquad import build_corpus
+from xquad import add_data_option, build_corpus
 
 from assistant.answer import QUOTE_BIAS, QUOTE_WEIGHTS, SentenceVectors, quotable_sentences
 from assistant.api import Assistant
+from assistant.evaluation import holds_answer
 from assistant.keywords import content_words
 from assistant.retrieval import _fuse
 
@@ -31,11 +32,12 @@ _MAX_QUOTES = 3
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=["all", "tune", "test"], default="tune")
+    add_data_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         seeds = Path(scratch) / "seeds"
         seeds.mkdir()
-        items = build_corpus(seeds)
+        items = build_corpus(seeds, args.data)
         assistant = Assistant(seeds=seeds, index=Path(scratch) / "index", candidates=40)
         assistant.sync()
         quoting = {}
@@ -74,7 +76,11 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
         passages = [stored[c.passage_id][0] for c in candidates]
         for second, lexical in weights:
             order = np.argsort(-_fuse(candidates, second, lexical), kind="stable")[:5]
-            ranks = [rank for rank, i in enumerate(order, start=1) if _hits(item, passages[i])]
+            ranks = [
+                rank
+                for rank, i in enumerate(order, start=1)
+                if holds_answer(item["answer"], item["article_id"], passages[i])
+            ]
             recall[(second, lexical)] += bool(ranks)
             reciprocal_rank[(second, lexical)] += 1 / ranks[0] if ranks else 0.0
         fused = _fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
@@ -134,16 +140,6 @@ def _cited(questions: list, weights, bias: float, share: float) -> tuple[float, 
         hit += answer in " ".join(texts[i] for i in chosen)
         used += len(chosen)
     return hit / len(questions), used / len(questions)
-
-
-def _hits(item: dict, passage) -> bool:
-    if item["answer"].lower() in passage.text.lower():
-        return True
-    return (
-        item["article_id"] == passage.article_id
-        and passage.start < item["end"]
-        and item["start"] < passage.end
-    )
 
 
 if __name__ == "__main__":

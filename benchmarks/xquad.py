@@ -21,13 +21,21 @@ import tempfile
 import time
 from pathlib import Path
 
+# XQuAD's files (xquad.de.json, xquad.en.json), by default from the shared folder beside
+# the checkout; `--data` points elsewhere.
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad"
 
 
-def build_corpus(seeds: Path) -> dict[str, list[dict]]:
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", type=Path, default=XQUAD, help=f"folder with XQuAD's files (default {XQUAD})"
+    )
+
+
+def build_corpus(seeds: Path, data: Path = XQUAD) -> dict[str, list[dict]]:
     """Write one .txt per German article; return QA items per language with gold spans."""
-    german = json.loads((XQUAD / "xquad.de.json").read_text(encoding="utf-8"))["data"]
-    english = json.loads((XQUAD / "xquad.en.json").read_text(encoding="utf-8"))["data"]
+    german = json.loads((data / "xquad.de.json").read_text(encoding="utf-8"))["data"]
+    english = json.loads((data / "xquad.en.json").read_text(encoding="utf-8"))["data"]
     items: dict[str, list[dict]] = {"de": [], "en": []}
     for number, (article_de, article_en) in enumerate(zip(german, english, strict=True)):
         article_id = f"{number:02d}.txt"
@@ -62,11 +70,12 @@ def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["all", "tune", "test"], default="all")
+    add_data_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         seeds, index = Path(scratch) / "seeds", Path(scratch) / "index"
         seeds.mkdir()
-        items = build_corpus(seeds)
+        items = build_corpus(seeds, args.data)
         env = {**os.environ, "ASSISTANT_SEEDS": str(seeds), "ASSISTANT_INDEX": str(index)}
         started = time.perf_counter()
         indexed = run_cli(["index"], env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,26 @@ from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_bdd157e6eb167cd2.txt"
-XQUAD = REPO.parent / "shared" / "data" / "xquad"
+XQUAD_SUBSET = Path(__file__).resolve().parent / "data" / "xquad" / "xquad.de.subset.json"
+
+
+def xquad_articles() -> dict[int, dict]:
+    """German XQuAD articles shipped in tests/data (CC BY-SA 4.0), by their XQuAD index."""
+    data = json.loads(XQUAD_SUBSET.read_text(encoding="utf-8"))["data"]
+    return {article["index"]: article for article in data}
+
+
+# Fixtures that load a model, start a server or drive a browser. A test that needs none of
+# them, and is not marked `slow` (e.g. it runs the CLI, which loads the model, in a
+# subprocess), is marked `fast`: `pytest -m fast` is the quick inner loop.
+_SLOW_FIXTURES = frozenset({"embedder", "reference", "chroma_server", "served", "browser", "page"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        slow = item.get_closest_marker("slow") is not None
+        if not slow and _SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture(autouse=True)

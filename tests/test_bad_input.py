@@ -95,6 +95,7 @@ def test_one_huge_line_becomes_quotable_passages(bad_folder: Path):
     assert all(line.text[p.start : p.end] == p.text for p in passages)
 
 
+@pytest.mark.slow
 def test_index_command_reports_each_bad_file_and_indexes_the_rest(bad_folder: Path, tmp_path: Path):
     # The 1 MB line alone would take the embedder minutes; its splitting is tested above.
     (bad_folder / "one-line.txt").unlink()

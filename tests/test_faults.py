@@ -18,7 +18,7 @@ from assistant.articles import read_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.passages import split_passages
 from assistant.store import PassageStore, live_generation
-from tests.conftest import XQUAD
+from tests.conftest import xquad_articles
 
 RUBIO = "What did Rubio say about Russia?"
 BATCH = "6"  # passages per embedding step, so a small corpus is written in several steps
@@ -26,9 +26,10 @@ BATCH = "6"  # passages per embedding step, so a small corpus is written in seve
 
 def write_xquad_articles(seeds: Path, count: int, first: int = 0) -> list[str]:
     """`count` German XQuAD articles as .txt files; returns their file names."""
-    data = json.loads((XQUAD / "xquad.de.json").read_text(encoding="utf-8"))
+    articles = xquad_articles()
     names = []
-    for number, article in enumerate(data["data"][first : first + count], start=first):
+    for number in range(first, first + count):
+        article = articles[number]
         name = f"xquad-{number:02d}.txt"
         paragraphs = [p["context"] for p in article["paragraphs"][:3]]
         header = f"date 2024-05-{number + 1:02d} {article['title']}"

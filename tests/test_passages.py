@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 
 from assistant.articles import read_article
 from assistant.passages import split_passages
 
-from .conftest import SEED, XQUAD
+from .conftest import SEED, xquad_articles
 
 
 def test_offsets_round_trip_on_the_seed():
@@ -24,7 +23,7 @@ def test_offsets_round_trip_on_the_seed():
 
 
 def test_passages_cover_every_sentence_and_overlap_by_one(tmp_path):
-    data = json.loads((XQUAD / "xquad.de.json").read_text(encoding="utf-8"))["data"][1]
+    data = xquad_articles()[1]
     path = tmp_path / "warsaw.txt"
     path.write_text("Warschau\n" + "\n\n".join(p["context"] for p in data["paragraphs"]))
     article = read_article(path, "warsaw.txt")
