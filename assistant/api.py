@@ -15,17 +15,17 @@ Example::
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.articles import clean_text, detect_language
+from assistant.articles import detect_language
 from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
-from assistant.errors import BadQuestion, IndexDamaged, ModelError
+from assistant.errors import IndexDamaged, ModelError
 from assistant.llm import describe_llm, make_chat_model
+from assistant.question import check_history, check_k, check_question
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, Hit, live_generation, open_live, probe
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
     from assistant.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 2000
-_HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
 class Assistant:
@@ -123,7 +120,8 @@ class Assistant:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first."""
-        return self.retriever().retrieve(check_question(question), k or self.settings.top_k)
+        k = check_k(k) or self.settings.top_k
+        return self.retriever().retrieve(check_question(question), k)
 
     def ask(
         self,
@@ -145,7 +143,8 @@ class Assistant:
             use_llm: False to answer extractively even when an LLM is configured.
 
         Raises:
-            BadQuestion: the question is empty, too long or has no words.
+            BadQuestion: the question is empty, too long or has no words; the history is
+                not a list of messages; k is not a whole number from 1 to 50.
             IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
         """
         from assistant.answer import (
@@ -159,17 +158,17 @@ class Assistant:
         )
 
         question = check_question(question)
+        history = check_history(history)
+        k = check_k(k) or self.settings.top_k
         chat_model = self.chat_model if use_llm else None
-        query = self._standalone_query(question, list(history or []), chat_model)
+        query = self._standalone_query(question, history, chat_model)
         retriever = self.retriever()
         vector = self.embedder.embed_questions([query])[0]
         second_vector = (
             self.second_embedder.embed_questions([query])[0] if self.second_embedder else None
         )
         language = detect_language(query)
-        hits = retriever.retrieve_by_vector(
-            query, vector, k or self.settings.top_k, language, second_vector
-        )
+        hits = retriever.retrieve_by_vector(query, vector, k, language, second_vector)
         if not hits:
             return abstention(question, hits)
         policy = AbstainPolicy(
@@ -242,22 +241,3 @@ class Assistant:
                 f"Cannot load the reranker '{self.settings.reranker_model}' ({err}). Check the "
                 "name or folder, or unset ASSISTANT_RERANKER_MODEL."
             ) from err
-
-
-def check_question(question: str) -> str:
-    """The question stripped of surrounding space and control characters.
-
-    Raises:
-        BadQuestion: empty, longer than `MAX_QUESTION_CHARS`, or without any word.
-    """
-    question = clean_text(question or "").strip()
-    if not question:
-        raise BadQuestion("The question is empty. Ask something about the articles.")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise BadQuestion(
-            f"The question is {len(question)} characters long; "
-            f"please keep it under {MAX_QUESTION_CHARS}."
-        )
-    if not _HAS_WORD.search(question):
-        raise BadQuestion("The question has no words in it. Ask something about the articles.")
-    return question

@@ -17,6 +17,14 @@ from assistant.parallel import map_in_processes
 logger = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# Where each kind of file states its date; an article that states none has no date.
+DATE_SOURCES = {
+    ".txt": "first line",
+    ".md": "front matter",
+    ".markdown": "front matter",
+    ".html": "HTML metadata",
+    ".htm": "HTML metadata",
+}
 _TXT_HEADER = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
 _MD_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _LANGUAGE_SAMPLE_CHARS = 3000
@@ -38,9 +46,10 @@ class Article:
     source: str  # the file path as given to the reader
     content_hash: str  # sha256 of the file's bytes
     language: str  # ISO 639-1 code, detected from the text
-    date: str | None = None  # ISO date, YYYY-MM or YYYY-MM-DD
+    date: str | None = None  # ISO date, YYYY-MM or YYYY-MM-DD, only as the file states it
     author: str | None = None
     url: str | None = None
+    date_source: str | None = None  # where the date was read: DATE_SOURCES[suffix]
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,7 @@ def _parse_article(path: Path, article_id: str, raw: bytes, content_hash: str) -
         content_hash=content_hash,
         language=detect_language(text),
         date=date,
+        date_source=DATE_SOURCES[suffix] if date else None,
         **fields,
     )
 
@@ -247,7 +257,13 @@ def _parse_html(path: Path, content: str) -> dict:
     import trafilatura
 
     document = trafilatura.bare_extraction(
-        content, with_metadata=True, include_comments=False, favor_recall=True
+        content,
+        with_metadata=True,
+        include_comments=False,
+        favor_recall=True,
+        # Only a date the page's metadata states: the default search also takes any year in
+        # the text or a copyright line ("© 2026" became 2026-01-01).
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():
         raise ArticleError(path, "has no readable article text")

@@ -5,6 +5,7 @@ Results go to stdout, progress and errors to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -17,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from assistant.api import Assistant
+from assistant.api import Assistant, check_history
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
@@ -172,6 +173,11 @@ def ask_command(
 ) -> None:
     """Answer a question from the indexed articles, with citations.
 
+    With -, questions are read one per line from stdin. With --json, each input line gets
+    exactly one output line, in order: a blank or bad line gets {"question", "error"}, so
+    outputs pair with inputs; without --json, blank lines are skipped. Bytes that are not
+    UTF-8 are replaced (U+FFFD). The exit code is 1 when any line failed.
+
     Examples:
 
         assistant ask "What did Rubio say about Russia?"
@@ -184,9 +190,13 @@ def ask_command(
     """
     history = _read_history(history_file) if history_file else None
     assistant = _assistant(context.obj)
-    questions = (
-        (line.strip() for line in sys.stdin if line.strip()) if question == "-" else [question]
-    )
+    if question == "-":
+        with contextlib.suppress(AttributeError):  # a bad byte must not lose the other lines
+            sys.stdin.reconfigure(errors="replace")
+        lines = (line.rstrip("\r\n") for line in sys.stdin)
+        questions = lines if as_json else (line for line in lines if line.strip())
+    else:
+        questions = [question]
     failed = False
     for text in questions:
         try:
@@ -210,22 +220,12 @@ def ask_command(
 
 def _read_history(path: Path) -> list[dict]:
     try:
-        history = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+        return check_history(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AssistantError) as err:
         err_console.print(
             f"[red]Cannot read the history file {escape(str(path))}: {escape(str(err))}[/red]"
         )
         raise typer.Exit(2) from err
-    if not isinstance(history, list) or not all(
-        isinstance(m, dict) and m.get("role") in ("user", "assistant") and "content" in m
-        for m in history
-    ):
-        err_console.print(
-            '[red]The history file must hold a JSON list of {"role": "user"|"assistant", '
-            '"content": "..."} messages.[/red]'
-        )
-        raise typer.Exit(2)
-    return history
 
 
 def _print_answer(answer) -> None:
@@ -326,9 +326,16 @@ def articles_command(context: typer.Context) -> None:
         records = Assistant(context.obj).articles()
     except AssistantError as err:
         raise _fail(err) from err
-    table = Table("id", "title", "date", "language", "passages")
+    table = Table("id", "title", "date", "date from", "language", "passages")
     for r in records:
-        table.add_row(escape(r.id), escape(r.title), r.date or "", r.language, str(r.passages))
+        table.add_row(
+            escape(r.id),
+            escape(r.title),
+            r.date or "",
+            r.date_source or "",
+            r.language,
+            str(r.passages),
+        )
     console.print(table)
 
 
@@ -341,8 +348,11 @@ def eval_command(
 ) -> None:
     """Measure retrieval (recall@k, MRR) and cited-sentence hit rate on your own questions.
 
-    Each line of QA_FILE is {"question": "...", "answer": "expected text"}; a passage or
-    a cited sentence hits when it contains the expected text (case-insensitive).
+    Each line of QA_FILE is {"question": "...", "answer": "expected text"}, optionally with
+    "article_id" (the answering article's id, as `assistant articles` lists it) and
+    "start"/"end" (the gold span's offsets in it). A retrieved passage hits when it holds
+    the expected text (case-insensitive) and, if "article_id" is given, is of that
+    article; a cited answer hits when its quotes hold it.
 
     Example:
 

@@ -19,8 +19,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$<>-])")
 
 
 def escape_markdown(text: str) -> str:
-    """`text` shown literally by a Markdown renderer that also accepts inline HTML."""
-    escaped = html.escape(text, quote=True)
+    """`text` shown literally by a Markdown renderer that also accepts inline HTML.
+
+    Quotes stay as they are: the text lands in element content, never in an attribute, and
+    an entity such as `&#x27;` would have its `#` escaped below and show as typed.
+    """
+    escaped = html.escape(text, quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped).replace("\n", "  \n")
 
 

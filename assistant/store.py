@@ -77,6 +77,7 @@ class ArticleRecord:
     author: str | None
     url: str | None
     passages: int
+    date_source: str | None = None  # records written before it was kept have none
 
     @classmethod
     def of(cls, article: Article, passages: int) -> ArticleRecord:

@@ -8,10 +8,15 @@ from Gradio's file routes, no flagging, and `auth` (when given) over every route
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import logging
 import os
 import queue
+import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +31,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from
 import gradio as gr  # reads the variable above on import
 
 logger = logging.getLogger(__name__)
+
+# A Gradio upload folder the user chose; otherwise each server gets its own, removed at exit.
+_USER_UPLOAD_FOLDER = os.environ.get("GRADIO_TEMP_DIR")
 
 ARTICLE_FILE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
 EXTRACTIVE_MODE = "Quotes from the articles (no LLM)"
@@ -156,13 +164,21 @@ class ChatPage:
     def examples(self) -> list[list[str]]:
         return [[q] for q in examples_from_folder(self.assistant.settings.seeds)]
 
+    def library_view(self) -> tuple:
+        """The article table and example questions as the live index has them now."""
+        return self.article_rows(), gr.Dataset(samples=self.examples())
+
     def add_articles(self, files: list[str] | None, progress: gr.Progress) -> tuple:
         """Save uploaded files into the seeds folder, then index; yields the status."""
         files = files or []
         known = {}
         with contextlib.suppress(AssistantError):  # no index yet: nothing to compare with
             known = {r.content_hash: r.id for r in self.assistant.articles()}
-        result = save_uploads([Path(f) for f in files], self.assistant.settings.seeds, known)
+        uploads = [Path(f) for f in files]
+        try:
+            result = save_uploads(uploads, self.assistant.settings.seeds, known)
+        finally:
+            _remove_upload_copies(uploads)
         lines = [f"Added **{escape_markdown(name)}**." for name in result.saved]
         lines += [
             f"⚠️ Refused **{escape_markdown(name)}**: {escape_markdown(reason)}"
@@ -195,7 +211,7 @@ class ChatPage:
             f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
             for f in result.failures
         ]
-        return "\n\n".join(lines), self.article_rows(), gr.Dataset(samples=self.examples())
+        return "\n\n".join(lines), *self.library_view()
 
     # --- API ------------------------------------------------------------------------------
 
@@ -215,12 +231,12 @@ class ChatPage:
             raise gr.Error(str(err), print_exception=False) from err
 
     def articles_api(self) -> list[dict]:
-        """The indexed articles: id, title, date, language, passages."""
+        """The indexed articles: id, title, date (and where it was read), language, passages."""
         try:
             records = self.assistant.articles()
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        keys = ("id", "title", "date", "language", "passages")
+        keys = ("id", "title", "date", "date_source", "language", "passages")
         return [{key: getattr(r, key) for key in keys} for r in records]
 
 
@@ -239,6 +255,14 @@ def build_page(assistant: Assistant) -> gr.Blocks:
             library = _articles_tab(page)
         _wire_chat(page, chat, state, sources)
         _wire_articles(page, library, chat["examples"])
+        # Each page load shows the index as it is now, not as it was at server start.
+        blocks.load(
+            page.library_view,
+            None,
+            [library["table"], chat["examples"]],
+            api_visibility="private",
+            queue=False,
+        )
         answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
         gr.api(page.ask_api, api_name="ask", **answer_events)
         gr.api(page.articles_api, api_name="articles")
@@ -379,6 +403,8 @@ def launch(
     # domain an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the
     # chat, and Gradio also grants any Origin CORS with credentials for non-local hosts.
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
+    _use_private_upload_folder()
     blocks = build_page(assistant)
     blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     settings = assistant.settings
@@ -400,7 +426,7 @@ def launch(
         ),
         css=CSS,
         head=HEAD,
-        app_kwargs={"middleware": [trusted_hosts]},
+        app_kwargs={"middleware": [trusted_hosts, optional_arguments]},
     )
     return blocks
 
@@ -413,3 +439,78 @@ def allowed_hosts(host: str) -> list[str]:
     if host in ("0.0.0.0", "::") and not named:
         return ["*"]
     return sorted({"127.0.0.1", "localhost", host, *named})
+
+
+def _use_private_upload_folder() -> None:
+    """Point Gradio's upload cache at a folder of this server's own, removed when the
+    process exits, unless the user chose one with GRADIO_TEMP_DIR."""
+    if _USER_UPLOAD_FOLDER:
+        return
+    folder = tempfile.mkdtemp(prefix="assistant-uploads-")
+    os.environ["GRADIO_TEMP_DIR"] = folder  # read by the Blocks and App created next
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def _remove_upload_copies(uploads: list[Path]) -> None:
+    """Delete Gradio's copies of uploaded files (and their folders) once they are saved or
+    refused. Only files inside Gradio's upload cache are touched."""
+    cache = Path(gr.utils.get_upload_folder()).resolve()
+    for upload in uploads:
+        path = upload.resolve()
+        if cache not in path.parents:
+            continue
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: another upload is still there
+            if path.parent != cache:
+                path.parent.rmdir()
+
+
+_SIMPLE_CALL = re.compile(r"^/gradio_api/call/(?P<name>[\w-]+)/?$")
+
+
+class OptionalApiArguments:
+    """ASGI middleware: a raw `POST /gradio_api/call/<name>` may leave out trailing optional
+    arguments, as gradio_client and the README allow. Gradio itself wants every one there
+    ("needed: 3, got: 1"), so `data` is padded with nulls, which the handlers read as
+    their defaults."""
+
+    def __init__(self, app, arity: dict[str, int]) -> None:
+        self.app = app
+        self.arity = arity
+
+    async def __call__(self, scope, receive, send) -> None:
+        match = _SIMPLE_CALL.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope["method"] != "POST" or match["name"] not in self.arity:
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        body = _padded(body, self.arity[match["name"]])
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _padded(body: bytes, arity: int) -> bytes:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body  # Gradio answers malformed JSON itself
+    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        missing = arity - len(payload["data"])
+        if missing > 0:
+            payload["data"] = [*payload["data"], *[None] * missing]
+            return json.dumps(payload).encode()
+    return body

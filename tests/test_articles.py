@@ -70,9 +70,34 @@ def test_html_main_text_and_metadata(tmp_path: Path):
     article = read_article(path, "d.html")
     assert article.title == "Budget approved"
     assert article.date == "2024-06-01"
+    assert article.date_source == "HTML metadata"
     assert article.author == "Jane Doe"
     assert "approved the new budget" in article.text
     assert "alert(1)" not in article.text
+
+
+def test_html_that_states_no_date_has_no_date(tmp_path: Path):
+    """Probe finding: a year in the text or a copyright line became an invented date."""
+    path = tmp_path / "undated.html"
+    body = " ".join(["The ferry to the island runs again after the storm of 2026."] * 4)
+    path.write_text(
+        "<html><head><title>Ferry back</title></head><body><article><h1>Ferry back</h1>"
+        f"<p>{body}</p></article><footer>© 2026 Island News</footer></body></html>",
+        encoding="utf-8",
+    )
+    article = read_article(path, "undated.html")
+    assert "ferry" in article.text
+    assert article.date is None and article.date_source is None
+
+
+def test_each_date_says_where_it_was_read(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("date 2025-03-12 Title\nText of a.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("---\ndate: 2025-04-01\n---\n# B\nText of b.", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Title\nUndated text.", encoding="utf-8")
+    read = {name: read_article(tmp_path / name, name) for name in ("a.txt", "b.md", "c.txt")}
+    assert (read["a.txt"].date, read["a.txt"].date_source) == ("2025-03-12", "first line")
+    assert (read["b.md"].date, read["b.md"].date_source) == ("2025-04-01", "front matter")
+    assert (read["c.txt"].date, read["c.txt"].date_source) == (None, None)
 
 
 def test_bad_files_are_reported_and_the_rest_read(tmp_path: Path):

@@ -47,7 +47,7 @@ def test_index_then_ask_json(run):
 
 def test_ask_reads_questions_from_stdin_one_json_per_line(run):
     run("index")
-    questions = "Who will talk to the G7?\n\nWie lange soll die Waffenruhe dauern?\n"
+    questions = "Who will talk to the G7?\nWie lange soll die Waffenruhe dauern?\n"
     result = run("ask", "--json", "-", stdin=questions)
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -56,6 +56,22 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(run):
         "Wie lange soll die Waffenruhe dauern?",
     ]
     assert any("30-tägigen" in c["quote"] for c in lines[1]["citations"])
+
+
+def test_every_input_line_gets_one_output_line_even_blank_or_undecodable(run):
+    """Probe finding: a byte that is not UTF-8 crashed the batch and lost later lines;
+    blank lines gave no output, so outputs could not be paired with inputs."""
+    run("index")
+    stdin = b"Who is Rubio?\nWho is \xff Waltz?\n\nWhat about the G7?\n"
+    result = run("ask", "--json", "-", stdin=stdin)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 4, result.output
+    assert lines[1]["question"] == "Who is \ufffd Waltz?" and "answer" in lines[1]
+    assert lines[2] == {"question": "", "error": lines[2]["error"]}
+    assert "empty" in lines[2]["error"]
+    assert lines[3]["citations"]
+    assert result.exit_code == 1  # the blank line failed
+    assert "Traceback" not in result.output
 
 
 def test_bad_question_in_a_batch_keeps_the_others(run):
@@ -114,4 +130,4 @@ def test_malformed_history_file_is_a_readable_error(run, tmp_path: Path):
     history.write_text('{"role": "user"}', encoding="utf-8")
     result = run("ask", "--history", str(history), "And Waltz?")
     assert result.exit_code == 2
-    assert "JSON list" in result.stderr
+    assert "must be a list of" in result.stderr

@@ -3,12 +3,15 @@ through gradio_client, and its HTTP surface (auth, file routes)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from gradio.utils import get_upload_folder
 from gradio_client import Client
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -151,6 +154,47 @@ def test_uploaded_article_is_indexed_and_answers(page: Page):
     answer = _ask(page, "How much did the new bridge in Hamburg cost?")
     assert "4,2 Milliarden" in answer
     assert "Neue Brücke über die Elbe eröffnet" in page.locator("#sources").inner_text()
+    # Probe finding: Gradio's copy of the upload outlived it in its temporary folder.
+    assert not _upload_copies(UPLOAD.name)
+
+    # Probe finding: a page opened later showed the articles as at server start.
+    fresh = page.context.browser.new_page()
+    fresh.goto(page.url)
+    fresh.get_by_role("tab", name="Articles").click()
+    fresh.wait_for_function(
+        "() => document.querySelector('#articles').innerText.includes('Neue Brücke')",
+        timeout=30_000,
+    )
+    fresh.close()
+
+
+def _upload_copies(name: str) -> list[Path]:
+    """Files named `name` left in Gradio's upload folder."""
+    return list(Path(get_upload_folder()).rglob(name))
+
+
+TYPED = 'What\'s "the" deal & <G7> *stars* _under_ #1 `tick` [x](y) 3-4 $5?'
+
+
+def test_typed_characters_show_as_typed_in_chat_and_upload_status(page: Page, tmp_path: Path):
+    """Probe finding: apostrophes showed as &#x27; (escaped twice). Quotes, &, <, *, _, #,
+    backticks and brackets must read as typed, in the chat and in the upload status."""
+    _ask(page, TYPED)
+    assert page.locator('[data-testid="user"]').last.inner_text().strip() == TYPED
+    chat = page.locator("#chat").inner_text()
+    assert "&#" not in chat and "&amp;" not in chat and "\\" not in chat
+    page.get_by_role("tab", name="Articles").click()
+    # Gradio itself drops <, >, * and backticks from uploaded file names; the rest stay.
+    refused = tmp_path / "it's a & b #1 _y_ [q](r).txt"
+    refused.write_text("   ", encoding="utf-8")  # no text: refused, with its name shown
+    page.locator("#upload input[type=file]").set_input_files(str(refused))
+    page.wait_for_function(
+        "() => document.querySelector('#index-status').innerText.includes('Refused')",
+        timeout=60_000,
+    )
+    status = page.locator("#index-status").inner_text()
+    assert f"Refused {refused.name}: has no text" in status, status
+    assert not _upload_copies(refused.name)
 
 
 def test_api_answers_like_the_cli_json(served):
@@ -168,8 +212,40 @@ def test_api_answers_like_the_cli_json(served):
     assert "G7" in follow_up["answer"]
     with pytest.raises(Exception, match="The question is empty"):
         client.predict("   ", api_name="/ask")
+    # Probe finding: k was not checked (-5 gave 24 passages, 10**9 every candidate).
+    for k in (-5, 0, 51, 10**9, "five", 2.5):
+        with pytest.raises(Exception, match="must be a whole number from 1 to 50"):
+            client.predict("Who is Rubio?", None, k, api_name="/ask")
+    with pytest.raises(Exception, match="history must be a list"):
+        client.predict("And the G7?", "What did Rubio say?", None, api_name="/ask")
     titles = [a["title"] for a in client.predict(api_name="/articles")]
     assert any("Waffenruhe" in t for t in titles)
+
+
+def _raw_call(url: str, data: list) -> tuple[str, str]:
+    """POST /gradio_api/call/ask as curl would; returns the final event and its data."""
+    body = json.dumps({"data": data})  # ASCII: a lone surrogate travels as "\\udcff"
+    headers = {"content-type": "application/json"}
+    posted = httpx.post(url + "gradio_api/call/ask", content=body, headers=headers, timeout=30)
+    assert posted.status_code == 200, posted.text
+    event_id = posted.json()["event_id"]
+    stream = httpx.get(url + f"gradio_api/call/ask/{event_id}", timeout=60).text
+    event, _, payload = stream.strip().rpartition("event: ")[2].partition("\ndata: ")
+    return event.strip(), payload
+
+
+def test_raw_http_call_needs_only_the_question_and_survives_bad_characters(served):
+    """Probe findings: history and k were required over raw HTTP, and a lone surrogate
+    answered {"error": null} with a traceback in the log."""
+    url, assistant = served
+    event, payload = _raw_call(url, ["What did Rubio say about Russia?"])
+    assert event == "complete", payload
+    assert json.loads(payload)[0] == assistant.ask("What did Rubio say about Russia?").as_json()
+    event, payload = _raw_call(url, ["Who is \udcff Rubio?"])
+    assert event == "complete", payload
+    assert json.loads(payload)[0]["question"] == "Who is \ufffd Rubio?"
+    event, payload = _raw_call(url, ["Who is Rubio?", [], -5])
+    assert event == "error" and "whole number from 1 to 50" in payload, payload
 
 
 def test_concurrent_sessions_get_their_own_right_answers(served):
