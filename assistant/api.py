@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.articles import detect_language
-from assistant.conversation import Message, standalone_query
 from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
 from assistant.errors import IndexDamaged, ModelError
 from assistant.llm import describe_llm, make_chat_model
@@ -37,6 +35,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answer import Answer
+    from assistant.pipeline import AnswerChain, AnswerPipeline
     from assistant.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
@@ -126,7 +125,7 @@ class Assistant:
     def ask(
         self,
         question: str,
-        history: Sequence[Message] | None = None,
+        history: Sequence[dict] | None = None,
         k: int | None = None,
         on_token: Callable[[str], None] | None = None,
         use_llm: bool = True,
@@ -147,66 +146,38 @@ class Assistant:
                 not a list of messages; k is not a whole number from 1 to 50.
             IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
         """
-        from assistant.answer import (
-            AbstainPolicy,
-            SentenceVectors,
-            SupportChecker,
-            abstention,
-            answer_extractively,
-            answer_with_llm,
-            with_checked_sentences,
-        )
-
-        question = check_question(question)
-        history = check_history(history)
+        question, history = check_question(question), check_history(history)
         k = check_k(k) or self.settings.top_k
+        return self._pipeline(use_llm).run(question, history, k, on_token)
+
+    def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
+        """The assistant as a LangChain `Runnable`: ``{"question", "history", "k"}`` in, the
+        `Answer` (or with `as_json`, its JSON form) out; see `pipeline.AnswerChain`."""
+        from assistant.pipeline import AnswerChain
+
+        def ask(question, history, k, on_token=None) -> Answer:
+            return self.ask(question, history, k, on_token=on_token, use_llm=use_llm)
+
+        return AnswerChain(ask, as_json=as_json)
+
+    def _pipeline(self, use_llm: bool) -> AnswerPipeline:
+        from assistant.answer import AbstainPolicy
+        from assistant.pipeline import AnswerPipeline, make_answerer
+
         chat_model = self.chat_model if use_llm else None
-        query = self._standalone_query(question, history, chat_model)
-        retriever = self.retriever()
-        vector = self.embedder.embed_questions([query])[0]
-        second_vector = (
-            self.second_embedder.embed_questions([query])[0] if self.second_embedder else None
-        )
-        language = detect_language(query)
-        hits = retriever.retrieve_by_vector(query, vector, k, language, second_vector)
-        if not hits:
-            return abstention(question, hits)
+        label = describe_llm(self.settings) if chat_model is not None else ""
         policy = AbstainPolicy(
-            question_language=language,
             same_language=self.settings.abstain_below,
             cross_lingual=self.settings.abstain_below_cross_lingual,
         )
-        checker = SupportChecker(
-            embedder=self.embedder,
-            sentence_vectors=retriever.store.sentence_vectors([h.passage for h in hits]),
-            language=language,
-            threshold=self.settings.support_threshold,
+        return AnswerPipeline(
+            retriever=self.retriever(),
+            answerer=make_answerer(policy, chat_model, label),
+            checker_embedder=self.embedder,
+            support_threshold=self.settings.support_threshold,
+            chat_model=chat_model,
+            llm_label=label,
         )
-        if chat_model is not None:
-            label = describe_llm(self.settings)
-            return answer_with_llm(question, hits, chat_model, policy, checker, label, on_token)
-        second = None
-        if second_vector is not None:
-            stored = retriever.store.sentence_vectors([h.passage for h in hits], second=True)
-            second = SentenceVectors(second_vector, stored)
-        answer = answer_extractively(
-            question,
-            SentenceVectors(vector, checker.sentence_vectors),
-            hits,
-            policy,
-            query=query,
-            second=second,
-        )
-        return with_checked_sentences(answer, checker)
-
-    def _standalone_query(
-        self, question: str, history: list[Message], chat_model: BaseChatModel | None
-    ) -> str:
-        if history and chat_model is not None:
-            from assistant.answer import condense_question
-
-            return condense_question(question, history, chat_model, describe_llm(self.settings))
-        return standalone_query(question, history)
 
     def _open_retriever(self) -> HybridRetriever:
         from assistant.keywords import open_keywords
@@ -223,7 +194,7 @@ class Assistant:
             embedder=self.embedder,
             second_embedder=self.second_embedder,
             k=self.settings.top_k,
-            candidates=self.settings.candidates,
+            candidates_per_retriever=self.settings.candidates,
             second_weight=self.settings.second_dense_weight,
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),

@@ -142,13 +142,7 @@ def index_command(
         err_console.print(
             f"[yellow]Skipped {escape(failure.source)}: {escape(failure.reason)}[/yellow]"
         )
-    console.print(
-        f"{'Rebuilt' if report.rebuilt else 'Indexed'}: {len(report.added)} added, "
-        f"{len(report.updated)} updated, {len(report.removed)} removed, "
-        f"{len(report.unchanged)} unchanged, {len(report.failures)} skipped; "
-        f"{report.passages} passages ({report.passages_embedded} embedded) "
-        f"in {report.seconds:.1f} s."
-    )
+    console.print(report.summary())
 
 
 @app.command("ask")
@@ -197,10 +191,11 @@ def ask_command(
         questions = lines if as_json else (line for line in lines if line.strip())
     else:
         questions = [question]
+    chain = assistant.chain()
     failed = False
     for text in questions:
         try:
-            answer = assistant.ask(text, history=history, k=k)
+            answer = chain.invoke({"question": text, "history": history, "k": k})
         except AssistantError as err:
             if question != "-":
                 raise _fail(err) from err
@@ -250,7 +245,7 @@ def _print_citations(answer) -> None:
 @app.command("chat")
 def chat_command(context: typer.Context) -> None:
     """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""
-    assistant = _assistant(context.obj)
+    chain = _assistant(context.obj).chain()
     history: list[dict] = []
     err_console.print("Ask about the articles (Ctrl-D to quit).")
     while True:
@@ -261,14 +256,14 @@ def chat_command(context: typer.Context) -> None:
             return
         if not question.strip():
             continue
-        streamed: list[str] = []
-
-        def show(token: str, streamed: list[str] = streamed) -> None:
-            streamed.append(token)
-            console.print(escape(token), end="")
-
+        streamed = False
         try:
-            answer = assistant.ask(question, history=history, on_token=show)
+            for piece in chain.stream({"question": question, "history": history}):
+                if isinstance(piece, str):  # an LLM's reply as it arrives
+                    streamed = True
+                    console.print(escape(piece), end="")
+                else:
+                    answer = piece
         except AssistantError as err:
             err_console.print(f"[red]{escape(str(err))}[/red]")
             continue
@@ -293,9 +288,7 @@ def serve_command(
     auth: Annotated[
         str | None,
         typer.Option(
-            help="user:password required for the page and its API.",
-            envvar="ASSISTANT_WEB_AUTH",
-            show_envvar=False,
+            help="user:password required for the page and its API (env ASSISTANT_WEB_AUTH).",
         ),
     ] = None,
 ) -> None:
@@ -307,6 +300,8 @@ def serve_command(
 
         assistant serve --port 8080 --auth analyst:secret
     """
+    settings: Settings = context.obj
+    auth = auth if auth is not None else settings.web_auth  # ASSISTANT_WEB_AUTH
     credentials = None
     if auth is not None:
         user, _, password = auth.partition(":")
@@ -316,7 +311,7 @@ def serve_command(
         credentials = (user, password)
     from assistant.web import launch
 
-    launch(_assistant(context.obj), host=host, port=port, auth=credentials)
+    launch(_assistant(settings), host=host, port=port, auth=credentials)
 
 
 @app.command("articles")

@@ -1,9 +1,18 @@
-"""Turning a follow-up question into a standalone retrieval query, without an LLM."""
+"""Making a follow-up question standalone for retrieval, with or without an LLM."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from langchain_core.messages import HumanMessage
+
+from assistant.llm import call_llm
+from assistant.prompts import load_prompt
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 Message = dict  # {"role": "user" | "assistant", "content": str}, as Gradio and OpenAI use
 
@@ -17,6 +26,19 @@ _PRONOUNS = re.compile(
     re.IGNORECASE,
 )
 _SHORT_QUESTION_WORDS = 5
+
+
+def standalone_question(
+    question: str,
+    history: Sequence[Message],
+    chat_model: BaseChatModel | None = None,
+    llm_label: str = "",
+) -> str:
+    """What to search for: the question itself, or a follow-up made standalone, by the LLM
+    when there is one, else by `standalone_query`."""
+    if history and chat_model is not None:
+        return condense_question(question, list(history), chat_model, llm_label)
+    return standalone_query(question, history)
 
 
 def standalone_query(question: str, history: Sequence[Message] | None) -> str:
@@ -45,3 +67,12 @@ def _is_follow_up(question: str) -> bool:
         or bool(_FOLLOW_UP_OPENERS.match(question))
         or bool(_PRONOUNS.search(question))
     )
+
+
+def condense_question(
+    question: str, history: list[dict], chat_model: BaseChatModel, llm_label: str
+) -> str:
+    """Have the LLM rewrite a follow-up as a standalone question (for retrieval)."""
+    lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history[-6:]]
+    prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
+    return call_llm(chat_model, [HumanMessage(prompt)], llm_label).strip() or question

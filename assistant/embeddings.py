@@ -7,7 +7,9 @@ model id or folder runs through sentence-transformers itself.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from assistant.settings import Settings
 logger = logging.getLogger(__name__)
 
 _MAX_TOKENS = 512
+_WORD = re.compile(r"\w+")
 
 
 class PassageEmbeddings(Embeddings):
@@ -249,6 +252,33 @@ class UseEmbeddings(PassageEmbeddings):
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
 
 
+class HashingEmbeddings(PassageEmbeddings):
+    """A model-free embedder: each word (lower-cased) hashed into one of `dimensions` signed
+    buckets. Fast and deterministic, it finds passages that share a question's words in the
+    same language only. For tests and trials without a model (``ASSISTANT_EMBEDDING_MODEL=
+    hashing``), behind the same seam as the real models."""
+
+    def __init__(self, dimensions: int = 512) -> None:
+        self.dimensions = dimensions
+        self.signature = f"hashing-{dimensions}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(text) for text in texts]) if texts else self._empty()
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self.embed_passages(texts)
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimensions, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            digest = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+            vector[digest % self.dimensions] += 1.0 if digest >> 63 else -1.0
+        return _unit(vector) if vector.any() else vector
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, self.dimensions), dtype=np.float32)
+
+
 def make_second_embedder(settings: Settings) -> PassageEmbeddings | None:
     """The second dense model fused with the first, or None when switched off."""
     if settings.second_embedding_model == "none":
@@ -258,6 +288,8 @@ def make_second_embedder(settings: Settings) -> PassageEmbeddings | None:
 
 def make_embedder(settings: Settings) -> PassageEmbeddings:
     """The embedder the settings ask for; the default is built offline on first use."""
+    if settings.embedding_model == "hashing":
+        return HashingEmbeddings()
     if settings.embedding_model == "default":
         from assistant import default_model
 

@@ -14,6 +14,8 @@ from assistant.errors import LLMError
 from assistant.settings import Settings
 
 if TYPE_CHECKING:  # importing it costs ~1 s; only LLM backends need it
+    from collections.abc import Callable
+
     from langchain_core.language_models import BaseChatModel
 
 OLLAMA_URL = "http://127.0.0.1:11434"
@@ -89,3 +91,29 @@ def _required_model(settings: Settings) -> str:
     if not settings.llm_model:
         raise LLMError(f"--llm {settings.llm} needs --llm-model NAME (or ASSISTANT_LLM_MODEL).")
     return settings.llm_model
+
+
+def call_llm(
+    chat_model: BaseChatModel,
+    messages: list,
+    llm_label: str,
+    on_token: Callable[[str], None] | None = None,
+) -> str:
+    """The model's reply text, streamed to `on_token` when given.
+
+    Raises:
+        LLMError: any failure of the backend (unreachable, refused, timed out).
+    """
+    try:
+        if on_token is None:
+            return str(chat_model.invoke(messages).content)
+        reply = ""
+        for chunk in chat_model.stream(messages):
+            reply += str(chunk.content)
+            on_token(str(chunk.content))
+        return reply
+    except Exception as err:  # any transport or server failure of the backend
+        raise LLMError(
+            f"The LLM ({llm_label}) did not answer: {err}. Check that it is running and "
+            "reachable, or use --llm extractive."
+        ) from err

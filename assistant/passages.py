@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -14,8 +16,9 @@ from assistant.parallel import map_in_processes
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # pysbd builds a regex for each abbreviation it meets; German text meets hundreds, which
 # overflows Python's 512-entry pattern cache and recompiles them for every paragraph
-# (a third of splitting time). Python 3.11 reads this limit at each compile.
-re._MAXCACHE = max(re._MAXCACHE, 4096)
+# (a third of splitting time). Python 3.11 reads this limit at each compile, so it is
+# raised only while splitting (`_larger_regex_cache`), not for the whole process.
+_REGEX_CACHE_WHILE_SPLITTING = 4096
 # pysbd knows these; other languages fall back to English rules.
 _MAX_SENTENCE_CHARS = 1000  # longer "sentences" (lists, run-ons, no punctuation) are cut
 _MAX_WINDOW_CHARS = 20_000  # pysbd slows down on very long paragraphs; it sees windows
@@ -52,6 +55,21 @@ def split_sentences(text: str, language: str) -> list[Sentence]:
     white space left out.
     """
     segmenter = _segmenter(language if language in _SEGMENTER_LANGUAGES else "en")
+    with _larger_regex_cache():
+        return _segmented(text, segmenter)
+
+
+@contextmanager
+def _larger_regex_cache() -> Iterator[None]:
+    before = re._MAXCACHE
+    re._MAXCACHE = max(before, _REGEX_CACHE_WHILE_SPLITTING)
+    try:
+        yield
+    finally:
+        re._MAXCACHE = before
+
+
+def _segmented(text: str, segmenter) -> list[Sentence]:
     sentences = []
     for paragraph_index, (para_start, para_end) in enumerate(_paragraph_spans(text)):
         # A "paragraph" of a whole file (one huge line) is segmented in windows, and a

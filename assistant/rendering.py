@@ -11,9 +11,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from assistant.answer import Answer, Citation
+from assistant.answer import MARKER, Answer, Citation
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # Characters Markdown (or Gradio's LaTeX rendering) would interpret.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$<>-])")
 
@@ -50,7 +49,7 @@ def answer_markdown(answer: Answer) -> str:
 
 def _link_markers(text: str, known: set[int]) -> str:
     pieces, last = [], 0
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         pieces.append(escape_markdown(text[last : match.start()]))
         n = int(match.group(1))
         if n in known:

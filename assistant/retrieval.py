@@ -4,6 +4,7 @@ by z-scores over the union of each side's top candidates."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,38 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class EncodedQuestion:
+    """A question as every later stage needs it, embedded once: its text (what is searched
+    for), its language, and each dense model's vector."""
+
+    text: str
+    language: str
+    vector: np.ndarray
+    second_vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """One model's view of a question: its vector, and the stored vectors of the retrieved
+    passages' sentences, by (passage id, sentence ordinal)."""
+
+    question: np.ndarray
+    sentences: Mapping[tuple[str, int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer is written from: the question, the retrieved passages (best first) and
+    their sentences' stored vectors under each dense model."""
+
+    question: EncodedQuestion
+    hits: list[Hit]
+    sentences: SentenceVectors
+    second: SentenceVectors | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
     """A passage proposed by some retriever, with every retriever's score (text not loaded:
     only the final hits are fetched)."""
 
@@ -47,34 +79,42 @@ class HybridRetriever(BaseRetriever):
     embedder: PassageEmbeddings
     second_embedder: PassageEmbeddings | None = None
     k: int = 5
-    candidates: int = 40
+    candidates_per_retriever: int = 40
     second_weight: float = 0.4
     lexical_weight: float = 0.3
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
 
+    def encode(self, question: str) -> EncodedQuestion:
+        """Embed the question once with every dense model and detect its language."""
+        vector = self.embedder.embed_questions([question])[0]
+        second = self.second_embedder
+        second_vector = second.embed_questions([question])[0] if second is not None else None
+        return EncodedQuestion(question, detect_language(question), vector, second_vector)
+
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The `k` most relevant passages, best first (higher `score` = more relevant)."""
-        vector = self.embedder.embed_questions([question])[0]
-        return self.retrieve_by_vector(question, vector, k or self.k)
+        return self.retrieve_encoded(self.encode(question), k or self.k)
 
-    def retrieve_by_vector(
-        self,
-        question: str,
-        vector: np.ndarray,
-        k: int,
-        language: str | None = None,
-        second_vector: np.ndarray | None = None,
-    ) -> list[Hit]:
-        """As `retrieve`, for a question already embedded (and its language and second
-        model's vector, if known)."""
-        language = language or detect_language(question)
-        candidates = self._candidates(question, vector, language, second_vector)
+    def evidence(self, question: EncodedQuestion, k: int) -> Evidence:
+        """The `k` best passages with their sentences' stored vectors, for answering."""
+        hits = self.retrieve_encoded(question, k)
+        passages = [hit.passage for hit in hits]
+        sentences = SentenceVectors(question.vector, self.store.sentence_vectors(passages))
+        second = None
+        if question.second_vector is not None:
+            stored = self.store.sentence_vectors(passages, second=True)
+            second = SentenceVectors(question.second_vector, stored)
+        return Evidence(question, hits, sentences, second)
+
+    def retrieve_encoded(self, question: EncodedQuestion, k: int) -> list[Hit]:
+        """As `retrieve`, for a question already encoded."""
+        candidates = self.candidates(question)
         if not candidates:
             return []
-        scores = _fuse(candidates, self.second_weight, self.lexical_weight)
+        scores = fuse(candidates, self.second_weight, self.lexical_weight)
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
-            order, scores = self._rerank(question, candidates, order)
+            order, scores = self._rerank(question.text, candidates, order)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])
         return [
@@ -82,43 +122,26 @@ class HybridRetriever(BaseRetriever):
             for c, i in zip(best, order[:k], strict=True)
         ]
 
-    def _candidates(
-        self,
-        question: str,
-        vector: np.ndarray,
-        language: str,
-        second_vector: np.ndarray | None = None,
-    ) -> list[_Candidate]:
+    def candidates(self, question: EncodedQuestion) -> list[Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
-        # Both models run before Chroma: its worker threads stay busy for a moment after a
-        # query and slowed the numpy-based USE that followed it by 4x.
+        vector, second_vector = question.vector, question.second_vector
+        # Both models ran before Chroma (in `encode`): its worker threads stay busy for a
+        # moment after a query and slowed the numpy-based USE that followed it by 4x.
         second: dict[str, float] = {}
-        if second_vector is None and self.second_embedder is not None:
-            second_vector = self.second_embedder.embed_questions([question])[0]
-        dense = self.store.query(vector, self.candidates)
+        dense = self.store.query(vector, self.candidates_per_retriever)
         if second_vector is not None:
-            second = self.store.query_second(second_vector, self.candidates)
-        lexical_scores = self.keywords.scores(question, language)
-        top_lexical = np.argsort(-lexical_scores)[: self.candidates]
+            second = self.store.query_second(second_vector, self.candidates_per_retriever)
+        lexical_scores = self.keywords.scores(question.text, question.language)
+        top_lexical = np.argsort(-lexical_scores)[: self.candidates_per_retriever]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
         missing = sorted((set(second) | lexical) - set(dense))
         for pid, stored in self.store.vectors(missing).items():
             dense[pid] = float(stored @ vector)
         if second_vector is not None:
-            unscored = [pid for pid in dense if pid not in second]
-            for pid, stored in self.store.second_vectors(unscored).items():
-                second[pid] = float(stored @ second_vector)
-            # A passage is as close as its closest sentence: USE embeds a ~500-character
-            # passage into one vector and blurs the one sentence a question is about.
-            # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
-            rows = self.store.sentence_rows(list(dense), second=True)
-            for pid, sentences in rows.items():
-                if len(sentences):
-                    closest = float((sentences @ second_vector).max())
-                    second[pid] = max(second.get(pid, 0.0), closest)
+            self._second_scores(dense, second, second_vector)
         position = self.keywords.position
         return [
-            _Candidate(
+            Candidate(
                 pid,
                 str(self.keywords.languages[position[pid]]),
                 sim,
@@ -128,18 +151,34 @@ class HybridRetriever(BaseRetriever):
             for pid, sim in dense.items()
         ]
 
+    def _second_scores(
+        self, dense: dict[str, float], second: dict[str, float], second_vector: np.ndarray
+    ) -> None:
+        """Fill in the second model's score of every candidate, in place."""
+        unscored = [pid for pid in dense if pid not in second]
+        for pid, stored in self.store.second_vectors(unscored).items():
+            second[pid] = float(stored @ second_vector)
+        # A passage is as close as its closest sentence: USE embeds a ~500-character
+        # passage into one vector and blurs the one sentence a question is about.
+        # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
+        rows = self.store.sentence_rows(list(dense), second=True)
+        for pid, sentences in rows.items():
+            if len(sentences):
+                closest = float((sentences @ second_vector).max())
+                second[pid] = max(second.get(pid, 0.0), closest)
+
     def _rerank(
-        self, question: str, candidates: list[_Candidate], order: np.ndarray
+        self, question: str, candidates: list[Candidate], order: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
-        head = order[: self.candidates]
+        head = order[: self.candidates_per_retriever]
         texts = self.store.get([candidates[i].passage_id for i in head])
         pairs = [(question, texts[candidates[i].passage_id][0].text) for i in head]
         scores = np.zeros(len(candidates))
         scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
         return head[np.argsort(-scores[head], kind="stable")], scores
 
-    def _hit(self, candidate: _Candidate, passage: Passage, score: float) -> Hit:
+    def _hit(self, candidate: Candidate, passage: Passage, score: float) -> Hit:
         return Hit(
             passage=passage,
             article=self.store.articles[passage.article_id],
@@ -171,7 +210,7 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def _fuse(candidates: list[_Candidate], second_weight: float, lexical_weight: float) -> np.ndarray:
+def fuse(candidates: list[Candidate], second_weight: float, lexical_weight: float) -> np.ndarray:
     """z-scored sum: dense + second_weight x second dense + lexical_weight x BM25."""
     fused = zscore(np.array([c.dense for c in candidates]))
     for weight, values in (

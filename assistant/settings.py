@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "default",
         description=(
-            "'default' for the bundled multilingual-e5-small, or a sentence-transformers "
-            "model id or folder."
+            "'default' for the bundled multilingual-e5-small, 'hashing' for a model-free "
+            "word-hashing embedder (tests, trials), or a sentence-transformers model id or "
+            "folder."
         ),
     )
     second_embedding_model: Literal["use-multilingual-v3", "none"] = Field(
@@ -114,4 +115,14 @@ class Settings(BaseSettings):
             "sentence of a passage it cites reaches this (or their words mostly overlap). "
             "Tuned on XQuAD (benchmarks/support_calibration.py)."
         ),
+    )
+    web_hosts: str = Field(
+        "",
+        description=(
+            "Comma-separated host names the page answers to besides loopback and the address "
+            "it listens on (e.g. the name it is reached by on a network)."
+        ),
+    )
+    web_auth: str | None = Field(
+        None, description="user:password required for the page and its API (`serve --auth`)."
     )

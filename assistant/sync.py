@@ -64,6 +64,16 @@ class SyncReport:
     rebuilt: bool = False
     articles: list[ArticleRecord] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One sentence for people: what changed, and how long it took."""
+        return (
+            f"{'Rebuilt' if self.rebuilt else 'Indexed'}: {len(self.added)} added, "
+            f"{len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.failures)} skipped; "
+            f"{self.passages} passages ({self.passages_embedded} embedded) "
+            f"in {self.seconds:.1f} s."
+        )
+
 
 def expected_manifest(
     settings: Settings, embedder: PassageEmbeddings, second: PassageEmbeddings | None

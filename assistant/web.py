@@ -13,11 +13,9 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,7 +96,9 @@ class ChatPage:
         use_llm = mode != EXTRACTIVE_MODE
         streamed = ""
         try:
-            for piece in self._answer_stream(message, state["history"], int(k), use_llm):
+            chain = self.assistant.chain(use_llm=use_llm)
+            request = {"question": message, "history": state["history"], "k": int(k)}
+            for piece in chain.stream(request):
                 if not isinstance(piece, str):  # the finished Answer
                     answer = piece
                     break
@@ -125,28 +125,6 @@ class ChatPage:
             {"role": "assistant", "content": answer.text},
         ]
         yield chat, state, panel, ""
-
-    def _answer_stream(self, question: str, history: list[dict], k: int, use_llm: bool) -> Iterator:
-        """The LLM's reply pieces as they arrive, then the checked `Answer`."""
-        pieces: queue.Queue[str | None] = queue.Queue()
-        outcome: dict[str, object] = {}
-
-        def work() -> None:
-            try:
-                outcome["answer"] = self.assistant.ask(
-                    question, history=history, k=k, on_token=pieces.put, use_llm=use_llm
-                )
-            except Exception as err:  # handed to the page's thread below
-                outcome["error"] = err
-            finally:
-                pieces.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
-        while (piece := pieces.get()) is not None:
-            yield piece
-        if "error" in outcome:
-            raise outcome["error"]  # type: ignore[misc]
-        yield outcome["answer"]  # type: ignore[misc]
 
     def show_sources(self, state: dict, event: gr.SelectData) -> str:
         """The sources of the answer the user clicked."""
@@ -200,13 +178,7 @@ class ChatPage:
             result = self.assistant.sync(rebuild=rebuild, progress=report)
         except AssistantError as err:
             return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip()
-        lines = [
-            f"{'Rebuilt' if result.rebuilt else 'Indexed'}: {len(result.added)} added, "
-            f"{len(result.updated)} updated, {len(result.removed)} removed, "
-            f"{len(result.unchanged)} unchanged, {len(result.failures)} skipped; "
-            f"{result.passages} passages ({result.passages_embedded} embedded) "
-            f"in {result.seconds:.1f} s."
-        ]
+        lines = [result.summary()]
         lines += [
             f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
             for f in result.failures
@@ -226,7 +198,8 @@ class ChatPage:
             k: passages to consider (default: the server's setting).
         """
         try:
-            return self.assistant.ask(question, history=history or [], k=k).as_json()
+            request = {"question": question, "history": history, "k": k}
+            return self.assistant.chain(as_json=True).invoke(request)
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
@@ -402,7 +375,8 @@ def launch(
     # Requests must name this server in their Host header. Otherwise a web page whose
     # domain an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the
     # chat, and Gradio also grants any Origin CORS with credentials for non-local hosts.
-    trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
+    named = assistant.settings.web_hosts
+    trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
     _use_private_upload_folder()
     blocks = build_page(assistant)
@@ -431,11 +405,11 @@ def launch(
     return blocks
 
 
-def allowed_hosts(host: str) -> list[str]:
+def allowed_hosts(host: str, web_hosts: str = "") -> list[str]:
     """Host names the server answers to: loopback, the address it listens on, and
-    ASSISTANT_WEB_HOSTS (comma-separated, e.g. the name it is reached by on a network).
-    Listening on every interface (0.0.0.0) without naming hosts accepts any name."""
-    named = [h.strip() for h in os.environ.get("ASSISTANT_WEB_HOSTS", "").split(",") if h.strip()]
+    `web_hosts` (comma-separated; settings.web_hosts, env ASSISTANT_WEB_HOSTS). Listening on
+    every interface (0.0.0.0) without naming hosts accepts any name."""
+    named = [h.strip() for h in web_hosts.split(",") if h.strip()]
     if host in ("0.0.0.0", "::") and not named:
         return ["*"]
     return sorted({"127.0.0.1", "localhost", host, *named})

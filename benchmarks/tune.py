@@ -3,7 +3,7 @@
     python benchmarks/tune.py --half tune
 
 Prints recall@5 and MRR@5 per (second model, BM25) weight; fits the logistic model that picks the
-sentences to quote (assistant/answer.py) and shows, for it and for the shipped weights, how
+sentences to quote (assistant/quoting.py) and shows, for it and for the shipped weights, how
 often the best sentence and the quoted ones hold the answer per quote share; and the
 abstention trade-off per threshold (a question is made unanswerable by leaving its own
 article out of the ranking).
@@ -19,11 +19,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from xquad import add_data_option, build_corpus
 
-from assistant.answer import QUOTE_BIAS, QUOTE_WEIGHTS, SentenceVectors, quotable_sentences
 from assistant.api import Assistant
 from assistant.evaluation import holds_answer
 from assistant.keywords import content_words
-from assistant.retrieval import _fuse
+from assistant.quoting import QUOTE_BIAS, QUOTE_WEIGHTS, quotable_sentences
+from assistant.retrieval import EncodedQuestion, fuse
 
 _QUOTE_SHARES = (0.1, 0.2, 0.3, 0.5)
 _MAX_QUOTES = 3
@@ -71,11 +71,12 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
     vectors = assistant.embedder.embed_questions(questions)
     second_vectors = assistant.second_embedder.embed_questions(questions)
     for item, vector, second_vector in zip(items, vectors, second_vectors, strict=True):
-        candidates = retriever._candidates(item["question"], vector, language, second_vector)
+        encoded = EncodedQuestion(item["question"], language, vector, second_vector)
+        candidates = retriever.candidates(encoded)
         stored = retriever.store.get([c.passage_id for c in candidates])
         passages = [stored[c.passage_id][0] for c in candidates]
         for second, lexical in weights:
-            order = np.argsort(-_fuse(candidates, second, lexical), kind="stable")[:5]
+            order = np.argsort(-fuse(candidates, second, lexical), kind="stable")[:5]
             ranks = [
                 rank
                 for rank, i in enumerate(order, start=1)
@@ -83,7 +84,7 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
             ]
             recall[(second, lexical)] += bool(ranks)
             reciprocal_rank[(second, lexical)] += 1 / ranks[0] if ranks else 0.0
-        fused = _fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
+        fused = fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
         top = [candidates[i] for i in np.argsort(-fused, kind="stable")[:5]]
         best_answerable.append(max(c.dense for c in top))
         others = [
@@ -92,15 +93,12 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
             if p.article_id != item["article_id"]
         ]
         best_unanswerable.append(max(others) if others else 0.0)
-        hits = retriever.retrieve_by_vector(item["question"], vector, 5, language, second_vector)
-        store = retriever.store
+        evidence = retriever.evidence(encoded, 5)
         sentences, features = quotable_sentences(
-            hits,
+            evidence.hits,
             content_words(item["question"], language),
-            SentenceVectors(vector, store.sentence_vectors([h.passage for h in hits])),
-            SentenceVectors(
-                second_vector, store.sentence_vectors([h.passage for h in hits], second=True)
-            ),
+            evidence.sentences,
+            evidence.second,
         )
         quoting.append((features, [s.text.lower() for s in sentences], item["answer"].lower()))
     n = len(items)

@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer import AbstainPolicy, SentenceVectors, answer_extractively
+from assistant.answer import AbstainPolicy
 from assistant.api import Assistant
 from assistant.articles import read_article
 from assistant.errors import BadQuestion
 from assistant.passages import Passage
+from assistant.quoting import ExtractiveAnswerer
+from assistant.retrieval import EncodedQuestion, Evidence, SentenceVectors
 from assistant.store import ArticleRecord, Hit
 
 from .conftest import SEED
@@ -94,8 +96,13 @@ def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Pat
         Assistant(top_kk=3)
 
 
-_POLICY = AbstainPolicy("en", same_language=0.81, cross_lingual=0.76)
+_ANSWERER = ExtractiveAnswerer(AbstainPolicy(same_language=0.81, cross_lingual=0.76))
 _QUESTION = np.array([1.0, 0.0])
+
+
+def _quote(question: str, hit: Hit, e5: SentenceVectors, use: SentenceVectors | None = None):
+    encoded = EncodedQuestion(question, "en", _QUESTION, None if use is None else _QUESTION)
+    return _ANSWERER.answer(question, Evidence(encoded, [hit], e5, use))
 
 
 def _two_sentence_hit(second_sentence: str) -> tuple[Hit, SentenceVectors]:
@@ -113,7 +120,7 @@ def test_sentence_sharing_the_questions_names_and_numbers_is_quoted_first():
     # Of two sentences equally close by their vectors, the one that names what the
     # question names must come first.
     hit, e5 = _two_sentence_hit("Die Fähre Frisia IV fährt seit 1998.")
-    answer = answer_extractively("Since when does the Frisia IV run?", e5, [hit], _POLICY)
+    answer = _quote("Since when does the Frisia IV run?", hit, e5)
     assert answer.citations[0].quote.startswith("Die Fähre Frisia IV")
 
 
@@ -122,5 +129,12 @@ def test_second_model_decides_between_sentences_e5_finds_equally_close():
     for closer, opening in ((0, "Der Hafen"), (1, "Die Fähre")):
         rows = {("p1", i): np.array([0.8 if i == closer else 0.2, 0.0]) for i in (0, 1)}
         use = SentenceVectors(_QUESTION, rows)
-        answer = answer_extractively("Is the ferry running?", e5, [hit], _POLICY, second=use)
+        answer = _quote("Is the ferry running?", hit, e5, use)
         assert answer.citations[0].quote.startswith(opening)
+
+
+def test_chain_answers_like_ask_with_the_real_models(built: Assistant):
+    """`Assistant.chain()` is the Runnable every surface calls; same answer as `ask`."""
+    answer = built.chain().invoke({"question": "What did Rubio say about Russia?"})
+    assert set(c.quote for c in answer.citations) >= RUBIO_ON_RUSSIA
+    assert answer.as_json() == built.ask("What did Rubio say about Russia?").as_json()

@@ -9,8 +9,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
     "articles", "passages", "default_model", "embeddings", "vector_files", "store", "keywords",
     "sync",
-    "retrieval", "question", "conversation", "answer", "llm", "api", "evaluation", "suggestions",
-    "rendering", "uploads", "web", "cli",
+    "retrieval", "question", "llm", "conversation", "answer", "quoting", "support", "llm_answer",
+    "pipeline", "api", "evaluation", "suggestions", "rendering", "uploads", "web", "cli",
 ]  # fmt: skip
 SHARED = {"settings", "errors", "prompts", "parallel"}
 # What the surfaces may use besides the API: presentation helpers, not the pipeline.
