@@ -20,12 +20,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.embeddings import PassageEmbeddings, make_embedder, make_second_embedder
+from assistant.embeddings import PassageEmbeddings, make_embedders
 from assistant.errors import IndexDamaged, ModelError
+from assistant.generations import live_generation, open_live, probe
 from assistant.llm import describe_llm, make_chat_model
 from assistant.question import check_history, check_k, check_question
 from assistant.settings import Settings
-from assistant.store import ArticleRecord, Hit, live_generation, open_live, probe
+from assistant.store import ArticleRecord, Hit
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
 # Answering and retrieval pull in LangChain's language-model and retriever stack (~1.2 s
@@ -46,8 +47,8 @@ class Assistant:
 
     Args:
         settings: all configuration; by default read from ``ASSISTANT_*`` variables.
-        embedder: an already loaded embedder to share (tests, benchmarks).
-        second_embedder: the same for the second dense model.
+        embedders: already loaded embedders to share (tests, benchmarks), one per dense
+            model of ``settings.dense_models``, in order.
         chat_model: a LangChain chat model to answer with; by default the one the settings
             name (``llm``), or none for the extractive answerer.
         **overrides: settings fields to override, e.g. ``seeds="articles"``, ``top_k=8``.
@@ -57,8 +58,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embedder: PassageEmbeddings | None = None,
-        second_embedder: PassageEmbeddings | None = None,
+        embedders: Sequence[PassageEmbeddings] | None = None,
         chat_model: BaseChatModel | None = None,
         **overrides: object,
     ) -> None:
@@ -67,9 +67,8 @@ class Assistant:
         self.settings = (
             Settings.model_validate(base.model_dump() | overrides) if overrides else base
         )
-        self._embedder = embedder
+        self._embedders = list(embedders) if embedders is not None else None
         self.chat_model = chat_model or make_chat_model(self.settings)
-        self._second_embedder = second_embedder
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
         self._lock = threading.Lock()
@@ -78,18 +77,11 @@ class Assistant:
         self.probe_index = False
 
     @property
-    def embedder(self) -> PassageEmbeddings:
-        """The embedding model, loaded once on first use."""
-        if self._embedder is None:
-            self._embedder = make_embedder(self.settings)
-        return self._embedder
-
-    @property
-    def second_embedder(self) -> PassageEmbeddings | None:
-        """The second dense model (None when switched off), loaded once on first use."""
-        if self._second_embedder is None and self.settings.second_embedding_model != "none":
-            self._second_embedder = make_second_embedder(self.settings)
-        return self._second_embedder
+    def embedders(self) -> list[PassageEmbeddings]:
+        """One embedder per dense model (the primary first), loaded once on first use."""
+        if self._embedders is None:
+            self._embedders = make_embedders(self.settings)
+        return self._embedders
 
     @property
     def llm_label(self) -> str | None:
@@ -98,9 +90,7 @@ class Assistant:
 
     def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
         """Bring the index in line with the articles folder (see `sync.sync_index`)."""
-        report = sync_index(
-            self.settings, self.embedder, self.second_embedder, rebuild=rebuild, progress=progress
-        )
+        report = sync_index(self.settings, self.embedders, rebuild=rebuild, progress=progress)
         self._retriever = None  # the next question opens the new generation
         return report
 
@@ -166,14 +156,15 @@ class Assistant:
 
         chat_model = self.chat_model if use_llm else None
         label = describe_llm(self.settings) if chat_model is not None else ""
+        quote_weights = [dense.quote_weight for dense in self.settings.dense_models]
         policy = AbstainPolicy(
             same_language=self.settings.abstain_below,
             cross_lingual=self.settings.abstain_below_cross_lingual,
         )
         return AnswerPipeline(
             retriever=self.retriever(),
-            answerer=make_answerer(policy, chat_model, label),
-            checker_embedder=self.embedder,
+            answerer=make_answerer(policy, quote_weights, chat_model, label),
+            checker_embedder=self.embedders[0],
             support_threshold=self.settings.support_threshold,
             chat_model=chat_model,
             llm_label=label,
@@ -183,7 +174,7 @@ class Assistant:
         from assistant.keywords import open_keywords
         from assistant.retrieval import HybridRetriever
 
-        expected = expected_manifest(self.settings, self.embedder, self.second_embedder)
+        expected = expected_manifest(self.settings, self.embedders)
         store = open_live(self.settings.index, expected, self.settings.chroma_url)
         if self.probe_index and (damage := probe(store.folder, self.settings.chroma_url)):
             store.close()
@@ -191,11 +182,10 @@ class Assistant:
         return HybridRetriever(
             store=store,
             keywords=open_keywords(store),
-            embedder=self.embedder,
-            second_embedder=self.second_embedder,
+            embedders=self.embedders,
+            models=list(self.settings.dense_models),
             k=self.settings.top_k,
             candidates_per_retriever=self.settings.candidates,
-            second_weight=self.settings.second_dense_weight,
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),
         )

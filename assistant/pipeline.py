@@ -59,12 +59,15 @@ class AnswerPipeline:
 
 
 def make_answerer(
-    policy: AbstainPolicy, chat_model: BaseChatModel | None, llm_label: str
+    policy: AbstainPolicy,
+    quote_weights: Sequence[float],
+    chat_model: BaseChatModel | None,
+    llm_label: str,
 ) -> Answerer:
     """The LLM answerer when a chat model is given, else the extractive one."""
     if chat_model is not None:
         return LLMAnswerer(chat_model, llm_label, policy)
-    return ExtractiveAnswerer(policy)
+    return ExtractiveAnswerer(policy, quote_weights)
 
 
 class AnswerChain(Runnable[dict, Any]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,14 +13,15 @@ from assistant.retrieval import Evidence, SentenceVectors, zscore
 from assistant.store import Hit
 
 # Which sentences to quote: each candidate sentence's chance of holding the answer, a logistic
-# model of its similarity to the question under e5 and under the second model (each z-scored
-# over the candidate sentences) and the share of the question's words (names, numbers, terms)
-# it contains. Fitted on the XQuAD tune half (benchmarks/tune.py): against the scoring it
+# model of its similarity to the question under each dense model (each z-scored over the
+# candidate sentences; weights in settings.DenseModel.quote_weight, e5 1.18, USE 0.76) and
+# the share of the question's words (names, numbers, terms) it contains (QUOTE_WORD_WEIGHT).
+# Fitted on the XQuAD tune half (benchmarks/tune.py): against the scoring it
 # replaced (e5 similarity + passage similarity + word share) the best sentence holds the
 # answer for 0.68 of English questions instead of 0.61 (German: 0.72 instead of 0.74), and
 # the quotes hold it for 0.87 instead of 0.85 (German: 0.90 instead of 0.91) with fewer
 # sentences quoted per answer (2.40 instead of 2.66; German 2.33 instead of 2.38).
-QUOTE_WEIGHTS = np.array([1.18, 0.76, 2.22])  # the columns of `quotable_sentences`' features
+QUOTE_WORD_WEIGHT = 2.22
 QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.
 _QUOTE_SHARE = 0.2
@@ -44,10 +45,15 @@ class QuotableSentence:
 
 class ExtractiveAnswerer:
     """Answers by quoting the retrieved sentences most likely to hold the answer, each cited
-    [n]; needs no LLM. Abstains (no citations) when no hit is evidence under `policy`."""
+    [n]; needs no LLM. Abstains (no citations) when no hit is evidence under `policy`.
 
-    def __init__(self, policy: AbstainPolicy) -> None:
+    `quote_weights` weigh each dense model's sentence similarity in the quote model (one per
+    model, in order; see `settings.DenseModel.quote_weight`).
+    """
+
+    def __init__(self, policy: AbstainPolicy, quote_weights: Sequence[float]) -> None:
         self.policy = policy
+        self.weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
 
     def answer(
         self,
@@ -58,14 +64,14 @@ class ExtractiveAnswerer:
         # The words are those searched for: a follow-up made standalone carries its subject.
         asked = content_words(evidence.question.text, evidence.question.language)
         hits = evidence.hits
-        sentences, features = quotable_sentences(hits, asked, evidence.sentences, evidence.second)
+        sentences, features = quotable_sentences(hits, asked, evidence.sentences)
         if not sentences or not self.policy.any_evidence(evidence):
             return abstention(question, hits)
-        chance = 1.0 / (1.0 + np.exp(-(features @ QUOTE_WEIGHTS + QUOTE_BIAS)))
+        chance = 1.0 / (1.0 + np.exp(-(features @ self.weights + QUOTE_BIAS)))
         order = np.argsort(-chance, kind="stable")
         floor = _QUOTE_SHARE * chance[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if chance[i] >= floor]
-        question_vector = evidence.sentences.question
+        question_vector = evidence.sentences[0].question
         citations = tuple(
             citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector))
             for n, s in enumerate((sentences[i] for i in chosen), start=1)
@@ -76,38 +82,33 @@ class ExtractiveAnswerer:
 
 
 def quotable_sentences(
-    hits: list[Hit],
-    asked: set[str],
-    vectors: SentenceVectors,
-    second: SentenceVectors | None = None,
+    hits: list[Hit], asked: set[str], models: Sequence[SentenceVectors]
 ) -> tuple[list[QuotableSentence], np.ndarray]:
     """The hits' sentences worth quoting and, per sentence, what says it answers the question:
-    its similarity to the question under e5 and under the second model (each z-scored over
-    these sentences, as raw cosines run higher within a language than across), and the share
-    of the question's content words (`asked`) it contains."""
-    sentences = _unique_sentences(hits, vectors.sentences)
+    its similarity to the question under each dense model (each z-scored over these
+    sentences, as raw cosines run higher within a language than across), and the share of
+    the question's content words (`asked`) it contains. Sentences are those the primary
+    model (`models[0]`) has vectors for."""
+    primary = models[0]
+    sentences = _unique_sentences(hits, primary.sentences)
     if not sentences:
-        return [], np.zeros((0, len(QUOTE_WEIGHTS)))
-    similarity = np.stack([s.vector for s in sentences]) @ vectors.question
+        return [], np.zeros((0, len(models) + 1))
+    similarity = np.stack([s.vector for s in sentences]) @ primary.question
     shared = [len(asked & content_words(s.text, s.hit.language)) for s in sentences]
     features = np.column_stack(
         [
             zscore(similarity),
-            zscore(_second_similarity(sentences, second)),
+            *(zscore(_similarity(sentences, other)) for other in models[1:]),
             np.array(shared) / max(len(asked), 1),
         ]
     )
     return sentences, features
 
 
-def _second_similarity(
-    sentences: list[QuotableSentence], second: SentenceVectors | None
-) -> np.ndarray:
-    """Each sentence's similarity to the question under the second model (0 where unknown)."""
-    if second is None:
-        return np.zeros(len(sentences))
-    rows = [second.sentences.get(s.key) for s in sentences]
-    return np.array([0.0 if row is None else float(row @ second.question) for row in rows])
+def _similarity(sentences: list[QuotableSentence], model: SentenceVectors) -> np.ndarray:
+    """Each sentence's similarity to the question under `model` (0 where it has none)."""
+    rows = [model.sentences.get(s.key) for s in sentences]
+    return np.array([0.0 if row is None else float(row @ model.question) for row in rows])
 
 
 def _unique_sentences(

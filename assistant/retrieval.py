@@ -1,10 +1,10 @@
-"""Hybrid retrieval: two dense models (Chroma) + keywords (BM25, see keywords.py), fused
-by z-scores over the union of each side's top candidates."""
+"""Hybrid retrieval: the dense models (Chroma) + keywords (BM25, see keywords.py), fused by
+z-scores over the union of each side's top candidates."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,7 @@ from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
 from assistant.passages import Passage
+from assistant.settings import DenseModel
 from assistant.store import Hit, PassageStore
 
 logger = logging.getLogger(__name__)
@@ -25,12 +26,11 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class EncodedQuestion:
     """A question as every later stage needs it, embedded once: its text (what is searched
-    for), its language, and each dense model's vector."""
+    for), its language, and each dense model's vector (in the configured order)."""
 
     text: str
     language: str
-    vector: np.ndarray
-    second_vector: np.ndarray | None = None
+    vectors: tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,11 @@ class SentenceVectors:
 @dataclass(frozen=True)
 class Evidence:
     """What an answer is written from: the question, the retrieved passages (best first) and
-    their sentences' stored vectors under each dense model."""
+    their sentences' stored vectors under each dense model (the primary first)."""
 
     question: EncodedQuestion
     hits: list[Hit]
-    sentences: SentenceVectors
-    second: SentenceVectors | None = None
+    sentences: Sequence[SentenceVectors]
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,7 @@ class Candidate:
 
     passage_id: str
     language: str
-    dense: float
-    second: float
+    dense: tuple[float, ...]  # each dense model's cosine similarity, the primary's first
     lexical: float
 
 
@@ -76,20 +74,17 @@ class HybridRetriever(BaseRetriever):
 
     store: PassageStore
     keywords: KeywordIndex
-    embedder: PassageEmbeddings
-    second_embedder: PassageEmbeddings | None = None
+    embedders: list[PassageEmbeddings]
+    models: list[DenseModel]  # each embedder's weights, same order
     k: int = 5
     candidates_per_retriever: int = 40
-    second_weight: float = 0.4
     lexical_weight: float = 0.3
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model and detect its language."""
-        vector = self.embedder.embed_questions([question])[0]
-        second = self.second_embedder
-        second_vector = second.embed_questions([question])[0] if second is not None else None
-        return EncodedQuestion(question, detect_language(question), vector, second_vector)
+        vectors = tuple(embedder.embed_questions([question])[0] for embedder in self.embedders)
+        return EncodedQuestion(question, detect_language(question), vectors)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The `k` most relevant passages, best first (higher `score` = more relevant)."""
@@ -99,19 +94,19 @@ class HybridRetriever(BaseRetriever):
         """The `k` best passages with their sentences' stored vectors, for answering."""
         hits = self.retrieve_encoded(question, k)
         passages = [hit.passage for hit in hits]
-        sentences = SentenceVectors(question.vector, self.store.sentence_vectors(passages))
-        second = None
-        if question.second_vector is not None:
-            stored = self.store.sentence_vectors(passages, second=True)
-            second = SentenceVectors(question.second_vector, stored)
-        return Evidence(question, hits, sentences, second)
+        sentences = [
+            SentenceVectors(vector, self.store.sentence_vectors(model, passages))
+            for model, vector in enumerate(question.vectors)
+        ]
+        return Evidence(question, hits, sentences)
 
     def retrieve_encoded(self, question: EncodedQuestion, k: int) -> list[Hit]:
         """As `retrieve`, for a question already encoded."""
         candidates = self.candidates(question)
         if not candidates:
             return []
-        scores = fuse(candidates, self.second_weight, self.lexical_weight)
+        weights = [model.weight for model in self.models]
+        scores = fuse(candidates, weights, self.lexical_weight)
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
@@ -124,48 +119,49 @@ class HybridRetriever(BaseRetriever):
 
     def candidates(self, question: EncodedQuestion) -> list[Candidate]:
         """The union of each retriever's top passages, each with all of its scores."""
-        vector, second_vector = question.vector, question.second_vector
-        # Both models ran before Chroma (in `encode`): its worker threads stay busy for a
-        # moment after a query and slowed the numpy-based USE that followed it by 4x.
-        second: dict[str, float] = {}
-        dense = self.store.query(vector, self.candidates_per_retriever)
-        if second_vector is not None:
-            second = self.store.query_second(second_vector, self.candidates_per_retriever)
+        # Every model embedded the question before Chroma is asked (in `encode`): its worker
+        # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
+        top = self.candidates_per_retriever
+        found = [self.store.query(m, vector, top) for m, vector in enumerate(question.vectors)]
         lexical_scores = self.keywords.scores(question.text, question.language)
-        top_lexical = np.argsort(-lexical_scores)[: self.candidates_per_retriever]
+        top_lexical = np.argsort(-lexical_scores)[:top]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
-        missing = sorted((set(second) | lexical) - set(dense))
-        for pid, stored in self.store.vectors(missing).items():
-            dense[pid] = float(stored @ vector)
-        if second_vector is not None:
-            self._second_scores(dense, second, second_vector)
+        # The primary model's scores decide the candidates' order; every candidate gets a
+        # score from each model, read from its stored vectors where its search missed it.
+        primary = found[0]
+        others = set().union(*found[1:])
+        missing = sorted((others | lexical) - set(primary))
+        for pid, stored in self.store.vectors(0, missing).items():
+            primary[pid] = float(stored @ question.vectors[0])
+        for model in range(1, len(found)):
+            self._complete(model, found[model], primary, question.vectors[model])
         position = self.keywords.position
         return [
             Candidate(
                 pid,
                 str(self.keywords.languages[position[pid]]),
-                sim,
-                second.get(pid, 0.0),
+                tuple(scores.get(pid, 0.0) for scores in found),
                 float(lexical_scores[position[pid]]),
             )
-            for pid, sim in dense.items()
+            for pid in primary
         ]
 
-    def _second_scores(
-        self, dense: dict[str, float], second: dict[str, float], second_vector: np.ndarray
+    def _complete(
+        self, model: int, scores: dict[str, float], wanted: Mapping, vector: np.ndarray
     ) -> None:
-        """Fill in the second model's score of every candidate, in place."""
-        unscored = [pid for pid in dense if pid not in second]
-        for pid, stored in self.store.second_vectors(unscored).items():
-            second[pid] = float(stored @ second_vector)
-        # A passage is as close as its closest sentence: USE embeds a ~500-character
-        # passage into one vector and blurs the one sentence a question is about.
-        # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
-        rows = self.store.sentence_rows(list(dense), second=True)
-        for pid, sentences in rows.items():
-            if len(sentences):
-                closest = float((sentences @ second_vector).max())
-                second[pid] = max(second.get(pid, 0.0), closest)
+        """Fill in model `model`'s score of every wanted passage, in place."""
+        unscored = [pid for pid in wanted if pid not in scores]
+        for pid, stored in self.store.vectors(model, unscored).items():
+            scores[pid] = float(stored @ vector)
+        if self.models[model].closest_sentence:
+            # A passage is as close as its closest sentence: USE embeds a ~500-character
+            # passage into one vector and blurs the one sentence a question is about.
+            # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
+            rows = self.store.sentence_rows(model, list(wanted))
+            for pid, sentences in rows.items():
+                if len(sentences):
+                    closest = float((sentences @ vector).max())
+                    scores[pid] = max(scores.get(pid, 0.0), closest)
 
     def _rerank(
         self, question: str, candidates: list[Candidate], order: np.ndarray
@@ -184,7 +180,7 @@ class HybridRetriever(BaseRetriever):
             article=self.store.articles[passage.article_id],
             language=candidate.language,
             score=score,
-            dense=candidate.dense,
+            dense=candidate.dense[0],
             lexical=candidate.lexical or None,
         )
 
@@ -210,13 +206,17 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def fuse(candidates: list[Candidate], second_weight: float, lexical_weight: float) -> np.ndarray:
-    """z-scored sum: dense + second_weight x second dense + lexical_weight x BM25."""
-    fused = zscore(np.array([c.dense for c in candidates]))
-    for weight, values in (
-        (second_weight, np.array([c.second for c in candidates])),
-        (lexical_weight, np.array([c.lexical for c in candidates])),
-    ):
+def fuse(
+    candidates: list[Candidate], weights: Sequence[float], lexical_weight: float
+) -> np.ndarray:
+    """z-scored sum of each dense model's similarity times its weight, plus lexical_weight x
+    BM25; the primary model always counts, the others when weighted and scored."""
+    fused = weights[0] * zscore(np.array([c.dense[0] for c in candidates]))
+    others = [
+        (weights[m], np.array([c.dense[m] for c in candidates])) for m in range(1, len(weights))
+    ]
+    lexical = np.array([c.lexical for c in candidates])
+    for weight, values in [*others, (lexical_weight, lexical)]:
         if weight and values.any():
             fused = fused + weight * zscore(values)
     return fused

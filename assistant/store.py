@@ -1,20 +1,17 @@
-"""The index on disk: Chroma passages, article records and the manifest, in swappable generations.
+"""One index generation: passages and each dense model's vectors, article records, manifest.
 
-Layout of the index folder::
+A generation folder holds::
 
-    CURRENT          {"live": "gen-…", "previous": "gen-…"}: which generation answers
-    write.lock       held by the one process that writes
-    gen-…/chroma/    Chroma PersistentClient folder (collections "passages", …)
-    gen-…/index.json manifest (embedder, chunking) + article records
+    chroma/              Chroma PersistentClient folder: collection "passages-0" (passage
+                         text, metadata and the first model's vectors), "passages-1", …
+                         (the other dense models' vectors, same ids)
+    sentences-N/         model N's sentence vectors, read by passage id (vector_files.py)
+    passage-vectors-N/   a copy of model N's passage vectors, read by passage id
+    index.json           manifest (dense models, chunking) + article records
 
-With a Chroma server (`chroma_url`), a generation's collections live on the server, named
-after it ("gen-…-passages"); the folder keeps the pointer, lock and records, which are
-small.
-
-Writers never touch the live generation: they copy it, change the copy and swap the
-pointer (an atomic rename). Readers therefore never share a Chroma folder with a writer
-(embedded Chroma is not multi-process safe, chroma-core/chroma#7040), and a writer killed
-at any point leaves the live generation whole.
+With a Chroma server (`chroma_url`), the collections live on the server, named after the
+generation ("gen-…-passages-0"). How generations are created, swapped and read safely is
+`generations.py`'s job.
 """
 
 from __future__ import annotations
@@ -22,46 +19,29 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.articles import Article
-from assistant.errors import (
-    IndexBusy,
-    IndexDamaged,
-    IndexMismatch,
-    IndexNotFound,
-    IndexUnusable,
-    IndexWriteFailed,
-    StoreUnavailable,
-)
+from assistant.errors import IndexDamaged, IndexUnusable, StoreUnavailable
 from assistant.passages import Passage
 from assistant.vector_files import VectorFiles
 
 logger = logging.getLogger(__name__)
 
-_POINTER = "CURRENT"
-_LOCK = "write.lock"
-_MANIFEST = "index.json"
-_COLLECTION = "passages"
-_SECOND_COLLECTION = "passages-second"  # the second dense model's vectors, same ids
-_COLLECTIONS = (_COLLECTION, _SECOND_COLLECTION)
-# Folders of the generation's vectors read by passage id (see vector_files.py)
-_SENTENCES = ("sentences", "sentences-second")
-_PASSAGE_FILES = ("passage-vectors", "passage-vectors-second")
+MANIFEST = "index.json"
 # 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
-# 6: passage vectors in files too; 7: the second model's sentence vectors
-FORMAT_VERSION = 7
+# 6: passage vectors in files too; 7: the second model's sentence vectors; 8: any number
+# of dense models, their collections and files numbered
+FORMAT_VERSION = 8
+
+
+def _collection_name(model: int) -> str:
+    return f"passages-{model}"
 
 
 @dataclass(frozen=True)
@@ -101,8 +81,7 @@ class Hit:
 class Manifest:
     """The settings an index was built with; a mismatch means the vectors are not comparable."""
 
-    embedder: str
-    second_embedder: str | None
+    dense_models: list[str]  # each dense model's signature, in order
     passage_chars: int
     passage_overlap: int
     format: int = FORMAT_VERSION
@@ -115,27 +94,40 @@ class Manifest:
 
 
 class PassageStore:
-    """One generation: its Chroma collection plus article records and manifest.
+    """One generation: its Chroma collections (one per dense model) and vector files, plus
+    article records and manifest.
 
-    The Chroma collection is created with `embedding_function=None`, so vectors only ever
-    come from the project's embedder; distances are cosine (similarity = 1 - distance).
+    Collections are created with `embedding_function=None`, so vectors only ever come from
+    the project's embedders; distances are cosine (similarity = 1 - distance). Model 0's
+    collection also holds each passage's text and metadata.
     """
 
-    def __init__(self, folder: Path, chroma_url: str | None = None) -> None:
+    def __init__(self, folder: Path, chroma_url: str | None = None, models: int | None = None):
+        """`models`: how many dense models the generation holds (default: as its manifest
+        says; a new generation must be told)."""
         self.folder = folder
+        self.manifest, self.articles = _read_manifest(folder)
+        if models is None:
+            models = len(self.manifest.dense_models) if self.manifest else 1
         self._client = connect(folder, chroma_url)
         prefix = f"{folder.name}-" if chroma_url else ""
-        self._collection, self._second = (
+        self._collections = [
             self._client.get_or_create_collection(
-                prefix + name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                prefix + _collection_name(m),
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine"},
             )
-            for name in _COLLECTIONS
-        )
-        self._sentences, self._second_sentences = (VectorFiles(folder / n) for n in _SENTENCES)
-        # Copies of both models' passage vectors, for scoring candidates by id.
-        self._dense_files, self._second_files = (VectorFiles(folder / n) for n in _PASSAGE_FILES)
-        self.manifest, self.articles = _read_manifest(folder)
+            for m in range(models)
+        ]
+        self._collection = self._collections[0]  # texts and metadata
+        self._sentences = [VectorFiles(folder / f"sentences-{m}") for m in range(models)]
+        # Copies of each model's passage vectors, for scoring candidates by id.
+        self._passage_files = [VectorFiles(folder / f"passage-vectors-{m}") for m in range(models)]
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
+
+    @property
+    def models(self) -> int:
+        return len(self._collections)
 
     def count(self) -> int:
         """Passages stored (cached: Chroma's count costs ~4 ms, and questions ask often)."""
@@ -149,41 +141,34 @@ class PassageStore:
     def upsert(
         self,
         passages: list[Passage],
-        vectors: np.ndarray,
         languages: list[str],
-        sentence_vectors: list[np.ndarray],
-        second_vectors: np.ndarray | None = None,
-        second_sentence_vectors: list[np.ndarray] | None = None,
+        vectors: Sequence[np.ndarray],
+        sentence_vectors: Sequence[list[np.ndarray]],
     ) -> None:
         """Add or replace passages with their vectors (ids are stable, so repeats are no-ops).
 
-        `sentence_vectors[i]` holds one row per sentence of `passages[i]`; the `second_`
-        vectors are the second dense model's, when one is configured.
+        `vectors[m]` holds model m's passage vectors, one row per passage;
+        `sentence_vectors[m][i]` one row per sentence of `passages[i]`.
         """
         self._counts.clear()
         step = self._client.get_max_batch_size()
+        ids = [p.id for p in passages]
         for first in range(0, len(passages), step):
-            batch = passages[first : first + step]
-            if second_vectors is not None:
-                self._second.upsert(
-                    ids=[p.id for p in batch], embeddings=second_vectors[first : first + step]
-                )
+            batch = slice(first, first + step)
+            for model in range(1, self.models):
+                self._collections[model].upsert(ids=ids[batch], embeddings=vectors[model][batch])
             self._collection.upsert(
-                ids=[p.id for p in batch],
-                embeddings=vectors[first : first + step],
-                documents=[p.text for p in batch],
+                ids=ids[batch],
+                embeddings=vectors[0][batch],
+                documents=[p.text for p in passages[batch]],
                 metadatas=[
                     _metadata(p, lang)
-                    for p, lang in zip(batch, languages[first : first + step], strict=True)
+                    for p, lang in zip(passages[batch], languages[batch], strict=True)
                 ],
             )
-        ids = [p.id for p in passages]
-        self._sentences.add(ids, sentence_vectors)
-        self._dense_files.add(ids, [row[None] for row in vectors])
-        if second_vectors is not None:
-            self._second_files.add(ids, [row[None] for row in second_vectors])
-        if second_sentence_vectors is not None:
-            self._second_sentences.add(ids, second_sentence_vectors)
+        for model in range(self.models):
+            self._sentences[model].add(ids, sentence_vectors[model])
+            self._passage_files[model].add(ids, [row[None] for row in vectors[model]])
 
     def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
         """Record new offsets of passages whose text (and so vector) is unchanged."""
@@ -197,9 +182,8 @@ class PassageStore:
         self._counts.clear()
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
-            batch = passage_ids[first : first + step]
-            self._collection.delete(ids=batch)
-            self._second.delete(ids=batch)
+            for collection in self._collections:
+                collection.delete(ids=passage_ids[first : first + step])
 
     def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
         """Stored passages of one article: id -> (start, end)."""
@@ -233,51 +217,37 @@ class PassageStore:
             )
         }
 
-    def vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored unit vectors by passage id."""
-        return {pid: rows[0] for pid, rows in self._dense_files.get(passage_ids).items()}
+    def vectors(self, model: int, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Model `model`'s stored passage vectors (unit length) by passage id."""
+        found = self._passage_files[model].get(passage_ids)
+        return {pid: rows[0] for pid, rows in found.items()}
 
-    def query(self, vector: np.ndarray, k: int) -> dict[str, float]:
-        """The `k` nearest passages to `vector`: id -> cosine similarity, best first."""
-        count = self.count()
+    def query(self, model: int, vector: np.ndarray, k: int) -> dict[str, float]:
+        """The `k` nearest passages to `vector` in model `model`'s space: id -> cosine
+        similarity, best first."""
+        collection = self._collections[model]
+        count = self._count(collection)
         if count == 0:
             return {}
-        result = self._collection.query(
+        result = collection.query(
             query_embeddings=[vector], n_results=min(k, count), include=["distances"]
         )
         return {
             pid: 1.0 - distance
             for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         }
-
-    def query_second(self, vector: np.ndarray, k: int) -> dict[str, float]:
-        """The `k` nearest passages in the second model's space: id -> cosine similarity."""
-        count = self._count(self._second)
-        if count == 0:
-            return {}
-        result = self._second.query(
-            query_embeddings=[vector], n_results=min(k, count), include=["distances"]
-        )
-        return {
-            pid: 1.0 - distance
-            for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
-        }
-
-    def second_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
-        """The second model's stored unit vectors by passage id."""
-        return {pid: rows[0] for pid, rows in self._second_files.get(passage_ids).items()}
 
     def sentence_vectors(
-        self, passages: list[Passage], second: bool = False
+        self, model: int, passages: list[Passage]
     ) -> dict[tuple[str, int], np.ndarray]:
-        """Stored sentence vectors: (passage id, sentence ordinal in the passage) -> unit vector;
-        the second model's when `second`."""
-        found = self.sentence_rows([p.id for p in passages], second)
+        """Model `model`'s stored sentence vectors: (passage id, sentence ordinal in the
+        passage) -> unit vector."""
+        found = self.sentence_rows(model, [p.id for p in passages])
         return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
 
-    def sentence_rows(self, passage_ids: list[str], second: bool = False) -> dict[str, np.ndarray]:
-        """Each passage's stored sentence vectors, one row per sentence in order."""
-        return (self._second_sentences if second else self._sentences).get(passage_ids)
+    def sentence_rows(self, model: int, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each passage's stored sentence vectors under model `model`, one row per sentence."""
+        return self._sentences[model].get(passage_ids)
 
     def ids(self) -> set[str]:
         """The ids of every stored passage."""
@@ -285,10 +255,9 @@ class PassageStore:
 
     def compact_vector_files(self) -> None:
         """Drop the vectors of deleted passages once they are a fifth of all."""
-        if len(self._sentences) > 1.25 * self.count():
+        if len(self._sentences[0]) > 1.25 * self.count():
             live = self.ids()
-            every = (self._sentences, self._second_sentences, self._dense_files, self._second_files)
-            for files in every:
+            for files in (*self._sentences, *self._passage_files):
                 files.compact(live)
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
@@ -298,17 +267,14 @@ class PassageStore:
             "manifest": asdict(manifest),
             "articles": {aid: asdict(record) for aid, record in sorted(articles.items())},
         }
-        _write_atomically(self.folder / _MANIFEST, json.dumps(payload, ensure_ascii=False))
+        write_atomically(self.folder / MANIFEST, json.dumps(payload, ensure_ascii=False))
 
     def copy_from(self, other: PassageStore) -> None:
         """Copy every record of `other`'s collections into this store's (server mode, where
         a generation cannot be copied as a folder)."""
         self._counts.clear()
         step = min(self._client.get_max_batch_size(), 5000)
-        pairs = zip(
-            (other._collection, other._second), (self._collection, self._second), strict=True
-        )
-        for source, target in pairs:
+        for source, target in zip(other._collections, self._collections, strict=True):
             for offset in range(0, source.count(), step):
                 page = source.get(
                     include=["embeddings", "documents", "metadatas"], limit=step, offset=offset
@@ -319,6 +285,15 @@ class PassageStore:
                     documents=page["documents"],
                     metadatas=page["metadatas"],
                 )
+
+    def probe(self) -> None:
+        """Count and search every collection (what a question will do); a damaged segment
+        raises or crashes here."""
+        for collection in self._collections:
+            count = collection.count()
+            if count:
+                dimension = len(collection.peek(1)["embeddings"][0])
+                collection.query(query_embeddings=[[1.0] * dimension], n_results=min(count, 3))
 
     def close(self) -> None:
         """Release Chroma's handles on this folder (needed before it is copied or removed)."""
@@ -363,15 +338,14 @@ def connect(folder: Path, chroma_url: str | None):
         raise StoreUnavailable(chroma_url, err) from err
 
 
-def _drop_server_collections(folder: Path, chroma_url: str) -> None:
+def drop_server_collections(folder: Path, chroma_url: str) -> None:
     """Delete the server collections of generation `folder` (its name is their prefix)."""
     client = connect(folder, chroma_url)
+    prefix = f"{folder.name}-"
     try:
-        for name in _COLLECTIONS:
-            try:
-                client.delete_collection(f"{folder.name}-{name}")
-            except Exception:  # not created before the writer stopped: nothing to drop
-                logger.debug("No collection %s-%s to drop", folder.name, name)
+        for name in [c.name for c in client.list_collections()]:
+            if name.startswith(prefix):
+                client.delete_collection(name)
     finally:
         client.close()
 
@@ -403,7 +377,7 @@ def read_records(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord
 
 
 def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
-    path = folder / _MANIFEST
+    path = folder / MANIFEST
     if not path.exists():
         return None, {}
     try:
@@ -411,11 +385,11 @@ def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleReco
         manifest = Manifest(**payload["manifest"])
         articles = {aid: ArticleRecord(**rec) for aid, rec in payload["articles"].items()}
     except (ValueError, KeyError, TypeError) as err:
-        raise IndexDamaged(folder, f"unreadable {_MANIFEST}: {err}") from err
+        raise IndexDamaged(folder, f"unreadable {MANIFEST}: {err}") from err
     return manifest, articles
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
@@ -426,188 +400,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except OSError:
         temporary.unlink(missing_ok=True)  # a full disk must not also collect temp files
         raise
-
-
-# --- generations ---------------------------------------------------------------------------
-
-
-def live_generation(index_dir: Path) -> Path | None:
-    """The folder of the generation that answers questions, or None if there is no index."""
-    pointer = _read_pointer(index_dir)
-    if not pointer.get("live"):
-        return None
-    folder = index_dir / pointer["live"]
-    if not folder.is_dir():
-        raise IndexDamaged(index_dir, f"{_POINTER} names {pointer['live']}, which is missing")
-    return folder
-
-
-def open_live(index_dir: Path, expected: Manifest, chroma_url: str | None = None) -> PassageStore:
-    """Open the live generation for reading, checking it was built like `expected` says.
-
-    Raises:
-        IndexNotFound: nothing has been indexed yet.
-        IndexMismatch: it was built with another embedder or chunking.
-    """
-    folder = live_generation(index_dir)
-    if folder is None:
-        raise IndexNotFound(index_dir)
-    store = PassageStore(folder, chroma_url)
-    try:
-        check_manifest(index_dir, store.manifest, expected)
-    except IndexMismatch:
-        store.close()
-        previous = _previous_matching(index_dir, expected, chroma_url)
-        if previous is None:
-            raise
-        return previous
-    return store
-
-
-def _previous_matching(
-    index_dir: Path, expected: Manifest, chroma_url: str | None
-) -> PassageStore | None:
-    """The previous generation when it was built like `expected` says.
-
-    After a rebuild with another embedder is swapped in, processes still configured with
-    the old one (a running web page) keep answering from the generation before it until
-    they are restarted, instead of failing.
-    """
-    name = _read_pointer(index_dir).get("previous")
-    folder = index_dir / name if name else None
-    if folder is None or not folder.is_dir():
-        return None
-    store = PassageStore(folder, chroma_url)
-    if store.manifest is None or store.manifest.differences(expected):
-        store.close()
-        return None
-    logger.warning(
-        "The index at %s was rebuilt with other settings; answering from the generation "
-        "before it until this process is restarted with the new settings.",
-        index_dir,
-    )
-    return store
-
-
-_PROBE = """
-import sys
-from pathlib import Path
-from assistant.store import probe_in_this_process
-probe_in_this_process(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)
-"""
-
-
-def probe(folder: Path, chroma_url: str | None = None) -> str | None:
-    """Whether generation `folder` can be read, asked in a separate process.
-
-    A Chroma segment left broken by a killed write crashes the process that first reads
-    it (chroma-core/chroma#7238) rather than raising; only another process can find out.
-
-    Returns:
-        None when healthy, else what went wrong, in words.
-    """
-    command = [sys.executable, "-c", _PROBE, str(folder), *([chroma_url] if chroma_url else [])]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        return "reading it did not finish within 5 minutes"
-    if done.returncode == 0:
-        return None
-    if done.returncode < 0:
-        return f"reading it crashed the reader ({signal.Signals(-done.returncode).name})"
-    last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-    return f"reading it failed: {last[:300]}"
-
-
-def probe_in_this_process(folder: Path, chroma_url: str | None) -> None:
-    """Count and search every collection of the generation (what a question will do)."""
-    store = PassageStore(folder, chroma_url)
-    try:
-        for collection in (store._collection, store._second):
-            count = collection.count()
-            if count:
-                dimension = len(collection.peek(1)["embeddings"][0])
-                collection.query(query_embeddings=[[1.0] * dimension], n_results=min(count, 3))
-    finally:
-        store.close()
-
-
-def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) -> None:
-    if found is None:
-        raise IndexDamaged(index_dir, f"the live generation has no {_MANIFEST}")
-    differences = found.differences(expected)
-    if differences:
-        raise IndexMismatch(index_dir, differences)
-
-
-def start_generation(index_dir: Path, copy_of: Path | None, chroma_url: str | None = None) -> Path:
-    """A new private generation folder: a copy of `copy_of`, or empty."""
-    folder = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    if copy_of is None:
-        folder.mkdir(parents=True)
-    else:
-        shutil.copytree(copy_of, folder)
-        if chroma_url:
-            source, target = PassageStore(copy_of, chroma_url), PassageStore(folder, chroma_url)
-            try:
-                target.copy_from(source)
-            finally:
-                source.close()
-                target.close()
-    return folder
-
-
-def promote(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
-    """Make `folder` the live generation; keep the one before for readers still using it."""
-    pointer = _read_pointer(index_dir)
-    new_pointer = {"live": folder.name, "previous": pointer.get("live")}
-    _write_atomically(index_dir / _POINTER, json.dumps(new_pointer))
-    remove_stale_generations(index_dir, chroma_url)
-
-
-def discard_generation(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
-    """Remove an unfinished generation (never the live or previous one)."""
-    if folder.name in _read_pointer(index_dir).values():
-        return
-    if chroma_url:
-        _drop_server_collections(folder, chroma_url)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def remove_stale_generations(index_dir: Path, chroma_url: str | None = None) -> None:
-    """Delete generations that are neither live nor previous (e.g. left by a killed writer).
-
-    Call only while holding the write lock. On a server, only collections of this index's
-    own generation folders are dropped: the server may hold other indexes too.
-    """
-    for folder in index_dir.glob("gen-*"):
-        discard_generation(index_dir, folder, chroma_url)
-
-
-def _read_pointer(index_dir: Path) -> dict:
-    path = index_dir / _POINTER
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise IndexDamaged(index_dir, f"unreadable {_POINTER}") from err
-
-
-@contextmanager
-def write_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's single-writer lock; another writer gets `IndexBusy` at once."""
-    from filelock import FileLock, Timeout
-
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(index_dir / _LOCK, timeout=0)
-        lock.acquire()
-    except Timeout as err:
-        raise IndexBusy(index_dir) from err
-    except OSError as err:  # a read-only or full file system
-        raise IndexWriteFailed(index_dir, err) from err
-    try:
-        yield
-    finally:
-        lock.release()

@@ -42,8 +42,10 @@ class SupportChecker:
     def for_evidence(
         cls, evidence: Evidence, embedder: PassageEmbeddings, threshold: float
     ) -> SupportChecker:
-        """A checker against the retrieved passages' sentences (the first model's vectors)."""
-        return cls(embedder, evidence.sentences.sentences, evidence.question.language, threshold)
+        """A checker against the retrieved passages' sentences (the primary model's vectors;
+        `embedder` is that model)."""
+        primary = evidence.sentences[0].sentences
+        return cls(embedder, primary, evidence.question.language, threshold)
 
     def checked(self, answer: Answer) -> Answer:
         """`answer` with each of its sentences checked against the passages it cites.

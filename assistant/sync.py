@@ -4,33 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from assistant.articles import Article, ArticleFailure, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import IndexWriteFailed
-from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
-from assistant.passages import Passage, split_many
-from assistant.settings import Settings
-from assistant.store import (
-    ArticleRecord,
-    Manifest,
-    PassageStore,
+from assistant.generations import (
     check_manifest,
     discard_generation,
     live_generation,
     probe,
     promote,
-    read_records,
     remove_stale_generations,
     start_generation,
-    write_errors,
     write_lock,
 )
+from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
+from assistant.passages import Passage, split_many
+from assistant.settings import Settings
+from assistant.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +69,9 @@ class SyncReport:
         )
 
 
-def expected_manifest(
-    settings: Settings, embedder: PassageEmbeddings, second: PassageEmbeddings | None
-) -> Manifest:
+def expected_manifest(settings: Settings, embedders: Sequence[PassageEmbeddings]) -> Manifest:
     return Manifest(
-        embedder=embedder.signature,
-        second_embedder=second.signature if second else None,
+        dense_models=[embedder.signature for embedder in embedders],
         passage_chars=settings.passage_chars,
         passage_overlap=settings.passage_overlap,
     )
@@ -113,8 +104,7 @@ def plan_sync(
 
 def sync_index(
     settings: Settings,
-    embedder: PassageEmbeddings,
-    second: PassageEmbeddings | None = None,
+    embedders: Sequence[PassageEmbeddings],
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
@@ -131,7 +121,7 @@ def sync_index(
         IndexMismatch: the index was built with other settings and `rebuild` is False.
     """
     started = time.perf_counter()
-    expected = expected_manifest(settings, embedder, second)
+    expected = expected_manifest(settings, embedders)
     with write_lock(settings.index):
         url = settings.chroma_url
         remove_stale_generations(settings.index, url)
@@ -154,7 +144,7 @@ def sync_index(
         embedded = 0
         if live is None or plan.has_changes:
             records, embedded, total = _build_generation(
-                settings, live, plan, indexed, expected, (embedder, second), progress
+                settings, live, plan, indexed, expected, embedders, progress
             )
             indexed = records
     return SyncReport(
@@ -177,7 +167,7 @@ def _build_generation(
     plan: SyncPlan,
     indexed: dict[str, ArticleRecord],
     expected: Manifest,
-    embedders: tuple[PassageEmbeddings, PassageEmbeddings | None],
+    embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int, int]:
     """Apply `plan` to a private copy of the live generation, then swap it in.
@@ -190,7 +180,7 @@ def _build_generation(
     try:
         folder = start_generation(settings.index, copy_of=live, chroma_url=url)
         logger.info("Building generation %s", folder.name)
-        store = PassageStore(folder, url)
+        store = PassageStore(folder, url, models=len(embedders))
         try:
             records, embedded, changed = _apply(store, plan, indexed, settings, embedders, progress)
             store.compact_vector_files()
@@ -227,7 +217,7 @@ def _apply(
     plan: SyncPlan,
     indexed: dict[str, ArticleRecord],
     settings: Settings,
-    embedders: tuple[PassageEmbeddings, PassageEmbeddings | None],
+    embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]]]:
     """Write the plan's changes; returns the records, passages embedded, and every passage
@@ -251,7 +241,19 @@ def _apply(
         records[article.id] = ArticleRecord.of(article, len(passages))
     for article_id in plan.removed:
         store.delete(list(store.passage_positions(article_id)))
-    step = settings.index_batch
+    _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
+    return records, len(to_embed), rewritten
+
+
+def _embed_and_store(
+    store: PassageStore,
+    to_embed: list[tuple[Passage, str, str]],
+    step: int,
+    embedders: Sequence[PassageEmbeddings],
+    progress: Progress | None,
+) -> None:
+    """Embed (passage, language, title) triples with every dense model, `step` at a time,
+    and write each step."""
     for first in range(0, len(to_embed), step):
         chunk = to_embed[first : first + step]
         logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
@@ -259,37 +261,16 @@ def _apply(
         # +0.003 recall@5 de->de, +0.002 en->de on the XQuAD tune half.
         texts = [f"{title}\n{p.text}" for p, _, title in chunk]
         spans = [_sentence_spans(p, len(title) + 1) for p, _, title in chunk]
-        embedder, second = embedders
-        vectors, sentence_vectors = embedder.embed_passages_with_spans(texts, spans)
-        passages = [p for p, _, _ in chunk]
+        embedded = [embedder.embed_passages_with_spans(texts, spans) for embedder in embedders]
         store.upsert(
-            passages,
-            vectors,
+            [p for p, _, _ in chunk],
             [language for _, language, _ in chunk],
-            sentence_vectors,
-            second.embed_passages(texts) if second else None,
-            _second_sentence_vectors(passages, second) if second else None,
+            [vectors for vectors, _ in embedded],
+            [sentences for _, sentences in embedded],
         )
         logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))
-    return records, len(to_embed), rewritten
-
-
-def _second_sentence_vectors(
-    passages: list[Passage], second: PassageEmbeddings
-) -> list[np.ndarray]:
-    """The second model's vector of each sentence on its own, one array per passage.
-
-    The answerer weighs these beside e5's in choosing what to quote: for English questions
-    about German articles they lifted how often the quoted sentences hold the answer.
-    Overlapping passages share sentences, so each distinct sentence is embedded once.
-    """
-    texts = [[p.excerpt(*sentence) for sentence in p.sentences] for p in passages]
-    distinct = list(dict.fromkeys(t for sentences in texts for t in sentences))
-    embedded = second.embed_passages(distinct)
-    row = {t: i for i, t in enumerate(distinct)}
-    return [embedded[[row[t] for t in sentences]] for sentences in texts]
 
 
 def _sentence_spans(passage: Passage, shift: int) -> list[tuple[int, int]]:

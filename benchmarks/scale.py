@@ -118,7 +118,7 @@ def _hashed_vector(text: str, dimension: int) -> np.ndarray:
     return _unit(np.random.default_rng(seed).standard_normal(dimension))
 
 
-def stand_in_embedders(real, real_second, sentence_vectors: dict[str, np.ndarray]):
+def stand_in_embedders(reals, sentence_vectors: dict[str, np.ndarray]):
     """Embedders that index like the real ones (same signatures) without running a model
     on passages: a sentence gets its real vector (from the 1k run), a passage the mean of its
     sentences'; questions go to the real models."""
@@ -147,7 +147,10 @@ def stand_in_embedders(real, real_second, sentence_vectors: dict[str, np.ndarray
         def embed_questions(self, texts):
             return self._model.embed_questions(texts)
 
-    return StandIn(real, 384, True), (StandIn(real_second, 512, False) if real_second else None)
+    # The primary model's sentences reuse their real vectors; the others' get hashed ones.
+    return [
+        StandIn(real, 384 if number == 0 else 512, number == 0) for number, real in enumerate(reals)
+    ]
 
 
 # --- one measurement per process -------------------------------------------------------------
@@ -175,7 +178,7 @@ def measure_assistant(size: int, work: Path) -> dict:
 
     seeds, index = work / f"seeds-{size}", work / f"index-{size}"
     assistant = Assistant(seeds=seeds, index=index)
-    real, real_second = assistant.embedder, assistant.second_embedder
+    reals = assistant.embedders
     result: dict = {"system": "assistant", "size": size}
     if size <= 1000:
         build_real_corpus(seeds, size)
@@ -188,15 +191,16 @@ def measure_assistant(size: int, work: Path) -> dict:
         ]
         # The raw embedders' throughput on every third passage (a third of the time), with
         # the models loaded first: the sync that follows finds them loaded too.
-        real.embed_passages_with_spans(texts[:1], spans[:1])
-        if real_second:
-            real_second.embed_passages(texts[:1])
+        reals[0].embed_passages_with_spans(texts[:1], spans[:1])
+        for other in reals[1:]:
+            other.embed_passages(texts[:1])
         texts, spans = texts[::3], spans[::3]
         started = time.perf_counter()
         for first in range(0, len(texts), 256):
-            real.embed_passages_with_spans(texts[first : first + 256], spans[first : first + 256])
-            if real_second:
-                real_second.embed_passages(texts[first : first + 256])
+            step = slice(first, first + 256)
+            reals[0].embed_passages_with_spans(texts[step], spans[step])
+            for other in reals[1:]:
+                other.embed_passages(texts[step])
         raw = len(texts) / (time.perf_counter() - started)
         report = assistant.sync()
         result.update(
@@ -207,15 +211,13 @@ def measure_assistant(size: int, work: Path) -> dict:
             index_ratio=(report.passages / report.seconds) / raw,
         )
         save_sentence_vectors(assistant, work / "sentences.npz")
-        assistant = Assistant(seeds=seeds, index=index, embedder=real, second_embedder=real_second)
+        assistant = Assistant(seeds=seeds, index=index, embedders=reals)
     else:
         loaded = np.load(work / "sentences.npz", allow_pickle=True)
         vectors = dict(zip(loaded["texts"], loaded["vectors"], strict=True))
-        embedder, second = stand_in_embedders(real, real_second, vectors)
+        stand_ins = stand_in_embedders(reals, vectors)
         # Without a model to wait for, steps as large as Chroma's batch limit write faster.
-        builder = Assistant(
-            seeds=seeds, index=index, embedder=embedder, second_embedder=second, index_batch=2048
-        )
+        builder = Assistant(seeds=seeds, index=index, embedders=stand_ins, index_batch=2048)
         report = builder.sync()
         result.update(
             passages=report.passages,
@@ -223,7 +225,7 @@ def measure_assistant(size: int, work: Path) -> dict:
             pipeline_pps_without_model=report.passages / report.seconds,
         )
         wait_for_baseline_build(work, size)  # what follows is measured on a quiet machine
-        assistant = Assistant(seeds=seeds, index=index, embedder=real, second_embedder=real_second)
+        assistant = Assistant(seeds=seeds, index=index, embedders=reals)
         if size == 10_000:
             result.update(incremental(builder, seeds, index))
     started = time.perf_counter()
@@ -279,7 +281,7 @@ def save_sentence_vectors(assistant, path: Path) -> None:
     passages = list(store.all_passages())
     for first in range(0, len(passages), 500):
         batch = passages[first : first + 500]
-        found = store.sentence_vectors([p for p, _ in batch])
+        found = store.sentence_vectors(0, [p for p, _ in batch])
         for passage, language in batch:
             for ordinal, (start, end) in enumerate(passage.sentences):
                 text = passage.excerpt(start, end).strip()

@@ -31,11 +31,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         seeds = Path(scratch) / "seeds"
         seeds.mkdir()
-        items = build_corpus(seeds)
+        items = build_corpus(seeds, XQUAD)
         assistant = Assistant(seeds=seeds, index=Path(scratch) / "index")
         assistant.sync()
         store = assistant.retriever().store
-        vectors = store.sentence_vectors([p for p, _ in store.all_passages()])
+        vectors = store.sentence_vectors(0, [p for p, _ in store.all_passages()])
         by_paragraph = _vectors_by_paragraph(store, vectors, items["de"])
         positives, negatives = [], []
         for number, article in enumerate(english):
@@ -52,7 +52,7 @@ def main() -> None:
                 other = by_paragraph.get((article_id, (index + 1) % len(paragraphs)))
                 if own is None or other is None:
                     continue
-                embedded = assistant.embedder.embed_passages(sentences)
+                embedded = assistant.embedders[0].embed_passages(sentences)
                 positives.extend((embedded @ own.T).max(axis=1))
                 negatives.extend((embedded @ other.T).max(axis=1))
     positives, negatives = np.array(positives), np.array(negatives)

@@ -49,7 +49,7 @@ def main() -> None:
         print(f"{'case':28s} {'expected':>9s} {'flag':>9s} {'cosine':>7s}  verdict")
         for name, reply, should_pass in cases:
             model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-            assistant = Assistant(base.settings, embedder=base.embedder, chat_model=model)
+            assistant = Assistant(base.settings, embedders=base.embedders, chat_model=model)
             sentence = assistant.ask(QUESTION).sentences[0]
             cosine = _best_cosine(base, store, hits, sentence)
             verdict = "ok" if sentence.supported == should_pass else "MISSED"
@@ -64,9 +64,9 @@ def _best_cosine(base, store, hits, sentence) -> float:
     if not sentence.citations:
         return float("nan")
     cited = [hits[n - 1].passage for n in sentence.citations]
-    vectors = store.sentence_vectors(cited)
+    vectors = store.sentence_vectors(0, cited)
     text = re.sub(r"\s*\[\d+\]", "", sentence.text)
-    (mine,) = base.embedder.embed_passages([text])
+    (mine,) = base.embedders[0].embed_passages([text])
     return max(float(v @ mine) for v in vectors.values())
 
 

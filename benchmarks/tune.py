@@ -2,7 +2,7 @@
 
     python benchmarks/tune.py --half tune
 
-Prints recall@5 and MRR@5 per (second model, BM25) weight; fits the logistic model that picks the
+Prints recall@5 and MRR@5 per (USE, BM25) weight (e5 at 1); fits the logistic model that picks the
 sentences to quote (assistant/quoting.py) and shows, for it and for the shipped weights, how
 often the best sentence and the quoted ones hold the answer per quote share; and the
 abstention trade-off per threshold (a question is made unanswerable by leaving its own
@@ -22,7 +22,7 @@ from xquad import add_data_option, build_corpus
 from assistant.api import Assistant
 from assistant.evaluation import holds_answer
 from assistant.keywords import content_words
-from assistant.quoting import QUOTE_BIAS, QUOTE_WEIGHTS, quotable_sentences
+from assistant.quoting import QUOTE_BIAS, QUOTE_WORD_WEIGHT, quotable_sentences
 from assistant.retrieval import EncodedQuestion, fuse
 
 _QUOTE_SHARES = (0.1, 0.2, 0.3, 0.5)
@@ -44,12 +44,13 @@ def main() -> None:
         for language in ("de", "en"):
             chosen = [i for i in items[language] if args.half in ("all", i["half"])]
             quoting[language] = _sweep(assistant, chosen, language)
+    shipped = [m.quote_weight for m in Assistant().settings.dense_models] + [QUOTE_WORD_WEIGHT]
     weights, bias = _fit(quoting)
     print(f"\nquote model fitted on this half (both languages): weights {weights}, bias {bias}")
-    print(f"shipped: weights {QUOTE_WEIGHTS.round(2).tolist()}, bias {QUOTE_BIAS}")
+    print(f"shipped: weights {shipped}, bias {QUOTE_BIAS}")
     for language, questions in quoting.items():
         print(f"\n{language} -> de: best sentence holds the answer / quoted ones do (quotes each)")
-        for name, (w, b) in (("fitted", (weights, bias)), ("shipped", (QUOTE_WEIGHTS, QUOTE_BIAS))):
+        for name, (w, b) in (("fitted", (weights, bias)), ("shipped", (shipped, QUOTE_BIAS))):
             top = _cited(questions, w, b, share=1.0)[0]
             shares = ", ".join(
                 f"share {s}: {hit:.3f} ({used:.2f})"
@@ -68,27 +69,28 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
     recall, reciprocal_rank = dict.fromkeys(weights, 0), dict.fromkeys(weights, 0.0)
     best_answerable, best_unanswerable, quoting = [], [], []
     questions = [i["question"] for i in items]
-    vectors = assistant.embedder.embed_questions(questions)
-    second_vectors = assistant.second_embedder.embed_questions(questions)
-    for item, vector, second_vector in zip(items, vectors, second_vectors, strict=True):
-        encoded = EncodedQuestion(item["question"], language, vector, second_vector)
+    # Each model embeds all questions at once (faster than one by one).
+    per_model = [embedder.embed_questions(questions) for embedder in assistant.embedders]
+    for item, *vectors in zip(items, *per_model, strict=True):
+        encoded = EncodedQuestion(item["question"], language, tuple(vectors))
         candidates = retriever.candidates(encoded)
         stored = retriever.store.get([c.passage_id for c in candidates])
         passages = [stored[c.passage_id][0] for c in candidates]
-        for second, lexical in weights:
-            order = np.argsort(-fuse(candidates, second, lexical), kind="stable")[:5]
+        for use, lexical in weights:
+            order = np.argsort(-fuse(candidates, [1.0, use], lexical), kind="stable")[:5]
             ranks = [
                 rank
                 for rank, i in enumerate(order, start=1)
                 if holds_answer(item["answer"], item["article_id"], passages[i])
             ]
-            recall[(second, lexical)] += bool(ranks)
-            reciprocal_rank[(second, lexical)] += 1 / ranks[0] if ranks else 0.0
-        fused = fuse(candidates, settings.second_dense_weight, settings.lexical_weight)
+            recall[(use, lexical)] += bool(ranks)
+            reciprocal_rank[(use, lexical)] += 1 / ranks[0] if ranks else 0.0
+        shipped = [m.weight for m in settings.dense_models]
+        fused = fuse(candidates, shipped, settings.lexical_weight)
         top = [candidates[i] for i in np.argsort(-fused, kind="stable")[:5]]
-        best_answerable.append(max(c.dense for c in top))
+        best_answerable.append(max(c.dense[0] for c in top))
         others = [
-            c.dense
+            c.dense[0]
             for c, p in zip(candidates, passages, strict=True)
             if p.article_id != item["article_id"]
         ]
@@ -98,12 +100,11 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
             evidence.hits,
             content_words(item["question"], language),
             evidence.sentences,
-            evidence.second,
         )
         quoting.append((features, [s.text.lower() for s in sentences], item["answer"].lower()))
     n = len(items)
     print(f"\n{language} -> de, {n} questions")
-    print("  recall@5 / MRR@5 by (second dense, BM25) weight:")
+    print("  recall@5 / MRR@5 by (USE, BM25) weight:")
     for w in weights:
         print(f"    {w}: {recall[w] / n:.3f} / {reciprocal_rank[w] / n:.3f}")
     answerable, unanswerable = np.array(best_answerable), np.array(best_unanswerable)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.embeddings import PassageEmbeddings, make_embedder
+from assistant.embeddings import PassageEmbeddings, make_embedders
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,9 @@ def xquad_articles() -> dict[int, dict]:
 # Fixtures that load a model, start a server or drive a browser. A test that needs none of
 # them, and is not marked `slow` (e.g. it runs the CLI, which loads the model, in a
 # subprocess), is marked `fast`: `pytest -m fast` is the quick inner loop.
-_SLOW_FIXTURES = frozenset({"embedder", "reference", "chroma_server", "served", "browser", "page"})
+_SLOW_FIXTURES = frozenset(
+    {"embedders", "embedder", "reference", "chroma_server", "served", "browser", "page"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,8 +47,15 @@ def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> PassageEmbeddings:
-    return make_embedder(Settings())
+def embedders() -> list[PassageEmbeddings]:
+    """The default dense models (e5, USE), loaded once for the whole session."""
+    return make_embedders(Settings())
+
+
+@pytest.fixture(scope="session")
+def embedder(embedders: list[PassageEmbeddings]) -> PassageEmbeddings:
+    """The primary model, the bundled e5."""
+    return embedders[0]
 
 
 @pytest.fixture
@@ -58,8 +67,8 @@ def seeds(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def assistant(seeds: Path, tmp_path: Path, embedder: PassageEmbeddings) -> Assistant:
-    return Assistant(seeds=seeds, index=tmp_path / "index", embedder=embedder)
+def assistant(seeds: Path, tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
+    return Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
 
 
 @pytest.fixture

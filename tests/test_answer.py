@@ -86,9 +86,9 @@ def test_extractive_sentences_are_checked_and_supported(built: Assistant):
     assert all(s.supported for s in answer.sentences)
 
 
-def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Path, embedder):
+def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Path, embedders):
 
-    assistant = Assistant(seeds=str(seeds), index=str(tmp_path / "index"), embedder=embedder)
+    assistant = Assistant(seeds=str(seeds), index=str(tmp_path / "index"), embedders=embedders)
     assert isinstance(assistant.settings.index, Path)
     assistant.sync()
     assert assistant.ask("What did Rubio say about Russia?").citations
@@ -96,13 +96,17 @@ def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Pat
         Assistant(top_kk=3)
 
 
-_ANSWERER = ExtractiveAnswerer(AbstainPolicy(same_language=0.81, cross_lingual=0.76))
+_ANSWERER = ExtractiveAnswerer(
+    AbstainPolicy(same_language=0.81, cross_lingual=0.76), quote_weights=[1.18, 0.76]
+)
 _QUESTION = np.array([1.0, 0.0])
 
 
 def _quote(question: str, hit: Hit, e5: SentenceVectors, use: SentenceVectors | None = None):
-    encoded = EncodedQuestion(question, "en", _QUESTION, None if use is None else _QUESTION)
-    return _ANSWERER.answer(question, Evidence(encoded, [hit], e5, use))
+    # Without USE's view, its sentence similarities are all zero (as for a missing vector).
+    use = use or SentenceVectors(_QUESTION, {})
+    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION))
+    return _ANSWERER.answer(question, Evidence(encoded, [hit], [e5, use]))
 
 
 def _two_sentence_hit(second_sentence: str) -> tuple[Hit, SentenceVectors]:

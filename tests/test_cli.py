@@ -10,11 +10,13 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 
+# Each command loads the real models, as a user's does: not in the fast loop.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
-def run(seeds: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch):
-    # Share the session's loaded model instead of loading it for every command.
-    monkeypatch.setattr("assistant.api.make_embedder", lambda settings: embedder)
+def run(seeds: Path, tmp_path: Path):
+    """The real command in this process; each invocation loads its models, as a user's does."""
     runner = CliRunner()
 
     def invoke(*args: str, stdin: str | None = None):

@@ -16,8 +16,9 @@ import pytest
 from assistant.api import Assistant
 from assistant.articles import read_articles
 from assistant.embeddings import PassageEmbeddings
+from assistant.generations import live_generation
 from assistant.passages import split_passages
-from assistant.store import PassageStore, live_generation
+from assistant.store import PassageStore
 from tests.conftest import xquad_articles
 
 RUBIO = "What did Rubio say about Russia?"
@@ -74,8 +75,9 @@ def assert_index_holds_exactly(index: Path, seeds: Path) -> None:
         stored = list(store.all_passages())
         assert len(stored) == store.count()
         assert {p.id: p.text for p, _ in stored} == expected_passages(seeds)
-        sentences = store.sentence_vectors([p for p, _ in stored])
-        assert len(sentences) == sum(len(p.sentences) for p, _ in stored)
+        for model in range(store.models):
+            sentences = store.sentence_vectors(model, [p for p, _ in stored])
+            assert len(sentences) == sum(len(p.sentences) for p, _ in stored)
     finally:
         store.close()
     generations = sorted(p.name for p in index.glob("gen-*"))
@@ -112,7 +114,7 @@ def test_killed_index_leaves_old_index_answering_and_next_run_completes(
     old_passages = expected_passages(seeds)
     write_xquad_articles(seeds, 3)
 
-    clean = Assistant(seeds=seeds, index=tmp_path / "clean", embedder=assistant.embedder)
+    clean = Assistant(seeds=seeds, index=tmp_path / "clean", embedders=assistant.embedders)
     clean.sync()
 
     kill_when_logged(cli(seeds, index, "index"), marker)
@@ -257,13 +259,14 @@ def test_read_only_index_is_a_clear_error_and_stays_intact(
 def test_rebuild_with_another_embedder_keeps_answering_throughout(
     indexed: tuple[Assistant, dict], seeds: Path, tmp_path: Path, embedder: PassageEmbeddings
 ):
+    e5_only = [{"model": "default", "quote_weight": 1.18}]
     assistant, before = indexed
     index = tmp_path / "index"
     write_xquad_articles(seeds, 2)
     assistant.sync()
     before = answer_json(assistant)
-    # The new configuration drops the second dense model: a different embedder setup.
-    new_config = cli_env(ASSISTANT_SECOND_EMBEDDING_MODEL="none")
+    # The new configuration drops USE from the dense models: a different embedder setup.
+    new_config = cli_env(ASSISTANT_DENSE_MODELS=json.dumps(e5_only))
     rebuild = subprocess.Popen(cli(seeds, index, "index", "--rebuild"), stderr=subprocess.PIPE,
                                text=True, env=new_config)  # fmt: skip
     answered = 0
@@ -275,8 +278,7 @@ def test_rebuild_with_another_embedder_keeps_answering_throughout(
     # After the swap: the old-config process still answers (from the generation before),
     # a process started with the new configuration answers from the new index.
     assert answer_json(assistant) == before
-    updated = Assistant(seeds=seeds, index=index, embedder=embedder,
-                        second_embedding_model="none")  # fmt: skip
+    updated = Assistant(seeds=seeds, index=index, embedders=[embedder], dense_models=e5_only)
     answer = answer_json(updated)
     assert "Rubio" in answer["answer"]
     assert answer["quotes"][0][0] == before["quotes"][0][0]  # the seed article
@@ -318,7 +320,7 @@ print(len(collection.get()["ids"]), found["ids"][0][0])
 
 def test_second_writer_gets_index_busy_within_seconds(indexed, seeds: Path, tmp_path: Path):
     """RELIABILITY #11: the web page syncing while the CLI is asked to index."""
-    from assistant.store import write_lock
+    from assistant.generations import write_lock
 
     index = tmp_path / "index"
     with write_lock(index):
@@ -337,7 +339,7 @@ def test_damaged_segment_is_found_by_the_probe_and_rebuilt_from_the_articles(
     import numpy as np
 
     from assistant.errors import IndexDamaged
-    from assistant.store import probe
+    from assistant.generations import probe
 
     index = tmp_path / "index"
     live = live_generation(index)
@@ -356,7 +358,7 @@ def test_damaged_segment_is_found_by_the_probe_and_rebuilt_from_the_articles(
     damage = probe(live)
     assert damage is not None and "reading it" in damage
 
-    server_side = Assistant(seeds=seeds, index=index, embedder=built.embedder)
+    server_side = Assistant(seeds=seeds, index=index, embedders=built.embedders)
     server_side.probe_index = True  # as `assistant serve` does
     with pytest.raises(IndexDamaged, match="Rebuild it"):
         server_side.ask(RUBIO)  # reported; this process (the "server") is still alive

@@ -56,7 +56,7 @@ def test_links_images_and_fake_citations_from_a_model_are_inert(built: Assistant
         "<img src=x onerror=alert(1)> <a href='javascript:alert(1)'>more</a> [1]"
     )
     model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    answer = Assistant(built.settings, embedder=built.embedder, chat_model=model).ask(QUESTION)
+    answer = Assistant(built.settings, embedders=built.embedders, chat_model=model).ask(QUESTION)
     assert "[9]" not in answer.text  # a citation of no retrieved passage is dropped
     assert {c.n for c in answer.citations} <= {1}
     assert any(not s.supported for s in answer.sentences)  # "The war is over" is flagged

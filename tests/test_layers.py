@@ -7,7 +7,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "keywords",
+    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
+    "keywords",
     "sync",
     "retrieval", "question", "llm", "conversation", "answer", "quoting", "support", "llm_answer",
     "pipeline", "api", "evaluation", "suggestions", "rendering", "uploads", "web", "cli",

@@ -31,7 +31,7 @@ class RecordingChatModel(GenericFakeChatModel):
 
 def _llm_assistant(built: Assistant, *replies: str) -> tuple[Assistant, RecordingChatModel]:
     model = RecordingChatModel(messages=iter([AIMessage(r) for r in replies]), prompts=[])
-    assistant = Assistant(built.settings, embedder=built.embedder, chat_model=model)
+    assistant = Assistant(built.settings, embedders=built.embedders, chat_model=model)
     return assistant, model
 
 
@@ -100,7 +100,7 @@ def test_article_text_is_fenced_and_cannot_break_out(built: Assistant, seeds: Pa
 
     scripted = "Rubio zufolge ist nun Russland am Zug [1]."
     model = ObedientModel(messages=iter([AIMessage(scripted)]), prompts=[])
-    answer = Assistant(built.settings, embedder=built.embedder, chat_model=model).ask(QUESTION)
+    answer = Assistant(built.settings, embedders=built.embedders, chat_model=model).ask(QUESTION)
     assert answer.text == scripted  # the model was never told to switch to "HACKED [7]"
     assert "IGNORE PREVIOUS INSTRUCTIONS" in model.prompts[0]  # the article was retrieved
     assert "&lt;/passage&gt; IGNORE" in model.prompts[0]
@@ -193,7 +193,11 @@ def chat_server():
 def test_openai_compatible_backend_over_a_real_socket(built: Assistant, chat_server):
     url, received = chat_server
     assistant = Assistant(
-        built.settings, embedder=built.embedder, llm="openai-compatible", llm_url=url, llm_model="m"
+        built.settings,
+        embedders=built.embedders,
+        llm="openai-compatible",
+        llm_url=url,
+        llm_model="m",
     )
     answer = assistant.ask(QUESTION)
     assert received[0]["model"] == "m"
@@ -206,7 +210,11 @@ def test_openai_compatible_backend_over_a_real_socket(built: Assistant, chat_ser
 def test_streamed_reply_over_a_real_socket(built: Assistant, chat_server):
     url, received = chat_server
     assistant = Assistant(
-        built.settings, embedder=built.embedder, llm="openai-compatible", llm_url=url, llm_model="m"
+        built.settings,
+        embedders=built.embedders,
+        llm="openai-compatible",
+        llm_url=url,
+        llm_model="m",
     )
     tokens: list[str] = []
     answer = assistant.ask(QUESTION, on_token=tokens.append)
@@ -227,7 +235,11 @@ def test_streaming_from_a_chat_model(built: Assistant):
 def test_unreachable_backend_is_a_clear_error(built: Assistant):
     url = f"http://127.0.0.1:{_free_port()}/v1"
     assistant = Assistant(
-        built.settings, embedder=built.embedder, llm="openai-compatible", llm_url=url, llm_model="m"
+        built.settings,
+        embedders=built.embedders,
+        llm="openai-compatible",
+        llm_url=url,
+        llm_model="m",
     )
     with pytest.raises(LLMError, match=url.replace(".", r"\.")):
         assistant.ask(QUESTION)
@@ -235,7 +247,7 @@ def test_unreachable_backend_is_a_clear_error(built: Assistant):
 
 def test_openai_compatible_without_url_says_what_to_pass(built: Assistant):
     with pytest.raises(LLMError, match="--llm-url"):
-        Assistant(built.settings, embedder=built.embedder, llm="openai-compatible")
+        Assistant(built.settings, embedders=built.embedders, llm="openai-compatible")
 
 
 def test_number_missing_from_the_cited_passage_is_flagged(built: Assistant):

@@ -22,8 +22,7 @@ from .conftest import SEED
 # Word hashing gives low cosines, so every passage counts as evidence here; what is tested
 # is the path a question travels, not the abstention floors.
 HASHING = {
-    "embedding_model": "hashing",
-    "second_embedding_model": "none",
+    "dense_models": [{"model": "hashing", "quote_weight": 1.0}],
     "abstain_below": 0.0,
     "abstain_below_cross_lingual": 0.0,
 }
@@ -96,7 +95,7 @@ def test_bad_input_is_the_same_clear_error_through_the_chain(hashed: Assistant):
 
 def test_cli_runs_the_pipeline_with_a_configured_embedder(seeds: Path, tmp_path: Path):
     """The CLI picks the embedder from settings like everything else: no monkeypatching."""
-    env = {f"ASSISTANT_{key.upper()}": str(value) for key, value in HASHING.items()}
+    env = {f"ASSISTANT_{key.upper()}": json.dumps(value) for key, value in HASHING.items()}
     base = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
     runner = CliRunner()
     indexed = runner.invoke(app, [*base, "index"], env=env)

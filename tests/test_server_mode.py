@@ -50,7 +50,7 @@ def test_vectors_live_on_the_server_and_old_generations_are_dropped(
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
     live = built.retriever().store.folder.name
     names = {c.name for c in client.list_collections()}
-    assert {f"{live}-passages", f"{live}-passages-second"} <= names
+    assert {f"{live}-passages-0", f"{live}-passages-1"} <= names
     folder = built.retriever().store.folder
     assert not (folder / "chroma").exists()
     assert list((folder / "sentences").glob("*.npy"))  # read by id only: kept beside records

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import IndexBusy, IndexMismatch
-from assistant.store import live_generation, write_lock
+from assistant.generations import live_generation, write_lock
 
 NEWS = (
     "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."
@@ -70,7 +70,7 @@ def test_unreadable_article_is_skipped_and_reported(assistant: Assistant, seeds:
 
 
 def test_index_built_with_other_settings_is_refused(built: Assistant):
-    other = Assistant(built.settings, embedder=built.embedder, passage_chars=300)
+    other = Assistant(built.settings, embedders=built.embedders, passage_chars=300)
     with pytest.raises(IndexMismatch, match="assistant index --rebuild"):
         other.ask("What did Rubio say about Russia?")
     with pytest.raises(IndexMismatch):

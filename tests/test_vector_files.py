@@ -42,25 +42,26 @@ def test_deleting_articles_eventually_drops_their_vectors(built: Assistant, seed
     built.sync()
     store = built.retriever().store
     # The removed article's rows were compacted away, in every file set.
-    every = (store._sentences, store._second_sentences, store._dense_files, store._second_files)
-    for files in every:
+    for files in (*store._sentences, *store._passage_files):
         assert len(files) == store.count()
     passages = [p for p, _ in store.all_passages()]
-    assert len(store.sentence_vectors(passages)) == sum(len(p.sentences) for p in passages)
+    for model in range(store.models):
+        found = store.sentence_vectors(model, passages)
+        assert len(found) == sum(len(p.sentences) for p in passages)
     # The files hold what Chroma holds, to float16 precision.
     ids = [p.id for p in passages]
     kept = built.retriever().store._collection.get(ids=ids, include=["embeddings"])
-    from_files = store.vectors(ids)
+    from_files = store.vectors(0, ids)
     for pid, vector in zip(kept["ids"], kept["embeddings"], strict=True):
         assert float(from_files[pid] @ vector) > 0.999
 
 
-def test_second_model_embeds_each_sentence_on_its_own(built: Assistant):
+def test_use_embeds_each_sentence_on_its_own(built: Assistant):
     store = built.retriever().store
     passages = [p for p, _ in store.all_passages()][:4]
-    stored = store.sentence_vectors(passages, second=True)
+    stored = store.sentence_vectors(1, passages)
     assert len(stored) == sum(len(p.sentences) for p in passages)
     for passage in passages:
         texts = [passage.excerpt(*sentence) for sentence in passage.sentences]
-        for ordinal, vector in enumerate(built.second_embedder.embed_passages(texts)):
+        for ordinal, vector in enumerate(built.embedders[1].embed_passages(texts)):
             assert float(stored[(passage.id, ordinal)] @ vector) > 0.999

@@ -45,14 +45,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, embedder) -> Iterator[tuple[str, Assistant]]:
+def served(tmp_path_factory, embedders) -> Iterator[tuple[str, Assistant]]:
     """The page over the seed article and a hostile one, served on a free loopback port."""
     root = tmp_path_factory.mktemp("web")
     seeds = root / "seeds"
     seeds.mkdir()
     shutil.copy(SEED, seeds / SEED.name)
     shutil.copy(HOSTILE, seeds / HOSTILE.name)
-    assistant = Assistant(seeds=seeds, index=root / "index", embedder=embedder)
+    assistant = Assistant(seeds=seeds, index=root / "index", embedders=embedders)
     assistant.sync()
     port = _free_port()
     blocks = launch(assistant, port=port, block=False)
@@ -387,7 +387,7 @@ def test_llm_answer_streams_and_unsupported_sentence_is_marked(served, browser: 
     )
     assistant = Assistant(
         extractive.settings,
-        embedder=extractive.embedder,
+        embedders=extractive.embedders,
         chat_model=GenericFakeChatModel(messages=iter([AIMessage(reply)])),
         llm="openai-compatible",
         llm_model="test-model",
