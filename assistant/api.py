@@ -120,21 +120,15 @@ class Assistant:
         on_token: Callable[[str], None] | None = None,
         use_llm: bool = True,
     ) -> Answer:
-        """Answer `question` from the articles, citing the sentences used.
+        """Answer `question` (any language) from the articles, citing the sentences used.
 
-        Args:
-            question: the user's question, in any language.
-            history: the conversation so far, ``[{"role": "user"|"assistant", "content": …}]``;
-                a follow-up ("And the G7?") is read together with the previous question.
-            k: passages to consider (default: settings.top_k).
-            on_token: receives an LLM's reply piece by piece as it is generated (the
-                returned `Answer` holds the checked text); unused by the extractive answerer.
-            use_llm: False to answer extractively even when an LLM is configured.
+        `history`: the conversation so far, [{"role", "content"}], which a follow-up is read
+        with; `k`: passages to consider (default settings.top_k); `on_token`: receives an
+        LLM's reply as it is generated; `use_llm=False` quotes even when an LLM is set.
 
         Raises:
-            BadQuestion: the question is empty, too long or has no words; the history is
-                not a list of messages; k is not a whole number from 1 to 50.
-            IndexNotFound / IndexMismatch: there is no usable index; run `assistant index`.
+            BadQuestion: a bad question, history or k (the message says which and why).
+            IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
         """
         question, history = check_question(question), check_history(history)
         k = check_k(k) or self.settings.top_k

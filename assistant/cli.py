@@ -191,15 +191,20 @@ def ask_command(
         questions = lines if as_json else (line for line in lines if line.strip())
     else:
         questions = [question]
-    chain = assistant.chain()
+    if not _answer_each(assistant.chain(), questions, history, k, as_json, batch=question == "-"):
+        raise typer.Exit(1)
+
+
+def _answer_each(chain, questions, history, k, as_json: bool, batch: bool) -> bool:
+    """Print each question's answer; False when any failed. In a batch one bad line must
+    not lose the others' answers: it gets its error (as JSON with --json) and the rest go on."""
     failed = False
     for text in questions:
         try:
             answer = chain.invoke({"question": text, "history": history, "k": k})
         except AssistantError as err:
-            if question != "-":
+            if not batch:
                 raise _fail(err) from err
-            # In a batch one bad line must not lose the others' answers.
             failed = True
             err_console.print(f"[red]{escape(text[:80])}: {escape(str(err))}[/red]")
             if as_json:
@@ -209,8 +214,7 @@ def ask_command(
             print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
         else:
             _print_answer(answer)
-    if failed:
-        raise typer.Exit(1)
+    return not failed
 
 
 def _read_history(path: Path) -> list[dict]:

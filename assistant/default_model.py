@@ -92,14 +92,9 @@ def build_sentence_transformer(packed_path: Path, out_dir: Path) -> None:
 
 
 def export_ctranslate2(model_dir: Path, out_dir: Path) -> None:
-    """Write the folder's XLM-R encoder as a CTranslate2 model with int8 weights.
-
-    CTranslate2 quantizes each weight row and each token's activations on its own, so it
-    is both faster and closer to fp32 than onnxruntime's int8 here. On the 697 XQuAD
-    passages, one per call, two calls at a time on 2 cores: 38-47 passages/s against 32-42
-    for the ONNX graph it replaced (int8 except the FFN output projection; faster in each
-    of five rounds run alternately) and 26-28 for fp32; mean cosine to fp32 0.9988 against
-    0.9984; e5-only recall@5 within noise (see README).
+    """Write the folder's XLM-R encoder as a CTranslate2 model with int8 weights (each
+    weight row and each token's activations quantized on their own: faster and closer to
+    fp32 than onnxruntime's int8 here, see the README's "Embedding engines measured").
 
     Built from the safetensors file with CTranslate2's public model spec, so no converter
     has to understand this folder's config: the token-type embedding (row 0 is the only one

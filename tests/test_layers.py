@@ -48,3 +48,25 @@ def test_surfaces_use_only_the_api():
         if path.exists():
             core = set(FLOW[: FLOW.index(surface)]) - {"api"} - SURFACE_HELPERS
             assert not _imports(path) & core, surface
+
+
+def test_functions_stay_short():
+    """Each function does one thing: none is longer than 60 lines, docstring included."""
+    long = []
+    for module in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 60:
+                    long.append(f"{module.name}:{node.name} ({lines} lines)")
+    assert not long, long
+
+
+def test_no_private_names_cross_modules():
+    """A module uses another's public names only (`from assistant.x import _y` is a leak)."""
+    leaks = []
+    for module in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assistant"):
+                leaks += [f"{module.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not leaks, leaks

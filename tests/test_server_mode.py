@@ -53,7 +53,7 @@ def test_vectors_live_on_the_server_and_old_generations_are_dropped(
     assert {f"{live}-passages-0", f"{live}-passages-1"} <= names
     folder = built.retriever().store.folder
     assert not (folder / "chroma").exists()
-    assert list((folder / "sentences").glob("*.npy"))  # read by id only: kept beside records
+    assert list((folder / "sentences-0").glob("*.npy"))  # read by id only: kept beside records
     assert (folder / "keywords" / "bm25").is_dir()  # so is the keyword index
     # Two more generations: the first one is neither live nor previous any more.
     (seeds / "neu.txt").write_text("Neu\n\nDie Brücke wurde eröffnet.", encoding="utf-8")
