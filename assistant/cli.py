@@ -341,7 +341,9 @@ def articles_command(context: typer.Context) -> None:
 @app.command("eval")
 def eval_command(
     context: typer.Context,
-    qa_file: Annotated[Path, typer.Argument(help='JSON lines: {"question", "answer"} each.')],
+    qa_file: Annotated[
+        Path, typer.Argument(help='JSON lines: {"question", "answer"} or the news format.')
+    ],
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="Recall@k cut-off.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
@@ -353,21 +355,41 @@ def eval_command(
     the expected text (case-insensitive) and, if "article_id" is given, is of that
     article; a cited answer hits when its quotes hold it.
 
+    The news format is read too, {"q", "answers": [gold strings], "article",
+    "alt_articles", "kind", "history"}: it prints, per kind, whether the cited quotes hold
+    a gold string (off-corpus questions: whether it abstained), whether the first
+    citation is from an answering article, whether one was retrieved, wrong abstentions
+    and quoted characters per answer.
+
     Example:
 
         assistant eval my-questions.jsonl -k 5
     """
-    from assistant.evaluation import evaluate, read_qa_file
+    from assistant.evaluation import NewsItem, evaluate, evaluate_news, read_qa_file
 
     try:
         items = read_qa_file(qa_file)
-        metrics = evaluate(Assistant(context.obj), items, k=k)
+        news = bool(items) and isinstance(items[0], NewsItem)
+        scorer = evaluate_news if news else evaluate
+        metrics = scorer(Assistant(context.obj), items, k=k)
     except AssistantError as err:
         raise _fail(err) from err
     if as_json:
         print(json.dumps(metrics))
-        return
-    table = Table("metric", "value")
-    for name, value in metrics.items():
-        table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+    elif news:
+        _print_news_metrics(metrics)
+    else:
+        table = Table("metric", "value")
+        for name, value in metrics.items():
+            table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+        console.print(table)
+
+
+def _print_news_metrics(metrics: dict) -> None:
+    """One column per kind of question (and all), one row per measure."""
+    columns = {"all": metrics["overall"], **metrics["by_kind"]}
+    table = Table("measure", *columns)
+    for measure in metrics["overall"]:
+        values = [row[measure] for row in columns.values()]
+        table.add_row(measure, *("-" if v is None else f"{v:.3g}" for v in values))
     console.print(table)

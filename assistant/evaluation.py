@@ -1,9 +1,18 @@
-"""Measuring the assistant on a question set: recall@k, MRR, cited-sentence hit rate, latency."""
+"""Measuring the assistant on a question set, in one of two formats.
+
+- Answer-text items (`QAItem`, e.g. XQuAD): recall@k, MRR, cited-sentence hit rate, latency.
+- News items (`NewsItem`, the news-dev format: gold strings, answering articles, a kind,
+  follow-up history, off-corpus questions): per kind, whether the cited quotes hold a gold
+  string, whether the first citation is from an answering article, whether one is among
+  the retrieved passages, abstentions, quoted characters.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +40,35 @@ class QAItem:
     end: int | None = None
 
 
-def read_qa_file(path: Path) -> list[QAItem]:
-    """Read JSON lines of {"question", "answer"[, "article_id", "start", "end"]}.
+@dataclass(frozen=True)
+class NewsItem:
+    """A question of the news format: `answers` are gold strings (any one in the cited quotes
+    is a hit), `articles` the files that answer it (none for an off-corpus question, which
+    is a hit when the assistant abstains)."""
+
+    question: str
+    answers: tuple[str, ...]
+    articles: frozenset[str]
+    kind: str  # speaker, fact, crosslingual, offcorpus, followup
+    language: str = ""
+    history: tuple[dict, ...] = ()
+
+    @classmethod
+    def of(cls, entry: dict) -> NewsItem:
+        articles = [entry.get("article"), *entry.get("alt_articles", [])]
+        return cls(
+            question=entry["q"],
+            answers=tuple(entry["answers"]),
+            articles=frozenset(a for a in articles if a),
+            kind=entry["kind"],
+            language=entry.get("lang", ""),
+            history=tuple(entry.get("history", [])),
+        )
+
+
+def read_qa_file(path: Path) -> list[QAItem] | list[NewsItem]:
+    """Read JSON lines of {"question", "answer"[, "article_id", "start", "end"]}, or of the
+    news format {"q", "answers", "article", "alt_articles", "kind"[, "history"]}.
 
     Raises:
         AssistantError: the file is missing or a line is not such an object.
@@ -46,11 +82,15 @@ def read_qa_file(path: Path) -> list[QAItem]:
         if not line.strip():
             continue
         try:
-            items.append(QAItem(**json.loads(line)))
-        except (ValueError, TypeError) as err:
+            entry = json.loads(line)
+            items.append(NewsItem.of(entry) if "q" in entry else QAItem(**entry))
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
             raise AssistantError(
-                f'{path}, line {number}: expected {{"question": ..., "answer": ...}} ({err})'
+                f'{path}, line {number}: expected {{"question": ..., "answer": ...}} or the '
+                f"news format ({err!r})"
             ) from err
+    if len({type(item) for item in items}) > 1:
+        raise AssistantError(f"{path} mixes the two formats; use one per file.")
     return items
 
 
@@ -113,4 +153,71 @@ def evaluate(assistant: Assistant, items: list[QAItem], k: int = 5) -> dict:
         "abstained": abstained / len(items),
         "latency_ms_p50": float(np.percentile(latencies, 50) * 1000),
         "latency_ms_p95": float(np.percentile(latencies, 95) * 1000),
+    }
+
+
+def evaluate_news(assistant: Assistant, items: list[NewsItem], k: int = 5) -> dict:
+    """Ask every news question (follow-ups with their history) and score them per kind.
+
+    Returns {"overall": metrics, "by_kind": {kind: metrics}}, where metrics hold `hit` (the
+    cited quotes hold a gold string; for off-corpus questions: the assistant abstained),
+    `first_citation_right` (its first citation is from an answering article), `gold_in_top_k`
+    (an answering article among the retrieved passages), `wrongly_abstained` (answerable
+    questions), `offcorpus_abstained`, and `quoted_chars` (per answer given).
+    """
+    if not items:
+        raise AssistantError("The question set is empty.")
+    rows = [
+        _score_news(item, assistant.ask(item.question, list(item.history), k)) for item in items
+    ]
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_kind[row["kind"]].append(row)
+    return {
+        "overall": _news_metrics(rows),
+        "by_kind": {kind: _news_metrics(group) for kind, group in sorted(by_kind.items())},
+    }
+
+
+def _normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _score_news(item: NewsItem, answer) -> dict:
+    quotes = _normalised(" ".join(c.quote for c in answer.citations))
+    answerable = item.kind != "offcorpus"
+    first = answer.citations[0].article_id if answer.citations else None
+    return {
+        "kind": item.kind,
+        "answerable": answerable,
+        "abstained": answer.abstained,
+        "hit": (
+            any(_normalised(gold) in quotes for gold in item.answers)
+            if answerable
+            else answer.abstained
+        ),
+        "first_right": first in item.articles,
+        "gold_retrieved": any(h.article.id in item.articles for h in answer.retrieved),
+        "quoted_chars": sum(len(c.quote) for c in answer.citations),
+    }
+
+
+def _news_metrics(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    offcorpus = [r for r in rows if not r["answerable"]]
+    answered = [r for r in rows if not r["abstained"]]
+
+    def share(group: list[dict], key: str) -> float | None:
+        return sum(bool(r[key]) for r in group) / len(group) if group else None
+
+    return {
+        "questions": len(rows),
+        "hit": share(rows, "hit"),
+        "first_citation_right": share(answerable, "first_right"),
+        "gold_in_top_k": share(answerable, "gold_retrieved"),
+        "wrongly_abstained": share(answerable, "abstained"),
+        "offcorpus_abstained": share(offcorpus, "abstained"),
+        "quoted_chars": (
+            float(np.mean([r["quoted_chars"] for r in answered])) if answered else None
+        ),
     }

@@ -110,6 +110,38 @@ def test_eval_reports_recall_and_hit_rate(run, tmp_path: Path):
     assert metrics["mrr@5"] == 0.5
 
 
+def test_eval_reads_the_news_format_and_scores_each_kind(run, tmp_path: Path):
+    run("index")
+    seed = "000_bdd157e6eb167cd2.txt"
+    rubio = "What did Rubio say about Russia?"
+    entries = [
+        {"q": rubio, "lang": "en", "answers": ["Russland am Zug"], "article": seed,
+         "alt_articles": [], "kind": "speaker"},
+        {"q": rubio, "lang": "en", "answers": ["kein solcher Satz"], "article": "other.txt",
+         "alt_articles": [], "kind": "fact"},
+        {"q": "Und was sagte er zu den G7?", "lang": "de", "answers": ["G7"], "article": seed,
+         "alt_articles": [], "kind": "followup",
+         "history": [{"role": "user", "content": rubio}, {"role": "assistant", "content": "…"}]},
+    ]  # fmt: skip
+    qa = tmp_path / "news.jsonl"
+    qa.write_text("\n".join(json.dumps(e) for e in entries), encoding="utf-8")
+    result = run("eval", str(qa), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["by_kind"]["speaker"]["hit"] == 1.0
+    assert metrics["by_kind"]["speaker"]["first_citation_right"] == 1.0
+    # The second question's gold string is in no article, and its "article" is not indexed.
+    assert metrics["by_kind"]["fact"] == metrics["by_kind"]["fact"] | {
+        "hit": 0.0,
+        "first_citation_right": 0.0,
+        "gold_in_top_k": 0.0,
+    }
+    assert metrics["by_kind"]["followup"]["hit"] == 1.0
+    assert metrics["overall"]["questions"] == 3 and metrics["overall"]["quoted_chars"] > 0
+    table = run("eval", str(qa))
+    assert "speaker" in table.stdout and "first_citation_right" in table.stdout
+
+
 def test_ask_with_a_history_file_resolves_the_follow_up(run, tmp_path: Path):
     run("index")
     history = tmp_path / "history.json"
