@@ -159,11 +159,11 @@ def evaluate(assistant: Assistant, items: list[QAItem], k: int = 5) -> dict:
 def evaluate_news(assistant: Assistant, items: list[NewsItem], k: int = 5) -> dict:
     """Ask every news question (follow-ups with their history) and score them per kind.
 
-    Returns {"overall": metrics, "by_kind": {kind: metrics}}, where metrics hold `hit` (the
-    cited quotes hold a gold string; for off-corpus questions: the assistant abstained),
-    `first_citation_right` (its first citation is from an answering article), `gold_in_top_k`
-    (an answering article among the retrieved passages), `wrongly_abstained` (answerable
-    questions), `offcorpus_abstained`, and `quoted_chars` (per answer given).
+    Returns {"overall": measures, "by_kind": {kind: measures}}; over answerable questions:
+    `quotes_hold_answer` (a gold string is in the cited quotes), `first_cite_right` (the
+    first citation is from an answering article), `gold_in_top_k` (an answering article
+    among the retrieved passages), `wrong_abstain`; over off-corpus questions:
+    `offcorpus_abstain`; over answers given: `quoted_chars`.
     """
     if not items:
         raise AssistantError("The question set is empty.")
@@ -174,8 +174,8 @@ def evaluate_news(assistant: Assistant, items: list[NewsItem], k: int = 5) -> di
     for row in rows:
         by_kind[row["kind"]].append(row)
     return {
-        "overall": _news_metrics(rows),
-        "by_kind": {kind: _news_metrics(group) for kind, group in sorted(by_kind.items())},
+        "overall": _news_measures(rows),
+        "by_kind": {kind: _news_measures(group) for kind, group in sorted(by_kind.items())},
     }
 
 
@@ -185,24 +185,19 @@ def _normalised(text: str) -> str:
 
 def _score_news(item: NewsItem, answer) -> dict:
     quotes = _normalised(" ".join(c.quote for c in answer.citations))
-    answerable = item.kind != "offcorpus"
     first = answer.citations[0].article_id if answer.citations else None
     return {
         "kind": item.kind,
-        "answerable": answerable,
+        "answerable": item.kind != "offcorpus",
         "abstained": answer.abstained,
-        "hit": (
-            any(_normalised(gold) in quotes for gold in item.answers)
-            if answerable
-            else answer.abstained
-        ),
+        "quoted": any(_normalised(gold) in quotes for gold in item.answers),
         "first_right": first in item.articles,
         "gold_retrieved": any(h.article.id in item.articles for h in answer.retrieved),
         "quoted_chars": sum(len(c.quote) for c in answer.citations),
     }
 
 
-def _news_metrics(rows: list[dict]) -> dict:
+def _news_measures(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     offcorpus = [r for r in rows if not r["answerable"]]
     answered = [r for r in rows if not r["abstained"]]
@@ -212,11 +207,11 @@ def _news_metrics(rows: list[dict]) -> dict:
 
     return {
         "questions": len(rows),
-        "hit": share(rows, "hit"),
-        "first_citation_right": share(answerable, "first_right"),
+        "quotes_hold_answer": share(answerable, "quoted"),
+        "first_cite_right": share(answerable, "first_right"),
         "gold_in_top_k": share(answerable, "gold_retrieved"),
-        "wrongly_abstained": share(answerable, "abstained"),
-        "offcorpus_abstained": share(offcorpus, "abstained"),
+        "wrong_abstain": share(answerable, "abstained"),
+        "offcorpus_abstain": share(offcorpus, "abstained"),
         "quoted_chars": (
             float(np.mean([r["quoted_chars"] for r in answered])) if answered else None
         ),

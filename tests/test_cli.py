@@ -128,18 +128,18 @@ def test_eval_reads_the_news_format_and_scores_each_kind(run, tmp_path: Path):
     result = run("eval", str(qa), "--json")
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
-    assert metrics["by_kind"]["speaker"]["hit"] == 1.0
-    assert metrics["by_kind"]["speaker"]["first_citation_right"] == 1.0
+    assert metrics["by_kind"]["speaker"]["quotes_hold_answer"] == 1.0
+    assert metrics["by_kind"]["speaker"]["first_cite_right"] == 1.0
     # The second question's gold string is in no article, and its "article" is not indexed.
     assert metrics["by_kind"]["fact"] == metrics["by_kind"]["fact"] | {
-        "hit": 0.0,
-        "first_citation_right": 0.0,
+        "quotes_hold_answer": 0.0,
+        "first_cite_right": 0.0,
         "gold_in_top_k": 0.0,
     }
-    assert metrics["by_kind"]["followup"]["hit"] == 1.0
+    assert metrics["by_kind"]["followup"]["quotes_hold_answer"] == 1.0
     assert metrics["overall"]["questions"] == 3 and metrics["overall"]["quoted_chars"] > 0
     table = run("eval", str(qa))
-    assert "speaker" in table.stdout and "first_citation_right" in table.stdout
+    assert "speaker" in table.stdout and "first_cite_right" in table.stdout
 
 
 def test_ask_with_a_history_file_resolves_the_follow_up(run, tmp_path: Path):
