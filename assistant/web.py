@@ -19,14 +19,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
+
 from assistant.api import Assistant
 from assistant.errors import AssistantError, IndexNotFound
 from assistant.rendering import answer_markdown, error_markdown, escape_markdown, sources_html
 from assistant.suggestions import examples_from_folder
 from assistant.uploads import MAX_UPLOAD_BYTES, save_uploads
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline tool
-import gradio as gr  # reads the variable above on import
 
 logger = logging.getLogger(__name__)
 
@@ -378,6 +377,8 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
+    # The serving process makes no calls home (Gradio reads this whenever it would).
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
     blocks = build_page(assistant)
     blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
