@@ -53,6 +53,9 @@ class Answer:
     abstained: bool
     retrieved: tuple[Hit, ...]  # rank order, best first
     sentences: tuple[AnswerSentence, ...] = ()
+    # The chance that the articles answer the question (answerability.py); None when not
+    # assessed (no passage retrieved).
+    confidence: float | None = None
 
     def as_json(self) -> dict:
         """The documented JSON shape shared by the CLI and the web API."""
@@ -60,6 +63,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
             "citations": [
                 {
                     "n": c.n,
@@ -109,10 +113,10 @@ def citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
     )
 
 
-def abstention(question: str, retrieved: list[Hit]) -> Answer:
+def abstention(question: str, retrieved: list[Hit], confidence: float | None = None) -> Answer:
     """The fixed "the articles don't say" answer, with no citations."""
     text = load_prompt("abstain").format(question=question.strip())
-    return Answer(question, text, (), abstained=True, retrieved=tuple(retrieved))
+    return Answer(question, text, (), True, tuple(retrieved), confidence=confidence)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,10 @@ def evaluate_news(assistant: Assistant, items: list[NewsItem], k: int = 5) -> di
     `quotes_hold_answer` (a gold string is in the cited quotes), `first_cite_right` (the
     first citation is from an answering article), `gold_in_top_k` (an answering article
     among the retrieved passages), `wrong_abstain`; over off-corpus questions:
-    `offcorpus_abstain`; over answers given: `quoted_chars`.
+    `offcorpus_abstain`; over answers given: `quoted_chars`; over all: `confidence_ece`, the
+    expected calibration error of the stated confidence against being right (an answer whose
+    quotes hold a gold string, a refusal of an off-corpus question; a refusal states
+    1 - confidence).
     """
     if not items:
         raise AssistantError("The question set is empty.")
@@ -194,6 +197,14 @@ def _score_news(item: NewsItem, answer) -> dict:
         "first_right": first in item.articles,
         "gold_retrieved": any(h.article.id in item.articles for h in answer.retrieved),
         "quoted_chars": sum(len(c.quote) for c in answer.citations),
+        "confidence": answer.confidence if answer.confidence is not None else 0.0,
+        # Right: an answerable question answered from a gold string, or an off-corpus one
+        # refused. The stated confidence should match how often this holds.
+        "right": (
+            (not answer.abstained and any(_normalised(g) in quotes for g in item.answers))
+            if item.kind != "offcorpus"
+            else answer.abstained
+        ),
     }
 
 
@@ -215,4 +226,25 @@ def _news_measures(rows: list[dict]) -> dict:
         "quoted_chars": (
             float(np.mean([r["quoted_chars"] for r in answered])) if answered else None
         ),
+        "confidence_ece": expected_calibration_error(
+            [r["confidence"] if not r["abstained"] else 1 - r["confidence"] for r in rows],
+            [r["right"] for r in rows],
+        ),
     }
+
+
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
+) -> float:
+    """How far stated confidence is from the rate of being right: the gap between mean
+    confidence and accuracy in each of `bins` equal-width confidence bins, weighted by the
+    share of answers in the bin."""
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            error += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    return float(error)

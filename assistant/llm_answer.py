@@ -41,10 +41,17 @@ class LLMAnswerer:
     picks the quotes. With `on_token`, the reply is streamed as it is generated.
     """
 
-    def __init__(self, chat_model: BaseChatModel, label: str, policy: AbstainPolicy) -> None:
+    def __init__(
+        self,
+        chat_model: BaseChatModel,
+        label: str,
+        policy: AbstainPolicy,
+        confidence: Callable[[Evidence], float],
+    ) -> None:
         self.chat_model = chat_model
         self.label = label
         self.policy = policy
+        self.confidence = confidence
 
     def answer(
         self,
@@ -55,15 +62,16 @@ class LLMAnswerer:
         """Raises:
         LLMError: the backend failed (unreachable, refused, timed out)."""
         hits = evidence.hits
+        confidence = self.confidence(evidence)
         if not self.policy.any_evidence(evidence):
-            return abstention(question, hits)
+            return abstention(question, hits, confidence)
         prompt = load_prompt("answer").format(passages=fence_passages(hits), question=question)
         messages = [SystemMessage(load_prompt("system")), HumanMessage(prompt)]
         reply = call_llm(self.chat_model, messages, self.label, on_token)
         text = remove_unknown_markers(reply.strip(), len(hits))
         if not text or CANNOT_ANSWER.lower() in text.lower():
-            return abstention(question, hits)
-        return Answer(question, text, (), abstained=False, retrieved=tuple(hits))
+            return abstention(question, hits, confidence)
+        return Answer(question, text, (), False, tuple(hits), confidence=confidence)
 
 
 def remove_unknown_markers(text: str, passages: int) -> str:

@@ -16,11 +16,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.answer import AbstainPolicy, Answer, Answerer, abstention
+from assistant.answerability import answer_confidence
 from assistant.conversation import standalone_question
 from assistant.embeddings import PassageEmbeddings
 from assistant.llm_answer import LLMAnswerer
-from assistant.quoting import ExtractiveAnswerer
-from assistant.retrieval import HybridRetriever
+from assistant.quoting import ExtractiveAnswerer, QuoteRanking, rank_sentences
+from assistant.retrieval import Evidence, HybridRetriever
 from assistant.support import SupportChecker
 
 
@@ -64,10 +65,17 @@ def make_answerer(
     chat_model: BaseChatModel | None,
     llm_label: str,
 ) -> Answerer:
-    """The LLM answerer when a chat model is given, else the extractive one."""
+    """The LLM answerer when a chat model is given, else the extractive one; both give
+    each answer its confidence (`answerability.answer_confidence`)."""
+    floors = (policy.same_language, policy.cross_lingual)
+
+    def confidence(evidence: Evidence, ranking: QuoteRanking | None = None) -> float:
+        ranking = ranking or rank_sentences(evidence, quote_weights)
+        return answer_confidence(evidence, ranking, floors)
+
     if chat_model is not None:
-        return LLMAnswerer(chat_model, llm_label, policy)
-    return ExtractiveAnswerer(policy, quote_weights)
+        return LLMAnswerer(chat_model, llm_label, policy, confidence)
+    return ExtractiveAnswerer(policy, quote_weights, confidence)
 
 
 class AnswerChain(Runnable[dict, Any]):

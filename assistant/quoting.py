@@ -43,6 +43,24 @@ class QuotableSentence:
     vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class QuoteRanking:
+    """The retrieved passages' quotable sentences and the quote model's logit for each
+    (higher: more likely to hold the answer)."""
+
+    sentences: list[QuotableSentence]
+    logits: np.ndarray
+
+
+def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
+    """Score every quotable sentence of the evidence with the quote model."""
+    # The words are those searched for: a follow-up made standalone carries its subject.
+    asked = content_words(evidence.question.text, evidence.question.language)
+    sentences, features = quotable_sentences(evidence.hits, asked, evidence.sentences)
+    weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
+    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS)
+
+
 class ExtractiveAnswerer:
     """Answers by quoting the retrieved sentences most likely to hold the answer, each cited
     [n]; needs no LLM. Abstains (no citations) when no hit is evidence under `policy`.
@@ -51,9 +69,15 @@ class ExtractiveAnswerer:
     model, in order; see `settings.DenseModel.quote_weight`).
     """
 
-    def __init__(self, policy: AbstainPolicy, quote_weights: Sequence[float]) -> None:
+    def __init__(
+        self,
+        policy: AbstainPolicy,
+        quote_weights: Sequence[float],
+        confidence: Callable[[Evidence, QuoteRanking], float],
+    ) -> None:
         self.policy = policy
-        self.weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
+        self.quote_weights = quote_weights
+        self.confidence = confidence
 
     def answer(
         self,
@@ -61,13 +85,13 @@ class ExtractiveAnswerer:
         evidence: Evidence,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
-        # The words are those searched for: a follow-up made standalone carries its subject.
-        asked = content_words(evidence.question.text, evidence.question.language)
         hits = evidence.hits
-        sentences, features = quotable_sentences(hits, asked, evidence.sentences)
+        ranking = rank_sentences(evidence, self.quote_weights)
+        confidence = self.confidence(evidence, ranking)
+        sentences = ranking.sentences
         if not sentences or not self.policy.any_evidence(evidence):
-            return abstention(question, hits)
-        chance = 1.0 / (1.0 + np.exp(-(features @ self.weights + QUOTE_BIAS)))
+            return abstention(question, hits, confidence)
+        chance = 1.0 / (1.0 + np.exp(-ranking.logits))
         order = np.argsort(-chance, kind="stable")
         floor = _QUOTE_SHARE * chance[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if chance[i] >= floor]
@@ -78,7 +102,7 @@ class ExtractiveAnswerer:
         )
         # A bracketed number inside an article ("cite [9]") would read as a citation marker.
         text = " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
-        return Answer(question, text, citations, abstained=False, retrieved=tuple(hits))
+        return Answer(question, text, citations, False, tuple(hits), confidence=confidence)
 
 
 def quotable_sentences(

@@ -32,6 +32,19 @@ def answer_markdown(answer: Answer) -> str:
 
     Sentences the support check rejected are marked with a warning sign and a tooltip.
     """
+    return _answer_body(answer) + _confidence_note(answer)
+
+
+def _confidence_note(answer: Answer) -> str:
+    if answer.confidence is None:
+        return ""
+    percent = round(100 * answer.confidence)
+    return (
+        f'\n\n<span class="confidence">Confidence that the articles answer this: {percent}%</span>'
+    )
+
+
+def _answer_body(answer: Answer) -> str:
     known = {c.n for c in answer.citations}
     if not answer.sentences:
         return _link_markers(answer.text, known)

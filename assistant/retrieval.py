@@ -90,9 +90,13 @@ class HybridRetriever(BaseRetriever):
         """The `k` most relevant passages, best first (higher `score` = more relevant)."""
         return self.retrieve_encoded(self.encode(question), k or self.k)
 
-    def evidence(self, question: EncodedQuestion, k: int) -> Evidence:
-        """The `k` best passages with their sentences' stored vectors, for answering."""
-        hits = self.retrieve_encoded(question, k)
+    def evidence(
+        self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
+    ) -> Evidence:
+        """The `k` best passages with their sentences' stored vectors, for answering;
+        passages of the articles in `without` left out (to measure questions whose article
+        is not indexed)."""
+        hits = self.retrieve_encoded(question, k, without)
         passages = [hit.passage for hit in hits]
         sentences = [
             SentenceVectors(vector, self.store.sentence_vectors(model, passages))
@@ -100,9 +104,15 @@ class HybridRetriever(BaseRetriever):
         ]
         return Evidence(question, hits, sentences)
 
-    def retrieve_encoded(self, question: EncodedQuestion, k: int) -> list[Hit]:
-        """As `retrieve`, for a question already encoded."""
+    def retrieve_encoded(
+        self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
+    ) -> list[Hit]:
+        """As `retrieve`, for a question already encoded; no passage of an article in
+        `without`."""
         candidates = self.candidates(question)
+        if without:
+            found = self.store.get([c.passage_id for c in candidates])
+            candidates = [c for c in candidates if found[c.passage_id][0].article_id not in without]
         if not candidates:
             return []
         weights = [model.weight for model in self.models]

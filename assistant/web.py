@@ -52,6 +52,7 @@ CSS = """
 .sources mark { background: #ffe58a; color: inherit; padding: 0 1px; }
 .sources .mark-n { font-weight: 600; margin-right: 2px; }
 .unsupported { text-decoration: underline wavy #d97706; }
+.confidence { font-size: 0.85em; color: var(--body-text-color-subdued); }
 """
 
 # Citation links scroll the sources panel instead of following the link (Gradio opens

@@ -52,6 +52,13 @@ def test_question_the_articles_do_not_cover_abstains(built: Assistant):
     assert answer.text.startswith("The articles don't say")
 
 
+def test_each_answer_states_a_confidence_that_tells_covered_from_uncovered(built: Assistant):
+    covered = built.ask("What did Rubio say about Russia?")
+    uncovered = built.ask("Who won the Super Bowl?")
+    assert 0.0 <= uncovered.confidence < 0.2 and 0.8 < covered.confidence <= 1.0
+    assert covered.as_json()["confidence"] == round(covered.confidence, 3)
+
+
 def test_follow_up_uses_the_previous_question(built: Assistant):
     history = [
         {"role": "user", "content": "What will Rubio do next?"},
@@ -70,7 +77,7 @@ def test_bad_questions_get_a_helpful_message(built: Assistant, question: str):
 def test_json_shape(built: Assistant):
     payload = built.ask("What did Rubio say about Russia?").as_json()
     assert set(payload) == {
-        "question", "answer", "abstained", "citations", "sentences", "retrieved",
+        "question", "answer", "abstained", "confidence", "citations", "sentences", "retrieved",
     }  # fmt: skip
     assert set(payload["citations"][0]) == {
         "n", "article_id", "title", "date", "source", "passage", "quote", "start", "end", "score",
@@ -97,7 +104,9 @@ def test_settings_given_as_plain_values_are_validated(seeds: Path, tmp_path: Pat
 
 
 _ANSWERER = ExtractiveAnswerer(
-    AbstainPolicy(same_language=0.81, cross_lingual=0.76), quote_weights=[1.18, 0.76]
+    AbstainPolicy(same_language=0.81, cross_lingual=0.76),
+    quote_weights=[1.18, 0.76],
+    confidence=lambda evidence, ranking: 0.5,
 )
 _QUESTION = np.array([1.0, 0.0])
 

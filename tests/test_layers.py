@@ -10,8 +10,9 @@ FLOW = [
     "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
     "keywords",
     "sync",
-    "retrieval", "question", "llm", "conversation", "answer", "quoting", "support", "llm_answer",
-    "pipeline", "api", "evaluation", "suggestions", "rendering", "uploads", "web", "cli",
+    "retrieval", "question", "llm", "conversation", "answer", "quoting", "answerability",
+    "support", "llm_answer", "pipeline", "api", "evaluation", "suggestions", "rendering",
+    "uploads", "web", "cli",
 ]  # fmt: skip
 SHARED = {"settings", "errors", "prompts", "parallel"}
 # What the surfaces may use besides the API: presentation helpers, not the pipeline.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from assistant.answer import Answer, AnswerSentence, Citation
@@ -40,6 +41,8 @@ def test_markers_link_to_sources_and_unsupported_sentences_are_marked():
         ),
     )
     rendered = answer_markdown(answer)
+    assert "Confidence" not in rendered  # none stated, none shown
+    assert "answer this: 73%" in answer_markdown(dataclasses.replace(answer, confidence=0.731))
     assert rendered.count('<a class="cite" href="#source-1">[1]</a>') == 2
     assert "#source-7" not in rendered and "\\[7\\]" in rendered
     assert rendered.count('class="unsupported"') == 2

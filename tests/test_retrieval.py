@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from assistant.api import Assistant
 
+from .conftest import SEED
+
 
 def test_retriever_returns_documents_with_article_metadata(built: Assistant):
     documents = built.retriever().invoke("Waffenruhe 30 Tage")
@@ -43,3 +45,20 @@ def test_configured_reranker_orders_the_hits(built: Assistant):
     expected = reranker.predict([(question, h.passage.text) for h in hits])
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert [round(h.score, 4) for h in hits] == [round(float(s), 4) for s in expected]
+
+
+def test_evidence_leaves_out_the_articles_it_is_told_to(built: Assistant, seeds):
+    """How unanswerable questions are made for measuring: the answering article left out."""
+    (seeds / "hafen.txt").write_text(
+        "Hafen\n\nDer Hamburger Hafen meldete einen Rekordumschlag von Containern.",
+        encoding="utf-8",
+    )
+    built.sync()
+    retriever = built.retriever()
+    question = retriever.encode("What did Rubio say about Russia?")
+    assert {h.article.id for h in retriever.evidence(question, 5).hits} >= {SEED.name}
+    without = retriever.evidence(question, 5, frozenset({SEED.name}))
+    assert without.hits and {h.article.id for h in without.hits} == {"hafen.txt"}
+    assert len(without.sentences[0].sentences) == sum(
+        len(h.passage.sentences) for h in without.hits
+    )

@@ -4,6 +4,7 @@ through gradio_client, and its HTTP surface (auth, file routes)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -102,6 +103,7 @@ def _ask(page: Page, question: str) -> str:
 def test_question_answered_with_citation_and_highlighted_passage_then_follow_up(page: Page):
     answer = _ask(page, "What did Rubio say about Russia?")
     assert "Russland" in answer and "[1]" in answer
+    assert re.search(r"Confidence that the articles answer this: \d+%", answer)
     assert page.locator('[data-testid="bot"] a.cite').count() >= 1
     source = page.locator("#sources .source").first
     head = source.locator(".source-head").inner_text()

@@ -1,0 +1,177 @@
+"""Fit and measure the answerability model on negatives made the honest way.
+
+    python benchmarks/answerability.py
+
+Builds two indexes (the 48 XQuAD German articles; news-dev's 62 articles) and, for each
+question, the features of `assistant/answerability.py` twice: with every article indexed
+(answerable) and with its own answering articles left out of retrieval (unanswerable).
+news-dev's off-corpus questions are unanswerable as they are. Fits a logistic regression
+on the XQuAD tune half plus the even-numbered news-dev questions, and reports, on the
+held-out XQuAD test half and odd-numbered news-dev questions, how many answerable
+questions are answered and unanswerable ones refused per threshold, with the expected
+calibration error.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from news_dev import NEWS_DEV
+from sklearn.linear_model import LogisticRegression
+from xquad import XQUAD, build_corpus
+
+from assistant.answerability import (
+    ANSWER_BIAS,
+    ANSWER_WEIGHTS,
+    FEATURES,
+    answerability_features,
+)
+from assistant.api import Assistant
+from assistant.evaluation import expected_calibration_error
+from assistant.quoting import rank_sentences
+
+# A 9-passage corpus (the seed) must be judged like a large one: questions it answers and
+# questions it does not, for a report only (not fitted on).
+SEED_ANSWERED = (
+    "What did Rubio say about Russia?",
+    "Who will talk to the G7?",
+    "Wie lange soll die Waffenruhe dauern?",
+    "What did Palissa write on Facebook?",
+    "Was sagte Mike Waltz?",
+)
+SEED_NOT_ANSWERED = (
+    "What is the recipe for a good lasagne?",
+    "What did Rubio say about Greenland?",
+    "What did Xi Jinping say about the ceasefire?",
+    "Who won the Super Bowl?",
+    "Was sagte Olaf Scholz zur Rente?",
+)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def features_of(assistant: Assistant, question: str, without: frozenset[str]) -> np.ndarray:
+    retriever = assistant.retriever()
+    settings = assistant.settings
+    evidence = retriever.evidence(retriever.encode(question), settings.top_k, without)
+    ranking = rank_sentences(evidence, [m.quote_weight for m in settings.dense_models])
+    if not ranking.sentences:
+        return None
+    texts = [s.text for s in ranking.sentences]
+    articles = [s.hit.article.id for s in ranking.sentences]
+    floors = (settings.abstain_below, settings.abstain_below_cross_lingual)
+    return answerability_features(evidence, texts, articles, ranking.logits, floors)
+
+
+def xquad_rows(scratch: Path) -> list[tuple]:
+    """(features, answerable, half, set) for both languages' questions, with and without
+    their own article."""
+    seeds = scratch / "xquad-seeds"
+    seeds.mkdir()
+    items = build_corpus(seeds, XQUAD)
+    assistant = Assistant(seeds=seeds, index=scratch / "xquad-index")
+    assistant.sync()
+    rows = []
+    for language in ("de", "en"):
+        for item in items[language][::2]:  # every other question: half the time
+            own = frozenset({item["article_id"]})
+            for without, label in ((frozenset(), 1), (own, 0)):
+                found = features_of(assistant, item["question"], without)
+                if found is not None:
+                    rows.append((found, label, item["half"], f"xquad-{language}"))
+    return rows
+
+
+def news_rows(scratch: Path) -> list[tuple]:
+    seeds = scratch / "news-seeds"
+    seeds.mkdir()
+    for article in NEWS_DEV.glob("[a-z][a-z]_[0-9][0-9][0-9]_*.txt"):
+        shutil.copy(article, seeds / article.name)
+    assistant = Assistant(seeds=seeds, index=scratch / "news-index")
+    assistant.sync()
+    rows = []
+    lines = (NEWS_DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    for number, entry in enumerate(json.loads(line) for line in lines):
+        if entry.get("history"):
+            continue  # follow-ups need the conversation: scored by `assistant eval`
+        half = "tune" if number % 2 == 0 else "test"
+        answering = frozenset(a for a in [entry["article"], *entry["alt_articles"]] if a)
+        cases = (
+            [(frozenset(), 0)]
+            if entry["kind"] == "offcorpus"
+            else [(frozenset(), 1), (answering, 0)]
+        )
+        for without, label in cases:
+            found = features_of(assistant, entry["q"], without)
+            if found is not None:
+                rows.append((found, label, half, f"news-{entry['kind']}"))
+    return rows
+
+
+def seed_rows(scratch: Path) -> list[tuple]:
+    seeds = scratch / "seed-seeds"
+    seeds.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "seeds" / "000_bdd157e6eb167cd2.txt", seeds)
+    assistant = Assistant(seeds=seeds, index=scratch / "seed-index")
+    assistant.sync()
+    labelled = [(q, 1) for q in SEED_ANSWERED] + [(q, 0) for q in SEED_NOT_ANSWERED]
+    rows = []
+    for question, label in labelled:
+        found = features_of(assistant, question, frozenset())
+        if found is not None:
+            rows.append((found, label, "seed", "seed-9-passages"))
+    return rows
+
+
+def report(name: str, rows: list[tuple], chance: np.ndarray) -> None:
+    labels = np.array([r[1] for r in rows])
+    answered = ", ".join(
+        f"{t}: {np.mean(chance[labels == 1] >= t):.3f} / {np.mean(chance[labels == 0] < t):.3f}"
+        for t in THRESHOLDS
+    )
+    print(f"  {name:24} n={len(rows):4d}  answered / refused at threshold  {answered}")
+
+
+def _chosen_features() -> list[str]:
+    named = [a.removeprefix("--features=") for a in sys.argv if a.startswith("--features=")]
+    return named[0].split(",") if named else list(FEATURES)
+
+
+def main() -> None:
+    cache = Path(tempfile.gettempdir()) / "answerability-rows.pkl"
+    if cache.exists() and "--cached" in sys.argv:
+        rows = pickle.loads(cache.read_bytes())
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            rows = xquad_rows(Path(scratch)) + news_rows(Path(scratch))
+            rows += seed_rows(Path(scratch))
+        cache.write_bytes(pickle.dumps(rows))
+    chosen = [FEATURES.index(name) for name in _chosen_features()]
+    rows = [(r[0][chosen], *r[1:]) for r in rows]
+    tune = [r for r in rows if r[2] == "tune"]
+    test = [r for r in rows if r[2] == "test"]
+    model = LogisticRegression(max_iter=2000).fit(
+        np.stack([r[0] for r in tune]), [r[1] for r in tune]
+    )
+    weights = model.coef_[0].round(4).tolist()
+    print("features:", _chosen_features())
+    print("weights:", weights, "bias:", round(float(model.intercept_[0]), 4))
+    print("shipped:", ANSWER_WEIGHTS.tolist(), "bias:", ANSWER_BIAS)
+    seed = [r for r in rows if r[2] == "seed"]
+    for half, group in (("tune", tune), ("test (held out)", test), ("seed", seed)):
+        print(f"{half}:")
+        for name in sorted({r[3] for r in group}):
+            chosen = [r for r in group if r[3] == name]
+            report(name, chosen, model.predict_proba(np.stack([r[0] for r in chosen]))[:, 1])
+        chance = model.predict_proba(np.stack([r[0] for r in group]))[:, 1]
+        labels = np.array([r[1] for r in group])
+        print(f"  expected calibration error: {expected_calibration_error(chance, labels):.3f}")
+
+
+if __name__ == "__main__":
+    main()
