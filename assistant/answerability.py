@@ -49,9 +49,9 @@ FEATURES = (
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÄÖÜÁÉÍÓÚÑ][\w-]{2,}|\d[\d.,]*)")
 _NAME_PREFIX = 4
 ANSWER_WEIGHTS = np.array(
-    [3.6386, 0.8805, 0.6946, 1.0583, 0.5445, -1.1277, 3.5305, 4.831, 2.5383, -1.9785]
+    [3.6102, 0.8798, 0.7028, 1.0625, 0.5472, -1.132, 3.5018, 4.8229, 2.5423, -1.9839]
 )
-ANSWER_BIAS = -4.1229
+ANSWER_BIAS = -4.0938
 
 
 def question_names(question: str) -> set[str]:

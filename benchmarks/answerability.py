@@ -1,6 +1,7 @@
 """Fit and measure the answerability model on negatives made the honest way.
 
-    python benchmarks/answerability.py
+    python benchmarks/answerability.py            # about 5 minutes
+    python benchmarks/answerability.py --cached --features dense_margin,name_share
 
 Builds two indexes (the 48 XQuAD German articles; news-dev's 62 articles) and, for each
 question, the features of `assistant/answerability.py` twice: with every article indexed
@@ -14,10 +15,10 @@ calibration error.
 
 from __future__ import annotations
 
+import argparse
 import json
 import pickle
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -137,21 +138,25 @@ def report(name: str, rows: list[tuple], chance: np.ndarray) -> None:
     print(f"  {name:24} n={len(rows):4d}  answered / refused at threshold  {answered}")
 
 
-def _chosen_features() -> list[str]:
-    named = [a.removeprefix("--features=") for a in sys.argv if a.startswith("--features=")]
-    return named[0].split(",") if named else list(FEATURES)
-
-
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cached", action="store_true", help="refit on the features of the last run"
+    )
+    parser.add_argument(
+        "--features", default=",".join(FEATURES), help="comma-separated subset to fit"
+    )
+    args = parser.parse_args()
+    names = args.features.split(",")
     cache = Path(tempfile.gettempdir()) / "answerability-rows.pkl"
-    if cache.exists() and "--cached" in sys.argv:
+    if cache.exists() and args.cached:
         rows = pickle.loads(cache.read_bytes())
     else:
         with tempfile.TemporaryDirectory() as scratch:
             rows = xquad_rows(Path(scratch)) + news_rows(Path(scratch))
             rows += seed_rows(Path(scratch))
         cache.write_bytes(pickle.dumps(rows))
-    chosen = [FEATURES.index(name) for name in _chosen_features()]
+    chosen = [FEATURES.index(name) for name in names]
     rows = [(r[0][chosen], *r[1:]) for r in rows]
     tune = [r for r in rows if r[2] == "tune"]
     test = [r for r in rows if r[2] == "test"]
@@ -159,7 +164,7 @@ def main() -> None:
         np.stack([r[0] for r in tune]), [r[1] for r in tune]
     )
     weights = model.coef_[0].round(4).tolist()
-    print("features:", _chosen_features())
+    print("features:", names)
     print("weights:", weights, "bias:", round(float(model.intercept_[0]), 4))
     print("shipped:", ANSWER_WEIGHTS.tolist(), "bias:", ANSWER_BIAS)
     seed = [r for r in rows if r[2] == "seed"]
