@@ -24,7 +24,6 @@ of the English questions whose article is missing (see the README).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -60,17 +59,12 @@ def question_names(question: str) -> set[str]:
 
 
 def answerability_features(
-    evidence: Evidence,
-    sentence_texts: Sequence[str],
-    best_hit_article: Sequence[str],
-    quote_logits: np.ndarray,
-    floors: tuple[float, float],
+    evidence: Evidence, ranking: QuoteRanking, floors: tuple[float, float]
 ) -> np.ndarray:
     """The features above for one question, in `FEATURES` order.
 
-    `sentence_texts` / `best_hit_article` / `quote_logits`: the quotable sentences, the
-    article each is from and the quote model's logit for each; `floors`: the primary
-    model's similarity floors (same language, across).
+    `ranking`: the evidence's quotable sentences with the quote model's logits (at least
+    one sentence); `floors`: the primary model's similarity floors (same language, across).
     """
     question = evidence.question
     same_floor, cross_floor = floors
@@ -79,8 +73,7 @@ def answerability_features(
         for hit in evidence.hits
     ]
     asked = content_words(question.text, question.language)
-    best = int(np.argmax(quote_logits))
-    best_article = best_hit_article[best]
+    best = ranking.sentences[int(np.argmax(ranking.logits))]
     words_of = [content_words(h.passage.text, h.language) for h in evidence.hits]
     passage_share = max((len(asked & words) for words in words_of), default=0)
     names = question_names(question.text)
@@ -90,11 +83,11 @@ def answerability_features(
     # passages): "What did X say about Y?" with X in one article and Y in another is not
     # answered.
     article_text = " ".join(
-        h.passage.text for h in evidence.hits if h.article.id == best_article
+        h.passage.text for h in evidence.hits if h.article.id == best.hit.article.id
     ).lower()
     in_article = {n for n in names if re.search(rf"\b{re.escape(n)}", article_text)}
     top = evidence.hits[int(np.argmax(margins))]
-    sentence_words = content_words(sentence_texts[best], top.language)
+    sentence_words = content_words(best.text, top.language)
     closest = [
         max((float(v @ model.question) for v in model.sentences.values()), default=0.0)
         for model in evidence.sentences
@@ -102,7 +95,7 @@ def answerability_features(
     return np.array(
         [
             max(margins),
-            float(quote_logits[best]),
+            float(ranking.logits.max()),
             len(asked & sentence_words) / max(len(asked), 1),
             passage_share / max(len(asked), 1),
             len(found) / len(names) if names else 0.0,
@@ -123,7 +116,5 @@ def answer_confidence(
     """The chance that `evidence` answers its question (the answer's confidence)."""
     if not ranking.sentences:
         return 0.0
-    texts = [s.text for s in ranking.sentences]
-    articles = [s.hit.article.id for s in ranking.sentences]
-    features = answerability_features(evidence, texts, articles, ranking.logits, floors)
+    features = answerability_features(evidence, ranking, floors)
     return float(1.0 / (1.0 + np.exp(-(features @ ANSWER_WEIGHTS + ANSWER_BIAS))))

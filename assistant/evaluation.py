@@ -188,23 +188,20 @@ def _normalised(text: str) -> str:
 
 def _score_news(item: NewsItem, answer) -> dict:
     quotes = _normalised(" ".join(c.quote for c in answer.citations))
+    quoted = any(_normalised(gold) in quotes for gold in item.answers)
     first = answer.citations[0].article_id if answer.citations else None
     return {
         "kind": item.kind,
         "answerable": item.kind != "offcorpus",
         "abstained": answer.abstained,
-        "quoted": any(_normalised(gold) in quotes for gold in item.answers),
+        "quoted": quoted,
         "first_right": first in item.articles,
         "gold_retrieved": any(h.article.id in item.articles for h in answer.retrieved),
         "quoted_chars": sum(len(c.quote) for c in answer.citations),
         "confidence": answer.confidence if answer.confidence is not None else 0.0,
         # Right: an answerable question answered from a gold string, or an off-corpus one
         # refused. The stated confidence should match how often this holds.
-        "right": (
-            (not answer.abstained and any(_normalised(g) in quotes for g in item.answers))
-            if item.kind != "offcorpus"
-            else answer.abstained
-        ),
+        "right": not answer.abstained and quoted if item.kind != "offcorpus" else answer.abstained,
     }
 
 

@@ -63,10 +63,8 @@ def features_of(assistant: Assistant, question: str, without: frozenset[str]) ->
     ranking = rank_sentences(evidence, [m.quote_weight for m in settings.dense_models])
     if not ranking.sentences:
         return None
-    texts = [s.text for s in ranking.sentences]
-    articles = [s.hit.article.id for s in ranking.sentences]
     floors = (settings.abstain_below, settings.abstain_below_cross_lingual)
-    return answerability_features(evidence, texts, articles, ranking.logits, floors)
+    return answerability_features(evidence, ranking, floors)
 
 
 def xquad_rows(scratch: Path) -> list[tuple]:
