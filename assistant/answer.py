@@ -34,6 +34,23 @@ class Citation:
     start: int
     end: int
     score: float  # the quote's similarity to the question; higher = closer
+    speaker: str | None = None  # whose words the quote is, when it is someone's statement
+
+
+    def as_json(self) -> dict:
+        shape = {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "date": self.date,
+            "source": self.source,
+            "passage": self.passage,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+        return shape | ({"speaker": self.speaker} if self.speaker else {})
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,9 @@ class Answer:
     # The chance that the articles answer the question (answerability.py); None when not
     # assessed (no passage retrieved).
     confidence: float | None = None
+    # With a refusal: what the articles do say nearest to the question (cited in the text),
+    # e.g. what they quote the person asked about on other topics.
+    nearest: tuple[Citation, ...] = ()
 
     def as_json(self) -> dict:
         """The documented JSON shape shared by the CLI and the web API."""
@@ -64,21 +84,8 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "confidence": None if self.confidence is None else round(self.confidence, 3),
-            "citations": [
-                {
-                    "n": c.n,
-                    "article_id": c.article_id,
-                    "title": c.title,
-                    "date": c.date,
-                    "source": c.source,
-                    "passage": c.passage,
-                    "quote": c.quote,
-                    "start": c.start,
-                    "end": c.end,
-                    "score": round(c.score, 4),
-                }
-                for c in self.citations
-            ],
+            "citations": [c.as_json() for c in self.citations],
+            "nearest": [c.as_json() for c in self.nearest],
             "sentences": [
                 {"text": s.text, "citations": list(s.citations), "supported": s.supported}
                 for s in self.sentences
@@ -96,7 +103,9 @@ class Answer:
         }
 
 
-def citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
+def citation(
+    n: int, hit: Hit, start: int, end: int, score: float, speaker: str | None = None
+) -> Citation:
     """Citation `n`: the article span [start, end) of `hit`'s passage as the quote."""
     return Citation(
         n=n,
@@ -110,6 +119,7 @@ def citation(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
         start=start,
         end=end,
         score=score,
+        speaker=speaker,
     )
 
 
@@ -117,6 +127,28 @@ def abstention(question: str, retrieved: list[Hit], confidence: float | None = N
     """The fixed "the articles don't say" answer, with no citations."""
     text = load_prompt("abstain").format(question=question.strip())
     return Answer(question, text, (), True, tuple(retrieved), confidence=confidence)
+
+
+def person_not_found(question: str, name: str, retrieved: list[Hit]) -> Answer:
+    """The refusal for a question about someone the articles never name."""
+    text = load_prompt("person_not_found").format(name=name)
+    return Answer(question, text, (), True, tuple(retrieved), confidence=0.0)
+
+
+def not_on_topic(
+    question: str,
+    name: str,
+    nearest: tuple[Citation, ...],
+    retrieved: list[Hit],
+    confidence: float,
+) -> Answer:
+    """The refusal for a person the articles quote, but not on what was asked: what they
+    do quote them on, cited."""
+    quotes = " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in nearest)
+    text = load_prompt("not_on_topic").format(name=name, quotes=quotes).strip()
+    return Answer(
+        question, text, (), True, tuple(retrieved), confidence=confidence, nearest=nearest
+    )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from assistant.generations import live_generation, open_live, probe
 from assistant.llm import describe_llm, make_chat_model
 from assistant.question import check_history, check_k, check_question
 from assistant.settings import Settings
+from assistant.statements import StatementIndex
 from assistant.store import ArticleRecord, Hit
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
@@ -176,6 +177,7 @@ class Assistant:
         return HybridRetriever(
             store=store,
             keywords=open_keywords(store),
+            statements=StatementIndex.load(store.folder),
             embedders=self.embedders,
             models=list(self.settings.dense_models),
             k=self.settings.top_k,

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage
 
+from assistant.articles import detect_language
 from assistant.llm import call_llm
+from assistant.names import name_runs
+from assistant.person_questions import asks_what_said
 from assistant.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -22,9 +25,11 @@ _FOLLOW_UP_OPENERS = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = re.compile(
-    r"\b(he|she|they|him|her|them|his|their|er|ihn|ihm|seine|ihre)\b",
+    r"\b(he|she|they|him|her|them|his|their|er|ihn|ihm|seine|ihre|il|elle|en|él|ella)\b",
     re.IGNORECASE,
 )
+# Pronouns that stand for the person a conversation is about, as a sentence's subject.
+_PERSONAL = re.compile(r"\b(he|she|er|sie|il|elle|él|ella)\b", re.IGNORECASE)
 _SHORT_QUESTION_WORDS = 5
 
 
@@ -42,14 +47,33 @@ def standalone_question(
 
 
 def standalone_query(question: str, history: Sequence[Message] | None) -> str:
-    """The question, with the previous user question prepended when it reads as a follow-up.
+    """The question made standalone without an LLM, when it reads as a follow-up (short,
+    opening like "And ...?" or leaning on a pronoun):
 
-    A follow-up is short, opens like "And ...?" or leans on a pronoun; its subject is in
-    the earlier question, so retrieval needs both.
+    - a pronoun stands for the person the previous question was about ("And what did he
+      say about fossil fuels?" after "What did Guterres say ...?");
+    - a new person asked about on the previous topic takes the previous person's place
+      ("Et qu'en a dit Pedro Sánchez ?" after "Qu'a dit François Bayrou de l'accord ...?");
+    - a new topic for the previous person keeps the person ("And what about Iran?" after
+      "What did Rubio say about Gaza?" searches "What did Rubio say ... Iran?");
+    - anything else is searched with the previous question before it.
     """
     previous = _last_user_message(history)
     if previous is None or not _is_follow_up(question):
         return question
+    language = detect_language(previous)
+    before = name_runs(previous, language)
+    if not before:
+        return f"{previous} {question}"
+    person = before[0]
+    now = name_runs(question, detect_language(question))
+    if _PERSONAL.search(question):
+        return _PERSONAL.sub(person.short(), question, count=1)
+    if now and asks_what_said(question):
+        return previous[: person.start] + now[0].short() + previous[person.end :]
+    said = asks_what_said(previous)
+    if said is not None:
+        return previous[: max(said.end(), person.end)] + " " + question
     return f"{previous} {question}"
 
 

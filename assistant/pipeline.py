@@ -15,11 +15,12 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from assistant.answer import AbstainPolicy, Answer, Answerer, abstention
+from assistant.answer import AbstainPolicy, Answer, Answerer, abstention, person_not_found
 from assistant.answerability import answer_confidence
 from assistant.conversation import standalone_question
 from assistant.embeddings import PassageEmbeddings
 from assistant.llm_answer import LLMAnswerer
+from assistant.person_questions import read_person_question
 from assistant.quoting import ExtractiveAnswerer, QuoteRanking, rank_sentences
 from assistant.retrieval import Evidence, HybridRetriever
 from assistant.support import SupportChecker
@@ -49,7 +50,14 @@ class AnswerPipeline:
     ) -> Answer:
         """Answer a checked question (see `question.py`) from the articles."""
         query = standalone_question(question, history, self.chat_model, self.llm_label)
-        evidence = self.retriever.evidence(self.retriever.encode(query), k)
+        encoded = self.retriever.encode(query)
+        person = read_person_question(query, encoded.language, self.retriever.statements)
+        if person is not None and not person.mentioned:
+            return person_not_found(question, person.name, [])
+        if person is not None and person.quoted:
+            evidence = self.retriever.speaker_evidence(encoded, person.name, k)
+        else:
+            evidence = self.retriever.evidence(encoded, k)
         if not evidence.hits:
             return abstention(question, [])
         answer = self.answerer.answer(question, evidence, on_token)

@@ -15,6 +15,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "system": frozenset(),
     "answer": frozenset({"passages", "question"}),
     "condense": frozenset({"history", "question"}),
+    "person_not_found": frozenset({"name"}),
+    "not_on_topic": frozenset({"name", "quotes"}),
 }
 
 

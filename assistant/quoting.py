@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer import MARKER, AbstainPolicy, Answer, abstention, citation
+from assistant.answer import (
+    MARKER,
+    AbstainPolicy,
+    Answer,
+    Citation,
+    abstention,
+    citation,
+    not_on_topic,
+)
 from assistant.keywords import content_words
+from assistant.names import same_name
 from assistant.retrieval import Evidence, SentenceVectors, zscore
 from assistant.store import Hit
 
@@ -26,6 +35,11 @@ QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.
 _QUOTE_SHARE = 0.2
 _MAX_QUOTES = 3
+# A person question is answered from the person's statements only when the best of them
+# has at least this chance of answering it; otherwise the articles quote them on other
+# topics, and the answer says so (see benchmarks/news_dev.py).
+SPEAKER_TOPIC_FLOOR = 0.0
+_MAX_NEAREST = 2  # statements offered instead when a person is not quoted on the topic
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
 _MIN_QUOTE_WORDS = 4
@@ -50,6 +64,12 @@ class QuoteRanking:
 
     sentences: list[QuotableSentence]
     logits: np.ndarray
+    speakers: list[str | None]  # whose statement each sentence is, if anyone's
+
+    @property
+    def chances(self) -> np.ndarray:
+        """Each sentence's chance of holding the answer."""
+        return 1.0 / (1.0 + np.exp(-self.logits))
 
 
 def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
@@ -58,7 +78,14 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     asked = content_words(evidence.question.text, evidence.question.language)
     sentences, features = quotable_sentences(evidence.hits, asked, evidence.sentences)
     weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
-    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS)
+    statements = evidence.statements
+    speakers = [
+        statement.speaker
+        if statements and (statement := statements.statement_at(s.hit.article.id, s.start))
+        else None
+        for s in sentences
+    ]
+    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS, speakers)
 
 
 class ExtractiveAnswerer:
@@ -88,21 +115,49 @@ class ExtractiveAnswerer:
         hits = evidence.hits
         ranking = rank_sentences(evidence, self.quote_weights)
         confidence = self.confidence(evidence, ranking)
-        sentences = ranking.sentences
-        if not sentences or not self.policy.any_evidence(evidence):
+        if evidence.speaker:
+            return self._person_answer(question, evidence, ranking, confidence)
+        if not ranking.sentences or not self.policy.any_evidence(evidence):
             return abstention(question, hits, confidence)
-        chance = 1.0 / (1.0 + np.exp(-ranking.logits))
-        order = np.argsort(-chance, kind="stable")
-        floor = _QUOTE_SHARE * chance[order[0]]
-        chosen = [i for i in order[:_MAX_QUOTES] if chance[i] >= floor]
-        question_vector = evidence.sentences[0].question
-        citations = tuple(
-            citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector))
-            for n, s in enumerate((sentences[i] for i in chosen), start=1)
+        order = np.argsort(-ranking.chances, kind="stable")
+        floor = _QUOTE_SHARE * ranking.chances[order[0]]
+        chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
+        citations = _citations(evidence, ranking, chosen)
+        return Answer(question, _quoted(citations), citations, False, tuple(hits), confidence=confidence)
+
+    def _person_answer(
+        self, question: str, evidence: Evidence, ranking: QuoteRanking, confidence: float
+    ) -> Answer:
+        """The answer to "What did X say about Y?": X's own statements that best answer it;
+        when none does, what the articles quote X on instead."""
+        own = [i for i, s in enumerate(ranking.speakers) if s and same_name(evidence.speaker, s)]
+        order = sorted(own, key=lambda i: -ranking.chances[i])
+        if not order or ranking.chances[order[0]] < SPEAKER_TOPIC_FLOOR:
+            nearest = _citations(evidence, ranking, order[:_MAX_NEAREST])
+            name = ranking.speakers[order[0]] if order else evidence.speaker
+            return not_on_topic(question, name, nearest, evidence.hits, confidence)
+        floor = _QUOTE_SHARE * ranking.chances[order[0]]
+        chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
+        citations = _citations(evidence, ranking, chosen)
+        return Answer(
+            question, _quoted(citations), citations, False, tuple(evidence.hits), confidence=confidence
         )
-        # A bracketed number inside an article ("cite [9]") would read as a citation marker.
-        text = " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
-        return Answer(question, text, citations, False, tuple(hits), confidence=confidence)
+
+
+def _citations(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> tuple[Citation, ...]:
+    """The chosen sentences as citations [1], [2], ... with their speakers."""
+    question_vector = evidence.sentences[0].question
+    return tuple(
+        citation(
+            n, s.hit, s.start, s.end, float(s.vector @ question_vector), ranking.speakers[i]
+        )
+        for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
+    )
+
+
+def _quoted(citations: tuple[Citation, ...]) -> str:
+    # A bracketed number inside an article ("cite [9]") would read as a citation marker.
+    return " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
 
 
 def quotable_sentences(

@@ -3,6 +3,7 @@ z-scores over the union of each side's top candidates."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,12 @@ from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
 from assistant.passages import Passage
 from assistant.settings import DenseModel
+from assistant.statements import Statement, StatementIndex
 from assistant.store import Hit, PassageStore
+
+# A person question weighs at most this many passages of the person's statements beyond
+# the usual retrieval's (the closest to the question).
+_MAX_SPEAKER_PASSAGES = 30
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,10 @@ class Evidence:
     question: EncodedQuestion
     hits: list[Hit]
     sentences: Sequence[SentenceVectors]
+    # Who said what in the articles; with `speaker` set (a person question: "What did X
+    # say about Y?"), only that person's statements may be quoted as the answer.
+    statements: StatementIndex | None = None
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class HybridRetriever(BaseRetriever):
 
     store: PassageStore
     keywords: KeywordIndex
+    statements: StatementIndex = StatementIndex({})
     embedders: list[PassageEmbeddings]
     models: list[DenseModel]  # each embedder's weights, same order
     k: int = 5
@@ -97,12 +108,48 @@ class HybridRetriever(BaseRetriever):
         passages of the articles in `without` left out (to measure questions whose article
         is not indexed)."""
         hits = self.retrieve_encoded(question, k, without)
+        return self._evidence(question, hits)
+
+    def speaker_evidence(
+        self, question: EncodedQuestion, speaker: str, k: int, without: frozenset[str] = frozenset()
+    ) -> Evidence:
+        """Evidence for "What did `speaker` say about ...?": the passages holding the
+        speaker's statements, the `k` best of the usual retrieval first, then the speaker's
+        other statements' passages by their similarity to the question (so that a statement
+        the question's words miss, or one in another language, is still weighed)."""
+        said = {
+            aid: {s.start for s in found}
+            for aid, found in _group(self.statements.by_speaker(speaker)).items()
+            if aid not in without
+        }
+        holding = {
+            pid
+            for pid, (aid, start, end) in self.store.passage_spans(list(said)).items()
+            if any(start <= at < end for at in said[aid])
+        }
+        fused = self.retrieve_encoded(question, self.candidates_per_retriever, without)
+        first = [hit for hit in fused if hit.passage.id in holding][:k]
+        rest = sorted(holding - {hit.passage.id for hit in first})
+        scored = self.store.vectors(0, rest)
+        rest = sorted(scored, key=lambda pid: -float(scored[pid] @ question.vectors[0]))
+        found = self.store.get(rest[:_MAX_SPEAKER_PASSAGES])
+        hits = first + [
+            self._hit(
+                Candidate(pid, language, (float(scored[pid] @ question.vectors[0]),), 0.0),
+                passage,
+                float(scored[pid] @ question.vectors[0]),
+            )
+            for pid, (passage, language) in found.items()
+        ]
+        return dataclasses.replace(self._evidence(question, hits), speaker=speaker)
+
+    def _evidence(self, question: EncodedQuestion, hits: list[Hit]) -> Evidence:
         passages = [hit.passage for hit in hits]
         sentences = [
             SentenceVectors(vector, self.store.sentence_vectors(model, passages))
             for model, vector in enumerate(question.vectors)
         ]
-        return Evidence(question, hits, sentences)
+        return Evidence(question, hits, sentences, self.statements)
 
     def retrieve_encoded(
         self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
@@ -214,6 +261,13 @@ class HybridRetriever(BaseRetriever):
             )
             for hit in self.retrieve(query)
         ]
+
+
+def _group(pairs: list[tuple[str, Statement]]) -> dict[str, list[Statement]]:
+    grouped: dict[str, list[Statement]] = {}
+    for article_id, statement in pairs:
+        grouped.setdefault(article_id, []).append(statement)
+    return grouped
 
 
 def fuse(

@@ -37,7 +37,7 @@ MANIFEST = "index.json"
 # 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
 # 6: passage vectors in files too; 7: the second model's sentence vectors; 8: any number
 # of dense models, their collections and files numbered
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 
 def _collection_name(model: int) -> str:
@@ -190,6 +190,18 @@ class PassageStore:
         found = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
         return {
             pid: (meta["start"], meta["end"])
+            for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
+        }
+
+    def passage_spans(self, article_ids: list[str]) -> dict[str, tuple[str, int, int]]:
+        """Stored passages of several articles: id -> (article id, start, end)."""
+        if not article_ids:
+            return {}
+        found = self._collection.get(
+            where={"article_id": {"$in": sorted(article_ids)}}, include=["metadatas"]
+        )
+        return {
+            pid: (meta["article_id"], meta["start"], meta["end"])
             for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
         }
 

@@ -24,6 +24,7 @@ from assistant.generations import (
 from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
 from assistant.passages import Passage, split_many
 from assistant.settings import Settings
+from assistant.statements import ArticleSpeech, StatementIndex, statements_of_many
 from assistant.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 
 logger = logging.getLogger(__name__)
@@ -182,9 +183,12 @@ def _build_generation(
         logger.info("Building generation %s", folder.name)
         store = PassageStore(folder, url, models=len(embedders))
         try:
-            records, embedded, changed = _apply(store, plan, indexed, settings, embedders, progress)
+            records, embedded, changed, statements = _apply(
+                store, plan, indexed, settings, embedders, progress
+            )
             store.compact_vector_files()
             _save_keywords(store, changed)
+            StatementIndex.load(store.folder).updated(plan.removed, statements).save(store.folder)
             store.save_records(expected, records)
             total = store.count()
         finally:
@@ -219,15 +223,18 @@ def _apply(
     settings: Settings,
     embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
-) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]]]:
-    """Write the plan's changes; returns the records, passages embedded, and every passage
-    of a changed article as (id, language, text)."""
+) -> tuple[
+    dict[str, ArticleRecord], int, list[tuple[str, str, str]], dict[str, ArticleSpeech]
+]:
+    """Write the plan's changes; returns the records, passages embedded, every passage of a
+    changed article as (id, language, text), and each changed article's statements."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
     rewritten: list[tuple[str, str, str]] = []  # (id, language, text) of changed articles
     to_embed: list[tuple[Passage, str, str]] = []
     added = {a.id for a in plan.added}
     changed = plan.added + plan.updated
     split = split_many(changed, settings.passage_chars, settings.passage_overlap)
+    statements = statements_of_many(changed, split)
     for article, passages in zip(changed, split, strict=True):
         # The generation is a copy of the live one, which holds nothing of a new article.
         stored = {} if article.id in added else store.passage_positions(article.id)
@@ -242,7 +249,7 @@ def _apply(
     for article_id in plan.removed:
         store.delete(list(store.passage_positions(article_id)))
     _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
-    return records, len(to_embed), rewritten
+    return records, len(to_embed), rewritten, statements
 
 
 def _embed_and_store(

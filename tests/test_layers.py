@@ -8,9 +8,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
     "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
-    "keywords",
+    "keywords", "names", "statements",
     "sync",
-    "retrieval", "question", "llm", "conversation", "answer", "quoting", "answerability",
+    "retrieval", "question", "llm", "person_questions", "conversation", "answer", "quoting", "answerability",
     "support", "llm_answer", "pipeline", "api", "evaluation", "suggestions", "rendering",
     "uploads", "web", "cli",
 ]  # fmt: skip

@@ -1,0 +1,172 @@
+"""People's names in running text, in any of the articles' languages, and when two spellings
+name the same person (Selenskyj / Zelensky / Zelenskyy, Peskow / Peskov, Poutine / Putin)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.keywords import stopwords
+
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+# Lower-case words inside a name: "Ursula von der Leyen", "Lula da Silva".
+_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "dos", "del", "di", "du", "bin", "al", "ibn", "la", "le"})  # fmt: skip
+# Capitalised words that start sentences and questions without being names.
+_NOT_NAMES = frozenset(
+    """what who whom whose which when where why how did does do was is are were has have
+    had and but also even so then yet in on at after before during for with from by as
+    mr mrs ms dr prof herr frau madame monsieur señor señora sr sra wie wer was warum wann
+    wo welche welcher welches hat haben ist sind und auch qu qui que quoi quand comment où
+    pourquoi quel quelle quels quelles est a et mais qué quién cómo cuándo dónde por porque
+    cuál y pero según laut zufolge selon according qu'a qu'en qu'il qu'elle qu'est
+    qu'ont""".split()
+)
+
+
+@dataclass(frozen=True)
+class NameRun:
+    """Capitalised words in a row (with name particles between them): a name, or in German a
+    noun phrase. `start`/`end` are offsets into the text searched."""
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+    preceding: str = ""  # the word before the run
+    preceding_words: tuple[str, ...] = ()  # the (up to) two words before it, lower-cased
+
+    @property
+    def surname(self) -> str:
+        return re.sub(r"['’]s?$", "", self.words[-1])
+
+    def short(self) -> str:
+        """The name without leading titles: its last two capitalised words and any particles
+        between them ("Bundeskanzler Friedrich Merz" -> "Friedrich Merz")."""
+        capitals = [i for i, w in enumerate(self.words) if w[0].isupper()]
+        first = capitals[-2] if len(capitals) >= 2 else capitals[-1]
+        return re.sub(r"['’]s?$", "", " ".join(self.words[first:]))  # "Trump's" -> "Trump"
+
+
+def name_runs(text: str, language: str) -> list[NameRun]:
+    """Every run of capitalised words in `text`: candidate names, in order."""
+    skip = _NOT_NAMES | stopwords(language)
+    runs: list[NameRun] = []
+    current: list[re.Match] = []
+    particles: list[re.Match] = []
+
+    def close() -> None:
+        if current:
+            words = tuple(m.group() for m in current)
+            before = text[max(0, current[0].start() - 40) : current[0].start()].split()[-2:]
+            runs.append(
+                NameRun(
+                    current[0].start(), current[-1].end(), words, "".join(before[-1:]),
+                    tuple(w.lower() for w in before if w.isalpha()),
+                )
+            )  # fmt: skip
+        current.clear()
+        particles.clear()
+
+    previous_end = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        gap = text[previous_end : match.start()]
+        previous_end = match.end()
+        initial = len(current) > 1 and len(current[-1].group()) == 1
+        if current and ((gap.strip() and not (initial and gap.strip() == ".")) or "\n" in gap):
+            close()  # punctuation ends a name, except after an initial ("Donald J. Trump")
+        if _is_name_word(word, skip) and (len(word) > 1 or current):
+            current.extend(particles)
+            particles.clear()
+            current.append(match)
+        elif _is_particle(word, particles, current, text[match.end() :]):
+            particles.append(match)
+        else:
+            close()
+    close()
+    return runs
+
+
+def person_names(text: str, language: str) -> dict[str, set[str]]:
+    """The people (or bodies) an article introduces by name, each with the title words it
+    gives them ("Spanish Prime Minister Pedro Sanchez" -> {"spanish", "prime", "minister"}),
+    so that "the prime minister said" can be traced to them.
+
+    A name is a run of two capitalised words or more whose last word the article never
+    writes in lower case ("White House", "United States" name no one). In German, whose nouns
+    are capitalised, a run after an article or preposition ("der Deutschen Presse-Agentur")
+    or at a sentence start counts only with three words or more (a title, a first name and
+    a surname).
+    """
+    lower = {w for w in _WORD.findall(text) if w.islower()}
+    common = stopwords(language) if language == "de" else frozenset()
+    people: dict[str, set[str]] = {}
+    for run in name_runs(text, language):
+        if len(run.words) < 2 or run.surname.lower() in lower:
+            continue
+        after_article = run.preceding.lower() in common or not run.preceding
+        sentence_start = run.preceding[-1:] in set(".!?:\"“”„«»")
+        if language == "de" and len(run.words) == 2 and (after_article or sentence_start):
+            continue
+        short = run.short()
+        titles = run.words[: len(run.words) - len(short.split())]
+        before = [w.lower() for w in text[: run.start].split()[-3:] if w.islower()]
+        people.setdefault(short, set()).update(w.lower().strip(",") for w in (*titles, *before))
+    return people
+
+
+# Words after which a capitalised run is a place or a body, not a speaker ("from the White
+# House", "in the Middle East", "im Iran", "en la OTAN").
+_PREPOSITIONS = frozenset(
+    """from in on at to into with about for of by over under near across im am vom zum zur
+    beim mit auf über unter nach bei aus gegen um en sur dans avec pour par vers chez con
+    para por sobre entre desde hacia""".split()
+)
+
+
+def after_preposition(run: NameRun) -> bool:
+    """Whether the run follows a preposition, directly or after an article."""
+    return run.preceding_words[-1:] and (
+        run.preceding_words[-1] in _PREPOSITIONS
+        or (len(run.preceding_words) == 2 and run.preceding_words[0] in _PREPOSITIONS)
+    )
+
+
+def _is_particle(word: str, particles: list, current: list, rest: str) -> bool:
+    """Whether `word` joins a name: "von der", "van den", "da", "de la" between capitalised
+    words (not the German "Einschätzung von Merz" or "Umsetzung der Vorgaben")."""
+    if word not in _PARTICLES:
+        return False
+    if word in {"von", "van"}:
+        return rest.split(maxsplit=1)[:1] in (["der"], ["den"], ["de"])
+    if word in {"der", "den", "la", "le"}:
+        return bool(particles)
+    return bool(current)
+
+
+def _is_name_word(word: str, skip: frozenset[str]) -> bool:
+    if not word[0].isupper() or word.lower().strip("'’") in skip:
+        return False
+    letters = [c for c in word if c.isalpha()]
+    # "BERLIN", "AFX": datelines and agency marks, not names (interview turns are read apart).
+    return not (len(letters) > 1 and all(c.isupper() for c in letters))
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """One spelling for the variants of a name across languages and transliterations."""
+    text = unicodedata.normalize("NFKD", word.lower())
+    text = "".join(c for c in text if c.isalpha() and not unicodedata.combining(c))
+    text = re.sub(r"(?<=[a-z])(s|'s|’s)$", "", text) if len(text) > 5 else text
+    for before, after in (("tsch", "ch"), ("sch", "sh"), ("ou", "u"), ("w", "v"), ("j", "y"), ("z", "s"), ("ck", "k"), ("ph", "f")):  # fmt: skip
+        text = text.replace(before, after)
+    text = re.sub(r"(.)\1+", r"\1", text)  # doubled letters: Zelenskyy, Guterres
+    return text.rstrip("aeiouy") or text
+
+
+def same_name(asked: str, known: str) -> bool:
+    """Whether a name as asked ("Selenskyj", "von der Leyen") names the person `known`
+    ("Volodymyr Zelensky"): its surname matches one of the known name's words."""
+    surname = fold(asked.split()[-1])
+    return any(fold(word) == surname for word in known.split() if word not in _PARTICLES)

@@ -1,0 +1,401 @@
+"""Who said what: each article's statements (direct quotes and reported speech) and their
+speakers, found at index time.
+
+A sentence is a statement when it quotes someone (quotation marks around three words or
+more), reports speech ("said", "sagte", "dijo", "a déclaré", "according to", "zufolge",
+...), continues a quotation, speaks in the first person after a statement was introduced
+("The following statement by ... was issued:"), or is a turn of an interview transcript
+("SECRETARY RUBIO: ..."). Its speaker is the name next to the reporting words; a pronoun
+("she said", "sagte er", "a-t-il déclaré") or a reporting verb without a subject refers
+back to the last speaker or the last person named. Names are shortened to first name and
+surname and a surname alone is linked to the full name the article gives it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.articles import Article
+from assistant.keywords import stopwords
+from assistant.parallel import map_in_processes
+from assistant.passages import Passage
+from assistant.names import (
+    NameRun,
+    after_preposition,
+    fold,
+    name_runs,
+    person_names,
+    same_name,
+)
+
+STATEMENTS_FILE = "statements.json"
+
+# Reporting words per language; a match anywhere in a sentence (outside its quotation).
+_CUES = {
+    "en": r"said|says|say|told|tells|added|adds|stated|states|stressed|warned|wrote|writes|"
+    r"declared|explained|insisted|argued|noted|urged|announced|emphasi[sz]ed|according to|"
+    r"posted|tweeted|asserted|claimed|commented|remarked|replied|responded|acknowledged|"
+    r"admitted|called on|called for|criticized|criticised|praised|welcomed|condemned|"
+    r"voiced|expressed|described|signaled|signalled|spoke|speaking|statement by|"
+    r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
+    r"commend|commended|thanked|congratulated|conceded|recalled|concluded",
+    "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
+    r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
+    r"bekräftigte|unterstrich|ergänzte|fügte|hinzu|äußerte|teilte|räumte|sprach|"
+    r"nannte|lobte|begrüßte|verteidigte|würdigte|bedauerte|versprach|kündigte|"
+    r"reagierte|zeigte sich|mahnte|appellierte|dankte|berichtete|gratulierte|gestand|"
+    r"erinnerte|beklagte",
+    "es": r"dijo|dice|afirmó|afirma|aseguró|asegura|declaró|señaló|señala|explicó|"
+    r"subrayó|destacó|advirtió|insistió|añadió|agregó|según|concluyó|indicó|manifestó|"
+    r"ha dicho|ha afirmado|ha asegurado|ha señalado|ha subrayado|ha destacado|"
+    r"ha advertido|ha explicado|ha defendido|defendió|criticó|calificó|sostuvo|apuntó|"
+    r"anticipa|garantiza|anunció|recordó|lamentó|pidió|celebró",
+    "fr": r"a dit|dit|a déclaré|déclaré|déclare|a affirmé|affirme|a souligné|souligne|"
+    r"a ajouté|ajoute|a estimé|estime|selon|a expliqué|explique|a assuré|assure|a averti|"
+    r"a appelé|appelle|a insisté|a indiqué|indique|a promis|promis|a annoncé|a salué|"
+    r"a regretté|a dénoncé|confie|a confié|a-t-il|a-t-elle|s'est félicité|a lancé|a martelé",
+}
+_CUE = re.compile(
+    r"(?<!\w)(?i:" + "|".join(_CUES.values()) + r")(?!\w)|(?:, s|^S)o (?=[A-ZÄÖÜ])"
+)  # ", so Merz." (German): a capitalised name must follow
+_PRONOUNS = frozenset(
+    "he she they it er sie il elle ils elles él ella ellos a-t-il a-t-elle".split()
+)
+_FIRST_PERSON = re.compile(
+    r"(?<!\w)(?:I|we|my|our|ich|wir|mein|meine|unser|unsere|je|j'|nous|mon|ma|notre|"
+    r"yo|nosotros|mi|nuestro|nuestra)(?!\w)",
+    re.IGNORECASE,
+)
+# Single quotes (’) double as apostrophes ("Trump’s"), so only double ones count.
+_QUOTE = re.compile(r"[\"“”„«»]")
+_TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
+_INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
+_MIN_QUOTED_WORDS = 3
+_ROLE_WORDS = 4  # words either side of a reporting verb that may hold the speaker's title
+_LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
+_NAME_AFTER_CUE = 4  # words after the reporting verb in which its subject may stand
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence (article offsets) that is `speaker`'s words; `direct` when quoted."""
+
+    start: int
+    end: int
+    speaker: str
+    direct: bool
+
+
+def extract_statements(
+    text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
+) -> list[Statement]:
+    """The statements among an article's sentences (`sentences`: (start, end) offsets into
+    `text`, in order). A person the title names ("Remarks by President António Costa ...")
+    is the speaker of first-person sentences no one else is."""
+    reader = _Reader(text, language, title)
+    found = [reader.read(start, end) for start, end in sentences]
+    return reader.linked([s for s in found if s is not None])
+
+
+def statements_of_many(
+    articles: Sequence[Article], passages: Sequence[Sequence[Passage]]
+) -> dict[str, ArticleSpeech]:
+    """Each article's statements and names (by id), read from the sentences of its
+    passages; on every core for large batches."""
+    jobs = [
+        (a.text, a.language, sorted({span for p in found for span in p.sentences}), a.title)
+        for a, found in zip(articles, passages, strict=True)
+    ]
+    found = map_in_processes(_extract_job, jobs)
+    return {a.id: statements for a, statements in zip(articles, found, strict=True)}
+
+
+def _extract_job(job: tuple[str, str, list[tuple[int, int]], str]) -> ArticleSpeech:
+    return article_speech(*job)
+
+
+class _Reader:
+    """Reads an article's sentences in order, remembering who spoke and who was named."""
+
+    def __init__(self, text: str, language: str, title: str = "") -> None:
+        self.text = text
+        self.language = language
+        self.last_speaker: str | None = None
+        self.previous_was_statement = False
+        self.last_person: str | None = None
+        self.open_quote = False  # a quotation runs on past the sentence end
+        self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
+        self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
+        self.roles = person_names(f"{title}\n\n{text}", language)
+        self.people = sorted(self.roles, key=len, reverse=True)
+        # Whose words unattributed first-person sentences are: the person the title names,
+        # else the first person the article names (speeches and statements are published so).
+        named = [self._person(run) for run in name_runs(title, language)]
+        named += [self._person(run) for run in name_runs(text[:_LEAD_CHARS], language)]
+        self.article_speaker = next((name for name in named if name), None)
+
+    def read(self, start: int, end: int) -> Statement | None:
+        sentence = self.text[start:end]
+        speaker, direct = self._speaker(start, sentence)
+        self.previous_was_statement = speaker is not None
+        if speaker is None:
+            self._remember_people(sentence)
+            return None
+        self.last_speaker = speaker
+        return Statement(start, end, speaker, direct)
+
+    def _speaker(self, start: int, sentence: str) -> tuple[str | None, bool]:
+        turn = self._turn(start)
+        continues = self.open_quote
+        quoted = _quoted_words(sentence, continues)
+        direct = quoted >= _MIN_QUOTED_WORDS or continues
+        # An odd number of marks opens a quotation, or closes the one left open.
+        self.open_quote = (len(_QUOTE.findall(sentence)) % 2 == 1) != continues
+        if turn is not None:
+            return turn, True
+        if self.turn is not None:  # an interviewer's turn: the question is no one's statement
+            return None, False
+        outside = _outside_quotes(sentence, continues)
+        # In a published statement or speech, the speaker's own first-person sentences.
+        first_person = _FIRST_PERSON.search(outside) and not direct
+        if first_person and (self.colon_speaker or self.article_speaker):
+            return self.colon_speaker or self.article_speaker, False
+        cue = _CUE.search(outside)
+        if cue is not None:
+            speaker = self._named_near(outside, cue) or self._referent()
+            if outside.rstrip().endswith(":"):
+                self.colon_speaker = speaker
+            return speaker, direct
+        whole_quote = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
+        if (continues or whole_quote) and self.previous_was_statement and self.last_speaker:
+            return self.last_speaker, True
+        return None, False
+
+    def _turn(self, start: int) -> str | None:
+        """The speaker of the transcript turn this sentence belongs to, if any."""
+        paragraph = self.text.rfind("\n", 0, start) + 1
+        if paragraph == start and (match := _TURN.match(self.text[start:])):
+            label = match.group(1).strip()
+            self.turn = (paragraph, "" if label in _INTERVIEWERS else label.split()[-1].title())
+        elif self.turn and self.text.find("\n", self.turn[0], start) != -1:
+            self.turn = None  # a new paragraph without a label ends the turn
+        return (self.turn[1] or None) if self.turn else None
+
+    def _named_near(self, outside: str, cue: re.Match) -> str | None:
+        """The subject of the reporting verb, in this order: a pronoun next to it ("she
+        said", "sagte er", "Er dankte"); a person named just before it ("Merz sagte") or just
+        after it ("said UN chief António Guterres"); a title next to it ("the prime minister
+        said"); the first person the sentence names before it."""
+        before_words = outside[: cue.start()].split()[-1:]
+        after_words = outside[cue.end() :].split()[:1]
+        adjacent = [w.lower().strip(",") for w in before_words + after_words]
+        if cue.group().lower() in _PRONOUNS or any(w in _PRONOUNS for w in adjacent):
+            return self._referent()
+        runs = [r for r in name_runs(outside, self.language) if not _place_like(r)]
+        people = [(run, name) for run in runs if (name := self._person(run))]
+        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
+            return self._remembered(before[-1][1])
+        following = [(r, n) for r, n in people if r.start >= cue.end()]
+        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
+            return self._remembered(following[0][1])
+        if by_role := self._by_role(outside, cue):
+            return self._remembered(by_role)
+        if before:
+            return self._remembered(before[0][1])
+        unknown = [r for r in runs if r.start >= cue.end()]
+        if self.language != "de" and unknown and not outside[cue.end() : unknown[0].start].strip(" ,"):
+            return self._remembered(unknown[0].short())  # "confie Flavius"
+        return None
+
+    def _referent(self) -> str | None:
+        """Whom "he said" or a verb without a subject refers to: the speaker of the sentence
+        before, else the last person named."""
+        if self.previous_was_statement and self.last_speaker:
+            return self.last_speaker
+        return self.last_person or self.last_speaker
+
+    def _by_role(self, outside: str, cue: re.Match) -> str | None:
+        """The person whose title stands next to the reporting verb ("the Spanish prime
+        minister said", "sagte der Minister"), the last one named first."""
+        near = outside[: cue.start()].split()[-_ROLE_WORDS:] + outside[cue.end() :].split()[:_ROLE_WORDS]
+        words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
+        words = {w for w in words if len(w) >= 4}
+        candidates = [self.last_person] + self.people if self.last_person else self.people
+        for name in candidates:
+            titles = self.roles.get(name, set())
+            if any(t == w or t.endswith(w) or w.endswith(t) for t in titles for w in words if len(t) >= 4):
+                return name
+        return None
+
+    def _person(self, run: NameRun) -> str | None:
+        """The article's person this run names, if it names one."""
+        short = run.short()
+        for name in self.people:
+            if name == short or (len(run.words) == 1 and same_name(run.surname, name)):
+                return name
+        return None
+
+    def _remembered(self, name: str) -> str:
+        self.last_person = name
+        return name
+
+    def _remember_people(self, sentence: str) -> None:
+        for run in name_runs(_outside_quotes(sentence, self.open_quote), self.language):
+            if name := self._person(run):
+                self.last_person = name
+                return
+
+    def linked(self, statements: list[Statement]) -> list[Statement]:
+        """Each speaker under the fullest name the article gives them ("Merz" -> "Friedrich
+        Merz")."""
+        full = [r.short() for r in name_runs(self.text, self.language) if len(r.words) > 1]
+        names = Counter(full)
+
+        def fullest(speaker: str) -> str:
+            if len(speaker.split()) > 1:
+                return speaker
+            matches = [n for n, _ in names.most_common() if same_name(speaker, n)]
+            return matches[0] if matches else speaker
+
+        return [Statement(s.start, s.end, fullest(s.speaker), s.direct) for s in statements]
+
+
+def _place_like(run: NameRun) -> bool:
+    """A short run after a preposition ("from the White House", "en La Haya") is a place or
+    a body; a longer one may still be a titled person ("of State Marco Rubio")."""
+    return len(run.words) <= 2 and after_preposition(run)
+
+
+def _quoted_words(sentence: str, inside: bool = False) -> int:
+    """Words inside quotation marks (`inside`: the sentence starts inside a quotation)."""
+    parts = _QUOTE.split(sentence)
+    return sum(len(part.split()) for part in parts[0 if inside else 1 :: 2])
+
+
+def _outside_quotes(sentence: str, inside: bool = False) -> str:
+    """The sentence with quoted stretches blanked out (same length, so offsets hold);
+    `inside`: it starts inside a quotation left open by the sentence before."""
+    parts = _QUOTE.split(sentence)
+    if len(parts) < 2 and not inside:
+        return sentence
+    quoted = 0 if inside else 1
+    blanked = "".join(" " * len(p) if i % 2 == quoted else p for i, p in enumerate(parts))
+    # Each quotation mark was dropped by the split: put a space back for it.
+    out, at = [], 0
+    for i, part in enumerate(parts):
+        out.append(blanked[at : at + len(part)])
+        at += len(part)
+        if i < len(parts) - 1:
+            out.append(" ")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person (or body) quoted in the articles, under one name across spellings."""
+
+    name: str
+    statements: int
+    articles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleSpeech:
+    """What an article says about people: its statements, and every capitalised word it
+    uses, folded (`names.fold`), to tell whether it names someone at all."""
+
+    statements: list[Statement]
+    names: frozenset[str]
+
+
+def article_speech(
+    text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
+) -> ArticleSpeech:
+    """An article's statements and the names it uses."""
+    names = frozenset(fold(w) for run in name_runs(text, language) for w in run.words)
+    return ArticleSpeech(extract_statements(text, language, sentences, title), names)
+
+
+class StatementIndex:
+    """Every article's statements and names, by article id; saved with each index
+    generation."""
+
+    def __init__(self, by_article: dict[str, ArticleSpeech]) -> None:
+        self.speech = by_article
+        self.by_article = {aid: speech.statements for aid, speech in by_article.items()}
+        self._speaker_at = {
+            (aid, s.start): s for aid, found in self.by_article.items() for s in found
+        }
+
+    def statement_at(self, article_id: str, start: int) -> Statement | None:
+        """The statement that is the sentence starting at `start`, if it is one."""
+        return self._speaker_at.get((article_id, start))
+
+    def speakers(self) -> list[Speaker]:
+        """Everyone quoted, most statements first; spellings of one name merged."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for aid, found in self.by_article.items():
+            for s in found:
+                groups.setdefault(fold(s.speaker.split()[-1]), []).append((s.speaker, aid))
+        speakers = [
+            Speaker(
+                Counter(name for name, _ in rows).most_common(1)[0][0],
+                len(rows),
+                tuple(sorted({aid for _, aid in rows})),
+            )
+            for rows in groups.values()
+        ]
+        return sorted(speakers, key=lambda s: (-s.statements, s.name))
+
+    def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
+        """(article id, statement) of everyone whose name matches `asked`."""
+        return [
+            (aid, s)
+            for aid, found in self.by_article.items()
+            for s in found
+            if same_name(asked, s.speaker)
+        ]
+
+    def mentions(self, asked: str) -> bool:
+        """Whether any article uses the surname of `asked` at all."""
+        surname = fold(asked.split()[-1])
+        return any(surname in speech.names for speech in self.speech.values())
+
+    def count(self) -> int:
+        return sum(len(found) for found in self.by_article.values())
+
+    def updated(self, removed: Iterable[str], changed: dict[str, ArticleSpeech]) -> StatementIndex:
+        """A copy without the removed articles and with the changed ones replaced."""
+        gone = set(removed) | set(changed)
+        kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
+        return StatementIndex(kept | changed)
+
+    def save(self, folder: Path) -> None:
+        rows = {
+            aid: {
+                "statements": [[s.start, s.end, s.speaker, s.direct] for s in speech.statements],
+                "names": sorted(speech.names),
+            }
+            for aid, speech in sorted(self.speech.items())
+        }
+        (folder / STATEMENTS_FILE).write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> StatementIndex:
+        """The generation's statements (none when it has no file)."""
+        path = folder / STATEMENTS_FILE
+        if not path.exists():
+            return cls({})
+        rows = json.loads(path.read_text("utf-8"))
+        return cls(
+            {
+                aid: ArticleSpeech([Statement(*r) for r in row["statements"]], frozenset(row["names"]))
+                for aid, row in rows.items()
+            }
+        )
