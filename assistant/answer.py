@@ -36,7 +36,6 @@ class Citation:
     score: float  # the quote's similarity to the question; higher = closer
     speaker: str | None = None  # whose words the quote is, when it is someone's statement
 
-
     def as_json(self) -> dict:
         shape = {
             "n": self.n,

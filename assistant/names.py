@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.keywords import stopwords
 
-_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
 # Lower-case words inside a name: "Ursula von der Leyen", "Lula da Silva".
-_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "dos", "del", "di", "du", "bin", "al", "ibn", "la", "le"})  # fmt: skip
+_PARTICLES = frozenset("von van der den de da dos del di du bin al ibn la le".split())  # noqa: SIM905
 # Capitalised words that start sentences and questions without being names.
 _NOT_NAMES = frozenset(
-    """what who whom whose which when where why how did does do was is are were has have
-    had and but also even so then yet in on at after before during for with from by as
-    mr mrs ms dr prof herr frau madame monsieur señor señora sr sra wie wer was warum wann
-    wo welche welcher welches hat haben ist sind und auch qu qui que quoi quand comment où
+    """what who whom whose which when where why how did does do was is are were has have had
+    and but also even so then yet in on at after before during for with from by as mr mrs
+    ms dr prof herr frau madame monsieur señor señora sr sra wie wer was warum wann wo
+    welche welcher welches hat haben ist sind und auch qu qui que quoi quand comment où
     pourquoi quel quelle quels quelles est a et mais qué quién cómo cuándo dónde por porque
-    cuál y pero según laut zufolge selon according qu'a qu'en qu'il qu'elle qu'est
-    qu'ont""".split()
+    cuál y pero según laut zufolge selon according qu'a qu'en qu'il qu'elle qu'est qu'ont""".split()  # noqa: SIM905
 )
 
 
@@ -38,14 +38,14 @@ class NameRun:
 
     @property
     def surname(self) -> str:
-        return re.sub(r"['’]s?$", "", self.words[-1])
+        return re.sub(r"['\u2019]s?$", "", self.words[-1])
 
     def short(self) -> str:
         """The name without leading titles: its last two capitalised words and any particles
         between them ("Bundeskanzler Friedrich Merz" -> "Friedrich Merz")."""
         capitals = [i for i, w in enumerate(self.words) if w[0].isupper()]
         first = capitals[-2] if len(capitals) >= 2 else capitals[-1]
-        return re.sub(r"['’]s?$", "", " ".join(self.words[first:]))  # "Trump's" -> "Trump"
+        return re.sub(r"['\u2019]s?$", "", " ".join(self.words[first:]))  # "Trump's" -> "Trump"
 
 
 def name_runs(text: str, language: str) -> list[NameRun]:
@@ -102,16 +102,21 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
     lower = {w for w in _WORD.findall(text) if w.islower()}
     common = stopwords(language) if language == "de" else frozenset()
     people: dict[str, set[str]] = {}
-    for run in name_runs(text, language):
+    runs = name_runs(text, language)
+    if language != "de":
+        # A surname used on its own again and again ("Vance", after "JD Vance") is a person.
+        alone = Counter(run.words[0] for run in runs if len(run.words) == 1)
+        people.update({w: set() for w, n in alone.items() if n >= 2 and w.lower() not in lower})
+    for run in runs:
         if len(run.words) < 2 or run.surname.lower() in lower:
             continue
         after_article = run.preceding.lower() in common or not run.preceding
-        sentence_start = run.preceding[-1:] in set(".!?:\"“”„«»")
+        sentence_start = run.preceding[-1:] in set('.!?:"“”„«»')
         if language == "de" and len(run.words) == 2 and (after_article or sentence_start):
             continue
         short = run.short()
         titles = run.words[: len(run.words) - len(short.split())]
-        before = [w.lower() for w in text[: run.start].split()[-3:] if w.islower()]
+        before = [w.lower() for w in text[: run.start].split()[-3:] if w.islower() or w.isupper()]
         people.setdefault(short, set()).update(w.lower().strip(",") for w in (*titles, *before))
     return people
 
@@ -121,7 +126,7 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
 _PREPOSITIONS = frozenset(
     """from in on at to into with about for of by over under near across im am vom zum zur
     beim mit auf über unter nach bei aus gegen um en sur dans avec pour par vers chez con
-    para por sobre entre desde hacia""".split()
+    para por sobre entre desde hacia""".split()  # noqa: SIM905
 )
 
 
@@ -146,20 +151,31 @@ def _is_particle(word: str, particles: list, current: list, rest: str) -> bool:
 
 
 def _is_name_word(word: str, skip: frozenset[str]) -> bool:
-    if not word[0].isupper() or word.lower().strip("'’") in skip:
+    if not word[0].isupper() or word.lower().strip("'\u2019") in skip:
         return False
     letters = [c for c in word if c.isalpha()]
     # "BERLIN", "AFX": datelines and agency marks, not names (interview turns are read apart).
     return not (len(letters) > 1 and all(c.isupper() for c in letters))
 
 
+# Spellings of one sound across languages: Peskow/Peskov, Selenskyj/Zelensky, Poutine/Putin.
+_SPELLINGS = (
+    ("tsch", "ch"), ("sch", "sh"), ("ou", "u"), ("w", "v"), ("j", "y"), ("z", "s"), ("ck", "k"),
+    ("ph", "f"),
+)  # fmt: skip
+# Letters Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "\u0131": "i"}
+)
+
+
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """One spelling for the variants of a name across languages and transliterations."""
-    text = unicodedata.normalize("NFKD", word.lower())
+    text = unicodedata.normalize("NFKD", word.lower().translate(_UNDECOMPOSED))
     text = "".join(c for c in text if c.isalpha() and not unicodedata.combining(c))
-    text = re.sub(r"(?<=[a-z])(s|'s|’s)$", "", text) if len(text) > 5 else text
-    for before, after in (("tsch", "ch"), ("sch", "sh"), ("ou", "u"), ("w", "v"), ("j", "y"), ("z", "s"), ("ck", "k"), ("ph", "f")):  # fmt: skip
+    text = re.sub(r"(?<=[a-z])(s|'s|\u2019s)$", "", text) if len(text) > 5 else text
+    for before, after in _SPELLINGS:
         text = text.replace(before, after)
     text = re.sub(r"(.)\1+", r"\1", text)  # doubled letters: Zelenskyy, Guterres
     return text.rstrip("aeiouy") or text

@@ -37,6 +37,7 @@ class PersonQuestion:
     name: str
     quoted: bool
     mentioned: bool
+    topic: str = ""  # the question without the name: what the person is asked about
 
 
 def asks_what_said(text: str) -> re.Match | None:
@@ -59,7 +60,8 @@ def read_person_question(
         return None
     for run in runs:
         if statements.by_speaker(run.short()):
-            return PersonQuestion(run.short(), quoted=True, mentioned=True)
+            topic = f"{question[: run.start]} {question[run.end :]}".strip()
+            return PersonQuestion(run.short(), quoted=True, mentioned=True, topic=topic)
     # A name the articles never use is someone they cannot quote: a full name ("Keir
     # Starmer"), or the only name in the question. Otherwise the question may be about
     # something else with a capital letter, and is answered as usual.

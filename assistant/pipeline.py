@@ -55,7 +55,8 @@ class AnswerPipeline:
         if person is not None and not person.mentioned:
             return person_not_found(question, person.name, [])
         if person is not None and person.quoted:
-            evidence = self.retriever.speaker_evidence(encoded, person.name, k)
+            topic = self.retriever.encode(person.topic)
+            evidence = self.retriever.speaker_evidence(encoded, topic, person.name, k)
         else:
             evidence = self.retriever.evidence(encoded, k)
         if not evidence.hits:

@@ -35,10 +35,11 @@ QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.
 _QUOTE_SHARE = 0.2
 _MAX_QUOTES = 3
-# A person question is answered from the person's statements only when the best of them
-# has at least this chance of answering it; otherwise the articles quote them on other
-# topics, and the answer says so (see benchmarks/news_dev.py).
-SPEAKER_TOPIC_FLOOR = 0.0
+# A person question is answered from the person's statements unless the articles come this
+# much closer to its topic elsewhere (`Evidence.speaker_gap`): then they quote the person on
+# other topics only, and the answer says so (tuned on news-dev, see the README).
+SPEAKER_TOPIC_GAP = 0.05
+DIRECT_QUOTE_BONUS = 1.0
 _MAX_NEAREST = 2  # statements offered instead when a person is not quoted on the topic
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
@@ -65,6 +66,7 @@ class QuoteRanking:
     sentences: list[QuotableSentence]
     logits: np.ndarray
     speakers: list[str | None]  # whose statement each sentence is, if anyone's
+    direct: list[bool]  # whether it quotes its speaker's own words
 
     @property
     def chances(self) -> np.ndarray:
@@ -79,13 +81,13 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     sentences, features = quotable_sentences(evidence.hits, asked, evidence.sentences)
     weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
     statements = evidence.statements
-    speakers = [
-        statement.speaker
-        if statements and (statement := statements.statement_at(s.hit.article.id, s.start))
-        else None
+    said = [
+        statements.statement_at(s.hit.article.id, s.start) if statements else None
         for s in sentences
     ]
-    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS, speakers)
+    speakers = [statement.speaker if statement else None for statement in said]
+    direct = [bool(statement and statement.direct) for statement in said]
+    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS, speakers, direct)
 
 
 class ExtractiveAnswerer:
@@ -123,7 +125,9 @@ class ExtractiveAnswerer:
         floor = _QUOTE_SHARE * ranking.chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
-        return Answer(question, _quoted(citations), citations, False, tuple(hits), confidence=confidence)
+        return Answer(
+            question, _quoted(citations), citations, False, tuple(hits), confidence=confidence
+        )
 
     def _person_answer(
         self, question: str, evidence: Evidence, ranking: QuoteRanking, confidence: float
@@ -131,26 +135,35 @@ class ExtractiveAnswerer:
         """The answer to "What did X say about Y?": X's own statements that best answer it;
         when none does, what the articles quote X on instead."""
         own = [i for i, s in enumerate(ranking.speakers) if s and same_name(evidence.speaker, s)]
-        order = sorted(own, key=lambda i: -ranking.chances[i])
-        if not order or ranking.chances[order[0]] < SPEAKER_TOPIC_FLOOR:
+        # The person's own words (a quotation) answer "what did X say" better than the
+        # article's summary of them.
+        direct = np.array([DIRECT_QUOTE_BONUS * d for d in ranking.direct])
+        chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
+        order = sorted(own, key=lambda i: -chances[i])
+        if not order or evidence.speaker_gap > SPEAKER_TOPIC_GAP:
             nearest = _citations(evidence, ranking, order[:_MAX_NEAREST])
             name = ranking.speakers[order[0]] if order else evidence.speaker
             return not_on_topic(question, name, nearest, evidence.hits, confidence)
-        floor = _QUOTE_SHARE * ranking.chances[order[0]]
-        chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
+        floor = _QUOTE_SHARE * chances[order[0]]
+        chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
         return Answer(
-            question, _quoted(citations), citations, False, tuple(evidence.hits), confidence=confidence
+            question,
+            _quoted(citations),
+            citations,
+            False,
+            tuple(evidence.hits),
+            confidence=confidence,
         )
 
 
-def _citations(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> tuple[Citation, ...]:
+def _citations(
+    evidence: Evidence, ranking: QuoteRanking, chosen: list[int]
+) -> tuple[Citation, ...]:
     """The chosen sentences as citations [1], [2], ... with their speakers."""
     question_vector = evidence.sentences[0].question
     return tuple(
-        citation(
-            n, s.hit, s.start, s.end, float(s.vector @ question_vector), ranking.speakers[i]
-        )
+        citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), ranking.speakers[i])
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
 

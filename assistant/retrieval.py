@@ -17,14 +17,19 @@ from pydantic import ConfigDict
 from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
+from assistant.names import same_name
 from assistant.passages import Passage
 from assistant.settings import DenseModel
-from assistant.statements import Statement, StatementIndex
+from assistant.statements import StatementIndex
 from assistant.store import Hit, PassageStore
 
 # A person question weighs at most this many passages of the person's statements beyond
 # the usual retrieval's (the closest to the question).
 _MAX_SPEAKER_PASSAGES = 30
+# e5 rates a sentence in another language than the question's lower by about this much
+# (the gap between the abstention floors, 0.81 and 0.76), so comparisons across languages
+# add it back.
+CROSS_LINGUAL_OFFSET = 0.05
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,9 @@ class Evidence:
     # say about Y?"), only that person's statements may be quoted as the answer.
     statements: StatementIndex | None = None
     speaker: str | None = None
+    # For a person question: how much closer to the topic the articles' closest sentence
+    # comes than the person's closest statement (0 when the person is the closest).
+    speaker_gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,37 +119,56 @@ class HybridRetriever(BaseRetriever):
         return self._evidence(question, hits)
 
     def speaker_evidence(
-        self, question: EncodedQuestion, speaker: str, k: int, without: frozenset[str] = frozenset()
+        self,
+        question: EncodedQuestion,
+        topic: EncodedQuestion,
+        speaker: str,
+        k: int,
+        without: frozenset[str] = frozenset(),
     ) -> Evidence:
-        """Evidence for "What did `speaker` say about ...?": the passages holding the
-        speaker's statements, the `k` best of the usual retrieval first, then the speaker's
-        other statements' passages by their similarity to the question (so that a statement
-        the question's words miss, or one in another language, is still weighed)."""
-        said = {
-            aid: {s.start for s in found}
-            for aid, found in _group(self.statements.by_speaker(speaker)).items()
-            if aid not in without
+        """Evidence for "What did `speaker` say about `topic`?": the passages holding the
+        speaker's statements (the `k` best of the usual retrieval for the whole question
+        first, then the others closest to the topic, so that a statement the question's
+        words miss, or one in another language, is still weighed), their sentences scored
+        against the topic alone (the name would favour sentences that repeat it over the
+        person's own words), and how much closer the articles come to the topic elsewhere
+        (`Evidence.speaker_gap`)."""
+        holding = self._speaker_passages(speaker, without)
+        fused = self.retrieve_encoded(question, self.candidates_per_retriever, without)
+        first = [hit for hit in fused if hit.passage.id in holding][:k]
+        rest = sorted(holding - {hit.passage.id for hit in first})
+        scored = {
+            pid: float(v @ topic.vectors[0]) for pid, v in self.store.vectors(0, rest).items()
         }
-        holding = {
+        closest = sorted(scored, key=lambda pid: -scored[pid])[:_MAX_SPEAKER_PASSAGES]
+        found = self.store.get(closest)
+        hits = first + [
+            self._hit(Candidate(pid, language, (scored[pid],), 0.0), passage, scored[pid])
+            for pid, (passage, language) in ((pid, found[pid]) for pid in closest)
+        ]
+        evidence = self._evidence(topic, hits)
+        own = [
+            (hit.language, evidence.sentences[0].sentences.get((hit.passage.id, ordinal)))
+            for hit in hits
+            for ordinal, (start, _) in enumerate(hit.passage.sentences)
+            if (said := self.statements.statement_at(hit.article.id, start))
+            and same_name(speaker, said.speaker)
+        ]
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        gap = _closest(elsewhere, topic) - _closest_of(own, topic)
+        return dataclasses.replace(evidence, speaker=speaker, speaker_gap=gap)
+
+    def _speaker_passages(self, speaker: str, without: frozenset[str]) -> set[str]:
+        """The passages holding a statement of `speaker`."""
+        said: dict[str, set[int]] = {}
+        for article_id, statement in self.statements.by_speaker(speaker):
+            if article_id not in without:
+                said.setdefault(article_id, set()).add(statement.start)
+        return {
             pid
             for pid, (aid, start, end) in self.store.passage_spans(list(said)).items()
             if any(start <= at < end for at in said[aid])
         }
-        fused = self.retrieve_encoded(question, self.candidates_per_retriever, without)
-        first = [hit for hit in fused if hit.passage.id in holding][:k]
-        rest = sorted(holding - {hit.passage.id for hit in first})
-        scored = self.store.vectors(0, rest)
-        rest = sorted(scored, key=lambda pid: -float(scored[pid] @ question.vectors[0]))
-        found = self.store.get(rest[:_MAX_SPEAKER_PASSAGES])
-        hits = first + [
-            self._hit(
-                Candidate(pid, language, (float(scored[pid] @ question.vectors[0]),), 0.0),
-                passage,
-                float(scored[pid] @ question.vectors[0]),
-            )
-            for pid, (passage, language) in found.items()
-        ]
-        return dataclasses.replace(self._evidence(question, hits), speaker=speaker)
 
     def _evidence(self, question: EncodedQuestion, hits: list[Hit]) -> Evidence:
         passages = [hit.passage for hit in hits]
@@ -263,11 +290,26 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def _group(pairs: list[tuple[str, Statement]]) -> dict[str, list[Statement]]:
-    grouped: dict[str, list[Statement]] = {}
-    for article_id, statement in pairs:
-        grouped.setdefault(article_id, []).append(statement)
-    return grouped
+def _closest(evidence: Evidence, question: EncodedQuestion) -> float:
+    """The primary model's similarity of the evidence's closest sentence to the question."""
+    rows = [
+        (hit.language, evidence.sentences[0].sentences.get((hit.passage.id, ordinal)))
+        for hit in evidence.hits
+        for ordinal in range(len(hit.passage.sentences))
+    ]
+    return _closest_of(rows, question)
+
+
+def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQuestion) -> float:
+    """The highest similarity to the question among (language, vector) rows, a sentence in
+    another language than the question's raised by CROSS_LINGUAL_OFFSET (-1 for none)."""
+    scores = [
+        float(vector @ question.vectors[0])
+        + (CROSS_LINGUAL_OFFSET if language != question.language else 0.0)
+        for language, vector in rows
+        if vector is not None
+    ]
+    return max(scores, default=-1.0)
 
 
 def fuse(

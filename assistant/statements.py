@@ -22,8 +22,6 @@ from pathlib import Path
 
 from assistant.articles import Article
 from assistant.keywords import stopwords
-from assistant.parallel import map_in_processes
-from assistant.passages import Passage
 from assistant.names import (
     NameRun,
     after_preposition,
@@ -32,6 +30,8 @@ from assistant.names import (
     person_names,
     same_name,
 )
+from assistant.parallel import map_in_processes
+from assistant.passages import Passage
 
 STATEMENTS_FILE = "statements.json"
 
@@ -43,13 +43,14 @@ _CUES = {
     r"admitted|called on|called for|criticized|criticised|praised|welcomed|condemned|"
     r"voiced|expressed|described|signaled|signalled|spoke|speaking|statement by|"
     r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
-    r"commend|commended|thanked|congratulated|conceded|recalled|concluded",
+    r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called it|"
+    r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds",
     "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
     r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
     r"bekräftigte|unterstrich|ergänzte|fügte|hinzu|äußerte|teilte|räumte|sprach|"
     r"nannte|lobte|begrüßte|verteidigte|würdigte|bedauerte|versprach|kündigte|"
     r"reagierte|zeigte sich|mahnte|appellierte|dankte|berichtete|gratulierte|gestand|"
-    r"erinnerte|beklagte",
+    r"erinnerte|beklagte|geäußert|gesagt|erklärt",
     "es": r"dijo|dice|afirmó|afirma|aseguró|asegura|declaró|señaló|señala|explicó|"
     r"subrayó|destacó|advirtió|insistió|añadió|agregó|según|concluyó|indicó|manifestó|"
     r"ha dicho|ha afirmado|ha asegurado|ha señalado|ha subrayado|ha destacado|"
@@ -60,23 +61,43 @@ _CUES = {
     r"a appelé|appelle|a insisté|a indiqué|indique|a promis|promis|a annoncé|a salué|"
     r"a regretté|a dénoncé|confie|a confié|a-t-il|a-t-elle|s'est félicité|a lancé|a martelé",
 }
+# Case matters: "States" and "Notes" are not "states" and "notes"; the few cues that open a
+# sentence ("According to", "Laut", "Según", "Selon") are matched capitalised too.
 _CUE = re.compile(
-    r"(?<!\w)(?i:" + "|".join(_CUES.values()) + r")(?!\w)|(?:, s|^S)o (?=[A-ZÄÖÜ])"
+    r"(?<!\w)(?:" + "|".join(_CUES.values()) + r"|According to|Laut|Según|Selon|Zufolge)(?!\w)"
+    r"|(?:, s|^S)o (?=[A-ZÄÖÜ])"
 )  # ", so Merz." (German): a capitalised name must follow
 _PRONOUNS = frozenset(
-    "he she they it er sie il elle ils elles él ella ellos a-t-il a-t-elle".split()
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "er",
+        "sie",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "él",
+        "ella",
+        "ellos",
+        "a-t-il",
+        "a-t-elle",
+    ]
 )
 _FIRST_PERSON = re.compile(
     r"(?<!\w)(?:I|we|my|our|ich|wir|mein|meine|unser|unsere|je|j'|nous|mon|ma|notre|"
     r"yo|nosotros|mi|nuestro|nuestra)(?!\w)",
     re.IGNORECASE,
 )
-# Single quotes (’) double as apostrophes ("Trump’s"), so only double ones count.
+# Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»]")
+_OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
 _INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
 _MIN_QUOTED_WORDS = 3
-_ROLE_WORDS = 4  # words either side of a reporting verb that may hold the speaker's title
+_ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
 _NAME_AFTER_CUE = 4  # words after the reporting verb in which its subject may stand
 
@@ -132,12 +153,13 @@ class _Reader:
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
         self.roles = person_names(f"{title}\n\n{text}", language)
+        self.lower_words = {w for w in text.split() if w.islower()}
         self.people = sorted(self.roles, key=len, reverse=True)
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
-        named = [self._person(run) for run in name_runs(title, language)]
-        named += [self._person(run) for run in name_runs(text[:_LEAD_CHARS], language)]
-        self.article_speaker = next((name for name in named if name), None)
+        self.article_speaker = self._title_speaker(title) or next(
+            (n for run in name_runs(text[:_LEAD_CHARS], language) if (n := self._person(run))), None
+        )
 
     def read(self, start: int, end: int) -> Statement | None:
         sentence = self.text[start:end]
@@ -161,13 +183,16 @@ class _Reader:
         if self.turn is not None:  # an interviewer's turn: the question is no one's statement
             return None, False
         outside = _outside_quotes(sentence, continues)
+        cues = list(_CUE.finditer(outside))
+        people = self._people_in(outside)
+        next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
         first_person = _FIRST_PERSON.search(outside) and not direct
-        if first_person and (self.colon_speaker or self.article_speaker):
+        if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
-        cue = _CUE.search(outside)
-        if cue is not None:
-            speaker = self._named_near(outside, cue) or self._referent()
+        if cues:
+            speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
+            speaker = speaker or self._referent()
             if outside.rstrip().endswith(":"):
                 self.colon_speaker = speaker
             return speaker, direct
@@ -186,21 +211,50 @@ class _Reader:
             self.turn = None  # a new paragraph without a label ends the turn
         return (self.turn[1] or None) if self.turn else None
 
-    def _named_near(self, outside: str, cue: re.Match) -> str | None:
-        """The subject of the reporting verb, in this order: a pronoun next to it ("she
-        said", "sagte er", "Er dankte"); a person named just before it ("Merz sagte") or just
-        after it ("said UN chief António Guterres"); a title next to it ("the prime minister
-        said"); the first person the sentence names before it."""
-        before_words = outside[: cue.start()].split()[-1:]
+    def _title_speaker(self, title: str) -> str | None:
+        """The person a title names, the one next to a reporting verb first ("Trump's
+        tariffs a major blow, says von der Leyen")."""
+        runs, people = self._people_in(title)
+        for cue in _CUE.finditer(title):
+            if (name := self._next_to(title, cue, runs, people)) is not None:
+                return name
+        return people[0][1] if people else None
+
+    def _people_in(self, outside: str) -> tuple[list[NameRun], list[tuple[NameRun, str]]]:
+        """The sentence's name runs (places left out) and those that name a person."""
+        runs = [r for r in name_runs(outside, self.language) if not _place_like(r)]
+        return runs, [(run, name) for run in runs if (name := self._person(run))]
+
+    def _next_to(
+        self, outside: str, cue: re.Match, runs: list[NameRun], people: list[tuple[NameRun, str]]
+    ) -> str | None:
+        """The subject right next to a reporting verb: a pronoun ("she said", "sagte er",
+        "Er dankte"), a person named just before it ("Merz sagte") or just after it ("said
+        UN chief António Guterres"), or an unintroduced name touching it ("Vance said")."""
+        before_words = outside[: cue.start()].split()[-2:]  # "He also said"
         after_words = outside[cue.end() :].split()[:1]
         adjacent = [w.lower().strip(",") for w in before_words + after_words]
         if cue.group().lower() in _PRONOUNS or any(w in _PRONOUNS for w in adjacent):
             return self._referent()
-        runs = [r for r in name_runs(outside, self.language) if not _place_like(r)]
-        people = [(run, name) for run in runs if (name := self._person(run))]
         before = [(r, n) for r, n in people if r.end <= cue.start()]
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
             return self._remembered(before[-1][1])
+        following = [(r, n) for r, n in people if r.start >= cue.end()]
+        if following and not outside[cue.end() : following[0][0].start].split():
+            return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
+        if (adjacent_name := self._adjacent_name(outside, runs, cue)) is not None:
+            return self._remembered(adjacent_name)
+        return None
+
+    def _named_near(
+        self, outside: str, cue: re.Match, people: list[tuple[NameRun, str]]
+    ) -> str | None:
+        """The subject of a reporting verb with none next to it: the person the sentence
+        opens with ("Vance, making his first speech, said"), a person a few words after it,
+        a title next to it ("the prime minister said"), the first person named before it."""
+        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        if before and not outside[: before[0][0].start].strip(_OPENERS):
+            return self._remembered(before[0][1])
         following = [(r, n) for r, n in people if r.start >= cue.end()]
         if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
             return self._remembered(following[0][1])
@@ -208,9 +262,22 @@ class _Reader:
             return self._remembered(by_role)
         if before:
             return self._remembered(before[0][1])
-        unknown = [r for r in runs if r.start >= cue.end()]
-        if self.language != "de" and unknown and not outside[cue.end() : unknown[0].start].strip(" ,"):
-            return self._remembered(unknown[0].short())  # "confie Flavius"
+        return None
+
+    def _adjacent_name(self, outside: str, runs: list[NameRun], cue: re.Match) -> str | None:
+        """A name the article never introduces in full, right next to the reporting verb
+        ("Vance said", "said Vance"), and never written in lower case in the article."""
+        for run in runs:
+            gap = (
+                outside[run.end : cue.start()]
+                if run.end <= cue.start()
+                else outside[cue.end() : run.start]
+            )
+            # A capitalised first word is no name: "Responding in a statement, ..."
+            opens = not outside[: run.start].strip(_OPENERS)
+            if gap.strip(" ,") or opens or run.surname.lower() in self.lower_words:
+                continue
+            return run.short()
         return None
 
     def _referent(self) -> str | None:
@@ -223,13 +290,21 @@ class _Reader:
     def _by_role(self, outside: str, cue: re.Match) -> str | None:
         """The person whose title stands next to the reporting verb ("the Spanish prime
         minister said", "sagte der Minister"), the last one named first."""
-        near = outside[: cue.start()].split()[-_ROLE_WORDS:] + outside[cue.end() :].split()[:_ROLE_WORDS]
+        near = (
+            outside[: cue.start()].split()[-_ROLE_WORDS:]
+            + outside[cue.end() :].split()[:_ROLE_WORDS]
+        )
         words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
-        words = {w for w in words if len(w) >= 4}
-        candidates = [self.last_person] + self.people if self.last_person else self.people
+        words = {w for w in words if len(w) >= 4 or w.upper() in near}
+        candidates = [self.last_person, *self.people] if self.last_person else self.people
         for name in candidates:
             titles = self.roles.get(name, set())
-            if any(t == w or t.endswith(w) or w.endswith(t) for t in titles for w in words if len(t) >= 4):
+            if any(
+                t == w or t.endswith(w) or w.endswith(t)
+                for t in titles
+                for w in words
+                if len(t) >= 4
+            ):
                 return name
         return None
 
@@ -395,7 +470,9 @@ class StatementIndex:
         rows = json.loads(path.read_text("utf-8"))
         return cls(
             {
-                aid: ArticleSpeech([Statement(*r) for r in row["statements"]], frozenset(row["names"]))
+                aid: ArticleSpeech(
+                    [Statement(*r) for r in row["statements"]], frozenset(row["names"])
+                )
                 for aid, row in rows.items()
             }
         )

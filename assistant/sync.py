@@ -223,9 +223,7 @@ def _apply(
     settings: Settings,
     embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
-) -> tuple[
-    dict[str, ArticleRecord], int, list[tuple[str, str, str]], dict[str, ArticleSpeech]
-]:
+) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]], dict[str, ArticleSpeech]]:
     """Write the plan's changes; returns the records, passages embedded, every passage of a
     changed article as (id, language, text), and each changed article's statements."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
