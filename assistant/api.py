@@ -26,7 +26,7 @@ from assistant.generations import live_generation, open_live, probe
 from assistant.llm import describe_llm, make_chat_model
 from assistant.question import check_history, check_k, check_question
 from assistant.settings import Settings
-from assistant.statements import StatementIndex
+from assistant.statements import Speaker, StatementIndex
 from assistant.store import ArticleRecord, Hit
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 
@@ -98,6 +98,11 @@ class Assistant:
     def articles(self) -> list[ArticleRecord]:
         """The indexed articles, by id."""
         return sorted(self.retriever().store.articles.values(), key=lambda r: r.id)
+
+    def people(self) -> list[Speaker]:
+        """Everyone the articles quote: name, number of statements and the articles holding
+        them, most quoted first (spellings of one name merged)."""
+        return self.retriever().statements.speakers()
 
     def retriever(self) -> HybridRetriever:
         """The retriever over the live index, reopened when another process swapped it."""

@@ -338,6 +338,30 @@ def articles_command(context: typer.Context) -> None:
     console.print(table)
 
 
+@app.command("people")
+def people_command(
+    context: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List the people the articles quote: statements and articles per person."""
+    try:
+        people = Assistant(context.obj).people()
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        rows = [
+            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
+            for p in people
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("person", "statements", "articles")
+    for person in people:
+        articles = escape(", ".join(person.articles))
+        table.add_row(escape(person.name), str(person.statements), articles)
+    console.print(table)
+
+
 @app.command("eval")
 def eval_command(
     context: typer.Context,

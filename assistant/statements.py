@@ -99,7 +99,7 @@ _INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
-_NAME_AFTER_CUE = 4  # words after the reporting verb in which its subject may stand
+_NAME_AFTER_CUE = 6  # words after the reporting verb in which its subject may stand
 
 
 @dataclass(frozen=True)
@@ -250,23 +250,28 @@ class _Reader:
         self, outside: str, cue: re.Match, people: list[tuple[NameRun, str]]
     ) -> str | None:
         """The subject of a reporting verb with none next to it: the person the sentence
-        opens with ("Vance, making his first speech, said"), a person a few words after it,
-        a title next to it ("the prime minister said"), the first person named before it."""
+        opens with ("Vance, making his first speech, said"), a title next to it ("the prime
+        minister said"), a person a few words after it, the first person named before it."""
         before = [(r, n) for r, n in people if r.end <= cue.start()]
         if before and not outside[: before[0][0].start].strip(_OPENERS):
             return self._remembered(before[0][1])
-        following = [(r, n) for r, n in people if r.start >= cue.end()]
-        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
-            return self._remembered(following[0][1])
         if by_role := self._by_role(outside, cue):
             return self._remembered(by_role)
+        # A person a few words after the verb, unless a preposition makes them its object
+        # ("said at a meeting with NATO Secretary General Mark Rutte").
+        following = [(r, n) for r, n in people if r.start >= cue.end() and not after_preposition(r)]
+        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:  # noqa: E501
+            return self._remembered(following[0][1])
         if before:
             return self._remembered(before[0][1])
         return None
 
     def _adjacent_name(self, outside: str, runs: list[NameRun], cue: re.Match) -> str | None:
         """A name the article never introduces in full, right next to the reporting verb
-        ("Vance said", "said Vance"), and never written in lower case in the article."""
+        ("Vance said", "said Vance"), and never written in lower case in the article. Not in
+        German, whose nouns are capitalised ("Laut Angaben der Ukraine")."""
+        if self.language == "de":
+            return None
         for run in runs:
             gap = (
                 outside[run.end : cue.start()]
@@ -311,10 +316,10 @@ class _Reader:
     def _person(self, run: NameRun) -> str | None:
         """The article's person this run names, if it names one."""
         short = run.short()
-        for name in self.people:
-            if name == short or (len(run.words) == 1 and same_name(run.surname, name)):
-                return name
-        return None
+        if short in self.roles:
+            return short
+        # "Merz", "Parteichef Poilievre": the surname of someone the article introduced.
+        return next((name for name in self.people if same_name(run.surname, name)), None)
 
     def _remembered(self, name: str) -> str:
         self.last_person = name

@@ -58,6 +58,8 @@ class SyncReport:
     seconds: float
     rebuilt: bool = False
     articles: list[ArticleRecord] = field(default_factory=list)
+    statements: int = 0  # sentences the index knows as someone's statement
+    speakers: int = 0  # people (or bodies) quoted
 
     def summary(self) -> str:
         """One sentence for people: what changed, and how long it took."""
@@ -65,7 +67,8 @@ class SyncReport:
             f"{'Rebuilt' if self.rebuilt else 'Indexed'}: {len(self.added)} added, "
             f"{len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged, {len(self.failures)} skipped; "
-            f"{self.passages} passages ({self.passages_embedded} embedded) "
+            f"{self.passages} passages ({self.passages_embedded} embedded), "
+            f"{self.statements} statements by {self.speakers} speakers "
             f"in {self.seconds:.1f} s."
         )
 
@@ -148,6 +151,8 @@ def sync_index(
                 settings, live, plan, indexed, expected, embedders, progress
             )
             indexed = records
+        live = live_generation(settings.index)
+        said = StatementIndex.load(live) if live is not None else StatementIndex({})
     return SyncReport(
         added=[a.id for a in plan.added],
         updated=[a.id for a in plan.updated],
@@ -159,6 +164,8 @@ def sync_index(
         seconds=time.perf_counter() - started,
         rebuilt=rebuild,
         articles=sorted(indexed.values(), key=lambda r: r.id),
+        statements=said.count(),
+        speakers=len(said.speakers()),
     )
 
 

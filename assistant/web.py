@@ -142,9 +142,22 @@ class ChatPage:
     def examples(self) -> list[list[str]]:
         return [[q] for q in examples_from_folder(self.assistant.settings.seeds)]
 
+    def people_samples(self) -> list[list[str]]:
+        """The People list: one "Name — N statements" entry per person quoted."""
+        try:
+            people = self.assistant.people()
+        except IndexNotFound:
+            return []
+        return [[f"{p.name}{PERSON_SEPARATOR}{_statements(p.statements)}"] for p in people]
+
     def library_view(self) -> tuple:
-        """The article table and example questions as the live index has them now."""
-        return self.article_rows(), gr.Dataset(samples=self.examples())
+        """The article table, example questions and People list as the live index has them
+        now."""
+        return (
+            self.article_rows(),
+            gr.Dataset(samples=self.examples()),
+            gr.Dataset(samples=self.people_samples()),
+        )
 
     def add_articles(self, files: list[str] | None, progress: gr.Progress) -> tuple:
         """Save uploaded files into the seeds folder, then index; yields the status."""
@@ -163,12 +176,13 @@ class ChatPage:
             for name, reason in result.rejected
         ]
         if not result.saved:
-            return "\n\n".join(lines) or "No files.", gr.skip(), None, gr.skip()
-        status, rows, examples = self.update_index(False, progress)
-        return "\n\n".join([*lines, status]), rows, None, examples
+            return "\n\n".join(lines) or "No files.", gr.skip(), None, gr.skip(), gr.skip()
+        status, rows, examples, people = self.update_index(False, progress)
+        return "\n\n".join([*lines, status]), rows, None, examples, people
 
     def update_index(self, rebuild: bool, progress: gr.Progress) -> tuple:
-        """Sync the index with the seeds folder; returns (status, article rows, examples)."""
+        """Sync the index with the seeds folder; returns (status, article rows, examples,
+        people)."""
         progress(0, desc="Reading articles")
 
         def report(done: int, total: int) -> None:
@@ -177,7 +191,7 @@ class ChatPage:
         try:
             result = self.assistant.sync(rebuild=rebuild, progress=report)
         except AssistantError as err:
-            return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip()
+            return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip(), gr.skip()
         lines = [result.summary()]
         lines += [
             f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
@@ -212,6 +226,31 @@ class ChatPage:
         keys = ("id", "title", "date", "date_source", "language", "passages")
         return [{key: getattr(r, key) for key in keys} for r in records]
 
+    def people_api(self) -> list[dict]:
+        """The people the articles quote: name, statements, articles (as `assistant people
+        --json`)."""
+        try:
+            people = self.assistant.people()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        return [
+            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
+            for p in people
+        ]
+
+
+def _statements(count: int) -> str:
+    return f"{count} statement{'s' if count != 1 else ''}"
+
+
+def person_question(sample: list[str]) -> str:
+    """The question a click on a People entry asks."""
+    name = sample[0].split(PERSON_SEPARATOR)[0]
+    return f"What did {name} say?"
+
+
+PERSON_SEPARATOR = " — "  # between a person's name and their statement count
+
 
 def build_page(assistant: Assistant) -> gr.Blocks:
     """The chat page for `assistant` (not yet launched)."""
@@ -219,26 +258,29 @@ def build_page(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
         state = gr.State({"history": [], "sources": {}})
         gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
-        with gr.Tab("Chat"), gr.Row(equal_height=False):
-            chat = _chat_column(page, assistant.settings.top_k)
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(_NO_SOURCES, elem_id="sources")
-        with gr.Tab("Articles"):
-            library = _articles_tab(page)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                chat = _chat_column(page, assistant.settings.top_k)
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(_NO_SOURCES, elem_id="sources")
+            with gr.Tab("Articles", id="articles"):
+                library = _articles_tab(page)
         _wire_chat(page, chat, state, sources)
         _wire_articles(page, library, chat["examples"])
+        _wire_people(page, library["people"], chat, state, sources, tabs)
         # Each page load shows the index as it is now, not as it was at server start.
         blocks.load(
             page.library_view,
             None,
-            [library["table"], chat["examples"]],
+            [library["table"], chat["examples"], library["people"]],
             api_visibility="private",
             queue=False,
         )
         answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
         gr.api(page.ask_api, api_name="ask", **answer_events)
         gr.api(page.articles_api, api_name="articles")
+        gr.api(page.people_api, api_name="people")
     return blocks
 
 
@@ -303,8 +345,16 @@ def _articles_tab(page: ChatPage) -> dict:
         update = gr.Button("Update index", elem_id="update-index")
         rebuild = gr.Checkbox(False, label="Rebuild from scratch")
     status = gr.Markdown(elem_id="index-status")
+    people = gr.Dataset(
+        components=[gr.Textbox(visible=False)],
+        samples=page.people_samples(),
+        label="People quoted: click one to ask what they said",
+        type="values",
+        samples_per_page=30,
+        elem_id="people",
+    )
     return {"table": table, "uploads": uploads, "update": update, "rebuild": rebuild,
-            "status": status}  # fmt: skip
+            "status": status, "people": people}  # fmt: skip
 
 
 def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> None:
@@ -350,14 +400,37 @@ def _wire_articles(page: ChatPage, library: dict, examples: gr.Dataset) -> None:
     def update_index(rebuild_all, progress=gr.Progress()):  # noqa: B008
         return page.update_index(rebuild_all, progress)
 
-    table, status = library["table"], library["status"]
+    table, status, people = library["table"], library["status"], library["people"]
     library["uploads"].upload(
         add_articles,
         library["uploads"],
-        [status, table, library["uploads"], examples],
+        [status, table, library["uploads"], examples, people],
         **indexing,
     )
-    library["update"].click(update_index, library["rebuild"], [status, table, examples], **indexing)
+    library["update"].click(
+        update_index, library["rebuild"], [status, table, examples, people], **indexing
+    )
+
+
+def _wire_people(
+    page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
+) -> None:
+    """A click on a person asks the chat what they said."""
+    chat_inputs = [chat["box"], chat["chatbot"], state, chat["k"], chat["mode"]]
+    people.click(
+        lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
+        people,
+        [chat["box"], tabs],
+        api_visibility="private",
+        queue=False,
+    ).then(
+        page.respond,
+        chat_inputs,
+        [chat["chatbot"], state, sources, chat["box"]],
+        concurrency_limit=ANSWER_CONCURRENCY,
+        concurrency_id="answer",
+        api_visibility="private",
+    )
 
 
 def launch(
