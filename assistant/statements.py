@@ -260,7 +260,7 @@ class _Reader:
         # A person a few words after the verb, unless a preposition makes them its object
         # ("said at a meeting with NATO Secretary General Mark Rutte").
         following = [(r, n) for r, n in people if r.start >= cue.end() and not after_preposition(r)]
-        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:  # noqa: E501
+        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
             return self._remembered(following[0][1])
         if before:
             return self._remembered(before[0][1])
