@@ -467,10 +467,10 @@ class StatementIndex:
         (folder / STATEMENTS_FILE).write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> StatementIndex:
-        """The generation's statements (none when it has no file)."""
-        path = folder / STATEMENTS_FILE
-        if not path.exists():
+    def load(cls, folder: Path | None) -> StatementIndex:
+        """The generation's statements (none without a generation or its file)."""
+        path = folder / STATEMENTS_FILE if folder is not None else None
+        if path is None or not path.exists():
             return cls({})
         rows = json.loads(path.read_text("utf-8"))
         return cls(

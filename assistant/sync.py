@@ -151,8 +151,7 @@ def sync_index(
                 settings, live, plan, indexed, expected, embedders, progress
             )
             indexed = records
-        live = live_generation(settings.index)
-        said = StatementIndex.load(live) if live is not None else StatementIndex({})
+        said = StatementIndex.load(live_generation(settings.index))
     return SyncReport(
         added=[a.id for a in plan.added],
         updated=[a.id for a in plan.updated],
