@@ -122,32 +122,55 @@ def citation(
     )
 
 
-def abstention(question: str, retrieved: list[Hit], confidence: float | None = None) -> Answer:
-    """The fixed "the articles don't say" answer, with no citations."""
-    text = load_prompt("abstain").format(question=question.strip())
-    return Answer(question, text, (), True, tuple(retrieved), confidence=confidence)
+def abstention(
+    question: str,
+    retrieved: list[Hit],
+    confidence: float | None = None,
+    nearest: tuple[Citation, ...] = (),
+) -> Answer:
+    """The "the articles don't say" answer: no citations, but what the articles say nearest
+    to the question (`nearest`, cited in the text) so the user can rephrase."""
+    text = load_prompt("abstain").format(question=question.strip()) + _offered(nearest)
+    return Answer(
+        question, text, (), True, tuple(retrieved), confidence=confidence, nearest=nearest
+    )
 
 
-def person_not_found(question: str, name: str, retrieved: list[Hit]) -> Answer:
+def person_not_found(
+    question: str, name: str, retrieved: list[Hit], nearest: tuple[Citation, ...] = ()
+) -> Answer:
     """The refusal for a question about someone the articles never name."""
-    text = load_prompt("person_not_found").format(name=name)
-    return Answer(question, text, (), True, tuple(retrieved), confidence=0.0)
+    text = load_prompt("person_not_found").format(name=name) + _offered(nearest)
+    return Answer(question, text, (), True, tuple(retrieved), confidence=0.0, nearest=nearest)
 
 
 def not_on_topic(
     question: str,
     name: str,
     nearest: tuple[Citation, ...],
+    theirs: int,
     retrieved: list[Hit],
     confidence: float,
 ) -> Answer:
     """The refusal for a person the articles quote, but not on what was asked: what they
-    do quote them on, cited."""
-    quotes = " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in nearest)
+    do quote them on (the first `theirs` of `nearest`), then what the articles say nearest
+    to the question, all cited."""
+    quotes = _quotes(nearest[:theirs])
     text = load_prompt("not_on_topic").format(name=name, quotes=quotes).strip()
+    text += _offered(nearest[theirs:])
     return Answer(
         question, text, (), True, tuple(retrieved), confidence=confidence, nearest=nearest
     )
+
+
+def _offered(nearest: tuple[Citation, ...]) -> str:
+    """ " Nearest to the question, the articles say: “...” [n]" (nothing without quotes)."""
+    return " " + load_prompt("nearest").format(quotes=_quotes(nearest)) if nearest else ""
+
+
+def _quotes(citations: tuple[Citation, ...]) -> str:
+    # A bracketed number inside an article ("cite [9]") would read as a citation marker.
+    return " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ sentence vectors) → answer (`Answerer`: quotes or an LLM) → checked answer.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from assistant.answer import AbstainPolicy, Answer, Answerer, abstention, person_not_found
+from assistant.answer import AbstainPolicy, Answer, Answerer, abstention
 from assistant.answerability import answer_confidence
 from assistant.conversation import standalone_question
 from assistant.embeddings import PassageEmbeddings
@@ -53,8 +54,9 @@ class AnswerPipeline:
         encoded = self.retriever.encode(query)
         person = read_person_question(query, encoded.language, self.retriever.statements)
         if person is not None and not person.mentioned:
-            return person_not_found(question, person.name, [])
-        if person is not None and person.quoted:
+            evidence = self.retriever.evidence(encoded, k)
+            evidence = dataclasses.replace(evidence, speaker=person.name, unknown_speaker=True)
+        elif person is not None and person.quoted:
             topic = self.retriever.encode(person.topic)
             evidence = self.retriever.speaker_evidence(encoded, topic, person.name, k)
         else:

@@ -17,6 +17,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "person_not_found": frozenset({"name"}),
     "not_on_topic": frozenset({"name", "quotes"}),
+    "nearest": frozenset({"quotes"}),
 }
 
 

@@ -15,6 +15,7 @@ from assistant.answer import (
     abstention,
     citation,
     not_on_topic,
+    person_not_found,
 )
 from assistant.keywords import content_words
 from assistant.names import same_name
@@ -35,12 +36,11 @@ QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.
 _QUOTE_SHARE = 0.2
 _MAX_QUOTES = 3
-# A person question is answered from the person's statements unless the articles come this
-# much closer to its topic elsewhere (`Evidence.speaker_gap`): then they quote the person on
-# other topics only, and the answer says so (tuned on news-dev, see the README).
-SPEAKER_TOPIC_GAP = 0.05
 DIRECT_QUOTE_BONUS = 1.0
-_MAX_NEAREST = 2  # statements offered instead when a person is not quoted on the topic
+_MAX_NEAREST = 2
+_NOT_ON_TOPIC_CONFIDENCE = (
+    0.2  # statements offered instead when a person is not quoted on the topic
+)
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
 _MIN_QUOTE_WORDS = 4
@@ -102,7 +102,7 @@ class ExtractiveAnswerer:
         self,
         policy: AbstainPolicy,
         quote_weights: Sequence[float],
-        confidence: Callable[[Evidence, QuoteRanking], float],
+        confidence: Callable[[Evidence, QuoteRanking | None], float],
     ) -> None:
         self.policy = policy
         self.quote_weights = quote_weights
@@ -116,11 +116,15 @@ class ExtractiveAnswerer:
     ) -> Answer:
         hits = evidence.hits
         ranking = rank_sentences(evidence, self.quote_weights)
-        confidence = self.confidence(evidence, ranking)
+        if evidence.unknown_speaker:
+            nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
+            return person_not_found(question, evidence.speaker, hits, nearest)
         if evidence.speaker:
-            return self._person_answer(question, evidence, ranking, confidence)
+            return self._person_answer(question, evidence, ranking)
+        confidence = self.confidence(evidence, ranking)
         if not ranking.sentences or not self.policy.any_evidence(evidence):
-            return abstention(question, hits, confidence)
+            nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
+            return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")
         floor = _QUOTE_SHARE * ranking.chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
@@ -129,32 +133,32 @@ class ExtractiveAnswerer:
             question, _quoted(citations), citations, False, tuple(hits), confidence=confidence
         )
 
-    def _person_answer(
-        self, question: str, evidence: Evidence, ranking: QuoteRanking, confidence: float
-    ) -> Answer:
+    def _person_answer(self, question: str, evidence: Evidence, ranking: QuoteRanking) -> Answer:
         """The answer to "What did X say about Y?": X's own statements that best answer it;
-        when none does, what the articles quote X on instead."""
+        when none does, what the articles quote X on instead. Its confidence is read from
+        the usual evidence for the whole question; a refusal's is at most
+        _NOT_ON_TOPIC_CONFIDENCE."""
+        general = evidence.general or evidence
+        confidence = self.confidence(general, None if evidence.general else ranking)
         own = [i for i, s in enumerate(ranking.speakers) if s and same_name(evidence.speaker, s)]
         # The person's own words (a quotation) answer "what did X say" better than the
         # article's summary of them.
         direct = np.array([DIRECT_QUOTE_BONUS * d for d in ranking.direct])
         chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
         order = sorted(own, key=lambda i: -chances[i])
-        if not order or evidence.speaker_gap > SPEAKER_TOPIC_GAP:
-            nearest = _citations(evidence, ranking, order[:_MAX_NEAREST])
+        if not order or evidence.speaker_off_topic:
             name = ranking.speakers[order[0]] if order else evidence.speaker
-            return not_on_topic(question, name, nearest, evidence.hits, confidence)
+            confidence = min(confidence, _NOT_ON_TOPIC_CONFIDENCE)
+            # What they do quote the person on, then what the articles say nearest to it.
+            offered = order[:_MAX_NEAREST]
+            elsewhere = [i for i in _best(ranking.chances, 3) if i not in offered][:1]
+            nearest = _citations(evidence, ranking, offered + elsewhere)
+            return not_on_topic(question, name, nearest, len(offered), general.hits, confidence)
         floor = _QUOTE_SHARE * chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
-        return Answer(
-            question,
-            _quoted(citations),
-            citations,
-            False,
-            tuple(evidence.hits),
-            confidence=confidence,
-        )
+        hits = _reported(general.hits, evidence.hits, citations)
+        return Answer(question, _quoted(citations), citations, False, hits, confidence=confidence)
 
 
 def _citations(
@@ -166,6 +170,22 @@ def _citations(
         citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), ranking.speakers[i])
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
+
+
+def _reported(
+    ranked: list[Hit], considered: list[Hit], citations: tuple[Citation, ...]
+) -> tuple[Hit, ...]:
+    """The passages an answer reports as retrieved: the usual ones in rank order, then any
+    other passage it cites (a person's statement found beyond them)."""
+    shown = {hit.passage.id for hit in ranked}
+    cited = {c.passage_id for c in citations}
+    extra = [h for h in considered if h.passage.id in cited - shown]
+    return (*ranked, *extra)
+
+
+def _best(chances: np.ndarray, count: int) -> list[int]:
+    """The `count` sentences most likely to hold the answer, best first."""
+    return [int(i) for i in np.argsort(-chances, kind="stable")[:count]]
 
 
 def _quoted(citations: tuple[Citation, ...]) -> str:

@@ -45,7 +45,7 @@ def _confidence_note(answer: Answer) -> str:
 
 
 def _answer_body(answer: Answer) -> str:
-    known = {c.n for c in answer.citations}
+    known = {c.n for c in (*answer.citations, *answer.nearest)}
     if not answer.sentences:
         return _link_markers(answer.text, known)
     parts = []
@@ -91,6 +91,9 @@ def _source_card(citations: list[Citation]) -> str:
     anchors = "".join(f'<span id="source-{c.n}" class="anchor"></span>' for c in citations)
     numbers = " ".join(f"[{c.n}]" for c in citations)
     date = f' · <span class="date">{html.escape(first.date)}</span>' if first.date else ""
+    speakers = sorted({c.speaker for c in citations if c.speaker})
+    if speakers:  # whose words the quotes are
+        date += f' · <span class="speaker">{html.escape(", ".join(speakers))}</span>'
     return (
         f'<div class="source" data-n="{" ".join(str(c.n) for c in citations)}">{anchors}'
         f'<div class="source-head"><span class="n">{numbers}</span> '

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,11 @@ _MAX_SPEAKER_PASSAGES = 30
 # (the gap between the abstention floors, 0.81 and 0.76), so comparisons across languages
 # add it back.
 CROSS_LINGUAL_OFFSET = 0.05
+# A person question is answered from the person's statements unless the articles come this
+# much closer to its topic elsewhere (tuned on news-dev, see the README): then they quote
+# the person on other topics only, and the answer says so.
+SPEAKER_TOPIC_GAP = 0.05
+_KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +71,12 @@ class Evidence:
     # say about Y?"), only that person's statements may be quoted as the answer.
     statements: StatementIndex | None = None
     speaker: str | None = None
-    # For a person question: how much closer to the topic the articles' closest sentence
-    # comes than the person's closest statement (0 when the person is the closest).
-    speaker_gap: float = 0.0
+    # For a person question: whether the articles speak of its topic elsewhere but not in
+    # the person's words, and the usual evidence for the whole question (what the answer's
+    # confidence is read from, and what a refusal offers as nearest).
+    speaker_off_topic: bool = False
+    general: Evidence | None = None
+    unknown_speaker: bool = False  # the person asked about is named nowhere in the articles
 
 
 @dataclass(frozen=True)
@@ -126,20 +135,18 @@ class HybridRetriever(BaseRetriever):
         k: int,
         without: frozenset[str] = frozenset(),
     ) -> Evidence:
-        """Evidence for "What did `speaker` say about `topic`?": the passages holding the
-        speaker's statements (the `k` best of the usual retrieval for the whole question
-        first, then the others closest to the topic, so that a statement the question's
-        words miss, or one in another language, is still weighed), their sentences scored
-        against the topic alone (the name would favour sentences that repeat it over the
-        person's own words), and how much closer the articles come to the topic elsewhere
-        (`Evidence.speaker_gap`)."""
+        """Evidence for "What did `speaker` say about `topic`?": the usual `k` best passages
+        for the whole question, then the other passages holding the speaker's statements,
+        closest to the topic first (so that a statement the question's words miss, or one in
+        another language, is still weighed), their sentences scored against the topic alone
+        (the name would favour sentences that repeat it over the person's own words). Also
+        whether the articles speak of the topic elsewhere and not in the speaker's words
+        (`Evidence.speaker_off_topic`)."""
         holding = self._speaker_passages(speaker, without)
-        fused = self.retrieve_encoded(question, self.candidates_per_retriever, without)
-        first = [hit for hit in fused if hit.passage.id in holding][:k]
+        first = self.retrieve_encoded(question, k, without)
         rest = sorted(holding - {hit.passage.id for hit in first})
-        scored = {
-            pid: float(v @ topic.vectors[0]) for pid, v in self.store.vectors(0, rest).items()
-        }
+        vectors = self.store.vectors(0, rest)
+        scored = {pid: float(vector @ topic.vectors[0]) for pid, vector in vectors.items()}
         closest = sorted(scored, key=lambda pid: -scored[pid])[:_MAX_SPEAKER_PASSAGES]
         found = self.store.get(closest)
         hits = first + [
@@ -147,16 +154,25 @@ class HybridRetriever(BaseRetriever):
             for pid, (passage, language) in ((pid, found[pid]) for pid in closest)
         ]
         evidence = self._evidence(topic, hits)
-        own = [
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
+        said = [hit.passage.text for hit in hits if hit.passage.id in holding]
+        unsaid = _terms_only_elsewhere(topic, said, [h.passage.text for h in elsewhere.hits])
+        off_topic = gap > SPEAKER_TOPIC_GAP or bool(unsaid)
+        general = self._evidence(question, first)
+        return dataclasses.replace(
+            evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
+        )
+
+    def _own(self, evidence: Evidence, speaker: str) -> list[tuple[str, np.ndarray | None]]:
+        """(language, primary vector) of each of the speaker's statements in the evidence."""
+        return [
             (hit.language, evidence.sentences[0].sentences.get((hit.passage.id, ordinal)))
-            for hit in hits
+            for hit in evidence.hits
             for ordinal, (start, _) in enumerate(hit.passage.sentences)
             if (said := self.statements.statement_at(hit.article.id, start))
             and same_name(speaker, said.speaker)
         ]
-        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
-        gap = _closest(elsewhere, topic) - _closest_of(own, topic)
-        return dataclasses.replace(evidence, speaker=speaker, speaker_gap=gap)
 
     def _speaker_passages(self, speaker: str, without: frozenset[str]) -> set[str]:
         """The passages holding a statement of `speaker`."""
@@ -288,6 +304,18 @@ class HybridRetriever(BaseRetriever):
             )
             for hit in self.retrieve(query)
         ]
+
+
+def _terms_only_elsewhere(
+    topic: EncodedQuestion, said: list[str], elsewhere: list[str]
+) -> set[str]:
+    """The topic's terms with digits ("G7", "COP29", "2026": written alike in every
+    language, unlike names and acronyms such as NATO/OTAN) that passages elsewhere hold but
+    none of the speaker's passages."""
+    terms = {word.lower() for word in _KEY_TERM.findall(topic.text) if len(word) >= 2}
+    held = " ".join(said).lower()
+    found = " ".join(elsewhere).lower()
+    return {t for t in terms if t in found and t not in held}
 
 
 def _closest(evidence: Evidence, question: EncodedQuestion) -> float:

@@ -43,7 +43,7 @@ _CUES = {
     r"admitted|called on|called for|criticized|criticised|praised|welcomed|condemned|"
     r"voiced|expressed|described|signaled|signalled|spoke|speaking|statement by|"
     r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
-    r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called it|"
+    r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called|"
     r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds",
     "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
     r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
@@ -86,6 +86,12 @@ _PRONOUNS = frozenset(
         "a-t-elle",
     ]
 )
+# No one speaks: "nobody said", "sprach niemand".
+_NOBODY = frozenset("nobody niemand nadie personne".split())  # noqa: SIM905
+# German Konjunktiv I, the mood of reported speech.
+_SUBJUNCTIVE = re.compile(
+    r"(?<!\w)(?:sei|seien|habe|werde|könne|müsse|solle|wolle|gebe|dürfe)(?!\w)"
+)
 _FIRST_PERSON = re.compile(
     r"(?<!\w)(?:I|we|my|our|ich|wir|mein|meine|unser|unsere|je|j'|nous|mon|ma|notre|"
     r"yo|nosotros|mi|nuestro|nuestra)(?!\w)",
@@ -93,6 +99,7 @@ _FIRST_PERSON = re.compile(
 )
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»]")
+_NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
 _INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
@@ -193,12 +200,18 @@ class _Reader:
         if cues:
             speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
             speaker = speaker or self._referent()
+            if speaker == _NO_ONE:
+                return None, False
             if outside.rstrip().endswith(":"):
                 self.colon_speaker = speaker
             return speaker, direct
         whole_quote = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
         if (continues or whole_quote) and self.previous_was_statement and self.last_speaker:
             return self.last_speaker, True
+        # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
+        reported = self.language == "de" and _SUBJUNCTIVE.search(outside)
+        if reported and self.previous_was_statement and self.last_speaker:
+            return self.last_speaker, direct
         return None, False
 
     def _turn(self, start: int) -> str | None:
@@ -234,6 +247,9 @@ class _Reader:
         before_words = outside[: cue.start()].split()[-2:]  # "He also said"
         after_words = outside[cue.end() :].split()[:1]
         adjacent = [w.lower().strip(",") for w in before_words + after_words]
+        last_word = outside.split()[-1].strip(".!?") if outside.split() else ""
+        if any(w in _NOBODY for w in adjacent) or last_word in _NOBODY:
+            return _NO_ONE
         if cue.group().lower() in _PRONOUNS or any(w in _PRONOUNS for w in adjacent):
             return self._referent()
         before = [(r, n) for r, n in people if r.end <= cue.start()]

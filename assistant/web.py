@@ -118,7 +118,7 @@ class ChatPage:
             yield chat, state, gr.skip(), ""
             return
         chat[row] = {"role": "assistant", "content": answer_markdown(answer)}
-        panel = sources_html(answer.citations)
+        panel = sources_html(answer.citations or answer.nearest)
         state["sources"][str(row)] = panel
         state["history"] += [
             {"role": "user", "content": message},

@@ -29,8 +29,10 @@ def test_rubio_on_russia_cites_where_rubio_speaks_about_russia(built: Assistant)
     answer = built.ask("What did Rubio say about Russia?")
     assert not answer.abstained
     quotes = [c.quote for c in answer.citations]
-    assert quotes[0] in RUBIO_ON_RUSSIA
     assert set(quotes) >= RUBIO_ON_RUSSIA
+    # Only his own words: every quote is a statement of his, and says so.
+    assert {c.speaker for c in answer.citations} == {"Marco Rubio"}
+    assert all("Russland" in quote or "Russlands" in quote for quote in quotes)
 
 
 def test_every_citation_points_at_its_exact_place(built: Assistant):
@@ -77,11 +79,15 @@ def test_bad_questions_get_a_helpful_message(built: Assistant, question: str):
 def test_json_shape(built: Assistant):
     payload = built.ask("What did Rubio say about Russia?").as_json()
     assert set(payload) == {
-        "question", "answer", "abstained", "confidence", "citations", "sentences", "retrieved",
+        "question", "answer", "abstained", "confidence", "citations", "nearest", "sentences",
+        "retrieved",
     }  # fmt: skip
     assert set(payload["citations"][0]) == {
         "n", "article_id", "title", "date", "source", "passage", "quote", "start", "end", "score",
+        "speaker",
     }  # fmt: skip
+    assert payload["citations"][0]["speaker"] == "Marco Rubio"
+    assert payload["nearest"] == []
     assert set(payload["retrieved"][0]) == {"article_id", "title", "source", "passage", "score"}
     scores = [r["score"] for r in payload["retrieved"]]
     assert scores == sorted(scores, reverse=True)

@@ -165,3 +165,18 @@ def test_malformed_history_file_is_a_readable_error(run, tmp_path: Path):
     result = run("ask", "--history", str(history), "And Waltz?")
     assert result.exit_code == 2
     assert "must be a list of" in result.stderr
+
+
+def test_people_lists_who_is_quoted_and_answers_name_the_speaker(run):
+    indexed = run("index")
+    assert "statements by" in indexed.stdout
+    listed = run("people", "--json")
+    assert listed.exit_code == 0, listed.output
+    people = json.loads(listed.stdout)
+    rubio = next(p for p in people if p["name"] == "Marco Rubio")
+    assert rubio["statements"] >= 5 and rubio["articles"] == ["000_bdd157e6eb167cd2.txt"]
+    assert people == sorted(people, key=lambda p: (-p["statements"], p["name"]))
+    table = run("people")
+    assert "Marco Rubio" in table.stdout and "Mike Waltz" in table.stdout
+    answer = json.loads(run("ask", "--json", "What did Waltz say?").stdout)
+    assert answer["citations"] and {c["speaker"] for c in answer["citations"]} == {"Mike Waltz"}

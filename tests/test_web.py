@@ -199,6 +199,26 @@ def test_typed_characters_show_as_typed_in_chat_and_upload_status(page: Page, tm
     assert not _upload_copies(refused.name)
 
 
+def test_people_list_asks_what_a_person_said(page: Page):
+    page.get_by_role("tab", name="Articles").click()
+    rubio = page.locator("#people").get_by_text(re.compile(r"^Marco Rubio — \d+ statements$"))
+    rubio.click()
+    # The click switches to the chat and asks; the answer quotes Rubio, cited.
+    page.wait_for_function(
+        """() => {
+            const bots = document.querySelectorAll('[data-testid="bot"]');
+            const last = bots.length ? bots[bots.length - 1].innerText : '';
+            return last && !last.includes('Searching') && !last.includes('▍');
+        }""",
+        timeout=60_000,
+    )
+    asked = page.locator('[data-testid="user"]').last.inner_text()
+    assert "What did Marco Rubio say?" in asked
+    answer = page.locator('[data-testid="bot"]').last.inner_text()
+    assert "Rubio" in answer and "[1]" in answer
+    assert "Rubio" in page.locator("#sources").inner_text()
+
+
 def test_api_answers_like_the_cli_json(served):
     url, assistant = served
     client = Client(url, verbose=False)
@@ -222,6 +242,12 @@ def test_api_answers_like_the_cli_json(served):
         client.predict("And the G7?", "What did Rubio say?", None, api_name="/ask")
     titles = [a["title"] for a in client.predict(api_name="/articles")]
     assert any("Waffenruhe" in t for t in titles)
+    people = client.predict(api_name="/people")
+    expected_people = [
+        {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
+        for p in assistant.people()
+    ]
+    assert people == expected_people and people[0]["name"] == "Marco Rubio"
 
 
 def _raw_call(url: str, data: list) -> tuple[str, str]:

@@ -1,0 +1,84 @@
+"""Who said what, end to end with the real models: person questions answered from the
+person's own statements in any language, honest refusals, and statements kept in step with
+the articles."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.names import same_name
+
+PEOPLE = Path(__file__).resolve().parent / "data" / "people"
+
+
+@pytest.fixture
+def people(seeds: Path, tmp_path: Path, embedders) -> Assistant:
+    """The seed article plus the three people test articles, indexed."""
+    for article in PEOPLE.glob("*.txt"):
+        shutil.copy(article, seeds / article.name)
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    return assistant
+
+
+def test_person_question_quotes_only_that_persons_words_across_languages(people: Assistant):
+    answer = people.ask("Was sagte Berg über das Budget?")  # Berg is quoted in English
+    assert not answer.abstained and answer.citations
+    assert all(same_name("Berg", c.speaker or "") for c in answer.citations)
+    assert any("room for the bridge" in c.quote for c in answer.citations)
+
+
+def test_name_spelt_the_other_languages_way_reaches_the_statement(people: Assistant):
+    answer = people.ask("What did Sokolov say about the cost of the bridge?")
+    assert not answer.abstained
+    assert all(same_name("Sokolov", c.speaker or "") for c in answer.citations)
+    assert any("doppelt so viel kosten" in c.quote for c in answer.citations)
+
+
+def test_person_quoted_on_other_topics_is_refused_with_what_they_did_say(people: Assistant):
+    answer = people.ask("What did Lucía Ferrer say about the harbour bridge?")
+    assert answer.abstained and answer.citations == ()
+    assert "Lucía Ferrer" in answer.text and answer.nearest
+    assert all(c.article_id == "es_pesca.txt" and c.speaker for c in answer.nearest)
+    assert all(f"[{c.n}]" in answer.text for c in answer.nearest)
+    assert answer.as_json()["nearest"][0]["speaker"] == "Lucía Ferrer"
+
+
+def test_person_the_articles_never_mention_is_refused_without_quotes(people: Assistant):
+    answer = people.ask("What did Keir Starmer say about the harbour bridge?")
+    assert answer.abstained and answer.citations == () and answer.nearest == ()
+    assert "Keir Starmer" in answer.text
+
+
+def test_follow_up_pronoun_stands_for_the_person_asked_about(people: Assistant):
+    history = [
+        {"role": "user", "content": "What did Kowalski say about the bridge?"},
+        {"role": "assistant", "content": "She said they will build it on time [1]."},
+    ]
+    answer = people.ask("And what did she say in parliament about jobs?", history)
+    assert all(same_name("Kowalski", c.speaker or "") for c in answer.citations)
+    assert any("Arbeitsplätze" in c.quote for c in answer.citations)
+
+
+def test_people_list_counts_statements_and_follows_the_articles(people: Assistant, seeds: Path):
+    listed = {p.name: p for p in people.people()}
+    assert listed["Anna Kowalski"].articles == ("de_hafengipfel.txt", "en_harbour_summit.txt")
+    assert "Marco Rubio" in listed
+    report = people.sync()
+    assert report.statements == sum(p.statements for p in people.people())
+    assert report.speakers == len(listed)
+
+    (seeds / "es_pesca.txt").unlink()  # removed: its speaker disappears
+    english = seeds / "en_harbour_summit.txt"  # edited: its statements are read again
+    english.write_text(english.read_text(encoding="utf-8").replace("Berg", "Nowak"), "utf-8")
+    people.sync()
+    after = {p.name: p for p in people.people()}
+    assert not any(same_name("Ferrer", name) for name in after)
+    assert after["Jonas Nowak"].articles == ("en_harbour_summit.txt",)
+    assert after["Jonas Berg"].articles == ("de_hafengipfel.txt",)
+    people.sync(rebuild=True)
+    assert {p.name: p for p in people.people()} == after

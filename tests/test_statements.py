@@ -1,0 +1,189 @@
+"""Who said what: statements and speakers read from articles, names across languages, person
+questions and follow-ups about a person, without any model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.articles import read_article
+from assistant.conversation import standalone_query
+from assistant.names import fold, same_name
+from assistant.passages import split_sentences
+from assistant.person_questions import read_person_question
+from assistant.statements import ArticleSpeech, StatementIndex, article_speech, extract_statements
+
+PEOPLE = Path(__file__).resolve().parent / "data" / "people"
+
+
+def speakers_by_sentence(name: str) -> dict[str, str | None]:
+    """Each sentence of a test article -> the speaker the extractor gives it (or None)."""
+    article = read_article(PEOPLE / name, name)
+    sentences = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
+    found = {
+        s.start: s.speaker
+        for s in extract_statements(article.text, article.language, sentences, article.title)
+    }
+    return {article.text[start:end]: found.get(start) for start, end in sentences}
+
+
+def speaker_of(name: str, opening: str) -> str | None:
+    found = speakers_by_sentence(name)
+    sentence = next(s for s in found if s.startswith(opening))
+    return found[sentence]
+
+
+@pytest.mark.parametrize(
+    ("article", "opening", "speaker"),
+    [
+        # a direct quote, the surname linked to the full name the article gives
+        ("en_harbour_summit.txt", '"We will build the bridge', "Anna Kowalski"),
+        ("en_harbour_summit.txt", "She added that", "Anna Kowalski"),  # a pronoun
+        ("en_harbour_summit.txt", '"The budget has room', "Jonas Berg"),  # "he said"
+        ("en_harbour_summit.txt", "The finance minister also warned", "Jonas Berg"),  # a title
+        ("en_harbour_summit.txt", "According to Sokolov", "Pyotr Sokolov"),
+        ("en_harbour_summit.txt", "The bridge will be", None),  # a fact, no one's words
+        ("de_hafengipfel.txt", "„Wer heute gegen die Brücke", "Anna Kowalski"),
+        ("de_hafengipfel.txt", "Die Brücke sei", "Anna Kowalski"),  # reported, subjunctive
+        ("de_hafengipfel.txt", "„Diese Brücke wird", "Pjotr Sokolow"),
+        ("de_hafengipfel.txt", "Über die Fischereiquoten sprach", None),  # "niemand"
+        ("es_pesca.txt", "«Las cuotas bajan", "Lucía Ferrer"),
+        ("es_pesca.txt", "Según la comisaria", "Lucía Ferrer"),
+        ("es_pesca.txt", "Las asociaciones", None),
+    ],
+)
+def test_each_statement_gets_its_speaker(article: str, opening: str, speaker: str | None):
+    assert speaker_of(article, opening) == speaker
+
+
+def test_transcript_turns_belong_to_their_speaker_and_questions_to_no_one():
+    text = (
+        "QUESTION: What will you do about the bridge?\n\n"
+        "SECRETARY KOWALSKI: We will build it. It will open in 2029.\n\n"
+        "QUESTION: And the costs?"
+    )
+    sentences = [(s.start, s.end) for s in split_sentences(text, "en")]
+    said = {text[s.start : s.end]: s.speaker for s in extract_statements(text, "en", sentences)}
+    assert said == {
+        "SECRETARY KOWALSKI: We will build it.": "Kowalski",
+        "It will open in 2029.": "Kowalski",
+    }
+
+
+def test_a_published_statement_is_its_authors_first_person_words():
+    title = "Statement by Commissioner Lucía Ferrer on the fishing quotas"
+    text = (
+        "Today we agreed on new quotas. I thank the fishing communities. The quotas apply in May."
+    )
+    sentences = [(s.start, s.end) for s in split_sentences(text, "en")]
+    said = {
+        text[s.start : s.end]: s.speaker for s in extract_statements(text, "en", sentences, title)
+    }
+    assert said == {
+        "Today we agreed on new quotas.": "Lucía Ferrer",
+        "I thank the fishing communities.": "Lucía Ferrer",
+    }
+
+
+@pytest.mark.parametrize(
+    ("asked", "known"),
+    [
+        ("Selenskyj", "Volodymyr Zelensky"),
+        ("Zelenskyy", "Wolodymyr Selenskyj"),
+        ("Peskow", "Dmitry Peskov"),
+        ("Poutine", "Vladimir Putin"),
+        ("Jorgensen", "Dan Jørgensen"),
+        ("von der Leyen", "Ursula von der Leyen"),
+        ("Lula", "Luiz Inácio Lula da Silva"),
+        ("Sokolov", "Pjotr Sokolow"),
+    ],
+)
+def test_name_spellings_across_languages_match(asked: str, known: str):
+    assert same_name(asked, known)
+
+
+@pytest.mark.parametrize(("asked", "known"), [("Merz", "Marz"), ("Trump", "Donald Tusk")])
+def test_different_names_do_not_match(asked: str, known: str):
+    assert not same_name(asked, known)
+    assert fold("Trump") != fold("Tusk")
+
+
+def people_index() -> StatementIndex:
+    speech = {}
+    for path in sorted(PEOPLE.glob("*.txt")):
+        article = read_article(path, path.name)
+        spans = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
+        speech[path.name] = article_speech(article.text, article.language, spans, article.title)
+    return StatementIndex(speech)
+
+
+def test_speakers_are_merged_across_spellings_and_counted(tmp_path: Path):
+    index = people_index()
+    people = {p.name: p for p in index.speakers()}
+    sokolov = next(p for name, p in people.items() if fold(name.split()[-1]) == fold("Sokolov"))
+    assert sokolov.articles == ("de_hafengipfel.txt", "en_harbour_summit.txt")
+    assert people["Anna Kowalski"].statements == 4
+    index.save(tmp_path)
+    again = StatementIndex.load(tmp_path)
+    assert again.speakers() == index.speakers()
+    assert again.mentions("Regierungschefin Kowalski") and not again.mentions("Keir Starmer")
+
+
+def test_updated_index_drops_removed_and_replaces_changed_articles():
+    index = people_index()
+    changed = {"en_harbour_summit.txt": ArticleSpeech([], frozenset())}
+    after = index.updated(["es_pesca.txt"], changed)
+    assert (
+        "es_pesca.txt" not in after.by_article and after.by_article["en_harbour_summit.txt"] == []
+    )
+    assert not after.by_speaker("Ferrer") and after.by_speaker("Kowalski")
+    assert index.by_speaker("Ferrer")  # the original is left as it was
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "name"),
+    [
+        ("What did Berg say about the budget?", "en", "Berg"),
+        ("Was sagte Sokolov über die Kosten?", "de", "Sokolov"),
+        ("¿Qué dijo Anna Kowalski sobre el puente?", "es", "Anna Kowalski"),
+        ("Qu'a dit Lucía Ferrer sur la pêche ?", "fr", "Lucía Ferrer"),
+        ("How did Kowalski react to the criticism?", "en", "Kowalski"),
+    ],
+)
+def test_person_questions_name_the_person_and_the_topic(question: str, language: str, name: str):
+    asked = read_person_question(question, language, people_index())
+    assert asked is not None and asked.quoted and asked.name == name
+    assert name not in asked.topic and len(asked.topic) > 5
+
+
+def test_other_questions_are_not_person_questions_and_unknown_people_are_told_apart():
+    index = people_index()
+    assert read_person_question("How long is the bridge?", "en", index) is None
+    unknown = read_person_question("What did Keir Starmer say about the bridge?", "en", index)
+    assert unknown is not None and not unknown.quoted and not unknown.mentioned
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        (
+            "What did Kowalski say about the bridge?",
+            "And what did she say about the costs?",
+            "And what did Kowalski say about the costs?",
+        ),
+        (
+            "Was sagte Kowalski über die Brücke?",
+            "Und was sagte Sokolow?",
+            "Was sagte Sokolow über die Brücke?",
+        ),
+        (
+            "What did Berg say about the budget?",
+            "And what about steel prices?",
+            "What did Berg say And what about steel prices?",
+        ),
+    ],
+)
+def test_follow_ups_about_people_become_standalone(previous, follow_up, standalone):
+    history = [{"role": "user", "content": previous}, {"role": "assistant", "content": "..."}]
+    assert standalone_query(follow_up, history) == standalone
