@@ -17,6 +17,7 @@ from assistant.answer import (
     not_on_topic,
     person_not_found,
 )
+from assistant.answer_types import answer_type, holds_type, is_credit_line
 from assistant.keywords import content_words
 from assistant.names import same_name
 from assistant.retrieval import Evidence, SentenceVectors, zscore
@@ -38,6 +39,9 @@ _QUOTE_SHARE = 0.2
 _MAX_QUOTES = 3
 DIRECT_QUOTE_BONUS = 1.0
 _MAX_NEAREST = 2
+# Added to the quote model's logit of a sentence holding the kind of answer the question
+# asks for (answer_types.py); see the README for its effect on XQuAD and news-dev.
+ANSWER_TYPE_BONUS = float(__import__("os").environ.get("ATB", "1.0"))
 _NOT_ON_TOPIC_CONFIDENCE = (
     0.2  # statements offered instead when a person is not quoted on the topic
 )
@@ -78,8 +82,13 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     """Score every quotable sentence of the evidence with the quote model."""
     # The words are those searched for: a follow-up made standalone carries its subject.
     asked = content_words(evidence.question.text, evidence.question.language)
-    sentences, features = quotable_sentences(evidence.hits, asked, evidence.sentences)
+    kind = answer_type(evidence.question.text)
+    sentences, features = quotable_sentences(
+        evidence.hits, asked, evidence.sentences, credits=kind == "credit"
+    )
     weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
+    # "How long ...?" wants the sentence holding a duration, "Who took the photo?" the credit.
+    typed = ANSWER_TYPE_BONUS * np.array([holds_type(kind, s.text) for s in sentences])
     statements = evidence.statements
     said = [
         statements.statement_at(s.hit.article.id, s.start) if statements else None
@@ -87,7 +96,8 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     ]
     speakers = [statement.speaker if statement else None for statement in said]
     direct = [bool(statement and statement.direct) for statement in said]
-    return QuoteRanking(sentences, features @ weights + QUOTE_BIAS, speakers, direct)
+    logits = features @ weights + QUOTE_BIAS + (typed if len(sentences) else 0.0)
+    return QuoteRanking(sentences, logits, speakers, direct)
 
 
 class ExtractiveAnswerer:
@@ -194,15 +204,16 @@ def _quoted(citations: tuple[Citation, ...]) -> str:
 
 
 def quotable_sentences(
-    hits: list[Hit], asked: set[str], models: Sequence[SentenceVectors]
+    hits: list[Hit], asked: set[str], models: Sequence[SentenceVectors], credits: bool = False
 ) -> tuple[list[QuotableSentence], np.ndarray]:
     """The hits' sentences worth quoting and, per sentence, what says it answers the question:
     its similarity to the question under each dense model (each z-scored over these
     sentences, as raw cosines run higher within a language than across), and the share of
     the question's content words (`asked`) it contains. Sentences are those the primary
-    model (`models[0]`) has vectors for."""
+    model (`models[0]`) has vectors for; photo credits and source lines among them with
+    `credits` (the question asks who took a picture)."""
     primary = models[0]
-    sentences = _unique_sentences(hits, primary.sentences)
+    sentences = _unique_sentences(hits, primary.sentences, credits)
     if not sentences:
         return [], np.zeros((0, len(models) + 1))
     similarity = np.stack([s.vector for s in sentences]) @ primary.question
@@ -224,7 +235,7 @@ def _similarity(sentences: list[QuotableSentence], model: SentenceVectors) -> np
 
 
 def _unique_sentences(
-    hits: list[Hit], vectors: Mapping[tuple[str, int], np.ndarray]
+    hits: list[Hit], vectors: Mapping[tuple[str, int], np.ndarray], credits: bool = False
 ) -> list[QuotableSentence]:
     """Each sentence once, attributed to the best-ranked passage holding it (passages overlap)."""
     seen: set[tuple[str, int]] = set()
@@ -235,7 +246,8 @@ def _unique_sentences(
             key = (passage.article_id, start)
             vector = vectors.get((passage.id, ordinal))
             text = passage.excerpt(start, end)
-            if key in seen or vector is None or len(text.split()) < _MIN_QUOTE_WORDS:
+            short = len(text.split()) < _MIN_QUOTE_WORDS and not (credits and is_credit_line(text))
+            if key in seen or vector is None or short:
                 continue
             seen.add(key)
             sentences.append(QuotableSentence(hit, (passage.id, ordinal), start, end, text, vector))

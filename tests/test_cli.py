@@ -119,7 +119,8 @@ def test_eval_reads_the_news_format_and_scores_each_kind(run, tmp_path: Path):
          "alt_articles": [], "kind": "speaker"},
         {"q": rubio, "lang": "en", "answers": ["kein solcher Satz"], "article": "other.txt",
          "alt_articles": [], "kind": "fact"},
-        {"q": "Und was sagte er zu den G7?", "lang": "de", "answers": ["G7"], "article": seed,
+        {"q": "Und was sagte er über die Ukraine?", "lang": "de",
+         "answers": ["positiven Schritt"], "article": seed,
          "alt_articles": [], "kind": "followup",
          "history": [{"role": "user", "content": rubio}, {"role": "assistant", "content": "…"}]},
     ]  # fmt: skip

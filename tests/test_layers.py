@@ -10,8 +10,8 @@ FLOW = [
     "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
     "keywords", "names", "statements",
     "sync",
-    "retrieval", "question", "llm", "person_questions", "conversation", "answer", "quoting",
-    "answerability",
+    "retrieval", "question", "llm", "person_questions", "conversation", "answer", "answer_types",
+    "quoting", "answerability",
     "support", "llm_answer", "pipeline", "api", "evaluation", "suggestions", "rendering",
     "uploads", "web", "cli",
 ]  # fmt: skip

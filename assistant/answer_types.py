@@ -1,0 +1,80 @@
+"""What kind of answer a question wants (a duration, an amount, a date, a place, a person, a
+photo credit) and whether a sentence holds one, in English, German, Spanish and French.
+
+"How long is the proposed ceasefire?" wants "einer 30-tägigen Waffenruhe", not a sentence
+about the ceasefire that names no length.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "januar|februar|märz|mai|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|"
+    "julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|février|mars|avril|juin|"
+    "juillet|août|septembre|octobre|novembre|décembre"
+)
+_DAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
+    "donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|jueves|viernes|sábado|domingo|"
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+)
+_UNITS = (
+    r"tägig\w*|tage?n?|day|days|weeks?|wochen?|months?|monate?n?|monats|years?|jahre?n?|"
+    r"jährig\w*|hours?|stunden?|minutes?|minuten?|días?|semanas?|mes|meses|años?|jours?|"
+    r"semaines?|mois|ans?|heures?"
+)
+
+# Question openings per answer type, and what a sentence holding that type contains.
+_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
+    "duration": (
+        re.compile(
+            r"\b(how long|for how many|wie lange|cuánto tiempo|cuánto dura|combien de temps|"
+            r"quelle durée|pendant combien)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(rf"\d+[\s\-]*(?:{_UNITS})\b", re.IGNORECASE),
+    ),
+    "amount": (
+        re.compile(
+            r"\b(how much|how many|wie viel|wie viele|wie hoch|cuánto|cuántos|cuántas|combien|"
+            r"what share|what percentage|welcher anteil)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\d"),
+    ),
+    "date": (
+        re.compile(r"\b(when|what year|wann|seit wann|cuándo|quand)\b", re.IGNORECASE),
+        re.compile(rf"\b(?:1[89]\d\d|20\d\d|{_MONTHS}|{_DAYS})\b|\d+\.\s?\d+\.", re.IGNORECASE),
+    ),
+    "credit": (
+        re.compile(
+            r"\b(photo|picture|image|foto|bild|fotografiert|photographed|credit|imagen)\w*",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"^\W*(?:quelle|foto|fotos|bild|photo|photos|credit|source|fuente|crédits?|image)\s*:",
+            re.IGNORECASE,
+        ),
+    ),
+}
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer the question asks for, if it asks for one of the known kinds."""
+    for kind, (asks, _) in _TYPES.items():
+        if asks.search(question):
+            return kind
+    return None
+
+
+def holds_type(kind: str | None, sentence: str) -> bool:
+    """Whether the sentence holds an answer of that kind (a number of days, a date, ...)."""
+    return kind is not None and bool(_TYPES[kind][1].search(sentence))
+
+
+def is_credit_line(sentence: str) -> bool:
+    """A photo credit or source line ("(Quelle: Saul Loeb)"): too short to quote for most
+    questions, but the answer to who took the picture."""
+    return bool(_TYPES["credit"][1].search(sentence))
