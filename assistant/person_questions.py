@@ -10,23 +10,32 @@ from dataclasses import dataclass
 from assistant.names import name_runs
 from assistant.statements import StatementIndex
 
-# Words that ask what someone said, thought or did in words, in the four languages.
+# Words that ask what someone said, in the four languages.
 _ASKS_WHAT_SAID = re.compile(
-    r"(?<!\w)(?:say|said|says|tell|told|think|thinks|thought|react|reacted|respond|responded|"
-    r"reply|replied|comment|commented|position|stance|view|views|announce|announced|warn|"
-    r"warned|claim|claimed|criticize|criticise|criticized|criticised|praise|praised|message|"
-    r"describe|described|argue|argued|promise|promised|vow|vowed|write|wrote|statement|"
-    r"remarks|call for|called for|urge|urged|insist|insisted|thank|thanked|commend|"
-    r"commended|congratulate|congratulated|welcome|welcomed|"
+    r"(?<!\w)(?:say|said|says|tell|told|react|reacted|respond|responded|reply|replied|"
+    r"comment|commented|stance|statement|remarks|warn|warned|urge|urged|insist|insisted|"
+    r"thank|thanked|commend|commended|congratulate|congratulated|announce|announced|"
     r"sagt|sagte|sagten|gesagt|sagen|äußerte|geäußert|äußert|reagierte|reagiert|kritisierte|"
     r"kritisiert|bewertete|bewertet|meint|meinte|erklärte|erklärt|betonte|forderte|schrieb|"
-    r"berichtete|warnte|position|haltung|äußerung|hält|sprach|"
+    r"berichtete|warnte|haltung|äußerung|sprach|"
     r"dijo|dice|opina|opinó|afirmó|declaró|reaccionó|respondió|señaló|pidió|criticó|"
-    r"advirtió|piensa|postura|comentó|"
-    r"dit|déclaré|déclare|pense|réagi|réagit|répondu|affirmé|souligné|estimé|critiqué|averti|"
-    r"appelé)(?!\w)",
+    r"advirtió|postura|comentó|"
+    r"dit|déclaré|déclare|pense|réagi|réagit|répondu|affirmé|souligné|estimé|critiqué|"
+    r"averti)(?!\w)",
     re.IGNORECASE,
 )
+# Verbs that ask what someone said only in the shape "what did X write?" ("What hymn did
+# Luther write?" asks it too; "Which name is used to describe ...?" does not).
+_ASKS_LOOSELY = re.compile(
+    r"(?<!\w)(?:did|does|do|has|have|had)\s+(?P<name>[^?]{2,60}?)\s+(?:think|thought|"
+    r"position|view|claim|claimed|criticize|criticise|criticized|criticised|praise|praised|"
+    r"describe|described|argue|argued|promise|promised|vow|vowed|write|wrote|call for|"
+    r"called for|welcome|welcomed)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+_NEAR_CHARS = 12  # a name this close to the asking verb is its subject ("did Keir Starmer say")
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class PersonQuestion:
 
 def asks_what_said(text: str) -> re.Match | None:
     """Where the text asks what someone said (its "say", "sagte", "dijo", "a dit" ...)."""
-    return _ASKS_WHAT_SAID.search(text)
+    return _ASKS_WHAT_SAID.search(text) or _ASKS_LOOSELY.search(text)
 
 
 def read_person_question(
@@ -53,7 +62,8 @@ def read_person_question(
     The person is the first name in the question that the articles quote; failing that, the
     first name in the question (which may be someone the articles never mention).
     """
-    if not _ASKS_WHAT_SAID.search(question):
+    asks = asks_what_said(question)
+    if asks is None:
         return None
     runs = name_runs(question, language)
     if not runs:
@@ -62,10 +72,11 @@ def read_person_question(
         if statements.by_speaker(run.short()):
             topic = f"{question[: run.start]} {question[run.end :]}".strip()
             return PersonQuestion(run.short(), quoted=True, mentioned=True, topic=topic)
-    # A name the articles never use is someone they cannot quote: a full name ("Keir
-    # Starmer"), or the only name in the question. Otherwise the question may be about
-    # something else with a capital letter, and is answered as usual.
-    first = runs[0]
-    unknown = not statements.mentions(first.short())
-    surely_a_name = len(first.words) >= 2 or len(runs) == 1
-    return PersonQuestion(first.short(), quoted=False, mentioned=not (unknown and surely_a_name))
+    # A full name ("Keir Starmer") next to the verb that the articles never use is someone
+    # they cannot quote. Anything else with a capital letter ("What U.S. entity said that
+    # ... was Constitutional?") may be no person, and is answered as usual.
+    for run in runs:
+        near = min(abs(run.start - asks.end()), abs(asks.start() - run.end))
+        if len(run.words) >= 2 and near <= _NEAR_CHARS:
+            return PersonQuestion(run.short(), False, statements.mentions(run.short()))
+    return PersonQuestion(runs[0].short(), quoted=False, mentioned=True)

@@ -48,19 +48,21 @@ class AnswerPipeline:
         history: Sequence[dict],
         k: int,
         on_token: Callable[[str], None] | None = None,
+        without: frozenset[str] = frozenset(),
     ) -> Answer:
-        """Answer a checked question (see `question.py`) from the articles."""
+        """Answer a checked question (see `question.py`) from the articles; those in
+        `without` left out (benchmarks: a question whose article is not indexed)."""
         query = standalone_question(question, history, self.chat_model, self.llm_label)
         encoded = self.retriever.encode(query)
         person = read_person_question(query, encoded.language, self.retriever.statements)
         if person is not None and not person.mentioned:
-            evidence = self.retriever.evidence(encoded, k)
+            evidence = self.retriever.evidence(encoded, k, without)
             evidence = dataclasses.replace(evidence, speaker=person.name, unknown_speaker=True)
         elif person is not None and person.quoted:
             topic = self.retriever.encode(person.topic)
-            evidence = self.retriever.speaker_evidence(encoded, topic, person.name, k)
+            evidence = self.retriever.speaker_evidence(encoded, topic, person.name, k, without)
         else:
-            evidence = self.retriever.evidence(encoded, k)
+            evidence = self.retriever.evidence(encoded, k, without)
         if not evidence.hits:
             return abstention(question, [])
         answer = self.answerer.answer(question, evidence, on_token)

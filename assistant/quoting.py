@@ -41,7 +41,14 @@ DIRECT_QUOTE_BONUS = 1.0
 _MAX_NEAREST = 2
 # Added to the quote model's logit of a sentence holding the kind of answer the question
 # asks for (answer_types.py); see the README for its effect on XQuAD and news-dev.
-ANSWER_TYPE_BONUS = float(__import__("os").environ.get("ATB", "1.0"))
+ANSWER_TYPE_BONUS = 1.0
+# Below the similarity floors (`AbstainPolicy`) the articles still answer when the learned
+# confidence (answerability.py) is at least this: "Who took the photo?" -> "(Quelle: Saul
+# Loeb)". XQuAD test half, wrongly refused / refused with the own article removed: German
+# 0.7% / 40.1% with the floors alone, 0.0% / 30.8% with this; English 0.3% / 15.4% and
+# 0.2% / 10.2% (python benchmarks/refusals.py).
+ANSWER_ANYWAY = 0.1
+_CREDIT_BONUS = 3.0  # a credit line is short and shares no words with "who took the photo"
 _NOT_ON_TOPIC_CONFIDENCE = (
     0.2  # statements offered instead when a person is not quoted on the topic
 )
@@ -88,7 +95,8 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     )
     weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
     # "How long ...?" wants the sentence holding a duration, "Who took the photo?" the credit.
-    typed = ANSWER_TYPE_BONUS * np.array([holds_type(kind, s.text) for s in sentences])
+    bonus = _CREDIT_BONUS if kind == "credit" else ANSWER_TYPE_BONUS
+    typed = bonus * np.array([holds_type(kind, s.text) for s in sentences])
     statements = evidence.statements
     said = [
         statements.statement_at(s.hit.article.id, s.start) if statements else None
@@ -132,7 +140,8 @@ class ExtractiveAnswerer:
         if evidence.speaker:
             return self._person_answer(question, evidence, ranking)
         confidence = self.confidence(evidence, ranking)
-        if not ranking.sentences or not self.policy.any_evidence(evidence):
+        unsure = confidence < ANSWER_ANYWAY
+        if not ranking.sentences or (unsure and not self.policy.any_evidence(evidence)):
             nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")

@@ -181,3 +181,34 @@ def test_people_lists_who_is_quoted_and_answers_name_the_speaker(run):
     assert "Marco Rubio" in table.stdout and "Mike Waltz" in table.stdout
     answer = json.loads(run("ask", "--json", "What did Waltz say?").stdout)
     assert answer["citations"] and {c["speaker"] for c in answer["citations"]} == {"Mike Waltz"}
+
+
+def test_seed_questions_are_answered_or_refused_as_they_should_be(run, tmp_path: Path):
+    """The seed questions of the "knows when it doesn't know" issue, asked as a user would."""
+    run("index")
+    questions = [
+        "What did Palissa write on Facebook?",
+        "Who took the photo of the US negotiators?",
+        "How long is the proposed ceasefire?",
+        "What did Vladimir Putin say about the ceasefire?",
+        "Who won the Super Bowl?",
+    ]
+    result = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert result.exit_code == 0, result.output
+    palissa, photo, length, putin, super_bowl = map(json.loads, result.stdout.splitlines())
+    assert palissa["citations"][0]["speaker"] == "Pawlo Palissa"
+    assert "Ich habe die Bestätigung" in palissa["citations"][0]["quote"]
+    assert photo["citations"][0]["quote"] == "(Quelle: Saul Loeb)"  # a credit line, quoted
+    assert "30-tägigen Waffenruhe" in length["citations"][0]["quote"]  # the duration asked
+    assert putin["abstained"] and putin["citations"] == []
+    assert putin["answer"].startswith("The articles don't mention Vladimir Putin")
+    assert super_bowl["abstained"] and super_bowl["confidence"] < 0.1
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps([{"role": "user", "content": "Who is Pawlo Palissa?"},
+                    {"role": "assistant", "content": "A deputy head of the office."}]),
+        encoding="utf-8",
+    )  # fmt: skip
+    follow_up = run("ask", "--json", "--history", str(history), "What did he write on Facebook?")
+    cited = json.loads(follow_up.stdout)["citations"]
+    assert cited and cited[0]["speaker"] == "Pawlo Palissa"

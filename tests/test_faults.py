@@ -18,6 +18,7 @@ from assistant.articles import read_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.generations import live_generation
 from assistant.passages import split_passages
+from assistant.statements import StatementIndex, statements_of_many
 from assistant.store import PassageStore
 from tests.conftest import xquad_articles
 
@@ -68,8 +69,19 @@ def expected_passages(seeds: Path) -> dict[str, str]:
     return {p.id: p.text for a in articles for p in split_passages(a, 500, 1)}
 
 
+def expected_statements(seeds: Path) -> dict[str, list]:
+    """Article id -> statements, as a sync from scratch reads them."""
+    articles, _ = read_articles(seeds)
+    passages = [split_passages(a, 500, 1) for a in articles]
+    return {aid: s.statements for aid, s in statements_of_many(articles, passages).items()}
+
+
 def assert_index_holds_exactly(index: Path, seeds: Path) -> None:
-    """No passage missing, none duplicated or left over, every sentence vector present."""
+    """No passage missing, none duplicated or left over, every sentence vector present, and
+    every article's statements as a fresh read gives them."""
+    statements = StatementIndex.load(live_generation(index)).by_article
+    assert statements == expected_statements(seeds)
+    assert sum(map(len, statements.values())) > 5  # the seed's Rubio, Waltz, Palissa
     store = PassageStore(live_generation(index))
     try:
         stored = list(store.all_passages())

@@ -9,8 +9,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
     "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
     "keywords", "names", "statements",
-    "sync",
-    "retrieval", "question", "llm", "person_questions", "conversation", "answer", "answer_types",
+    "sync", "answer_types",
+    "retrieval", "question", "llm", "person_questions", "conversation", "answer",
     "quoting", "answerability",
     "support", "llm_answer", "pipeline", "api", "evaluation", "suggestions", "rendering",
     "uploads", "web", "cli",
