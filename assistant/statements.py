@@ -98,7 +98,10 @@ _FIRST_PERSON = re.compile(
     re.IGNORECASE,
 )
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
-_QUOTE = re.compile(r"[\"“”„«»]")
+_QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
+# Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
+# that offsets into the sentence still hold.
+_DOUBLED = re.compile(r"\u2019\u2019|''")
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
@@ -179,6 +182,7 @@ class _Reader:
         return Statement(start, end, speaker, direct)
 
     def _speaker(self, start: int, sentence: str) -> tuple[str | None, bool]:
+        sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
         continues = self.open_quote
         quoted = _quoted_words(sentence, continues)

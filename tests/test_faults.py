@@ -157,15 +157,19 @@ def test_questions_are_answered_while_another_process_indexes(
     writer = subprocess.Popen(cli(seeds, index, "index"), stderr=subprocess.PIPE, text=True,
                               env=cli_env())  # fmt: skip
     asker = subprocess.Popen(
-        cli(seeds, index, "ask", "--json", RUBIO), stdout=subprocess.PIPE, text=True, env=cli_env()
+        cli(seeds, index, "ask", "--json", RUBIO),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
     )
     seen, counts = [], set()
     while writer.poll() is None:
         seen.append(answer_json(assistant))
         counts.add(assistant.retriever().store.count())
     assert writer.returncode == 0, writer.stderr.read()
-    out, _ = asker.communicate(timeout=120)
-    assert asker.returncode == 0
+    out, err = asker.communicate(timeout=120)
+    assert asker.returncode == 0, err
     after = answer_json(assistant)
     assert json.loads(out)["answer"] in (before["answer"], after["answer"])
     assert len(seen) >= 3
