@@ -102,6 +102,8 @@ _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
+# Reporting words that name a source rather than follow a speaker.
+_SOURCE_CUE = re.compile(r"(?i:according to|laut|según|selon|zufolge)")
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
@@ -194,7 +196,13 @@ class _Reader:
         if self.turn is not None:  # an interviewer's turn: the question is no one's statement
             return None, False
         outside = _outside_quotes(sentence, continues)
-        cues = list(_CUE.finditer(outside))
+        # "According to a joint statement", "laut Regierung": a source, not a person to
+        # refer back to, unless a name stands right after it.
+        cues = [c for c in _CUE.finditer(outside) if not _SOURCE_CUE.fullmatch(c.group())]
+        cues += [c for c in _CUE.finditer(outside) if _SOURCE_CUE.fullmatch(c.group())
+                 and (self._next_to(outside, c, *self._people_in(outside))
+                      or self._by_role(outside, c))]  # fmt: skip
+        cues.sort(key=lambda c: c.start())
         people = self._people_in(outside)
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
@@ -207,7 +215,10 @@ class _Reader:
             if speaker == _NO_ONE:
                 return None, False
             if outside.rstrip().endswith(":"):
+                # "The following statement by X was issued:" introduces X's words; the
+                # introduction itself is not among them.
                 self.colon_speaker = speaker
+                return (speaker, direct) if quoted >= _MIN_QUOTED_WORDS else (None, False)
             return speaker, direct
         whole_quote = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
         if (continues or whole_quote) and self.previous_was_statement and self.last_speaker:
@@ -215,7 +226,10 @@ class _Reader:
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.language == "de" and _SUBJUNCTIVE.search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
-            return self.last_speaker, direct
+            # "Schneider begründete die Bitte damit, dass ... gebe": the subject speaks.
+            _, people = self._people_in(outside)
+            opening = [n for r, n in people if not outside[: r.start].strip(_OPENERS)]
+            return (opening[0] if opening else self.last_speaker), direct
         return None, False
 
     def _turn(self, start: int) -> str | None:
@@ -366,10 +380,15 @@ class _Reader:
         return [Statement(s.start, s.end, fullest(s.speaker), s.direct) for s in statements]
 
 
+def _blank(text: str) -> str:
+    return re.sub(r"\S", "_", text)
+
+
 def _place_like(run: NameRun) -> bool:
     """A short run after a preposition ("from the White House", "en La Haya") is a place or
     a body; a longer one may still be a titled person ("of State Marco Rubio")."""
-    return len(run.words) <= 2 and after_preposition(run)
+    according = run.preceding_words == ("according", "to")  # a source, not a place
+    return len(run.words) <= 2 and after_preposition(run) and not according
 
 
 def _quoted_words(sentence: str, inside: bool = False) -> int:
@@ -385,7 +404,8 @@ def _outside_quotes(sentence: str, inside: bool = False) -> str:
     if len(parts) < 2 and not inside:
         return sentence
     quoted = 0 if inside else 1
-    blanked = "".join(" " * len(p) if i % 2 == quoted else p for i, p in enumerate(parts))
+    # Quoted words become "_": no names or reporting words, but still words between others.
+    blanked = "".join(_blank(p) if i % 2 == quoted else p for i, p in enumerate(parts))
     # Each quotation mark was dropped by the split: put a space back for it.
     out, at = [], 0
     for i, part in enumerate(parts):
