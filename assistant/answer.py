@@ -155,7 +155,7 @@ def not_on_topic(
     """The refusal for a person the articles quote, but not on what was asked: what they
     do quote them on (the first `theirs` of `nearest`), then what the articles say nearest
     to the question, all cited."""
-    quotes = _quotes(nearest[:theirs])
+    quotes = quoted_text(nearest[:theirs])
     text = load_prompt("not_on_topic").format(name=name, quotes=quotes).strip()
     text += _offered(nearest[theirs:])
     return Answer(
@@ -165,10 +165,11 @@ def not_on_topic(
 
 def _offered(nearest: tuple[Citation, ...]) -> str:
     """ " Nearest to the question, the articles say: “...” [n]" (nothing without quotes)."""
-    return " " + load_prompt("nearest").format(quotes=_quotes(nearest)) if nearest else ""
+    return " " + load_prompt("nearest").format(quotes=quoted_text(nearest)) if nearest else ""
 
 
-def _quotes(citations: tuple[Citation, ...]) -> str:
+def quoted_text(citations: tuple[Citation, ...]) -> str:
+    """The quotes one after another, each followed by its marker [n]."""
     # A bracketed number inside an article ("cite [9]") would read as a citation marker.
     return " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import (
-    MARKER,
     AbstainPolicy,
     Answer,
     Citation,
@@ -16,6 +15,7 @@ from assistant.answer import (
     citation,
     not_on_topic,
     person_not_found,
+    quoted_text,
 )
 from assistant.answer_types import answer_type, holds_type, is_credit_line
 from assistant.keywords import content_words
@@ -37,21 +37,22 @@ QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.
 _QUOTE_SHARE = 0.2
 _MAX_QUOTES = 3
+# A person's own words (a quotation) answer "what did X say" better than the article's
+# summary of them: added to a direct quote's logit in person answers.
 DIRECT_QUOTE_BONUS = 1.0
-_MAX_NEAREST = 2
+_MAX_NEAREST = 2  # sentences a refusal offers instead
+_NOT_ON_TOPIC_CONFIDENCE = 0.2  # the most a "quoted, but not on this" refusal states
 # Added to the quote model's logit of a sentence holding the kind of answer the question
-# asks for (answer_types.py); see the README for its effect on XQuAD and news-dev.
+# asks for (answer_types.py); a credit line gets more, being short and sharing no words with
+# "who took the photo".
 ANSWER_TYPE_BONUS = 1.0
+_CREDIT_BONUS = 3.0
 # Below the similarity floors (`AbstainPolicy`) a sentence holding the kind of answer asked
 # for still answers when the learned confidence (answerability.py) is at least this: "Who
 # took the photo?" -> "(Quelle: Saul Loeb)". (Answering below the floors on confidence
 # alone answered "What is the recipe for a good lasagne?" on the 9-passage seed: its
 # confidence there is 0.40.)
 ANSWER_ANYWAY = 0.1
-_CREDIT_BONUS = 3.0  # a credit line is short and shares no words with "who took the photo"
-_NOT_ON_TOPIC_CONFIDENCE = (
-    0.2  # statements offered instead when a person is not quoted on the topic
-)
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
 _MIN_QUOTE_WORDS = 4
@@ -150,7 +151,7 @@ class ExtractiveAnswerer:
         chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
         return Answer(
-            question, _quoted(citations), citations, False, tuple(hits), confidence=confidence
+            question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
 
     def _person_answer(self, question: str, evidence: Evidence, ranking: QuoteRanking) -> Answer:
@@ -161,8 +162,6 @@ class ExtractiveAnswerer:
         general = evidence.general or evidence
         confidence = self.confidence(general, None if evidence.general else ranking)
         own = [i for i, s in enumerate(ranking.speakers) if s and same_name(evidence.speaker, s)]
-        # The person's own words (a quotation) answer "what did X say" better than the
-        # article's summary of them.
         direct = np.array([DIRECT_QUOTE_BONUS * d for d in ranking.direct])
         chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
         order = sorted(own, key=lambda i: -chances[i])
@@ -178,7 +177,9 @@ class ExtractiveAnswerer:
         chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
         hits = _reported(general.hits, evidence.hits, citations)
-        return Answer(question, _quoted(citations), citations, False, hits, confidence=confidence)
+        return Answer(
+            question, quoted_text(citations), citations, False, hits, confidence=confidence
+        )
 
 
 def _citations(
@@ -215,11 +216,6 @@ def _typed_answer(evidence: Evidence, ranking: QuoteRanking, confidence: float) 
 def _best(chances: np.ndarray, count: int) -> list[int]:
     """The `count` sentences most likely to hold the answer, best first."""
     return [int(i) for i in np.argsort(-chances, kind="stable")[:count]]
-
-
-def _quoted(citations: tuple[Citation, ...]) -> str:
-    # A bracketed number inside an article ("cite [9]") would read as a citation marker.
-    return " ".join(MARKER.sub(r"(\1)", c.quote) + f" [{c.n}]" for c in citations)
 
 
 def quotable_sentences(

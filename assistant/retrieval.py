@@ -223,7 +223,7 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
-        elif _TYPE_BONUS and (kind := answer_type(question.text)) is not None:
+        elif (kind := answer_type(question.text)) is not None:
             order, scores = self._typed(kind, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])
