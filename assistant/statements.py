@@ -198,12 +198,14 @@ class _Reader:
         outside = _outside_quotes(sentence, continues)
         # "According to a joint statement", "laut Regierung": a source, not a person to
         # refer back to, unless a name stands right after it.
-        cues = [c for c in _CUE.finditer(outside) if not _SOURCE_CUE.fullmatch(c.group())]
-        cues += [c for c in _CUE.finditer(outside) if _SOURCE_CUE.fullmatch(c.group())
-                 and (self._next_to(outside, c, *self._people_in(outside))
-                      or self._by_role(outside, c))]  # fmt: skip
-        cues.sort(key=lambda c: c.start())
         people = self._people_in(outside)
+        cues = [
+            c
+            for c in _CUE.finditer(outside)
+            if not _SOURCE_CUE.fullmatch(c.group())
+            or self._next_to(outside, c, *people)
+            or self._by_role(outside, c)
+        ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
         first_person = _FIRST_PERSON.search(outside) and not direct
@@ -227,8 +229,7 @@ class _Reader:
         reported = self.language == "de" and _SUBJUNCTIVE.search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
             # "Schneider begründete die Bitte damit, dass ... gebe": the subject speaks.
-            _, people = self._people_in(outside)
-            opening = [n for r, n in people if not outside[: r.start].strip(_OPENERS)]
+            opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
 

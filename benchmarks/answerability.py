@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from news_dev import NEWS_DEV
+from news_dev import NEWS_DEV, copy_articles
 from sklearn.linear_model import LogisticRegression
 from xquad import XQUAD, build_corpus
 
@@ -89,8 +89,7 @@ def xquad_rows(scratch: Path) -> list[tuple]:
 def news_rows(scratch: Path) -> list[tuple]:
     seeds = scratch / "news-seeds"
     seeds.mkdir()
-    for article in NEWS_DEV.glob("[a-z][a-z]_[0-9][0-9][0-9]_*.txt"):
-        shutil.copy(article, seeds / article.name)
+    copy_articles(NEWS_DEV, seeds)
     assistant = Assistant(seeds=seeds, index=scratch / "news-index")
     assistant.sync()
     rows = []

@@ -21,6 +21,12 @@ from pathlib import Path
 NEWS_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "news-dev"
 
 
+def copy_articles(data: Path, seeds: Path) -> None:
+    """news-dev's articles (not its questions or notes) into the folder `seeds`."""
+    for article in sorted(data.glob("[a-z][a-z]_[0-9][0-9][0-9]_*.txt")):
+        shutil.copy(article, seeds / article.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=NEWS_DEV, help=f"default {NEWS_DEV}")
@@ -30,8 +36,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         seeds, index = Path(scratch) / "seeds", Path(scratch) / "index"
         seeds.mkdir()
-        for article in sorted(args.data.glob("[a-z][a-z]_[0-9][0-9][0-9]_*.txt")):
-            shutil.copy(article, seeds / article.name)
+        copy_articles(args.data, seeds)
         env = {**os.environ, "ASSISTANT_SEEDS": str(seeds), "ASSISTANT_INDEX": str(index)}
         command = [sys.executable, "-m", "assistant"]
         indexed = subprocess.run([*command, "index"], env=env, check=True, capture_output=True)

@@ -13,11 +13,10 @@ off-corpus ones (follow-ups asked with their history).
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
-from news_dev import NEWS_DEV
+from news_dev import NEWS_DEV, copy_articles
 from xquad import XQUAD, build_corpus
 
 from assistant.api import Assistant
@@ -51,8 +50,7 @@ def xquad(scratch: Path, half: str) -> None:
 def news(scratch: Path) -> None:
     seeds = scratch / "news"
     seeds.mkdir()
-    for path in NEWS_DEV.glob("[a-z][a-z]_[0-9][0-9][0-9]_*.txt"):
-        shutil.copy(path, seeds / path.name)
+    copy_articles(NEWS_DEV, seeds)
     assistant = Assistant(seeds=seeds, index=scratch / "news-index")
     assistant.sync()
     items = read_qa_file(NEWS_DEV / "questions.jsonl")
