@@ -26,6 +26,15 @@ _UNITS = (
     r"semaines?|mois|ans?|heures?"
 )
 
+# Numbers written as words: "mehr als tausend Interessenvertretern", "a dozen countries".
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|"
+    r"billions?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|dutzend\w*|hundert\w*|"
+    r"tausend\w*|million\w*|milliarde\w*|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|"
+    r"diez|docena|cien|cientos|mil|millones|deux|trois|quatre|cinq|sept|huit|neuf|dix|"
+    r"douzaine|cent|mille|milliers|milliards?"
+)
+
 # Question openings per answer type, and what a sentence holding that type contains.
 _TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     "duration": (
@@ -42,7 +51,7 @@ _TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
             r"what share|what percentage|welcher anteil)\b",
             re.IGNORECASE,
         ),
-        re.compile(r"\d"),
+        re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
     ),
     "date": (
         re.compile(r"\b(when|what year|wann|seit wann|cuándo|quand)\b", re.IGNORECASE),

@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from babel import Locale
+
 from assistant.keywords import stopwords
 
 _WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
@@ -104,21 +106,47 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
     people: dict[str, set[str]] = {}
     runs = name_runs(text, language)
     if language != "de":
-        # A surname used on its own again and again ("Vance", after "JD Vance") is a person.
-        alone = Counter(run.words[0] for run in runs if len(run.words) == 1)
-        people.update({w: set() for w, n in alone.items() if n >= 2 and w.lower() not in lower})
+        # A surname used on its own again and again ("Vance", after "JD Vance") is a person;
+        # a word that ever follows an article or preposition ("del Gobierno", "Le
+        # Secrétaire") is not, nor is a country ("España").
+        singles = [run for run in runs if len(run.words) == 1]
+        alone = Counter(run.words[0] for run in singles)
+        introduced = {run.words[0] for run in singles if determined(run)}
+        people.update(
+            {
+                w: set()
+                for w, n in alone.items()
+                if n >= 2 and w.lower() not in lower and w not in introduced and not is_place(w)
+            }
+        )
     for run in runs:
-        if len(run.words) < 2 or run.surname.lower() in lower:
+        if len(run.words) < 2 or run.surname.lower() in lower or len(run.surname) < 2:
+            continue
+        if is_place(run.short()):  # "United States"
             continue
         after_article = run.preceding.lower() in common or not run.preceding
         sentence_start = run.preceding[-1:] in set('.!?:"“”„«»')
         if language == "de" and len(run.words) == 2 and (after_article or sentence_start):
             continue
         short = run.short()
-        titles = run.words[: len(run.words) - len(short.split())]
-        before = [w.lower() for w in text[: run.start].split()[-3:] if w.islower() or w.isupper()]
-        people.setdefault(short, set()).update(w.lower().strip(",") for w in (*titles, *before))
+        people.setdefault(short, set()).update(_titles(text, run, short))
     return people
+
+
+def _titles(text: str, run: NameRun, short: str) -> set[str]:
+    """The words of a person's title, lower-cased: the run's capitalised words before the
+    name up to a particle ("Bundeskanzler Friedrich Merz"; not "Consejo del" in "Consejo del
+    Atlántico Norte"), and the three words before the run that are lower case, all capitals
+    or follow a particle ("El presidente del Gobierno, Pedro Sánchez")."""
+    leading = run.words[: len(run.words) - len(short.split())]
+    cut = max((i + 1 for i, w in enumerate(leading) if w in _PARTICLES), default=0)
+    before = text[: run.start].split()[-3:]
+    kept = [
+        w
+        for i, w in enumerate(before)
+        if w.islower() or w.isupper() or (i and before[i - 1] in _PARTICLES)
+    ]
+    return {w.lower().strip(",") for w in (*leading[cut:], *kept)}
 
 
 # Words after which a capitalised run is a place or a body, not a speaker ("from the White
@@ -128,6 +156,33 @@ _PREPOSITIONS = frozenset(
     beim mit auf über unter nach bei aus gegen um en sur dans avec pour par vers chez con
     para por sobre entre desde hacia""".split()  # noqa: SIM905
 )
+
+
+_DETERMINERS = frozenset(
+    """the a an der die das den dem des ein eine einer le la les l' un une el los las del al
+    au aux du""".split()  # noqa: SIM905
+)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Country and region names in the articles' languages, and language names, which
+    double as nationalities in English ("Russian"): CLDR's, through Babel."""
+    locales = [Locale.parse(language) for language in ("en", "de", "es", "fr")]
+    territories = {name for locale in locales for name in locale.territories.values()}
+    nationalities = set(Locale.parse("en").languages.values())
+    return frozenset(name.lower() for name in territories | nationalities)
+
+
+def is_place(name: str) -> bool:
+    """Whether `name` is a country, region or nationality ("España", "United States")."""
+    return name.lower() in _places()
+
+
+def determined(run: NameRun) -> bool:
+    """Whether an article or preposition stands right before the run ("del Gobierno")."""
+    before = run.preceding.lower()
+    return before in _DETERMINERS or before in _PREPOSITIONS or before.endswith(("l'", "l\u2019"))
 
 
 def after_preposition(run: NameRun) -> bool:

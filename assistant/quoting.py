@@ -175,11 +175,30 @@ class ExtractiveAnswerer:
             return not_on_topic(question, name, nearest, len(offered), general.hits, confidence)
         floor = _QUOTE_SHARE * chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
+        chosen += _continuation(ranking, order, chosen)
         citations = _citations(evidence, ranking, chosen)
         hits = _reported(general.hits, evidence.hits, citations)
         return Answer(
             question, quoted_text(citations), citations, False, hits, confidence=confidence
         )
+
+
+def _continuation(ranking: QuoteRanking, own: list[int], chosen: list[int]) -> list[int]:
+    """The person's statements that follow the best one in its article (up to
+    _MAX_QUOTES in all): a speaker goes on about the same occasion ("He added: ..."), in
+    words that often share none with the question."""
+    best = ranking.sentences[chosen[0]]
+    following = sorted(
+        (
+            i
+            for i in own
+            if i not in chosen
+            and ranking.sentences[i].hit.article.id == best.hit.article.id
+            and ranking.sentences[i].start > best.start
+        ),
+        key=lambda i: ranking.sentences[i].start,
+    )
+    return following[: max(_MAX_QUOTES - len(chosen), 0)]
 
 
 def _citations(

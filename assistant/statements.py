@@ -25,7 +25,9 @@ from assistant.keywords import stopwords
 from assistant.names import (
     NameRun,
     after_preposition,
+    determined,
     fold,
+    is_place,
     name_runs,
     person_names,
     same_name,
@@ -35,6 +37,22 @@ from assistant.passages import Passage
 
 STATEMENTS_FILE = "statements.json"
 
+# Participles of reporting verbs after "ha" / "a" (Spanish and French perfect tenses),
+# with an adverb allowed between ("a notamment recommandé", "ha dejado claro").
+_ES_PARTICIPLES = (
+    "dicho|afirmado|asegurado|señalado|subrayado|destacado|advertido|explicado|defendido|"
+    "aseverado|comentado|sostenido|insistido|añadido|agregado|indicado|manifestado|"
+    "declarado|reiterado|recalcado|apuntado|criticado|calificado|anunciado|recordado|"
+    "lamentado|pedido|celebrado|reconocido|admitido|expresado|valorado|concluido|precisado|"
+    "opinado|respondido|replicado|alertado|denunciado|prometido|garantizado|dejado claro|"
+    "hecho hincapié|puesto de manifiesto"
+)
+_FR_PARTICIPLES = (
+    "dit|déclaré|affirmé|souligné|ajouté|estimé|expliqué|assuré|averti|appelé|insisté|"
+    "indiqué|promis|annoncé|salué|regretté|dénoncé|confié|lancé|martelé|recommandé|plaidé|"
+    "exhorté|rappelé|réaffirmé|réitéré|précisé|jugé|qualifié|exprimé|reconnu|demandé|"
+    "prévenu|fait valoir|mis en garde|répondu|rétorqué|admis|déploré|fustigé|critiqué"
+)
 # Reporting words per language; a match anywhere in a sentence (outside its quotation).
 _CUES = {
     "en": r"said|says|say|told|tells|added|adds|stated|states|stressed|warned|wrote|writes|"
@@ -44,7 +62,8 @@ _CUES = {
     r"voiced|expressed|described|signaled|signalled|spoke|speaking|statement by|"
     r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
     r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called|"
-    r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds",
+    r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds|saying|"
+    r"declaring|adding|stating|noting|insisting|announcing",
     "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
     r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
     r"bekräftigte|unterstrich|ergänzte|fügte|hinzu|äußerte|teilte|räumte|sprach|"
@@ -53,13 +72,13 @@ _CUES = {
     r"erinnerte|beklagte|geäußert|gesagt|erklärt",
     "es": r"dijo|dice|afirmó|afirma|aseguró|asegura|declaró|señaló|señala|explicó|"
     r"subrayó|destacó|advirtió|insistió|añadió|agregó|según|concluyó|indicó|manifestó|"
-    r"ha dicho|ha afirmado|ha asegurado|ha señalado|ha subrayado|ha destacado|"
-    r"ha advertido|ha explicado|ha defendido|defendió|criticó|calificó|sostuvo|apuntó|"
-    r"anticipa|garantiza|anunció|recordó|lamentó|pidió|celebró",
-    "fr": r"a dit|dit|a déclaré|déclaré|déclare|a affirmé|affirme|a souligné|souligne|"
-    r"a ajouté|ajoute|a estimé|estime|selon|a expliqué|explique|a assuré|assure|a averti|"
-    r"a appelé|appelle|a insisté|a indiqué|indique|a promis|promis|a annoncé|a salué|"
-    r"a regretté|a dénoncé|confie|a confié|a-t-il|a-t-elle|s'est félicité|a lancé|a martelé",
+    r"defendió|criticó|calificó|sostuvo|apuntó|anticipa|garantiza|anunció|recordó|lamentó|"
+    r"pidió|celebró|aseveró|comentó|reiteró|recalcó|reconoció|admitió|expresó|valoró|"
+    r"precisó|opinó|respondió|replicó|denunció|prometió|garantizó|dejó claro|hizo hincapié|"
+    r"(?:ha|han) (?:\w+mente )?(?:" + _ES_PARTICIPLES + ")",
+    "fr": r"a dit|dit|déclaré|déclare|affirme|souligne|ajoute|estime|selon|explique|assure|"
+    r"appelle|promis|indique|confie|a-t-il|a-t-elle|s'est félicité|s'est dit|"
+    r"(?:a|ont) (?:\w+ment )?(?:" + _FR_PARTICIPLES + ")",
 }
 # Case matters: "States" and "Notes" are not "states" and "notes"; the few cues that open a
 # sentence ("According to", "Laut", "Según", "Selon") are matched capitalised too.
@@ -104,6 +123,10 @@ _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 _DOUBLED = re.compile(r"\u2019\u2019|''")
 # Reporting words that name a source rather than follow a speaker.
 _SOURCE_CUE = re.compile(r"(?i:according to|laut|según|selon|zufolge)")
+_NEGATIONS = frozenset(
+    "not never didn't hasn't haven't doesn't nicht nie no nunca pas jamais".split()  # noqa: SIM905
+)
+_AGENTS = frozenset({"by", "von", "par", "por"})  # prepositions before who did it
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
@@ -163,6 +186,7 @@ class _Reader:
         self.last_person: str | None = None
         self.open_quote = False  # a quotation runs on past the sentence end
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
+        self.introduced = False  # the sentence before introduced a quotation with a colon
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
         self.roles = person_names(f"{title}\n\n{text}", language)
         self.lower_words = {w for w in text.split() if w.islower()}
@@ -175,7 +199,9 @@ class _Reader:
 
     def read(self, start: int, end: int) -> Statement | None:
         sentence = self.text[start:end]
-        speaker, direct = self._speaker(start, sentence)
+        introduced = self.introduced
+        speaker, direct = self._speaker(start, sentence, introduced)
+        self.introduced = self.introduced and not introduced
         self.previous_was_statement = speaker is not None
         if speaker is None:
             self._remember_people(sentence)
@@ -183,7 +209,7 @@ class _Reader:
         self.last_speaker = speaker
         return Statement(start, end, speaker, direct)
 
-    def _speaker(self, start: int, sentence: str) -> tuple[str | None, bool]:
+    def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
         sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
         continues = self.open_quote
@@ -202,9 +228,12 @@ class _Reader:
         cues = [
             c
             for c in _CUE.finditer(outside)
-            if not _SOURCE_CUE.fullmatch(c.group())
-            or self._next_to(outside, c, *people)
-            or self._by_role(outside, c)
+            if not _not_reporting(outside, c)
+            and (
+                not _SOURCE_CUE.fullmatch(c.group())
+                or self._next_to(outside, c, *people)
+                or self._by_role(outside, c)
+            )
         ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
@@ -220,11 +249,14 @@ class _Reader:
                 # "The following statement by X was issued:" introduces X's words; the
                 # introduction itself is not among them.
                 self.colon_speaker = speaker
+                self.introduced = True
                 return (speaker, direct) if quoted >= _MIN_QUOTED_WORDS else (None, False)
             return speaker, direct
         whole_quote = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
         if (continues or whole_quote) and self.previous_was_statement and self.last_speaker:
             return self.last_speaker, True
+        if whole_quote and introduced:  # "Trump told Americans:" then the quotation
+            return self.colon_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.language == "de" and _SUBJUNCTIVE.search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
@@ -265,6 +297,8 @@ class _Reader:
         UN chief António Guterres"), or an unintroduced name touching it ("Vance said")."""
         before_words = outside[: cue.start()].split()[-2:]  # "He also said"
         after_words = outside[cue.end() :].split()[:1]
+        if self.language == "en" and not re.match(r"\s*\w+\s*[.,;!?]", outside[cue.end() :]):
+            after_words = []  # "said he believed": the reported clause's subject, not "said he."
         adjacent = [w.lower().strip(",") for w in before_words + after_words]
         last_word = outside.split()[-1].strip(".!?") if outside.split() else ""
         if any(w in _NOBODY for w in adjacent) or last_word in _NOBODY:
@@ -315,7 +349,8 @@ class _Reader:
             )
             # A capitalised first word is no name: "Responding in a statement, ..."
             opens = not outside[: run.start].strip(_OPENERS)
-            if gap.strip(" ,") or opens or run.surname.lower() in self.lower_words:
+            titled = determined(run) or is_place(run.short())  # "del Gobierno", "España"
+            if gap.strip(" ,") or opens or titled or run.surname.lower() in self.lower_words:
                 continue
             return run.short()
         return None
@@ -335,17 +370,16 @@ class _Reader:
             + outside[cue.end() :].split()[:_ROLE_WORDS]
         )
         words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
-        words = {w for w in words if len(w) >= 4 or w.upper() in near}
+        # Nationalities are no titles: "stated Russian presidential aide Yuri Ushakov".
+        words = {w for w in words if (len(w) >= 4 or w.upper() in near) and not is_place(w)}
         candidates = [self.last_person, *self.people] if self.last_person else self.people
-        for name in candidates:
-            titles = self.roles.get(name, set())
-            if any(
-                t == w or t.endswith(w) or w.endswith(t)
-                for t in titles
-                for w in words
-                if len(t) >= 4
-            ):
-                return name
+        # The same word first ("President"), then a compound's end ("Bundeskanzler" for
+        # "Kanzler"; "U.S.-Israeli" must not beat "President").
+        for same in (lambda t, w: t == w, lambda t, w: t.endswith(w) or w.endswith(t)):
+            for name in candidates:
+                titles = [t for t in self.roles.get(name, ()) if len(t) >= 4]
+                if any(same(t, w) for t in titles for w in words):
+                    return name
         return None
 
     def _person(self, run: NameRun) -> str | None:
@@ -381,6 +415,15 @@ class _Reader:
         return [Statement(s.start, s.end, fullest(s.speaker), s.direct) for s in statements]
 
 
+def _not_reporting(sentence: str, cue: re.Match) -> bool:
+    """A reporting word used as a noun ("There is a saying") or negated ("did not say",
+    "no ha respondido", "n'a pas déclaré"): no one's statement."""
+    before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
+    return bool(before) and (
+        before[-1] in {"a", "an", "the", "that", "this"} or bool(_NEGATIONS.intersection(before))
+    )
+
+
 def _blank(text: str) -> str:
     return re.sub(r"\S", "_", text)
 
@@ -389,7 +432,8 @@ def _place_like(run: NameRun) -> bool:
     """A short run after a preposition ("from the White House", "en La Haya") is a place or
     a body; a longer one may still be a titled person ("of State Marco Rubio")."""
     according = run.preceding_words == ("according", "to")  # a source, not a place
-    return len(run.words) <= 2 and after_preposition(run) and not according
+    agent = run.preceding.lower() in _AGENTS  # "remarks by Commissioner Jørgensen"
+    return len(run.words) <= 2 and after_preposition(run) and not (according or agent)
 
 
 def _quoted_words(sentence: str, inside: bool = False) -> int:

@@ -15,11 +15,12 @@ from assistant.person_questions import read_person_question
 from assistant.statements import ArticleSpeech, StatementIndex, article_speech, extract_statements
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
+SPEECH = Path(__file__).resolve().parent / "data" / "speech"
 
 
-def speakers_by_sentence(name: str) -> dict[str, str | None]:
+def speakers_by_sentence(name: str, folder: Path = PEOPLE) -> dict[str, str | None]:
     """Each sentence of a test article -> the speaker the extractor gives it (or None)."""
-    article = read_article(PEOPLE / name, name)
+    article = read_article(folder / name, name)
     sentences = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
     found = {
         s.start: s.speaker
@@ -55,6 +56,31 @@ def speaker_of(name: str, opening: str) -> str | None:
 )
 def test_each_statement_gets_its_speaker(article: str, opening: str, speaker: str | None):
     assert speaker_of(article, opening) == speaker
+
+
+@pytest.mark.parametrize(
+    ("article", "opening", "speaker"),
+    [
+        # the perfect tense reports speech: "ha asegurado", "a notamment recommandé"
+        ("es_cuotas.txt", "El ministro danés", "Mads Holm"),
+        # a country named again and again is no speaker; the verb without subject is Holm's
+        ("es_cuotas.txt", "Además, ha subrayado", "Mads Holm"),
+        ("es_cuotas.txt", "Dinamarca votó", None),
+        ("es_cuotas.txt", "«Nuestros pescadores", "Mads Holm"),
+        ("es_cuotas.txt", "La comisaria de Pesca", None),  # "no ha respondido": negated
+        ("fr_quotas.txt", "Le ministre a notamment", "Julien Marchand"),
+        ("fr_quotas.txt", "« Nos pêcheurs", "Julien Marchand"),
+        ("fr_quotas.txt", "La France demandera", None),
+        ("en_port_speech.txt", "Mayor Clara Lind opened", "Clara Lind"),  # "declaring it"
+        ("en_port_speech.txt", "Speaking beside", None),  # introduces the quotation only
+        ("en_port_speech.txt", '"This terminal', "Clara Lind"),  # after "told the crowd:"
+        ("en_port_speech.txt", "There is a saying", None),  # a noun, not a reporting verb
+        ("en_port_speech.txt", "Haddad said the government", "Omar Haddad"),
+    ],
+)
+def test_reported_speech_in_other_tenses_and_shapes(article: str, opening: str, speaker):
+    found = speakers_by_sentence(article, SPEECH)
+    assert found[next(s for s in found if s.startswith(opening))] == speaker
 
 
 def test_transcript_turns_belong_to_their_speaker_and_questions_to_no_one():

@@ -1,0 +1,44 @@
+"""What kind of answer a question wants, and whether a sentence holds one."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import answer_type, holds_type, is_credit_line
+
+pytestmark = pytest.mark.fast
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How long is the proposed ceasefire?", "duration"),
+        ("How many stakeholders took part?", "amount"),
+        ("Wie viel kostet die Brücke?", "amount"),
+        ("Quand la COP 30 se tiendra-t-elle ?", "date"),
+        ("Who took the photo of the negotiators?", "credit"),
+        ("What did Rubio say about Russia?", None),
+    ],
+)
+def test_questions_ask_for_their_kind_of_answer(question: str, kind: str | None):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "holds"),
+    [
+        ("duration", "Kyjiw stimmte einer 30-tägigen Waffenruhe zu.", True),
+        ("duration", "Ein solches Abkommen ist seit Wochen ein Streitpunkt.", False),
+        ("amount", "Mehr als tausend Interessenvertreter wirkten mit.", True),  # a word
+        ("amount", "Un acuerdo de dos años.", True),
+        ("amount", "Die Kommission stellte den Kodex vor.", False),
+        ("date", "Le sommet s'ouvre le 6 novembre.", True),
+    ],
+)
+def test_sentences_hold_an_answer_of_the_kind(kind: str, sentence: str, holds: bool):
+    assert holds_type(kind, sentence) is holds
+
+
+def test_credit_lines_are_told_apart():
+    assert is_credit_line("(Quelle: Saul Loeb)")
+    assert not is_credit_line("Die Quelle des Streits ist alt.")
