@@ -174,6 +174,49 @@ def _places() -> frozenset[str]:
     return frozenset(name.lower() for name in territories | nationalities)
 
 
+@lru_cache(maxsize=1)
+def _place_codes() -> tuple[re.Pattern, dict[str, str]]:
+    """Country and region names in the articles' languages, a pattern that finds them and
+    each one's CLDR code, so that "Roumanie", "Rumänien" and "Romania" meet."""
+    codes = {
+        name.lower(): code
+        for language in ("en", "de", "es", "fr")
+        for code, name in Locale.parse(language).territories.items()
+        if len(name) > 3
+    }
+    names = sorted(codes, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.I)
+    return pattern, codes
+
+
+# A capitalised word or an acronym ("NATO", "EU", "COP"), hyphenated parts apart.
+_CAPITALISED = re.compile(r"(?<![\w\-])[A-ZÄÖÜÁÉÍÓÚÑÇ][^\W\d_]*")
+# The acronyms of countries and bodies that differ between the four languages, to the code
+# their full names have ("EU" is CLDR's code for the European Union).
+_ACRONYMS = {
+    "US": "US", "USA": "US", "EEUU": "US", "UE": "EU", "EU": "EU", "UK": "GB", "UN": "UN",
+    "ONU": "UN", "UNO": "UN", "NATO": "NATO", "OTAN": "NATO",
+}  # fmt: skip
+_DOTTED = re.compile(r"\b(?:U\.S\.|EE\.\s?UU\.|U\.K\.)")
+_NAME_KEY = 4  # names compared by their folded first letters: Francis / François
+
+
+def name_keys(text: str, skip_first: bool = False, every_word: bool = False) -> set[str]:
+    """What the text's names (capitalised words, acronyms, countries) are compared by, in
+    any language: folded first letters ("fran" for Francis / François / Franziskus) and
+    country codes (Romania / Roumanie / Rumänien). `skip_first`: leave out the text's first
+    word (a question's "What"); `every_word`: lower-case words too, for a text searched for
+    names ("regulation" holds the German question's "Regulierung")."""
+    pattern, codes = _place_codes()
+    keys = {codes[found.lower()] for found in pattern.findall(text)}
+    text = _DOTTED.sub(lambda m: m.group().replace(".", "").replace(" ", ""), text)
+    keys |= {_ACRONYMS[w] for w in _CAPITALISED.findall(text) if w in _ACRONYMS}
+    words = (_WORD if every_word else _CAPITALISED).findall(text)[1 if skip_first else 0 :]
+    skip = _NOT_NAMES.union(*(stopwords(language) for language in ("en", "de", "es", "fr")))
+    folded = (fold(w)[:_NAME_KEY] for w in words if w.lower() not in skip)
+    return keys | {key for key in folded if len(key) >= 2}
+
+
 def is_place(name: str) -> bool:
     """Whether `name` is a country, region or nationality ("España", "United States")."""
     return name.lower() in _places()

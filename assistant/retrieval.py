@@ -19,7 +19,7 @@ from assistant.answer_types import answer_type, holds_type
 from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
-from assistant.names import same_name
+from assistant.names import name_keys, same_name
 from assistant.passages import Passage
 from assistant.settings import DenseModel
 from assistant.statements import StatementIndex
@@ -170,8 +170,11 @@ class HybridRetriever(BaseRetriever):
             for hit in hits
             if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
         ]
-        unsaid = _terms_only_elsewhere(topic, said, [h.passage.text for h in elsewhere.hits])
-        off_topic = gap > SPEAKER_TOPIC_GAP or bool(unsaid)
+        others = [h.passage.text for h in elsewhere.hits]
+        unsaid = _terms_only_elsewhere(topic, said, others)
+        off_topic = (
+            gap > SPEAKER_TOPIC_GAP or bool(unsaid) or _names_only_elsewhere(topic, said, others)
+        )
         general = self._evidence(question, first)
         return dataclasses.replace(
             evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
@@ -344,6 +347,15 @@ def _terms_only_elsewhere(
     held = " ".join(said).lower()
     found = " ".join(elsewhere).lower()
     return {t for t in terms if t in found and t not in held}
+
+
+def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:
+    """Whether the topic names things ("NATO", "Romania", "Pope Francis") that passages
+    elsewhere name but none of the speaker's passages do, in any of their spellings."""
+    asked = name_keys(topic.text, skip_first=True)
+    held = name_keys(" ".join(said), every_word=True)
+    found = name_keys(" ".join(elsewhere), every_word=True)
+    return bool(asked) and not asked & held and bool(asked & found)
 
 
 def _closest(evidence: Evidence, question: EncodedQuestion) -> float:

@@ -123,6 +123,14 @@ _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 _DOUBLED = re.compile(r"\u2019\u2019|''")
 # Reporting words that name a source rather than follow a speaker.
 _SOURCE_CUE = re.compile(r"(?i:according to|laut|según|selon|zufolge)")
+_TRANSITIVE = re.compile(
+    r"thanked|praised|critici[sz]ed|welcomed|condemned|congratulated|commended|hailed|"
+    r"defended|urged|called on|lavished|dankte|lobte|kritisiert|begrüßte|würdigte|"
+    r"gratulierte|verteidigte|criticó|defendió|celebró|salué|dénoncé|exhorté|critiqué|"
+    r"fustigé"
+)
+# A sentence that opens with one of these opens with its subject ("Der Kanzler dankte").
+_SUBJECT_OPENERS = _PRONOUNS | frozenset("der die das el la los las le les".split())  # noqa: SIM905
 _NEGATIONS = frozenset(
     "not never didn't hasn't haven't doesn't nicht nie no nunca pas jamais".split()  # noqa: SIM905
 )
@@ -308,7 +316,11 @@ class _Reader:
         before = [(r, n) for r, n in people if r.end <= cue.start()]
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
             return self._remembered(before[-1][1])
-        following = [(r, n) for r, n in people if r.start >= cue.end()]
+        following = [
+            (r, n)
+            for r, n in people
+            if r.start >= cue.end() and not self._object_follows(outside, cue)
+        ]
         if following and not outside[cue.end() : following[0][0].start].split():
             return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
         if (adjacent_name := self._adjacent_name(outside, runs, cue)) is not None:
@@ -328,7 +340,13 @@ class _Reader:
             return self._remembered(by_role)
         # A person a few words after the verb, unless a preposition makes them its object
         # ("said at a meeting with NATO Secretary General Mark Rutte").
-        following = [(r, n) for r, n in people if r.start >= cue.end() and not after_preposition(r)]
+        following = [
+            (r, n)
+            for r, n in people
+            if r.start >= cue.end()
+            and not after_preposition(r)
+            and not self._object_follows(outside, cue)
+        ]
         if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
             return self._remembered(following[0][1])
         if before:
@@ -362,13 +380,22 @@ class _Reader:
             return self.last_speaker
         return self.last_person or self.last_speaker
 
+    def _object_follows(self, outside: str, cue: re.Match) -> bool:
+        """Whether a name after the verb is its object, not its subject: after a verb like
+        "thanked" or "dankte" whose subject stands before it ("Der Kanzler dankte Ursula
+        von der Leyen"; but "Dann verteidigte Merz das Bündnis")."""
+        if not _TRANSITIVE.search(cue.group()):
+            return False
+        before = outside[: cue.start()].strip(_OPENERS).split()
+        if self.language == "en" or not before:
+            return bool(before)
+        return len(before) <= 3 and before[0].lower() in _SUBJECT_OPENERS
+
     def _by_role(self, outside: str, cue: re.Match) -> str | None:
         """The person whose title stands next to the reporting verb ("the Spanish prime
         minister said", "sagte der Minister"), the last one named first."""
-        near = (
-            outside[: cue.start()].split()[-_ROLE_WORDS:]
-            + outside[cue.end() :].split()[:_ROLE_WORDS]
-        )
+        after = [] if self._object_follows(outside, cue) else outside[cue.end() :].split()
+        near = outside[: cue.start()].split()[-_ROLE_WORDS:] + after[:_ROLE_WORDS]
         words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
         # Nationalities are no titles: "stated Russian presidential aide Yuri Ushakov".
         words = {w for w in words if (len(w) >= 4 or w.upper() in near) and not is_place(w)}

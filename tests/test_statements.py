@@ -9,7 +9,7 @@ import pytest
 
 from assistant.articles import read_article
 from assistant.conversation import standalone_query
-from assistant.names import fold, same_name
+from assistant.names import fold, name_keys, same_name
 from assistant.passages import split_sentences
 from assistant.person_questions import read_person_question
 from assistant.statements import ArticleSpeech, StatementIndex, article_speech, extract_statements
@@ -76,6 +76,10 @@ def test_each_statement_gets_its_speaker(article: str, opening: str, speaker: st
         ("en_port_speech.txt", '"This terminal', "Clara Lind"),  # after "told the crowd:"
         ("en_port_speech.txt", "There is a saying", None),  # a noun, not a reporting verb
         ("en_port_speech.txt", "Haddad said the government", "Omar Haddad"),
+        # the name after "dankte" is thanked; the quotation after it is the chancellor's
+        ("de_faehre.txt", "Die Kanzlerin dankte", "Petra Wendt"),
+        ("de_faehre.txt", "„Ohne die Werft", "Petra Wendt"),
+        ("de_faehre.txt", "Bei der Feier verteidigte", "Tobias Krüger"),  # subject after
     ],
 )
 def test_reported_speech_in_other_tenses_and_shapes(article: str, opening: str, speaker):
@@ -127,6 +131,26 @@ def test_a_published_statement_is_its_authors_first_person_words():
 )
 def test_name_spellings_across_languages_match(asked: str, known: str):
     assert same_name(asked, known)
+
+
+@pytest.mark.parametrize(
+    ("asked", "passage"),
+    [
+        ("What did she say about the election in Romania?", "Die Wahl in Rumänien"),
+        ("¿Qué dijo sobre la cumbre de la OTAN?", "At the NATO summit, he said"),
+        ("Qu'a-t-il dit du pape François ?", "Pope Francis died on Monday"),
+        ("What did he say about the EU-US deal?", "el acuerdo entre la UE y EE.UU."),
+        ("Was sagte sie über die Regulierung?", "she opposed regulation"),  # a cognate
+    ],
+)
+def test_names_of_a_topic_meet_their_spellings_in_other_languages(asked: str, passage: str):
+    assert name_keys(asked, skip_first=True) & name_keys(passage, every_word=True)
+
+
+def test_names_of_a_topic_do_not_meet_other_names():
+    asked = name_keys("What did he say about the election in Romania?", skip_first=True)
+    assert not asked & name_keys("Die Wahl in Polen, sagte er, war fair", every_word=True)
+    assert not name_keys("What did he say about us?", skip_first=True)  # no names
 
 
 @pytest.mark.parametrize(("asked", "known"), [("Merz", "Marz"), ("Trump", "Donald Tusk")])
