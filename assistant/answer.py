@@ -176,14 +176,20 @@ def quoted_text(citations: tuple[Citation, ...]) -> str:
 
 @dataclass(frozen=True)
 class AbstainPolicy:
-    """Dense-similarity floors below which a passage does not count as evidence.
-
-    Cosine similarities of e5 run higher within a language than across languages, so
-    each case has its own floor.
+    """When the articles do not answer: no passage reaches the dense-similarity floors (e5
+    cosines run higher within a language than across languages, so each case has its own
+    floor), or the answer's confidence (answerability.py) is below `min_confidence`.
     """
 
     same_language: float
     cross_lingual: float
+    min_confidence: float = 0.0
+
+    def answers(self, evidence: Evidence, confidence: float | None) -> bool:
+        """Whether the evidence answers its question: some passage clears its floor and
+        the confidence is high enough."""
+        sure = confidence is None or confidence >= self.min_confidence
+        return sure and self.any_evidence(evidence)
 
     def is_evidence(self, hit: Hit, question_language: str) -> bool:
         same = hit.language == question_language

@@ -160,6 +160,7 @@ class Assistant:
         policy = AbstainPolicy(
             same_language=self.settings.abstain_below,
             cross_lingual=self.settings.abstain_below_cross_lingual,
+            min_confidence=self.settings.abstain_below_confidence,
         )
         return AnswerPipeline(
             retriever=self.retriever(),

@@ -63,7 +63,7 @@ class LLMAnswerer:
         LLMError: the backend failed (unreachable, refused, timed out)."""
         hits = evidence.hits
         confidence = self.confidence(evidence)
-        if not self.policy.any_evidence(evidence):
+        if not self.policy.answers(evidence, confidence):
             return abstention(question, hits, confidence)
         prompt = load_prompt("answer").format(passages=fence_passages(hits), question=question)
         messages = [SystemMessage(load_prompt("system")), HumanMessage(prompt)]

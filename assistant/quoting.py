@@ -142,7 +142,8 @@ class ExtractiveAnswerer:
             return self._person_answer(question, evidence, ranking)
         confidence = self.confidence(evidence, ranking)
         if not ranking.sentences or not (
-            self.policy.any_evidence(evidence) or _typed_answer(evidence, ranking, confidence)
+            self.policy.answers(evidence, confidence)
+            or _typed_answer(evidence, ranking, confidence)
         ):
             nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)

@@ -157,3 +157,17 @@ def test_chain_answers_like_ask_with_the_real_models(built: Assistant):
     answer = built.chain().invoke({"question": "What did Rubio say about Russia?"})
     assert set(c.quote for c in answer.citations) >= RUBIO_ON_RUSSIA
     assert answer.as_json() == built.ask("What did Rubio say about Russia?").as_json()
+
+
+def test_evidence_above_the_floors_is_refused_when_the_confidence_is_too_low():
+    # The passage clears the similarity floor (0.85 >= 0.81, same language), so only the
+    # confidence decides.
+    hit, e5 = _two_sentence_hit("Die Fähre fährt wieder jeden Tag.")
+    encoded = EncodedQuestion("Is the ferry running?", "de", (_QUESTION, _QUESTION))
+    evidence = Evidence(encoded, [hit], [e5, SentenceVectors(_QUESTION, {})])
+    policy = AbstainPolicy(same_language=0.81, cross_lingual=0.76, min_confidence=0.08)
+    for chance, refused in ((0.05, True), (0.5, False)):
+        answerer = ExtractiveAnswerer(policy, [1.18, 0.76], lambda ev, rk, c=chance: c)
+        answer = answerer.answer("Is the ferry running?", evidence)
+        assert answer.abstained is refused
+        assert (answer.citations == ()) is refused
