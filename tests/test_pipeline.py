@@ -25,6 +25,7 @@ HASHING = {
     "dense_models": [{"model": "hashing", "quote_weight": 1.0}],
     "abstain_below": 0.0,
     "abstain_below_cross_lingual": 0.0,
+    "abstain_below_confidence": 0.0,
 }
 RUSSIA = "Was sagte Rubio über Russland?"
 G7 = "Wer spricht mit den G7?"
