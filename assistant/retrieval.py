@@ -172,9 +172,10 @@ class HybridRetriever(BaseRetriever):
         ]
         others = [h.passage.text for h in elsewhere.hits]
         unsaid = _terms_only_elsewhere(topic, said, others)
-        off_topic = (
-            gap > SPEAKER_TOPIC_GAP or bool(unsaid) or _names_only_elsewhere(topic, said, others)
-        )
+        # Names alone may miss a metonym ("Washington" for "the US"), so they count only
+        # when the articles also come somewhat closer to the topic elsewhere.
+        unnamed = gap > SPEAKER_TOPIC_GAP / 2 and _names_only_elsewhere(topic, said, others)
+        off_topic = gap > SPEAKER_TOPIC_GAP or bool(unsaid) or unnamed
         general = self._evidence(question, first)
         return dataclasses.replace(
             evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
