@@ -27,6 +27,9 @@ _NOT_NAMES = frozenset(
 )
 
 
+_OPENING_MARKS = "(\"'“„«\u2018"  # stripped from the words before a run: "(de Madrid"
+
+
 @dataclass(frozen=True)
 class NameRun:
     """Capitalised words in a row (with name particles between them): a name, or in German a
@@ -64,7 +67,7 @@ def name_runs(text: str, language: str) -> list[NameRun]:
             runs.append(
                 NameRun(
                     current[0].start(), current[-1].end(), words, "".join(before[-1:]),
-                    tuple(w.lower() for w in before if w.isalpha()),
+                    tuple(w.lower().strip(_OPENING_MARKS) for w in before),
                 )
             )  # fmt: skip
         current.clear()
@@ -154,7 +157,7 @@ def _titles(text: str, run: NameRun, short: str) -> set[str]:
 _PREPOSITIONS = frozenset(
     """from in on at to into with about for of by over under near across im am vom zum zur
     beim mit auf über unter nach bei aus gegen um en sur dans avec pour par vers chez con
-    para por sobre entre desde hacia""".split()  # noqa: SIM905
+    para por sobre entre desde hacia del al du au aux""".split()  # noqa: SIM905
 )
 
 
@@ -229,11 +232,14 @@ def determined(run: NameRun) -> bool:
 
 
 def after_preposition(run: NameRun) -> bool:
-    """Whether the run follows a preposition, directly or after an article."""
-    return run.preceding_words[-1:] and (
-        run.preceding_words[-1] in _PREPOSITIONS
-        or (len(run.preceding_words) == 2 and run.preceding_words[0] in _PREPOSITIONS)
-    )
+    """Whether the run follows a preposition, directly or after an article or acronym
+    ("from the White House", "with NATO Secretary General Mark Rutte"; not "head of
+    operations Eduardo Prieto"), with no punctuation between ("del 5%, Sánchez")."""
+    words = run.preceding_words
+    if not words or not words[-1][-1:].isalnum():
+        return False
+    between = len(words) == 2 and (words[1] in _DETERMINERS or run.preceding.isupper())
+    return words[-1] in _PREPOSITIONS or (between and words[0] in _PREPOSITIONS)
 
 
 def _is_particle(word: str, particles: list, current: list, rest: str) -> bool:

@@ -25,7 +25,6 @@ from assistant.keywords import stopwords
 from assistant.names import (
     NameRun,
     after_preposition,
-    determined,
     fold,
     is_place,
     name_runs,
@@ -367,7 +366,8 @@ class _Reader:
             )
             # A capitalised first word is no name: "Responding in a statement, ..."
             opens = not outside[: run.start].strip(_OPENERS)
-            titled = determined(run) or is_place(run.short())  # "del Gobierno", "España"
+            # "del Gobierno", "España"; but "the Kremlin said" is a body speaking
+            titled = after_preposition(run) or is_place(run.short())
             if gap.strip(" ,") or opens or titled or run.surname.lower() in self.lower_words:
                 continue
             return run.short()

@@ -76,6 +76,9 @@ def test_each_statement_gets_its_speaker(article: str, opening: str, speaker: st
         ("en_port_speech.txt", '"This terminal', "Clara Lind"),  # after "told the crowd:"
         ("en_port_speech.txt", "There is a saying", None),  # a noun, not a reporting verb
         ("en_port_speech.txt", "Haddad said the government", "Omar Haddad"),
+        ("en_port_speech.txt", "Ferry line head of operations", "Ines Varga"),  # "of" ... name
+        ("en_port_speech.txt", "The Port Authority said", "Port Authority"),  # a body speaks
+        ("es_cuotas.txt", "Pese a la rebaja del 10%, Holm", "Mads Holm"),  # no place after "del"
         # the name after "dankte" is thanked; the quotation after it is the chancellor's
         ("de_faehre.txt", "Die Kanzlerin dankte", "Petra Wendt"),
         ("de_faehre.txt", "„Ohne die Werft", "Petra Wendt"),
