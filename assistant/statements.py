@@ -44,13 +44,13 @@ _ES_PARTICIPLES = (
     "declarado|reiterado|recalcado|apuntado|criticado|calificado|anunciado|recordado|"
     "lamentado|pedido|celebrado|reconocido|admitido|expresado|valorado|concluido|precisado|"
     "opinado|respondido|replicado|alertado|denunciado|prometido|garantizado|dejado claro|"
-    "hecho hincapié|puesto de manifiesto"
+    "hecho hincapié|puesto de manifiesto|reaccionado"
 )
 _FR_PARTICIPLES = (
     "dit|déclaré|affirmé|souligné|ajouté|estimé|expliqué|assuré|averti|appelé|insisté|"
     "indiqué|promis|annoncé|salué|regretté|dénoncé|confié|lancé|martelé|recommandé|plaidé|"
     "exhorté|rappelé|réaffirmé|réitéré|précisé|jugé|qualifié|exprimé|reconnu|demandé|"
-    "prévenu|fait valoir|mis en garde|répondu|rétorqué|admis|déploré|fustigé|critiqué"
+    "prévenu|fait valoir|mis en garde|répondu|rétorqué|admis|déploré|fustigé|critiqué|réagi"
 )
 # Reporting words per language; a match anywhere in a sentence (outside its quotation).
 _CUES = {
@@ -62,22 +62,27 @@ _CUES = {
     r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
     r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called|"
     r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds|saying|"
-    r"declaring|adding|stating|noting|insisting|announcing",
+    r"declaring|adding|stating|noting|insisting|announcing|reiterated|suggested|maintained|"
+    r"cautioned|predicted|denied|rejected|accused|assured|complained|proposed|demanded|"
+    r"dismissed|revealed|underlined|underscored|highlighted|contended|countered|lamented|"
+    r"affirmed",
     "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
     r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
     r"bekräftigte|unterstrich|ergänzte|fügte|hinzu|äußerte|teilte|räumte|sprach|"
     r"nannte|lobte|begrüßte|verteidigte|würdigte|bedauerte|versprach|kündigte|"
     r"reagierte|zeigte sich|mahnte|appellierte|dankte|berichtete|gratulierte|gestand|"
-    r"erinnerte|beklagte|geäußert|gesagt|erklärt",
+    r"erinnerte|beklagte|geäußert|gesagt|erklärt|erläuterte|versicherte|beteuerte|"
+    r"bestätigte|dementierte|verwies|erklärten|warnten|forderten|betonten",
     "es": r"dijo|dice|afirmó|afirma|aseguró|asegura|declaró|señaló|señala|explicó|"
     r"subrayó|destacó|advirtió|insistió|añadió|agregó|según|concluyó|indicó|manifestó|"
     r"defendió|criticó|calificó|sostuvo|apuntó|anticipa|garantiza|anunció|recordó|lamentó|"
-    r"pidió|celebró|aseveró|comentó|reiteró|recalcó|reconoció|admitió|expresó|valoró|"
+    r"pidió|celebró|aseveró|comentó|reiteró|recalcó|reconoció|admitió|expresó|valoró|reaccionó|"
     r"precisó|opinó|respondió|replicó|denunció|prometió|garantizó|dejó claro|hizo hincapié|"
     r"(?:ha|han) (?:\w+mente )?(?:" + _ES_PARTICIPLES + ")",
     "fr": r"a dit|dit|déclaré|déclare|affirme|souligne|ajoute|estime|selon|explique|assure|"
-    r"appelle|promis|indique|confie|a-t-il|a-t-elle|s'est félicité|s'est dit|"
-    r"(?:a|ont) (?:\w+ment )?(?:" + _FR_PARTICIPLES + ")",
+    r"appelle|promis|indique|confie|a-t-il|a-t-elle|s'est félicité|s'est dit|rappelle|"
+    r"insiste|précise|juge|dénonce|salue|regrette|plaide|martèle|prévient|avertit|"
+    r"(?:a|ont) (?:\w+ment |de son côté |pour sa part )?(?:" + _FR_PARTICIPLES + ")",
 }
 # Case matters: "States" and "Notes" are not "states" and "notes"; the few cues that open a
 # sentence ("According to", "Laut", "Según", "Selon") are matched capitalised too.
@@ -124,12 +129,14 @@ _DOUBLED = re.compile(r"\u2019\u2019|''")
 _SOURCE_CUE = re.compile(r"(?i:according to|laut|según|selon|zufolge)")
 _TRANSITIVE = re.compile(
     r"thanked|praised|critici[sz]ed|welcomed|condemned|congratulated|commended|hailed|"
-    r"defended|urged|called on|lavished|dankte|lobte|kritisiert|begrüßte|würdigte|"
+    r"defended|urged|called on|lavished|accused|assured|dismissed|rejected|dankte|lobte|"
+    r"kritisiert|begrüßte|würdigte|versicherte|"
     r"gratulierte|verteidigte|criticó|defendió|celebró|salué|dénoncé|exhorté|critiqué|"
     r"fustigé"
 )
 # A sentence that opens with one of these opens with its subject ("Der Kanzler dankte").
 _SUBJECT_OPENERS = _PRONOUNS | frozenset("der die das el la los las le les".split())  # noqa: SIM905
+_APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
 _NEGATIONS = frozenset(
     "not never didn't hasn't haven't doesn't nicht nie no nunca pas jamais".split()  # noqa: SIM905
 )
@@ -249,6 +256,8 @@ class _Reader:
             return self.colon_speaker or self.article_speaker, False
         if cues:
             speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
+            if speaker is None and _opens_with_other(outside, people[0], cues[0]):
+                return None, False  # "Russia rejected the plan": no one to refer back to
             speaker = speaker or self._referent()
             if speaker == _NO_ONE:
                 return None, False
@@ -440,6 +449,24 @@ class _Reader:
             return matches[0] if matches else speaker
 
         return [Statement(s.start, s.end, fullest(s.speaker), s.direct) for s in statements]
+
+
+def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
+    """Whether the sentence opens, before its reporting verb, with a country, a body of
+    several words or a name set off by an apposition ("Christian, chirurgien de 53 ans,
+    insiste"), none a person the article introduced: its subject, which no "he" of an
+    earlier sentence is. A single capitalised word alone may just open the sentence
+    ("Además, ha destacado")."""
+    return any(
+        r.end <= cue.start()
+        and not outside[: r.start].strip(_OPENERS)
+        and (
+            is_place(r.short())
+            or len(r.words) > 1
+            or _APPOSITION.match(outside[r.end : cue.start()])
+        )
+        for r in runs
+    )
 
 
 def _not_reporting(sentence: str, cue: re.Match) -> bool:

@@ -71,11 +71,14 @@ def test_each_statement_gets_its_speaker(article: str, opening: str, speaker: st
         ("fr_quotas.txt", "Le ministre a notamment", "Julien Marchand"),
         ("fr_quotas.txt", "« Nos pêcheurs", "Julien Marchand"),
         ("fr_quotas.txt", "La France demandera", None),
+        ("fr_quotas.txt", "« C'est une erreur", "Claire Morel"),  # "a de son côté réagi"
+        ("fr_quotas.txt", "Sophie, patronne", None),  # her words, not Marc's before her
         ("en_port_speech.txt", "Mayor Clara Lind opened", "Clara Lind"),  # "declaring it"
         ("en_port_speech.txt", "Speaking beside", None),  # introduces the quotation only
         ("en_port_speech.txt", '"This terminal', "Clara Lind"),  # after "told the crowd:"
         ("en_port_speech.txt", "There is a saying", None),  # a noun, not a reporting verb
         ("en_port_speech.txt", "Haddad said the government", "Omar Haddad"),
+        ("en_port_speech.txt", "Norway warned", None),  # a country's words are no one's
         ("en_port_speech.txt", "Ferry line head of operations", "Ines Varga"),  # "of" ... name
         ("en_port_speech.txt", "The Port Authority said", "Port Authority"),  # a body speaks
         ("es_cuotas.txt", "Pese a la rebaja del 10%, Holm", "Mads Holm"),  # no place after "del"
