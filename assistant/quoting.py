@@ -19,8 +19,8 @@ from assistant.answer import (
 )
 from assistant.answer_types import answer_type, holds_type, is_credit_line
 from assistant.keywords import content_words
-from assistant.names import same_name
 from assistant.retrieval import Evidence, SentenceVectors, zscore
+from assistant.statements import Statement
 from assistant.store import Hit
 
 # Which sentences to quote: each candidate sentence's chance of holding the answer, a logistic
@@ -79,6 +79,7 @@ class QuoteRanking:
     logits: np.ndarray
     speakers: list[str | None]  # whose statement each sentence is, if anyone's
     direct: list[bool]  # whether it quotes its speaker's own words
+    said: list[Statement | None]  # the statement each sentence is, if any
 
     @property
     def chances(self) -> np.ndarray:
@@ -106,7 +107,7 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     speakers = [statement.speaker if statement else None for statement in said]
     direct = [bool(statement and statement.direct) for statement in said]
     logits = features @ weights + QUOTE_BIAS + (typed if len(sentences) else 0.0)
-    return QuoteRanking(sentences, logits, speakers, direct)
+    return QuoteRanking(sentences, logits, speakers, direct, said)
 
 
 class ExtractiveAnswerer:
@@ -162,7 +163,7 @@ class ExtractiveAnswerer:
         _NOT_ON_TOPIC_CONFIDENCE."""
         general = evidence.general or evidence
         confidence = self.confidence(general, None if evidence.general else ranking)
-        own = [i for i, s in enumerate(ranking.speakers) if s and same_name(evidence.speaker, s)]
+        own = [i for i, s in enumerate(ranking.said) if s and s.voices(evidence.speaker)]
         direct = np.array([DIRECT_QUOTE_BONUS * d for d in ranking.direct])
         chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
         order = sorted(own, key=lambda i: -chances[i])

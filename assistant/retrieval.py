@@ -19,7 +19,7 @@ from assistant.answer_types import answer_type, holds_type
 from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
-from assistant.names import name_keys, same_name
+from assistant.names import name_keys
 from assistant.passages import Passage
 from assistant.settings import DenseModel
 from assistant.statements import StatementIndex
@@ -188,7 +188,7 @@ class HybridRetriever(BaseRetriever):
             for hit in evidence.hits
             for ordinal, (start, _) in enumerate(hit.passage.sentences)
             if (said := self.statements.statement_at(hit.article.id, start))
-            and same_name(speaker, said.speaker)
+            and said.voices(speaker)
         ]
 
     def _speaker_passages(self, speaker: str, without: frozenset[str]) -> set[str]:

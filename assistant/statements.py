@@ -35,6 +35,9 @@ from assistant.parallel import map_in_processes
 from assistant.passages import Passage
 
 STATEMENTS_FILE = "statements.json"
+# Raised whenever the reading rules change, so that a sync reads every article's
+# statements again (passages are not embedded again: their ids stay the same).
+READER_VERSION = 2
 
 # Participles of reporting verbs after "ha" / "a" (Spanish and French perfect tenses),
 # with an adverb allowed between ("a notamment recommandé", "ha dejado claro").
@@ -153,12 +156,21 @@ _NAME_AFTER_CUE = 6  # words after the reporting verb in which its subject may s
 
 @dataclass(frozen=True)
 class Statement:
-    """A sentence (article offsets) that is `speaker`'s words; `direct` when quoted."""
+    """A sentence (article offsets) that is `speaker`'s words; `direct` when quoted.
+    `reported`: another person whose words the speaker reports in it ("Ushakov said Putin
+    voiced readiness to mediate")."""
 
     start: int
     end: int
     speaker: str
     direct: bool
+    reported: str | None = None
+
+    def voices(self, asked: str) -> bool:
+        """Whether the sentence gives the words of the person asked about (`same_name`)."""
+        return same_name(asked, self.speaker) or bool(
+            self.reported and same_name(asked, self.reported)
+        )
 
 
 def extract_statements(
@@ -221,7 +233,7 @@ class _Reader:
             self._remember_people(sentence)
             return None
         self.last_speaker = speaker
-        return Statement(start, end, speaker, direct)
+        return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
 
     def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
         sentence = _DOUBLED.sub('" ', sentence)
@@ -280,6 +292,19 @@ class _Reader:
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
+
+    def _reported(self, sentence: str, speaker: str) -> str | None:
+        """A person other than the speaker right before a reporting verb anywhere in the
+        sentence, quotations included ("Ushakov explained that Putin voiced ...", "...:
+        "Putin emphasized the importance ...""): whose words the speaker passes on."""
+        plain = _QUOTE.sub(" ", sentence)
+        _, people = self._people_in(plain)
+        for cue in _CUE.finditer(plain):
+            before = [(r, n) for r, n in people if r.end <= cue.start()]
+            close = before and len(plain[before[-1][0].end : cue.start()].split()) <= 1
+            if close and not same_name(before[-1][1], speaker):
+                return before[-1][1]
+        return None
 
     def _turn(self, start: int) -> str | None:
         """The speaker of the transcript turn this sentence belongs to, if any."""
@@ -448,7 +473,12 @@ class _Reader:
             matches = [n for n, _ in names.most_common() if same_name(speaker, n)]
             return matches[0] if matches else speaker
 
-        return [Statement(s.start, s.end, fullest(s.speaker), s.direct) for s in statements]
+        return [
+            Statement(
+                s.start, s.end, fullest(s.speaker), s.direct, s.reported and fullest(s.reported)
+            )
+            for s in statements
+        ]
 
 
 def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
@@ -545,8 +575,9 @@ class StatementIndex:
     """Every article's statements and names, by article id; saved with each index
     generation."""
 
-    def __init__(self, by_article: dict[str, ArticleSpeech]) -> None:
+    def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
         self.speech = by_article
+        self.version = version  # the reading rules the statements were read by
         self.by_article = {aid: speech.statements for aid, speech in by_article.items()}
         self._speaker_at = {
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
@@ -575,10 +606,7 @@ class StatementIndex:
     def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
         """(article id, statement) of everyone whose name matches `asked`."""
         return [
-            (aid, s)
-            for aid, found in self.by_article.items()
-            for s in found
-            if same_name(asked, s.speaker)
+            (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
         ]
 
     def mentions(self, asked: str) -> bool:
@@ -593,17 +621,24 @@ class StatementIndex:
         """A copy without the removed articles and with the changed ones replaced."""
         gone = set(removed) | set(changed)
         kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
-        return StatementIndex(kept | changed)
+        # Kept statements were read by this index's rules; the result is current only when
+        # they were current too, or every article was read again.
+        current = self.version == READER_VERSION or not kept
+        return StatementIndex(kept | changed, READER_VERSION if current else self.version)
 
     def save(self, folder: Path) -> None:
         rows = {
             aid: {
-                "statements": [[s.start, s.end, s.speaker, s.direct] for s in speech.statements],
+                "statements": [
+                    [s.start, s.end, s.speaker, s.direct, *([s.reported] if s.reported else [])]
+                    for s in speech.statements
+                ],
                 "names": sorted(speech.names),
             }
             for aid, speech in sorted(self.speech.items())
         }
-        (folder / STATEMENTS_FILE).write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+        saved = {"version": self.version, "articles": rows}
+        (folder / STATEMENTS_FILE).write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
 
     @classmethod
     def load(cls, folder: Path | None) -> StatementIndex:
@@ -611,12 +646,15 @@ class StatementIndex:
         path = folder / STATEMENTS_FILE if folder is not None else None
         if path is None or not path.exists():
             return cls({})
-        rows = json.loads(path.read_text("utf-8"))
+        saved = json.loads(path.read_text("utf-8"))
+        # Files of the first reader held the articles alone, without a version.
+        version, rows = (saved["version"], saved["articles"]) if "version" in saved else (1, saved)
         return cls(
             {
                 aid: ArticleSpeech(
                     [Statement(*r) for r in row["statements"]], frozenset(row["names"])
                 )
                 for aid, row in rows.items()
-            }
+            },
+            version,
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.articles import Article, ArticleFailure, scan_articles
+from assistant.articles import Article, ArticleFailure, ArticleScan, scan_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.errors import IndexWriteFailed
 from assistant.generations import (
@@ -24,7 +24,12 @@ from assistant.generations import (
 from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
 from assistant.passages import Passage, split_many
 from assistant.settings import Settings
-from assistant.statements import ArticleSpeech, StatementIndex, statements_of_many
+from assistant.statements import (
+    READER_VERSION,
+    ArticleSpeech,
+    StatementIndex,
+    statements_of_many,
+)
 from assistant.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 
 logger = logging.getLogger(__name__)
@@ -134,9 +139,7 @@ def sync_index(
         if live is not None:
             manifest, indexed = read_records(live)
             check_manifest(settings.index, manifest, expected)
-        # Files whose bytes match their record are not parsed again.
-        scan = scan_articles(settings.seeds, {i: r.content_hash for i, r in indexed.items()})
-        plan = plan_sync(scan.articles, indexed, scan.unchanged)
+        scan, plan = _scan_and_plan(settings, live, indexed)
         if live is not None and plan.has_changes and (damage := probe(live, url)):
             # The copy would inherit the damage: rebuild from the articles instead.
             logger.warning("The index is damaged (%s); rebuilding it from the articles.", damage)
@@ -166,6 +169,25 @@ def sync_index(
         statements=said.count(),
         speakers=len(said.speakers()),
     )
+
+
+def _scan_and_plan(
+    settings: Settings, live: Path | None, indexed: dict[str, ArticleRecord]
+) -> tuple[ArticleScan, SyncPlan]:
+    """The articles folder read, and what to add, update and remove. Files whose bytes
+    match their record are not parsed again, unless the live statements were read by older
+    rules: then every article is updated, its statements read again (its passages keep
+    their ids, so none is embedded again)."""
+    stale = live is not None and StatementIndex.load(live).version != READER_VERSION
+    known = {} if stale else {i: r.content_hash for i, r in indexed.items()}
+    scan = scan_articles(settings.seeds, known)
+    plan = plan_sync(scan.articles, indexed, scan.unchanged)
+    if not stale:
+        return scan, plan
+    logger.info("Statement reading has changed: reading every article again.")
+    unchanged = set(plan.unchanged)
+    again = [a for a in scan.articles if a.id in unchanged]
+    return scan, SyncPlan(plan.added, plan.updated + again, plan.removed, [])
 
 
 def _build_generation(

@@ -186,6 +186,23 @@ def test_speakers_are_merged_across_spellings_and_counted(tmp_path: Path):
     assert again.mentions("Regierungschefin Kowalski") and not again.mentions("Keir Starmer")
 
 
+def test_words_reported_inside_a_statement_are_also_the_reported_persons(tmp_path: Path):
+    name = "en_port_speech.txt"
+    article = read_article(SPEECH / name, name)
+    sentences = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
+    speech = article_speech(article.text, article.language, sentences, article.title)
+    index = StatementIndex({name: speech})
+    reported = next(
+        s for s in speech.statements if article.text[s.start :].startswith("Lind told reporters")
+    )
+    assert (reported.speaker, reported.reported) == ("Clara Lind", "Omar Haddad")
+    # Asked what Haddad said, his words as Lind reports them count; the speaker stays Lind.
+    assert reported in [s for _, s in index.by_speaker("Haddad")]
+    assert reported in [s for _, s in index.by_speaker("Lind")]
+    index.save(tmp_path)
+    assert StatementIndex.load(tmp_path).by_article == index.by_article
+
+
 def test_updated_index_drops_removed_and_replaces_changed_articles():
     index = people_index()
     changed = {"en_harbour_summit.txt": ArticleSpeech([], frozenset())}

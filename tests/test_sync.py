@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from assistant.api import Assistant
 from assistant.errors import IndexBusy, IndexMismatch
 from assistant.generations import live_generation, write_lock
+from assistant.statements import READER_VERSION, STATEMENTS_FILE, StatementIndex
 
 NEWS = (
     "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."
@@ -44,6 +46,21 @@ def test_edit_reembeds_only_changed_passages(built: Assistant, seeds: Path):
     assert report.passages in (before, before + 1)
     quotes = [c.quote for c in built.ask("Bis wann muss Russland antworten?").citations]
     assert "Rubio sagte zudem, Russland müsse bis Freitag antworten." in quotes
+
+
+def test_statements_read_by_older_rules_are_read_again_without_embedding(built: Assistant):
+    live = live_generation(built.settings.index)
+    current = StatementIndex.load(live)
+    # A generation saved by the first statement reader: its file held the articles alone,
+    # and this one's statements are gone.
+    stale = {aid: {"statements": [], "names": []} for aid in current.by_article}
+    (live / STATEMENTS_FILE).write_text(json.dumps(stale), encoding="utf-8")
+    assert StatementIndex.load(live).version < READER_VERSION
+    report = built.sync()
+    assert report.updated == sorted(current.by_article) and report.passages_embedded == 0
+    again = StatementIndex.load(live_generation(built.settings.index))
+    assert again.version == READER_VERSION and again.by_article == current.by_article
+    assert built.sync().unchanged == report.updated  # read once, then left alone
 
 
 def test_added_and_removed_articles(built: Assistant, seeds: Path):
