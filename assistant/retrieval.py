@@ -175,7 +175,10 @@ class HybridRetriever(BaseRetriever):
         # Names alone may miss a metonym ("Washington" for "the US"), so they count only
         # when the articles also come somewhat closer to the topic elsewhere.
         unnamed = gap > SPEAKER_TOPIC_GAP / 2 and _names_only_elsewhere(topic, said, others)
-        off_topic = gap > SPEAKER_TOPIC_GAP or bool(unsaid) or unnamed
+        # "after his victory", "sa victoire": the topic is the person's own, and others'
+        # victories coming closer to it say nothing about whether they spoke of theirs.
+        farther = gap > SPEAKER_TOPIC_GAP and not owned_topic(topic.text, topic.language)
+        off_topic = farther or bool(unsaid) or unnamed
         general = self._evidence(question, first)
         return dataclasses.replace(
             evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
@@ -348,6 +351,22 @@ def _terms_only_elsewhere(
     held = " ".join(said).lower()
     found = " ".join(elsewhere).lower()
     return {t for t in terms if t in found and t not in held}
+
+
+# Possessives that make a topic the person's own, per language.
+_POSSESSIVES = {
+    "en": r"his|her|their",
+    "de": r"sein|seine|seiner|seinem|seinen|seines|ihr|ihre|ihrer|ihrem|ihren|ihres",
+    "es": r"su|sus",
+    "fr": r"sa|son|ses|leur|leurs",
+}
+
+
+def owned_topic(topic: str, language: str) -> bool:
+    """Whether a person question's topic is the person's own ("his victory", "seiner
+    Siegesrede", "sa victoire")."""
+    words = _POSSESSIVES.get(language)
+    return bool(words and re.search(rf"(?<!\w)(?:{words})(?!\w)", topic, re.IGNORECASE))
 
 
 def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:

@@ -13,6 +13,7 @@ from assistant.api import Assistant
 from assistant.names import same_name
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
+SPEECH = Path(__file__).resolve().parent / "data" / "speech"
 
 
 @pytest.fixture
@@ -88,3 +89,21 @@ def test_people_list_counts_statements_and_follows_the_articles(people: Assistan
     assert after["Jonas Berg"].articles == ("de_hafengipfel.txt",)
     people.sync(rebuild=True)
     assert {p.name: p for p in people.people()} == after
+
+
+def test_a_topic_of_the_persons_own_is_not_refused_for_others_coming_closer(
+    tmp_path: Path, embedders
+):
+    """Another mayor's victory speech comes closer to "victory" than Lind's words do; "her
+    victory" is hers all the same, while "the victory" may be anyone's."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name in ("en_lind_victory.txt", "en_berg_victory.txt"):
+        shutil.copy(SPEECH / name, seeds / name)
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    hers = assistant.ask("What did Lind say after her victory?")
+    assert not hers.abstained
+    assert [c.speaker for c in hers.citations] == ["Clara Lind"]
+    anyones = assistant.ask("What did Lind say after the victory?")
+    assert anyones.abstained and anyones.text.startswith("The articles quote Clara Lind, but")

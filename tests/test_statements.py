@@ -12,6 +12,7 @@ from assistant.conversation import standalone_query
 from assistant.names import fold, name_keys, same_name
 from assistant.passages import split_sentences
 from assistant.person_questions import read_person_question
+from assistant.retrieval import owned_topic
 from assistant.statements import ArticleSpeech, StatementIndex, article_speech, extract_statements
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
@@ -157,6 +158,21 @@ def test_names_of_a_topic_do_not_meet_other_names():
     asked = name_keys("What did he say about the election in Romania?", skip_first=True)
     assert not asked & name_keys("Die Wahl in Polen, sagte er, war fair", every_word=True)
     assert not name_keys("What did he say about us?", skip_first=True)  # no names
+
+
+@pytest.mark.parametrize(
+    ("topic", "language", "owned"),
+    [
+        ("What did   say after his victory?", "en", True),
+        ("Was sagte   in seiner Siegesrede über Trump?", "de", True),
+        ("Qu'a déclaré   après sa victoire ?", "fr", True),
+        ("¿Qué dijo   tras su victoria?", "es", True),
+        ("What did   say after the victory?", "en", False),
+        ("What did   say about the son of the king?", "en", False),  # "son" is French only
+    ],
+)
+def test_a_topic_of_the_persons_own_is_told_apart(topic: str, language: str, owned: bool):
+    assert owned_topic(topic, language) is owned
 
 
 @pytest.mark.parametrize(("asked", "known"), [("Merz", "Marz"), ("Trump", "Donald Tusk")])
