@@ -26,7 +26,7 @@ from assistant.generations import live_generation, open_live, probe
 from assistant.llm import describe_llm, make_chat_model
 from assistant.question import check_history, check_k, check_question
 from assistant.settings import Settings
-from assistant.statements import Speaker, StatementIndex
+from assistant.statement_index import Speaker, StatementIndex
 from assistant.store import ArticleRecord, Hit
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
 

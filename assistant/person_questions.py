@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.names import name_runs
-from assistant.statements import StatementIndex
+from assistant.statement_index import StatementIndex
 
 # Words that ask what someone said, in the four languages.
 _ASKS_WHAT_SAID = re.compile(

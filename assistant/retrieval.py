@@ -22,7 +22,7 @@ from assistant.keywords import KeywordIndex
 from assistant.names import name_keys
 from assistant.passages import Passage
 from assistant.settings import DenseModel
-from assistant.statements import StatementIndex
+from assistant.statement_index import StatementIndex
 from assistant.store import Hit, PassageStore
 
 # A person question weighs at most this many passages of the person's statements beyond

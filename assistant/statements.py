@@ -8,17 +8,18 @@ more), reports speech ("said", "sagte", "dijo", "a déclaré", "according to", "
 ("SECRETARY RUBIO: ..."). Its speaker is the name next to the reporting words; a pronoun
 ("she said", "sagte er", "a-t-il déclaré") or a reporting verb without a subject refers
 back to the last speaker or the last person named. Names are shortened to first name and
-surname and a surname alone is linked to the full name the article gives it.
+surname and a surname alone is linked to the full name the article gives it. Another
+person whose words the speaker passes on ("Ushakov said Putin voiced ...") is recorded as
+`reported`. The words these rules look for are in `reporting_words`; the statements of a
+whole index are kept by `statement_index`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from assistant.articles import Article
 from assistant.keywords import stopwords
@@ -33,117 +34,29 @@ from assistant.names import (
 )
 from assistant.parallel import map_in_processes
 from assistant.passages import Passage
+from assistant.reporting_words import (
+    AGENTS,
+    CUE,
+    FIRST_PERSON,
+    NEGATIONS,
+    NOBODY,
+    PRONOUNS,
+    SOURCE_CUE,
+    SUBJECT_OPENERS,
+    SUBJUNCTIVE,
+    TRANSITIVE,
+)
 
-STATEMENTS_FILE = "statements.json"
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same).
 READER_VERSION = 2
 
-# Participles of reporting verbs after "ha" / "a" (Spanish and French perfect tenses),
-# with an adverb allowed between ("a notamment recommandé", "ha dejado claro").
-_ES_PARTICIPLES = (
-    "dicho|afirmado|asegurado|señalado|subrayado|destacado|advertido|explicado|defendido|"
-    "aseverado|comentado|sostenido|insistido|añadido|agregado|indicado|manifestado|"
-    "declarado|reiterado|recalcado|apuntado|criticado|calificado|anunciado|recordado|"
-    "lamentado|pedido|celebrado|reconocido|admitido|expresado|valorado|concluido|precisado|"
-    "opinado|respondido|replicado|alertado|denunciado|prometido|garantizado|dejado claro|"
-    "hecho hincapié|puesto de manifiesto|reaccionado"
-)
-_FR_PARTICIPLES = (
-    "dit|déclaré|affirmé|souligné|ajouté|estimé|expliqué|assuré|averti|appelé|insisté|"
-    "indiqué|promis|annoncé|salué|regretté|dénoncé|confié|lancé|martelé|recommandé|plaidé|"
-    "exhorté|rappelé|réaffirmé|réitéré|précisé|jugé|qualifié|exprimé|reconnu|demandé|"
-    "prévenu|fait valoir|mis en garde|répondu|rétorqué|admis|déploré|fustigé|critiqué|réagi"
-)
-# Reporting words per language; a match anywhere in a sentence (outside its quotation).
-_CUES = {
-    "en": r"said|says|say|told|tells|added|adds|stated|states|stressed|warned|wrote|writes|"
-    r"declared|explained|insisted|argued|noted|urged|announced|emphasi[sz]ed|according to|"
-    r"posted|tweeted|asserted|claimed|commented|remarked|replied|responded|acknowledged|"
-    r"admitted|called on|called for|criticized|criticised|praised|welcomed|condemned|"
-    r"voiced|expressed|described|signaled|signalled|spoke|speaking|statement by|"
-    r"in a statement|told reporters|vowed|pledged|promised|defended|hailed|lavished|"
-    r"commend|commended|thanked|congratulated|conceded|recalled|concluded|called|"
-    r"calling it|notes|points out|confirms|stresses|warns|insists|explains|adds|saying|"
-    r"declaring|adding|stating|noting|insisting|announcing|reiterated|suggested|maintained|"
-    r"cautioned|predicted|denied|rejected|accused|assured|complained|proposed|demanded|"
-    r"dismissed|revealed|underlined|underscored|highlighted|contended|countered|lamented|"
-    r"affirmed",
-    "de": r"sagte|sagt|gesagt|sagten|erklärte|erklärt|betonte|betont|zufolge|laut|schrieb|"
-    r"schreibt|meinte|warnte|kritisierte|kritisiert|forderte|fordert|bezeichnete|"
-    r"bekräftigte|unterstrich|ergänzte|fügte|hinzu|äußerte|teilte|räumte|sprach|"
-    r"nannte|lobte|begrüßte|verteidigte|würdigte|bedauerte|versprach|kündigte|"
-    r"reagierte|zeigte sich|mahnte|appellierte|dankte|berichtete|gratulierte|gestand|"
-    r"erinnerte|beklagte|geäußert|gesagt|erklärt|erläuterte|versicherte|beteuerte|"
-    r"bestätigte|dementierte|verwies|erklärten|warnten|forderten|betonten",
-    "es": r"dijo|dice|afirmó|afirma|aseguró|asegura|declaró|señaló|señala|explicó|"
-    r"subrayó|destacó|advirtió|insistió|añadió|agregó|según|concluyó|indicó|manifestó|"
-    r"defendió|criticó|calificó|sostuvo|apuntó|anticipa|garantiza|anunció|recordó|lamentó|"
-    r"pidió|celebró|aseveró|comentó|reiteró|recalcó|reconoció|admitió|expresó|valoró|reaccionó|"
-    r"precisó|opinó|respondió|replicó|denunció|prometió|garantizó|dejó claro|hizo hincapié|"
-    r"(?:ha|han) (?:\w+mente )?(?:" + _ES_PARTICIPLES + ")",
-    "fr": r"a dit|dit|déclaré|déclare|affirme|souligne|ajoute|estime|selon|explique|assure|"
-    r"appelle|promis|indique|confie|a-t-il|a-t-elle|s'est félicité|s'est dit|rappelle|"
-    r"insiste|précise|juge|dénonce|salue|regrette|plaide|martèle|prévient|avertit|"
-    r"(?:a|ont) (?:\w+ment |de son côté |pour sa part )?(?:" + _FR_PARTICIPLES + ")",
-}
-# Case matters: "States" and "Notes" are not "states" and "notes"; the few cues that open a
-# sentence ("According to", "Laut", "Según", "Selon") are matched capitalised too.
-_CUE = re.compile(
-    r"(?<!\w)(?:" + "|".join(_CUES.values()) + r"|According to|Laut|Según|Selon|Zufolge)(?!\w)"
-    r"|(?:, s|^S)o (?=[A-ZÄÖÜ])"
-)  # ", so Merz." (German): a capitalised name must follow
-_PRONOUNS = frozenset(
-    [
-        "he",
-        "she",
-        "they",
-        "it",
-        "er",
-        "sie",
-        "il",
-        "elle",
-        "ils",
-        "elles",
-        "él",
-        "ella",
-        "ellos",
-        "a-t-il",
-        "a-t-elle",
-    ]
-)
-# No one speaks: "nobody said", "sprach niemand".
-_NOBODY = frozenset("nobody niemand nadie personne".split())  # noqa: SIM905
-# German Konjunktiv I, the mood of reported speech.
-_SUBJUNCTIVE = re.compile(
-    r"(?<!\w)(?:sei|seien|habe|werde|könne|müsse|solle|wolle|gebe|dürfe)(?!\w)"
-)
-_FIRST_PERSON = re.compile(
-    r"(?<!\w)(?:I|we|my|our|ich|wir|mein|meine|unser|unsere|je|j'|nous|mon|ma|notre|"
-    r"yo|nosotros|mi|nuestro|nuestra)(?!\w)",
-    re.IGNORECASE,
-)
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
-# Reporting words that name a source rather than follow a speaker.
-_SOURCE_CUE = re.compile(r"(?i:according to|laut|según|selon|zufolge)")
-_TRANSITIVE = re.compile(
-    r"thanked|praised|critici[sz]ed|welcomed|condemned|congratulated|commended|hailed|"
-    r"defended|urged|called on|lavished|accused|assured|dismissed|rejected|dankte|lobte|"
-    r"kritisiert|begrüßte|würdigte|versicherte|"
-    r"gratulierte|verteidigte|criticó|defendió|celebró|salué|dénoncé|exhorté|critiqué|"
-    r"fustigé"
-)
-# A sentence that opens with one of these opens with its subject ("Der Kanzler dankte").
-_SUBJECT_OPENERS = _PRONOUNS | frozenset("der die das el la los las le les".split())  # noqa: SIM905
 _APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
-_NEGATIONS = frozenset(
-    "not never didn't hasn't haven't doesn't nicht nie no nunca pas jamais".split()  # noqa: SIM905
-)
-_AGENTS = frozenset({"by", "von", "par", "por"})  # prepositions before who did it
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
@@ -253,17 +166,17 @@ class _Reader:
         people = self._people_in(outside)
         cues = [
             c
-            for c in _CUE.finditer(outside)
+            for c in CUE.finditer(outside)
             if not _not_reporting(outside, c)
             and (
-                not _SOURCE_CUE.fullmatch(c.group())
+                not SOURCE_CUE.fullmatch(c.group())
                 or self._next_to(outside, c, *people)
                 or self._by_role(outside, c)
             )
         ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
-        first_person = _FIRST_PERSON.search(outside) and not direct
+        first_person = FIRST_PERSON.search(outside) and not direct
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
@@ -286,7 +199,7 @@ class _Reader:
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
-        reported = self.language == "de" and _SUBJUNCTIVE.search(outside)
+        reported = self.language == "de" and SUBJUNCTIVE.search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
             # "Schneider begründete die Bitte damit, dass ... gebe": the subject speaks.
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
@@ -299,7 +212,7 @@ class _Reader:
         "Putin emphasized the importance ...""): whose words the speaker passes on."""
         plain = _QUOTE.sub(" ", sentence)
         _, people = self._people_in(plain)
-        for cue in _CUE.finditer(plain):
+        for cue in CUE.finditer(plain):
             before = [(r, n) for r, n in people if r.end <= cue.start()]
             close = before and len(plain[before[-1][0].end : cue.start()].split()) <= 1
             if close and not same_name(before[-1][1], speaker):
@@ -320,7 +233,7 @@ class _Reader:
         """The person a title names, the one next to a reporting verb first ("Trump's
         tariffs a major blow, says von der Leyen")."""
         runs, people = self._people_in(title)
-        for cue in _CUE.finditer(title):
+        for cue in CUE.finditer(title):
             if (name := self._next_to(title, cue, runs, people)) is not None:
                 return name
         return people[0][1] if people else None
@@ -342,9 +255,9 @@ class _Reader:
             after_words = []  # "said he believed": the reported clause's subject, not "said he."
         adjacent = [w.lower().strip(",") for w in before_words + after_words]
         last_word = outside.split()[-1].strip(".!?") if outside.split() else ""
-        if any(w in _NOBODY for w in adjacent) or last_word in _NOBODY:
+        if any(w in NOBODY for w in adjacent) or last_word in NOBODY:
             return _NO_ONE
-        if cue.group().lower() in _PRONOUNS or any(w in _PRONOUNS for w in adjacent):
+        if cue.group().lower() in PRONOUNS or any(w in PRONOUNS for w in adjacent):
             return self._referent()
         before = [(r, n) for r, n in people if r.end <= cue.start()]
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
@@ -418,12 +331,12 @@ class _Reader:
         """Whether a name after the verb is its object, not its subject: after a verb like
         "thanked" or "dankte" whose subject stands before it ("Der Kanzler dankte Ursula
         von der Leyen"; but "Dann verteidigte Merz das Bündnis")."""
-        if not _TRANSITIVE.search(cue.group()):
+        if not TRANSITIVE.search(cue.group()):
             return False
         before = outside[: cue.start()].strip(_OPENERS).split()
         if self.language == "en" or not before:
             return bool(before)
-        return len(before) <= 3 and before[0].lower() in _SUBJECT_OPENERS
+        return len(before) <= 3 and before[0].lower() in SUBJECT_OPENERS
 
     def _by_role(self, outside: str, cue: re.Match) -> str | None:
         """The person whose title stands next to the reporting verb ("the Spanish prime
@@ -504,7 +417,7 @@ def _not_reporting(sentence: str, cue: re.Match) -> bool:
     "no ha respondido", "n'a pas déclaré"): no one's statement."""
     before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
     return bool(before) and (
-        before[-1] in {"a", "an", "the", "that", "this"} or bool(_NEGATIONS.intersection(before))
+        before[-1] in {"a", "an", "the", "that", "this"} or bool(NEGATIONS.intersection(before))
     )
 
 
@@ -516,7 +429,7 @@ def _place_like(run: NameRun) -> bool:
     """A short run after a preposition ("from the White House", "en La Haya") is a place or
     a body; a longer one may still be a titled person ("of State Marco Rubio")."""
     according = run.preceding_words == ("according", "to")  # a source, not a place
-    agent = run.preceding.lower() in _AGENTS  # "remarks by Commissioner Jørgensen"
+    agent = run.preceding.lower() in AGENTS  # "remarks by Commissioner Jørgensen"
     return len(run.words) <= 2 and after_preposition(run) and not (according or agent)
 
 
@@ -546,15 +459,6 @@ def _outside_quotes(sentence: str, inside: bool = False) -> str:
 
 
 @dataclass(frozen=True)
-class Speaker:
-    """A person (or body) quoted in the articles, under one name across spellings."""
-
-    name: str
-    statements: int
-    articles: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ArticleSpeech:
     """What an article says about people: its statements, and every capitalised word it
     uses, folded (`names.fold`), to tell whether it names someone at all."""
@@ -569,92 +473,3 @@ def article_speech(
     """An article's statements and the names it uses."""
     names = frozenset(fold(w) for run in name_runs(text, language) for w in run.words)
     return ArticleSpeech(extract_statements(text, language, sentences, title), names)
-
-
-class StatementIndex:
-    """Every article's statements and names, by article id; saved with each index
-    generation."""
-
-    def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
-        self.speech = by_article
-        self.version = version  # the reading rules the statements were read by
-        self.by_article = {aid: speech.statements for aid, speech in by_article.items()}
-        self._speaker_at = {
-            (aid, s.start): s for aid, found in self.by_article.items() for s in found
-        }
-
-    def statement_at(self, article_id: str, start: int) -> Statement | None:
-        """The statement that is the sentence starting at `start`, if it is one."""
-        return self._speaker_at.get((article_id, start))
-
-    def speakers(self) -> list[Speaker]:
-        """Everyone quoted, most statements first; spellings of one name merged."""
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for aid, found in self.by_article.items():
-            for s in found:
-                groups.setdefault(fold(s.speaker.split()[-1]), []).append((s.speaker, aid))
-        speakers = [
-            Speaker(
-                Counter(name for name, _ in rows).most_common(1)[0][0],
-                len(rows),
-                tuple(sorted({aid for _, aid in rows})),
-            )
-            for rows in groups.values()
-        ]
-        return sorted(speakers, key=lambda s: (-s.statements, s.name))
-
-    def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
-        """(article id, statement) of everyone whose name matches `asked`."""
-        return [
-            (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
-        ]
-
-    def mentions(self, asked: str) -> bool:
-        """Whether any article uses the surname of `asked` at all."""
-        surname = fold(asked.split()[-1])
-        return any(surname in speech.names for speech in self.speech.values())
-
-    def count(self) -> int:
-        return sum(len(found) for found in self.by_article.values())
-
-    def updated(self, removed: Iterable[str], changed: dict[str, ArticleSpeech]) -> StatementIndex:
-        """A copy without the removed articles and with the changed ones replaced."""
-        gone = set(removed) | set(changed)
-        kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
-        # Kept statements were read by this index's rules; the result is current only when
-        # they were current too, or every article was read again.
-        current = self.version == READER_VERSION or not kept
-        return StatementIndex(kept | changed, READER_VERSION if current else self.version)
-
-    def save(self, folder: Path) -> None:
-        rows = {
-            aid: {
-                "statements": [
-                    [s.start, s.end, s.speaker, s.direct, *([s.reported] if s.reported else [])]
-                    for s in speech.statements
-                ],
-                "names": sorted(speech.names),
-            }
-            for aid, speech in sorted(self.speech.items())
-        }
-        saved = {"version": self.version, "articles": rows}
-        (folder / STATEMENTS_FILE).write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
-
-    @classmethod
-    def load(cls, folder: Path | None) -> StatementIndex:
-        """The generation's statements (none without a generation or its file)."""
-        path = folder / STATEMENTS_FILE if folder is not None else None
-        if path is None or not path.exists():
-            return cls({})
-        saved = json.loads(path.read_text("utf-8"))
-        # Files of the first reader held the articles alone, without a version.
-        version, rows = (saved["version"], saved["articles"]) if "version" in saved else (1, saved)
-        return cls(
-            {
-                aid: ArticleSpeech(
-                    [Statement(*r) for r in row["statements"]], frozenset(row["names"])
-                )
-                for aid, row in rows.items()
-            },
-            version,
-        )

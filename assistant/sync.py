@@ -24,12 +24,8 @@ from assistant.generations import (
 from assistant.keywords import TokenizedPassages, save_keywords, saved_passages
 from assistant.passages import Passage, split_many
 from assistant.settings import Settings
-from assistant.statements import (
-    READER_VERSION,
-    ArticleSpeech,
-    StatementIndex,
-    statements_of_many,
-)
+from assistant.statement_index import StatementIndex
+from assistant.statements import READER_VERSION, ArticleSpeech, statements_of_many
 from assistant.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 
 logger = logging.getLogger(__name__)

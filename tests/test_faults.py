@@ -18,7 +18,8 @@ from assistant.articles import read_articles
 from assistant.embeddings import PassageEmbeddings
 from assistant.generations import live_generation
 from assistant.passages import split_passages
-from assistant.statements import StatementIndex, statements_of_many
+from assistant.statement_index import StatementIndex
+from assistant.statements import statements_of_many
 from assistant.store import PassageStore
 from tests.conftest import xquad_articles
 

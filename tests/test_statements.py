@@ -13,7 +13,8 @@ from assistant.names import fold, name_keys, same_name
 from assistant.passages import split_sentences
 from assistant.person_questions import read_person_question
 from assistant.retrieval import owned_topic
-from assistant.statements import ArticleSpeech, StatementIndex, article_speech, extract_statements
+from assistant.statement_index import StatementIndex
+from assistant.statements import ArticleSpeech, article_speech, extract_statements
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
 SPEECH = Path(__file__).resolve().parent / "data" / "speech"

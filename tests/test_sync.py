@@ -11,7 +11,8 @@ import pytest
 from assistant.api import Assistant
 from assistant.errors import IndexBusy, IndexMismatch
 from assistant.generations import live_generation, write_lock
-from assistant.statements import READER_VERSION, STATEMENTS_FILE, StatementIndex
+from assistant.statement_index import STATEMENTS_FILE, StatementIndex
+from assistant.statements import READER_VERSION
 
 NEWS = (
     "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."

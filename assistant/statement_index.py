@@ -1,0 +1,114 @@
+"""Every article's statements and the names it uses, by article id: who is quoted (merged
+across spellings), what each person said, saved with each index generation and updated
+article by article like the passages."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.names import fold
+from assistant.statements import READER_VERSION, ArticleSpeech, Statement
+
+STATEMENTS_FILE = "statements.json"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person (or body) quoted in the articles, under one name across spellings."""
+
+    name: str
+    statements: int
+    articles: tuple[str, ...]
+
+
+class StatementIndex:
+    """Every article's statements and names, by article id; saved with each index
+    generation."""
+
+    def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
+        self.speech = by_article
+        self.version = version  # the reading rules the statements were read by
+        self.by_article = {aid: speech.statements for aid, speech in by_article.items()}
+        self._speaker_at = {
+            (aid, s.start): s for aid, found in self.by_article.items() for s in found
+        }
+
+    def statement_at(self, article_id: str, start: int) -> Statement | None:
+        """The statement that is the sentence starting at `start`, if it is one."""
+        return self._speaker_at.get((article_id, start))
+
+    def speakers(self) -> list[Speaker]:
+        """Everyone quoted, most statements first; spellings of one name merged."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for aid, found in self.by_article.items():
+            for s in found:
+                groups.setdefault(fold(s.speaker.split()[-1]), []).append((s.speaker, aid))
+        speakers = [
+            Speaker(
+                Counter(name for name, _ in rows).most_common(1)[0][0],
+                len(rows),
+                tuple(sorted({aid for _, aid in rows})),
+            )
+            for rows in groups.values()
+        ]
+        return sorted(speakers, key=lambda s: (-s.statements, s.name))
+
+    def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
+        """(article id, statement) of everyone whose name matches `asked`."""
+        return [
+            (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
+        ]
+
+    def mentions(self, asked: str) -> bool:
+        """Whether any article uses the surname of `asked` at all."""
+        surname = fold(asked.split()[-1])
+        return any(surname in speech.names for speech in self.speech.values())
+
+    def count(self) -> int:
+        return sum(len(found) for found in self.by_article.values())
+
+    def updated(self, removed: Iterable[str], changed: dict[str, ArticleSpeech]) -> StatementIndex:
+        """A copy without the removed articles and with the changed ones replaced."""
+        gone = set(removed) | set(changed)
+        kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
+        # Kept statements were read by this index's rules; the result is current only when
+        # they were current too, or every article was read again.
+        current = self.version == READER_VERSION or not kept
+        return StatementIndex(kept | changed, READER_VERSION if current else self.version)
+
+    def save(self, folder: Path) -> None:
+        rows = {
+            aid: {
+                "statements": [
+                    [s.start, s.end, s.speaker, s.direct, *([s.reported] if s.reported else [])]
+                    for s in speech.statements
+                ],
+                "names": sorted(speech.names),
+            }
+            for aid, speech in sorted(self.speech.items())
+        }
+        saved = {"version": self.version, "articles": rows}
+        (folder / STATEMENTS_FILE).write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path | None) -> StatementIndex:
+        """The generation's statements (none without a generation or its file)."""
+        path = folder / STATEMENTS_FILE if folder is not None else None
+        if path is None or not path.exists():
+            return cls({})
+        saved = json.loads(path.read_text("utf-8"))
+        # Files of the first reader held the articles alone, without a version.
+        version, rows = (saved["version"], saved["articles"]) if "version" in saved else (1, saved)
+        return cls(
+            {
+                aid: ArticleSpeech(
+                    [Statement(*r) for r in row["statements"]], frozenset(row["names"])
+                )
+                for aid, row in rows.items()
+            },
+            version,
+        )
