@@ -4,13 +4,14 @@ article by article like the passages."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.names import fold
+from assistant.names import fold, same_name
 from assistant.statements import READER_VERSION, ArticleSpeech, Statement
 
 STATEMENTS_FILE = "statements.json"
@@ -32,7 +33,11 @@ class StatementIndex:
     def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
         self.speech = by_article
         self.version = version  # the reading rules the statements were read by
-        self.by_article = {aid: speech.statements for aid, speech in by_article.items()}
+        named = _titled_people(by_article.values())
+        self.by_article = {
+            aid: [_as_person(s, named) for s in speech.statements]
+            for aid, speech in by_article.items()
+        }
         self._speaker_at = {
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
         }
@@ -88,6 +93,7 @@ class StatementIndex:
                     for s in speech.statements
                 ],
                 "names": sorted(speech.names),
+                "titles": {person: sorted(words) for person, words in speech.titles.items()},
             }
             for aid, speech in sorted(self.speech.items())
         }
@@ -106,9 +112,36 @@ class StatementIndex:
         return cls(
             {
                 aid: ArticleSpeech(
-                    [Statement(*r) for r in row["statements"]], frozenset(row["names"])
+                    [Statement(*r) for r in row["statements"]],
+                    frozenset(row["names"]),
+                    {person: frozenset(t) for person, t in row.get("titles", {}).items()},
                 )
                 for aid, row in rows.items()
             },
             version,
         )
+
+
+def _titled_people(speech: Iterable[ArticleSpeech]) -> dict[str, set[str]]:
+    """Every person the articles introduce, with all the title words they give them."""
+    titled: dict[str, set[str]] = {}
+    for article in speech:
+        for person, words in article.titles.items():
+            titled.setdefault(person, set()).update(words)
+    return titled
+
+
+def _as_person(statement: Statement, titled: dict[str, set[str]]) -> Statement:
+    """The statement under the person its speaker's title stands for, when the speaker is
+    a title alone ("Secretary-General", from a headline) that the articles give one person
+    only ("UN Secretary-General António Guterres"); else as it is."""
+    speaker = statement.speaker
+    if any(same_name(speaker, person) for person in titled):
+        return statement  # a name, not a title
+    title = {word.lower() for word in speaker.split()}
+    holders = {person for person, words in titled.items() if title <= words}
+    people = {fold(person.split()[-1]) for person in holders}
+    if len(people) != 1:
+        return statement
+    person = max(holders, key=len)  # the fullest spelling
+    return dataclasses.replace(statement, speaker=person)

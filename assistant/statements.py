@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.articles import Article
 from assistant.keywords import stopwords
@@ -49,7 +49,7 @@ from assistant.reporting_words import (
 
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same).
-READER_VERSION = 2
+READER_VERSION = 3
 
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
@@ -132,8 +132,13 @@ class _Reader:
         self.people = sorted(self.roles, key=len, reverse=True)
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
-        self.article_speaker = self._title_speaker(title) or next(
-            (n for run in name_runs(text[:_LEAD_CHARS], language) if (n := self._person(run))), None
+        self.article_speaker = (
+            self._title_speaker(title)
+            or _title_role(title, language)
+            or next(
+                (n for run in name_runs(text[:_LEAD_CHARS], language) if (n := self._person(run))),
+                None,
+            )
         )
 
     def read(self, start: int, end: int) -> Statement | None:
@@ -394,6 +399,20 @@ class _Reader:
         ]
 
 
+def _title_role(title: str, language: str) -> str | None:
+    """The title a headline gives whose words an article is when it names no person ("UN
+    Secretary-General's COP29 closing statement" -> "Secretary-General"): a capitalised
+    run in the possessive. `StatementIndex` links it to the person other articles give
+    that title."""
+    for run in name_runs(title, language):
+        if re.search(r"['\u2019]s$", run.words[-1]) and not is_place(run.short()):
+            # An acronym before it belongs to the title: "UN Secretary-General".
+            before = title[: run.start].split()[-1:]
+            body = [w for w in before if w.isupper() and len(w) > 1]
+            return " ".join([*body, run.short()])
+    return None
+
+
 def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
     """Whether the sentence opens, before its reporting verb, with a country, a body of
     several words or a name set off by an apposition ("Christian, chirurgien de 53 ans,
@@ -460,16 +479,27 @@ def _outside_quotes(sentence: str, inside: bool = False) -> str:
 
 @dataclass(frozen=True)
 class ArticleSpeech:
-    """What an article says about people: its statements, and every capitalised word it
-    uses, folded (`names.fold`), to tell whether it names someone at all."""
+    """What an article says about people: its statements, every capitalised word it uses,
+    folded (`names.fold`), to tell whether it names someone at all, and the title words it
+    gives each person it introduces ("secretary-general" for "UN Secretary-General António
+    Guterres"), to tell whom a title alone stands for."""
 
     statements: list[Statement]
     names: frozenset[str]
+    titles: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def article_speech(
     text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
 ) -> ArticleSpeech:
-    """An article's statements and the names it uses."""
+    """An article's statements, the names it uses and the titles it gives people."""
+    reader = _Reader(text, language, title)
+    found = [reader.read(start, end) for start, end in sentences]
+    statements = reader.linked([s for s in found if s is not None])
     names = frozenset(fold(w) for run in name_runs(text, language) for w in run.words)
-    return ArticleSpeech(extract_statements(text, language, sentences, title), names)
+    skip = stopwords(language)
+    titles = {
+        person: frozenset(w for w in words if len(w) > 1 and w not in skip)
+        for person, words in reader.roles.items()
+    }
+    return ArticleSpeech(statements, names, {p: t for p, t in titles.items() if t})

@@ -220,6 +220,27 @@ def test_words_reported_inside_a_statement_are_also_the_reported_persons(tmp_pat
     assert StatementIndex.load(tmp_path).by_article == index.by_article
 
 
+def speech_of(name: str) -> ArticleSpeech:
+    article = read_article(SPEECH / name, name)
+    sentences = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
+    return article_speech(article.text, article.language, sentences, article.title)
+
+
+def test_a_statement_headed_by_a_title_alone_is_the_persons_other_articles_give_it(
+    tmp_path: Path,
+):
+    statement = "en_envoy_statement.txt"
+    alone = StatementIndex({statement: speech_of(statement)})
+    assert {s.speaker for s in alone.by_article[statement]} == {"UN Special-Envoy"}
+    both = StatementIndex(
+        {statement: speech_of(statement), "en_envoy_visit.txt": speech_of("en_envoy_visit.txt")}
+    )
+    assert {s.speaker for s in both.by_article[statement]} == {"Lena Ortiz"}
+    assert len(both.by_speaker("Ortiz")) == 3  # her quote and the statement's two sentences
+    both.save(tmp_path)
+    assert StatementIndex.load(tmp_path).by_article == both.by_article
+
+
 def test_updated_index_drops_removed_and_replaces_changed_articles():
     index = people_index()
     changed = {"en_harbour_summit.txt": ArticleSpeech([], frozenset())}
