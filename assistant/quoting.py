@@ -77,9 +77,17 @@ class QuoteRanking:
 
     sentences: list[QuotableSentence]
     logits: np.ndarray
-    speakers: list[str | None]  # whose statement each sentence is, if anyone's
-    direct: list[bool]  # whether it quotes its speaker's own words
     said: list[Statement | None]  # the statement each sentence is, if any
+
+    @property
+    def speakers(self) -> list[str | None]:
+        """Whose statement each sentence is, if anyone's."""
+        return [statement.speaker if statement else None for statement in self.said]
+
+    @property
+    def direct(self) -> list[bool]:
+        """Whether each sentence quotes its speaker's own words."""
+        return [bool(statement and statement.direct) for statement in self.said]
 
     @property
     def chances(self) -> np.ndarray:
@@ -104,10 +112,8 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
         statements.statement_at(s.hit.article.id, s.start) if statements else None
         for s in sentences
     ]
-    speakers = [statement.speaker if statement else None for statement in said]
-    direct = [bool(statement and statement.direct) for statement in said]
     logits = features @ weights + QUOTE_BIAS + (typed if len(sentences) else 0.0)
-    return QuoteRanking(sentences, logits, speakers, direct, said)
+    return QuoteRanking(sentences, logits, said)
 
 
 class ExtractiveAnswerer:
@@ -208,8 +214,9 @@ def _citations(
 ) -> tuple[Citation, ...]:
     """The chosen sentences as citations [1], [2], ... with their speakers."""
     question_vector = evidence.sentences[0].question
+    speakers = ranking.speakers
     return tuple(
-        citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), ranking.speakers[i])
+        citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), speakers[i])
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
 

@@ -94,8 +94,10 @@ def test_people_list_counts_statements_and_follows_the_articles(people: Assistan
 def test_a_topic_of_the_persons_own_is_not_refused_for_others_coming_closer(
     tmp_path: Path, embedders
 ):
-    """Another mayor's victory speech comes closer to "victory" than Lind's words do; "her
-    victory" is hers all the same, while "the victory" may be anyone's."""
+    """Lind's words never say "victory" and another mayor's do: "after her victory" is
+    answered from hers, "after the victory" is refused as not hers to speak of. (Whether
+    a possessive exempts a topic from the closer-elsewhere rule is tested in
+    test_statements.)"""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     for name in ("en_lind_victory.txt", "en_berg_victory.txt"):
