@@ -114,7 +114,7 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
         # Secrétaire") is not, nor is a country ("España").
         singles = [run for run in runs if len(run.words) == 1]
         alone = Counter(run.words[0] for run in singles)
-        introduced = {run.words[0] for run in singles if determined(run)}
+        introduced = {run.words[0] for run in singles if _after_determiner(run)}
         people.update(
             {
                 w: set()
@@ -168,28 +168,35 @@ _DETERMINERS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _places() -> frozenset[str]:
-    """Country and region names in the articles' languages, and language names, which
-    double as nationalities in English ("Russian"): CLDR's, through Babel."""
-    locales = [Locale.parse(language) for language in ("en", "de", "es", "fr")]
-    territories = {name for locale in locales for name in locale.territories.values()}
-    nationalities = set(Locale.parse("en").languages.values())
-    return frozenset(name.lower() for name in territories | nationalities)
-
-
-@lru_cache(maxsize=1)
-def _place_codes() -> tuple[re.Pattern, dict[str, str]]:
-    """Country and region names in the articles' languages, a pattern that finds them and
-    each one's CLDR code, so that "Roumanie", "Rumänien" and "Romania" meet."""
-    codes = {
+def _territories() -> dict[str, str]:
+    """Country and region names in the articles' languages, lower-cased, to their CLDR
+    code (through Babel), so that "Roumanie", "Rumänien" and "Romania" meet."""
+    return {
         name.lower(): code
         for language in ("en", "de", "es", "fr")
         for code, name in Locale.parse(language).territories.items()
-        if len(name) > 3
     }
-    names = sorted(codes, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.I)
-    return pattern, codes
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Territory names, and language names, which double as nationalities in English
+    ("Russian")."""
+    nationalities = {name.lower() for name in Locale.parse("en").languages.values()}
+    return frozenset(_territories()) | nationalities
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern:
+    """Finds the territory names in running text (longest first; none of three letters or
+    fewer, which would meet words)."""
+    names = sorted((n for n in _territories() if len(n) > 3), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _not_name_words() -> frozenset[str]:
+    return _NOT_NAMES.union(*(stopwords(language) for language in ("en", "de", "es", "fr")))
 
 
 # A capitalised word or an acronym ("NATO", "EU", "COP"), hyphenated parts apart.
@@ -210,12 +217,12 @@ def name_keys(text: str, skip_first: bool = False, every_word: bool = False) -> 
     country codes (Romania / Roumanie / Rumänien). `skip_first`: leave out the text's first
     word (a question's "What"); `every_word`: lower-case words too, for a text searched for
     names ("regulation" holds the German question's "Regulierung")."""
-    pattern, codes = _place_codes()
-    keys = {codes[found.lower()] for found in pattern.findall(text)}
+    codes = _territories()
+    keys = {codes[found.lower()] for found in _place_pattern().findall(text)}
     text = _DOTTED.sub(lambda m: m.group().replace(".", "").replace(" ", ""), text)
     keys |= {_ACRONYMS[w] for w in _CAPITALISED.findall(text) if w in _ACRONYMS}
     words = (_WORD if every_word else _CAPITALISED).findall(text)[1 if skip_first else 0 :]
-    skip = _NOT_NAMES.union(*(stopwords(language) for language in ("en", "de", "es", "fr")))
+    skip = _not_name_words()
     folded = (fold(w)[:_NAME_KEY] for w in words if w.lower() not in skip)
     return keys | {key for key in folded if len(key) >= 2}
 
@@ -225,7 +232,7 @@ def is_place(name: str) -> bool:
     return name.lower() in _places()
 
 
-def determined(run: NameRun) -> bool:
+def _after_determiner(run: NameRun) -> bool:
     """Whether an article or preposition stands right before the run ("del Gobierno")."""
     before = run.preceding.lower()
     return before in _DETERMINERS or before in _PREPOSITIONS or before.endswith(("l'", "l\u2019"))
