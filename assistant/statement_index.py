@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.names import fold, same_name
+from assistant.names import fold
 from assistant.statements import READER_VERSION, ArticleSpeech, Statement
 
 STATEMENTS_FILE = "statements.json"
@@ -33,9 +33,9 @@ class StatementIndex:
     def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
         self.speech = by_article
         self.version = version  # the reading rules the statements were read by
-        named = _titled_people(by_article.values())
+        holders = _title_holders(list(by_article.values()))
         self.by_article = {
-            aid: [_as_person(s, named) for s in speech.statements]
+            aid: [_as_person(s, holders) for s in speech.statements]
             for aid, speech in by_article.items()
         }
         self._speaker_at = {
@@ -122,26 +122,28 @@ class StatementIndex:
         )
 
 
-def _titled_people(speech: Iterable[ArticleSpeech]) -> dict[str, set[str]]:
-    """Every person the articles introduce, with all the title words they give them."""
+def _title_holders(speech: Iterable[ArticleSpeech]) -> dict[str, str]:
+    """Each speaker that is a title alone ("UN Secretary-General", from a headline) -> the
+    one person the articles give all its words ("UN Secretary-General António Guterres");
+    titles several people or no one holds are left out."""
     titled: dict[str, set[str]] = {}
     for article in speech:
         for person, words in article.titles.items():
             titled.setdefault(person, set()).update(words)
-    return titled
+    # Surnames and first names of everyone introduced: a speaker named so is no title.
+    named = {fold(word) for person in titled for word in person.split()}
+    holders: dict[str, str] = {}
+    for speaker in {s.speaker for article in speech for s in article.statements}:
+        if fold(speaker.split()[-1]) in named:
+            continue
+        title = {word.lower() for word in speaker.split()}
+        matches = [person for person, words in titled.items() if title <= words]
+        if len({fold(person.split()[-1]) for person in matches}) == 1:
+            holders[speaker] = max(matches, key=len)  # the fullest spelling
+    return holders
 
 
-def _as_person(statement: Statement, titled: dict[str, set[str]]) -> Statement:
-    """The statement under the person its speaker's title stands for, when the speaker is
-    a title alone ("Secretary-General", from a headline) that the articles give one person
-    only ("UN Secretary-General António Guterres"); else as it is."""
-    speaker = statement.speaker
-    if any(same_name(speaker, person) for person in titled):
-        return statement  # a name, not a title
-    title = {word.lower() for word in speaker.split()}
-    holders = {person for person, words in titled.items() if title <= words}
-    people = {fold(person.split()[-1]) for person in holders}
-    if len(people) != 1:
-        return statement
-    person = max(holders, key=len)  # the fullest spelling
-    return dataclasses.replace(statement, speaker=person)
+def _as_person(statement: Statement, holders: dict[str, str]) -> Statement:
+    """The statement under the person its speaker's title stands for, if it is a title."""
+    person = holders.get(statement.speaker)
+    return dataclasses.replace(statement, speaker=person) if person else statement
