@@ -92,9 +92,7 @@ def extract_statements(
     """The statements among an article's sentences (`sentences`: (start, end) offsets into
     `text`, in order). A person the title names ("Remarks by President António Costa ...")
     is the speaker of first-person sentences no one else is."""
-    reader = _Reader(text, language, title)
-    found = [reader.read(start, end) for start, end in sentences]
-    return reader.linked([s for s in found if s is not None])
+    return article_speech(text, language, sentences, title).statements
 
 
 def statements_of_many(
