@@ -137,10 +137,19 @@ def abstention(
 
 
 def person_not_found(
-    question: str, name: str, retrieved: list[Hit], nearest: tuple[Citation, ...] = ()
+    question: str,
+    name: str,
+    retrieved: list[Hit],
+    nearest: tuple[Citation, ...] = (),
+    no_comment: int = 0,
 ) -> Answer:
-    """The refusal for a question about someone the articles never name."""
-    text = load_prompt("person_not_found").format(name=name) + _offered(nearest)
+    """The refusal for a question about someone the articles never name; the first
+    `no_comment` of `nearest` report that someone did not comment ("Eine Stellungnahme der
+    Regierung in Moskau liegt zunächst nicht vor"), the likeliest answer there is."""
+    text = load_prompt("person_not_found").format(name=name)
+    if no_comment:
+        text += " " + load_prompt("no_comment").format(quotes=quoted_text(nearest[:no_comment]))
+    text += _offered(nearest[no_comment:])
     return Answer(question, text, (), True, tuple(retrieved), confidence=0.0, nearest=nearest)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.names import mentions_place
+
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "januar|februar|märz|mai|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|"
@@ -69,17 +71,68 @@ _TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     ),
 }
 
+# "Who published it?" asks for the agent: "Veröffentlicht wurde die Erklärung von der
+# Ukraine", "was designed by Gustave Eiffel". The agent of a passive sentence, per language:
+# the passive's auxiliary, and "by"/"von"/"por"/"par" before a capitalised word.
+_PASSIVE_AGENT = (
+    (re.compile(r"\b(?:was|were|been|is|are|be|being)\b", re.I),
+     re.compile(r"\bby\s+(?:the\s+)?[A-Z]")),
+    (re.compile(r"\b(?:wurde|wurden|worden|wird|werden)\b", re.I),
+     re.compile(r"\bvon\s+(?:der\s+|dem\s+|den\s+)?[A-ZÄÖÜ]")),
+    (re.compile(r"\b(?:fue|fueron|sido|es|son|será)\b", re.I),
+     re.compile(r"\bpor\s+(?:el\s+|la\s+|los\s+|las\s+)?[A-ZÁÉÍÓÚÑ]")),
+    (re.compile(r"\b(?:été|est|sont|fut|sera)\b", re.I),
+     re.compile(r"\bpar\s+(?:le\s+|la\s+|les\s+|l['\u2019])?[A-ZÀ-Ý]")),
+)  # fmt: skip
+_ASKS_PERSON = re.compile(
+    r"^\W*(?:(?:and|und|y|et)\s+)?(?:who|whom|by whom|wer|wem|wen|von wem|quién|quiénes|qui)\b",
+    re.IGNORECASE,
+)
+_ASKS_PLACE = re.compile(
+    r"\b(?:where|wo|woher|wohin|dónde|adónde|où)\b|\b(?:in|at) (?:which|what) (?:city|country|"
+    r"town|state|region|place)\b|\bin welche[mr]? (?:stadt|land|region|ort)\b|\ben qué "
+    r"(?:ciudad|país|lugar)\b|\bdans quel(?:le)? (?:ville|pays|région)\b",
+    re.IGNORECASE,
+)
+# A place after a preposition: "in Dschidda", "at Kabul", "à Paris".
+_AT_PLACE = re.compile(
+    r"\b(?:in|at|near|bei|nahe|nach|en|à|au|aux|dans|from|aus)\s+[A-ZÄÖÜÁÉÍÓÚÑ]\w"
+)
+
+
+def holds_agent(sentence: str) -> bool:
+    """Whether the sentence names who did something in the passive ("... von der Ukraine")."""
+    return any(aux.search(sentence) and agent.search(sentence) for aux, agent in _PASSIVE_AGENT)
+
+
+def holds_place(sentence: str) -> bool:
+    """Whether the sentence names a country or region, or a capitalised word after "in",
+    "at", "bei", ... ("in Dschidda")."""
+    return mentions_place(sentence) or bool(_AT_PLACE.search(sentence))
+
+
+# The kinds a passage can be told by: almost every passage names a person or a place.
+PASSAGE_TYPES = frozenset(_TYPES)
+
 
 def answer_type(question: str) -> str | None:
     """The kind of answer the question asks for, if it asks for one of the known kinds."""
     for kind, (asks, _) in _TYPES.items():
         if asks.search(question):
             return kind
+    if _ASKS_PERSON.search(question):
+        return "person"
+    if _ASKS_PLACE.search(question):
+        return "place"
     return None
 
 
 def holds_type(kind: str | None, sentence: str) -> bool:
     """Whether the sentence holds an answer of that kind (a number of days, a date, ...)."""
+    if kind == "person":
+        return holds_agent(sentence)
+    if kind == "place":
+        return holds_place(sentence)
     return kind is not None and bool(_TYPES[kind][1].search(sentence))
 
 

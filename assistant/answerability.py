@@ -2,23 +2,23 @@
 
 Features of one question's evidence (`answerability_features`): how far the best passage's
 similarity clears its language's floor, how sure the quote model is of its best sentence,
-how much of the question's wording that sentence and the best-covering passage hold, how
-many of the question's names (people, places, numbers) occur in the retrieved passages,
-whether the best passage shares the question's language, the best sentence's similarity
-under each model, and whether the question's names stand in the article the best quote
-comes from. A logistic model of them gives the chance that the articles answer the
-question. Every feature is absolute (no rank or z-score among the candidates), so the
-chance means the same on 9 passages as on 100,000: features relative to the candidate
-pool separated XQuAD's questions better but gave the seed article's answerable questions
-chances of 0.19-0.54.
+how much of the question's wording that sentence and the best-covering passage hold (as
+spelled, and in any language through word_matching.py), how many of the question's names
+(people, places, numbers) occur in the retrieved passages, whether the best passage shares
+the question's language, the best sentence's similarity under each model, and whether the
+question's names stand in the article the best quote comes from. A logistic model of them
+gives the chance that the articles answer the question. Every feature is absolute (no rank
+or z-score among the candidates), so the chance means the same on 9 passages as on
+100,000: features relative to the candidate pool separated XQuAD's questions better but
+gave the seed article's answerable questions chances of 0.19-0.54.
 
 Fitted by `benchmarks/answerability.py` on the XQuAD tune half and even-numbered news-dev
 questions, each asked with every article indexed (answerable) and with its answering
 articles left out (not answerable), plus news-dev's off-corpus questions. Expected
-calibration error on the held-out halves: 0.031. Shown to users as the answer's
-confidence; it does not decide abstention yet (the similarity floors still do): at a
-threshold that keeps wrong refusals of XQuAD questions near 2%, it refuses only about half
-of the English questions whose article is missing (see the README).
+calibration error on the held-out halves: 0.033. Shown to users as the answer's
+confidence, and below `AbstainPolicy.min_confidence` a refusal; no threshold keeps wrong
+refusals of XQuAD questions near 2% while refusing most English questions whose article
+is missing (see the README).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 from assistant.keywords import content_words
 from assistant.quoting import QuoteRanking
 from assistant.retrieval import Evidence
+from assistant.word_matching import WordMatcher, word_rarity
 
 FEATURES = (
     "dense_margin",
@@ -42,15 +43,17 @@ FEATURES = (
     "second_sentence_cosine",
     "best_article_name_share",
     "has_names",
+    "sentence_key_closeness",
+    "passage_key_closeness",
 )
 # A name: a capitalised word after the question's first word, or a number. Compared by
 # its first letters, so that Peskov / Peskow or Russia / Russland still meet.
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÄÖÜÁÉÍÓÚÑ][\w-]{2,}|\d[\d.,]*)")
 _NAME_PREFIX = 4
 ANSWER_WEIGHTS = np.array(
-    [3.6102, 0.8798, 0.7028, 1.0625, 0.5472, -1.132, 3.5018, 4.8229, 2.5423, -1.9839]
+    [3.0418, 0.568, 0.7119, 0.289, 0.3098, -1.1699, 2.9377, 3.718, 2.1213, -1.7768, 3.4055, 4.6127]
 )
-ANSWER_BIAS = -4.0938
+ANSWER_BIAS = -8.8018
 
 
 def question_names(question: str) -> set[str]:
@@ -88,6 +91,9 @@ def answerability_features(
     in_article = {n for n in names if re.search(rf"\b{re.escape(n)}", article_text)}
     top = evidence.hits[int(np.argmax(margins))]
     sentence_words = content_words(best.text, top.language)
+    key_closeness = key_term_closeness(
+        evidence.words, asked, question.language, [sentence_words, *words_of]
+    )
     closest = [
         max((float(v @ model.question) for v in model.sentences.values()), default=0.0)
         for model in evidence.sentences
@@ -104,6 +110,8 @@ def answerability_features(
             closest[1] if len(closest) > 1 else 0.0,
             len(in_article) / len(names) if names else 0.0,
             float(bool(names)),
+            key_closeness[0],
+            max(key_closeness[1:], default=0.0),
         ]
     )
 
@@ -118,3 +126,20 @@ def answer_confidence(
         return 0.0
     features = answerability_features(evidence, ranking, floors)
     return float(1.0 / (1.0 + np.exp(-(features @ ANSWER_WEIGHTS + ANSWER_BIAS))))
+
+
+def key_term_closeness(
+    words: WordMatcher | None, asked: set[str], language: str, texts: list[set[str]]
+) -> list[float]:
+    """How closely each text's words hold the question's, in any language (1 for a word
+    itself, its cosine for the closest word under `words`, else 0), averaged with the
+    rarer words of the question counting more: "ceasefire" says more than "proposed"."""
+    if not asked:
+        return [0.0] * len(texts)
+    ordered = sorted(asked)
+    if words is not None:
+        close = words.closeness(ordered, texts)
+    else:
+        close = np.array([[float(w in text) for w in ordered] for text in texts])
+    rarity = word_rarity(ordered, language)
+    return (close @ rarity / rarity.sum()).tolist()

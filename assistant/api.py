@@ -29,6 +29,7 @@ from assistant.settings import Settings
 from assistant.statement_index import Speaker, StatementIndex
 from assistant.store import ArticleRecord, Hit
 from assistant.sync import Progress, SyncReport, expected_manifest, sync_index
+from assistant.word_matching import WordMatcher
 
 # Answering and retrieval pull in LangChain's language-model and retriever stack (~1.2 s
 # of imports); they are imported where questions are answered, so `assistant index` and
@@ -69,6 +70,7 @@ class Assistant:
             Settings.model_validate(base.model_dump() | overrides) if overrides else base
         )
         self._embedders = list(embedders) if embedders is not None else None
+        self._matcher: WordMatcher | None = None
         self.chat_model = chat_model or make_chat_model(self.settings)
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
@@ -190,7 +192,18 @@ class Assistant:
             candidates_per_retriever=self.settings.candidates,
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),
+            word_matcher=self._word_matcher(),
         )
+
+    def _word_matcher(self) -> WordMatcher | None:
+        """Matches words by the first dense model configured for it (USE by default); the
+        one matcher keeps its word vectors across questions."""
+        if self._matcher is None:
+            for model, embedder in zip(self.settings.dense_models, self.embedders, strict=True):
+                if model.word_vectors:
+                    self._matcher = WordMatcher(embedder)
+                    break
+        return self._matcher
 
     def _load_reranker(self) -> object | None:
         if not self.settings.reranker_model:

@@ -227,6 +227,11 @@ def name_keys(text: str, skip_first: bool = False, every_word: bool = False) -> 
     return keys | {key for key in folded if len(key) >= 2}
 
 
+def mentions_place(text: str) -> bool:
+    """Whether the text names a country or region ("in Saudi-Arabien", "aux États-Unis")."""
+    return bool(_place_pattern().search(text))
+
+
 def is_place(name: str) -> bool:
     """Whether `name` is a country, region or nationality ("España", "United States")."""
     return name.lower() in _places()

@@ -18,6 +18,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "person_not_found": frozenset({"name"}),
     "not_on_topic": frozenset({"name", "quotes"}),
     "nearest": frozenset({"quotes"}),
+    "no_comment": frozenset({"quotes"}),
 }
 
 

@@ -106,3 +106,30 @@ NEGATIONS = frozenset(
     "not never didn't hasn't haven't doesn't nicht nie no nunca pas jamais".split()  # noqa: SIM905
 )
 AGENTS = frozenset({"by", "von", "par", "por"})  # prepositions before who did it
+# That someone has not spoken: "Eine Stellungnahme der Regierung in Moskau liegt zunächst
+# nicht vor", "The Kremlin did not immediately respond to a request for comment".
+NO_COMMENT = re.compile(
+    r"\b(?:(?:has|have|had|did|does|do|could|would)\s*(?:not|n't)\s+(?:yet\s+|immediately\s+|"
+    r"publicly\s+)?(?:comment|respond|reply|react)\w*|declined\s+to\s+(?:comment|respond)|"
+    r"no\s+(?:immediate\s+)?(?:comment|response|reaction)|(?:was|were)\s+not\s+available\s+for"
+    r"\s+comment|could\s+not\s+be\s+reached|"
+    r"Stellungnahme\b[^.!?]*\b(?:liegt|lag|lagen)\b[^.!?]*\bnicht\s+vor|keine\s+Stellungnahme|"
+    r"kein(?:en)?\s+Kommentar|äußerte\s+sich\s+(?:\w+\s+)?nicht|wollte\s+sich\s+[^.!?]*nicht\s+"
+    r"äußern|reagierte\s+(?:\w+\s+)?nicht|ließ\s+[^.!?]*unbeantwortet|"
+    r"no\s+ha\s+(?:querido\s+)?(?:respondido|comentado|reaccionado|hecho\s+comentarios)|"
+    r"declinó\s+(?:hacer\s+)?comentarios|sin\s+comentarios|no\s+hizo\s+comentarios|"
+    r"n['\u2019](?:a|ont|avait)\s+pas\s+(?:encore\s+|immédiatement\s+|souhaité\s+)?"
+    r"(?:réagi|commenté|répondu|réagir|commenter|répondre)|pas\s+de\s+commentaire|"
+    r"refusé\s+de\s+commenter|refusé\s+tout\s+commentaire)",
+    re.IGNORECASE,
+)
+# The verbs a question asks what someone said with ("What did Merz say", "Wie reagierte
+# sie"): they name no topic, and every statement holds one, in any language.
+SPEECH_VERBS = frozenset(
+    """say says said saying tell tells told react reacts reacted reaction respond responds
+    responded response comment comments commented write wrote written writes speak spoke
+    sagen sagt sagte sagten gesagt reagieren reagiert reagierte reagierten äußern äußerte
+    geäußert schreiben schrieb geschrieben decir dice dijo dijeron reaccionar reaccionó
+    responder respondió comentar comentó escribir escribió dire dit réagir réagi réagit
+    déclaré répondu commenté écrit écrire""".split()  # noqa: SIM905
+)

@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.answer_types import answer_type, holds_type
+from assistant.answer_types import PASSAGE_TYPES, answer_type, holds_type
 from assistant.articles import detect_language
 from assistant.embeddings import PassageEmbeddings
 from assistant.keywords import KeywordIndex
@@ -24,6 +24,7 @@ from assistant.passages import Passage
 from assistant.settings import DenseModel
 from assistant.statement_index import StatementIndex
 from assistant.store import Hit, PassageStore
+from assistant.word_matching import WordMatcher
 
 # A person question weighs at most this many passages of the person's statements beyond
 # the usual retrieval's (the closest to the question).
@@ -83,6 +84,7 @@ class Evidence:
     speaker_off_topic: bool = False
     general: Evidence | None = None
     unknown_speaker: bool = False  # the person asked about is named nowhere in the articles
+    words: WordMatcher | None = None  # matches the question's words in any language
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class HybridRetriever(BaseRetriever):
     candidates_per_retriever: int = 40
     lexical_weight: float = 0.3
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
+    word_matcher: WordMatcher | None = None
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model and detect its language."""
@@ -212,7 +215,7 @@ class HybridRetriever(BaseRetriever):
             SentenceVectors(vector, self.store.sentence_vectors(model, passages))
             for model, vector in enumerate(question.vectors)
         ]
-        return Evidence(question, hits, sentences, self.statements)
+        return Evidence(question, hits, sentences, self.statements, words=self.word_matcher)
 
     def retrieve_encoded(
         self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
@@ -230,7 +233,7 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
-        elif (kind := answer_type(question.text)) is not None:
+        elif (kind := answer_type(question.text)) in PASSAGE_TYPES:
             order, scores = self._typed(kind, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])

@@ -39,6 +39,13 @@ class DenseModel(BaseModel):
             "blur a whole passage into one vector."
         ),
     )
+    word_vectors: bool = Field(
+        False,
+        description=(
+            "Compare the question's words with the sentences' by this model's vectors of "
+            "single words (across languages), when picking sentences to quote."
+        ),
+    )
 
 
 # Tuned on the XQuAD tune half (benchmarks/tune.py): USE's errors differ from e5's, so
@@ -46,7 +53,13 @@ class DenseModel(BaseModel):
 # sentence's (MRR@5 en->de 0.933 -> 0.942).
 DEFAULT_DENSE_MODELS = (
     DenseModel(model="default", weight=1.0, quote_weight=1.18),
-    DenseModel(model="use-multilingual-v3", weight=0.4, quote_weight=0.76, closest_sentence=True),
+    DenseModel(
+        model="use-multilingual-v3",
+        weight=0.4,
+        quote_weight=0.76,
+        closest_sentence=True,
+        word_vectors=True,
+    ),
 )
 
 

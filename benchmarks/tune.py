@@ -100,6 +100,7 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
             evidence.hits,
             content_words(item["question"], language),
             evidence.sentences,
+            words=evidence.words,
         )
         quoting.append((features, [s.text.lower() for s in sentences], item["answer"].lower()))
     n = len(items)

@@ -18,6 +18,11 @@ pytestmark = pytest.mark.fast
         ("Quand la COP 30 se tiendra-t-elle ?", "date"),
         ("Who took the photo of the negotiators?", "credit"),
         ("What did Rubio say about Russia?", None),
+        ("Who published the joint statement?", "person"),
+        ("Wer hat die Erklärung veröffentlicht?", "person"),
+        ("Where did the negotiators meet?", "place"),
+        ("In which city was the treaty signed?", "place"),
+        ("Où se tiendra la COP 30 ?", "place"),
     ],
 )
 def test_questions_ask_for_their_kind_of_answer(question: str, kind: str | None):
@@ -33,6 +38,14 @@ def test_questions_ask_for_their_kind_of_answer(question: str, kind: str | None)
         ("amount", "Un acuerdo de dos años.", True),
         ("amount", "Die Kommission stellte den Kodex vor.", False),
         ("date", "Le sommet s'ouvre le 6 novembre.", True),
+        ("person", "Veröffentlicht wurde die Erklärung von der Ukraine.", True),  # the agent
+        ("person", "The tower was designed by Gustave Eiffel.", True),
+        ("person", "La déclaration a été publiée par le Kremlin.", True),
+        ("person", "Die US-Regierung will Kiew entgegenkommen.", False),  # no agent named
+        ("person", "He was paid by the hour.", False),  # "by" before no name
+        ("place", "Die Gespräche fanden in Dschidda statt.", True),
+        ("place", "Bei den Gesprächen mit der Ukraine gab es Fortschritte.", True),  # a country
+        ("place", "Ein solches Abkommen ist seit Wochen ein Streitpunkt.", False),
     ],
 )
 def test_sentences_hold_an_answer_of_the_kind(kind: str, sentence: str, holds: bool):

@@ -192,16 +192,23 @@ def test_seed_questions_are_answered_or_refused_as_they_should_be(run, tmp_path:
         "How long is the proposed ceasefire?",
         "What did Vladimir Putin say about the ceasefire?",
         "Who won the Super Bowl?",
+        "Who published the joint statement?",
     ]
     result = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert result.exit_code == 0, result.output
-    palissa, photo, length, putin, super_bowl = map(json.loads, result.stdout.splitlines())
+    answers = map(json.loads, result.stdout.splitlines())
+    palissa, photo, length, putin, super_bowl, published = answers
     assert palissa["citations"][0]["speaker"] == "Pawlo Palissa"
     assert "Ich habe die Bestätigung" in palissa["citations"][0]["quote"]
     assert photo["citations"][0]["quote"] == "(Quelle: Saul Loeb)"  # a credit line, quoted
     assert "30-tägigen Waffenruhe" in length["citations"][0]["quote"]  # the duration asked
     assert putin["abstained"] and putin["citations"] == []
     assert putin["answer"].startswith("The articles don't mention Vladimir Putin")
+    # ... but they report that Moscow has not commented, and say so first.
+    assert "no comment" in putin["answer"]
+    assert "Stellungnahme der Regierung in Moskau" in putin["nearest"][0]["quote"]
+    assert not published["abstained"]  # the German passive's agent, asked in English
+    assert published["citations"][0]["quote"].startswith("Veröffentlicht wurde die Erklärung")
     assert super_bowl["abstained"] and super_bowl["confidence"] < 0.1
     history = tmp_path / "history.json"
     history.write_text(

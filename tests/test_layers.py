@@ -7,7 +7,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "vector_files", "store", "generations",
+    "articles", "passages", "default_model", "embeddings", "word_matching", "vector_files", "store",
+    "generations",
     "keywords", "names", "reporting_words", "statements", "statement_index",
     "sync", "answer_types",
     "retrieval", "question", "llm", "person_questions", "conversation", "answer",

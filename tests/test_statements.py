@@ -12,6 +12,7 @@ from assistant.conversation import standalone_query
 from assistant.names import fold, name_keys, same_name
 from assistant.passages import split_sentences
 from assistant.person_questions import read_person_question
+from assistant.reporting_words import NO_COMMENT
 from assistant.retrieval import owned_topic
 from assistant.statement_index import StatementIndex
 from assistant.statements import ArticleSpeech, article_speech, extract_statements
@@ -298,3 +299,19 @@ def test_other_questions_are_not_person_questions_and_unknown_people_are_told_ap
 def test_follow_ups_about_people_become_standalone(previous, follow_up, standalone):
     history = [{"role": "user", "content": previous}, {"role": "assistant", "content": "..."}]
     assert standalone_query(follow_up, history) == standalone
+
+
+@pytest.mark.parametrize(
+    ("sentence", "silent"),
+    [
+        ("Eine Stellungnahme der Regierung in Moskau liegt zunächst nicht vor.", True),
+        ("The Kremlin did not immediately respond to a request for comment.", True),
+        ("A spokesman declined to comment.", True),
+        ("Le Kremlin n'a pas réagi dans l'immédiat.", True),
+        ("El Gobierno no ha respondido a las preguntas.", True),
+        ("Die Stellungnahme liegt seit Montag vor.", False),  # a statement given
+        ("Rubio commented on the talks.", False),
+    ],
+)
+def test_sentences_reporting_no_comment_are_told(sentence: str, silent: bool):
+    assert bool(NO_COMMENT.search(sentence)) is silent

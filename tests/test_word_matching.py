@@ -1,0 +1,54 @@
+"""Words matched across languages and inflections by the Universal Sentence Encoder's
+vectors, as the quote model counts the question's words a sentence holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.embeddings import UseEmbeddings
+from assistant.word_matching import WordMatcher
+
+pytestmark = pytest.mark.slow  # loads the Universal Sentence Encoder
+
+
+@pytest.fixture(scope="module")
+def matcher() -> WordMatcher:
+    return WordMatcher(UseEmbeddings(threads=1))
+
+
+def test_translations_count_as_the_question_words(matcher: WordMatcher):
+    asked = {"published", "joint", "statement"}
+    sentences = [
+        {"veröffentlicht", "erklärung", "ukraine"},  # two of the three, in German
+        {"gesprächen", "dschidda", "fortschritte"},  # none
+        {"statement", "published"},  # the same words
+    ]
+    assert matcher.shared(asked, sentences) == [2, 0, 2]
+
+
+def test_no_question_words_or_no_sentence_words_share_nothing(matcher: WordMatcher):
+    assert matcher.shared(set(), [{"erklärung"}]) == [0]
+    assert matcher.shared({"statement"}, [set(), {"erklärung"}]) == [0, 1]
+
+
+def test_a_person_is_tied_to_their_government_not_to_another(matcher: WordMatcher):
+    moscow = "Eine Stellungnahme der Regierung in Moskau liegt zunächst nicht vor."
+    assert matcher.similarity("Vladimir Putin", moscow) > matcher.similarity("Xi Jinping", moscow)
+
+
+def test_word_vectors_are_kept_once_per_word(matcher: WordMatcher):
+    first = matcher.vectors(["waffenruhe", "ceasefire"])
+    again = matcher.vectors(["ceasefire", "waffenruhe"])
+    assert (first[0] == again[1]).all() and (first[1] == again[0]).all()
+    assert float(first[0] @ first[1]) >= 0.4  # a translation, closer than unrelated words
+    assert float(first[1] @ matcher.vectors(["fotograf"])[0]) < 0.4
+
+
+def test_closeness_is_the_closest_words_cosine_and_one_for_the_word_itself(
+    matcher: WordMatcher,
+):
+    close = matcher.closeness(["ceasefire", "statement"], [{"waffenruhe", "heute"}, {"statement"}])
+    assert close.shape == (2, 2)
+    assert close[1, 1] == 1.0
+    assert close[0, 0] > close[0, 1]  # Waffenruhe is a ceasefire, not a statement
+    assert close[0, 0] < 1.0
