@@ -91,10 +91,12 @@ def word_rarity(words: Sequence[str], language: str) -> np.ndarray:
 def _rarity_language(language: str) -> str:
     """`language` if wordfreq can weigh its words as installed, else English (Chinese and
     Japanese need segmenters we do not install; some detected languages have no list)."""
-    from wordfreq import zipf_frequency
+    from wordfreq import available_languages, zipf_frequency
 
+    if language not in available_languages():  # else wordfreq guesses a near one: la -> it
+        return "en"
     try:
         zipf_frequency("test", language)
-    except (LookupError, ImportError):
+    except ImportError:
         return "en"
     return language
