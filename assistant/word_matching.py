@@ -66,11 +66,7 @@ class WordMatcher:
         word, or one whose vector is within `threshold`)."""
         sentences = list(sentences)
         close = self.closeness(sorted(asked), sentences)
-        return (
-            [int(n) for n in (close >= self.threshold).sum(axis=1)]
-            if asked
-            else [0] * len(sentences)
-        )
+        return [int(n) for n in (close >= self.threshold).sum(axis=1)]
 
     def similarity(self, first: str, second: str) -> float:
         """Cosine of two short texts ("Vladimir Putin", a sentence)."""
