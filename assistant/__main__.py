@@ -1,3 +1,3 @@
-from assistant.cli import run
+from assistant.surfaces.cli import run
 
 run()

@@ -27,15 +27,15 @@ from news_dev import NEWS_DEV, copy_articles
 from sklearn.linear_model import LogisticRegression
 from xquad import XQUAD, build_corpus
 
-from assistant.answerability import (
+from assistant.answering.answerability import (
     ANSWER_BIAS,
     ANSWER_WEIGHTS,
     FEATURES,
     answerability_features,
 )
-from assistant.api import Assistant
-from assistant.evaluation import expected_calibration_error
-from assistant.quoting import rank_sentences
+from assistant.answering.quoting import rank_sentences
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.evaluation import expected_calibration_error
 
 # A 9-passage corpus (the seed) must be judged like a large one: questions it answers and
 # questions it does not, for a report only (not fitted on).

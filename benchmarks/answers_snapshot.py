@@ -1,9 +1,13 @@
-"""Every XQuAD question (German and English, all 48 articles) and a few seed questions
-through `assistant ask --json -`, written to a JSON-lines file: diff two of them to show a
-refactoring left the answers unchanged.
+"""Every question of a set through `assistant ask --json`, written to a JSON-lines file:
+diff two of them to show a refactoring left the answers unchanged.
+
+- `--set xquad` (default): every XQuAD question (German and English, all 48 articles) and a
+  few seed questions, over the German articles plus the seed;
+- `--set news-dev` / `--set news3-dev`: that folder's articles and questions (follow-ups
+  asked with their history), from ../shared/data/ or `--data`.
 
     python benchmarks/answers_snapshot.py before.jsonl --repo ../old-checkout
-    python benchmarks/answers_snapshot.py after.jsonl
+    python benchmarks/answers_snapshot.py after.jsonl --set news-dev
     python benchmarks/answers_snapshot.py --compare before.jsonl after.jsonl
 
 Chroma answers a top-k query from an HNSW graph that each process builds again from the
@@ -25,9 +29,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from news_dev import copy_articles
 from xquad import XQUAD, build_corpus
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_QUESTIONS = [
     "What did Rubio say about Russia?",
     "Who will talk to the G7?",
@@ -39,31 +45,48 @@ SEED_QUESTIONS = [
 EXHAUSTIVE_EF = 100_000
 
 
-def snapshot(out: Path, repo: Path, data: Path, exact: bool) -> None:
+def snapshot(out: Path, repo: Path, question_set: str, data: Path, exact: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         seeds, index = Path(scratch) / "seeds", Path(scratch) / "index"
         seeds.mkdir()
-        items = build_corpus(seeds, data)
-        shutil.copy(REPO / "seeds" / "000_bdd157e6eb167cd2.txt", seeds)
-        questions = [i["question"] for lang in ("de", "en") for i in items[lang]]
-        questions += SEED_QUESTIONS
+        if question_set == "xquad":
+            items = build_corpus(seeds, data)
+            shutil.copy(REPO / "seeds" / "000_bdd157e6eb167cd2.txt", seeds)
+            questions = [i["question"] for lang in ("de", "en") for i in items[lang]]
+            questions += SEED_QUESTIONS
+            follow_ups = []
+        else:
+            copy_articles(data, seeds)
+            lines = (data / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+            news = [json.loads(line) for line in lines if line.strip()]
+            questions = [q["q"] for q in news if not q.get("history")]
+            follow_ups = [q for q in news if q.get("history")]
         env = {**os.environ, "ASSISTANT_SEEDS": str(seeds), "ASSISTANT_INDEX": str(index)}
         env["PYTHONPATH"] = str(repo)  # the checkout under test, not the installed one
         command = [sys.executable, "-m", "assistant"]
         subprocess.run([*command, "index"], env=env, check=True, cwd=repo)
         if exact:
             _exhaustive_search(index)
-        asked = subprocess.run(
-            [*command, "ask", "--json", "-"],
-            env=env,
-            cwd=repo,
-            input="\n".join(questions) + "\n",
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    out.write_text(asked.stdout.replace(str(seeds), "SEEDS"), encoding="utf-8")
-    print(f"{len(asked.stdout.splitlines())} answers written to {out}")
+        answers = _ask(command, ["-"], env, repo, "\n".join(questions) + "\n")
+        for number, item in enumerate(follow_ups):
+            history = Path(scratch) / f"history-{number}.json"
+            history.write_text(json.dumps(item["history"]), encoding="utf-8")
+            answers += _ask(command, ["--history", str(history), item["q"]], env, repo, "")
+    out.write_text(answers.replace(str(seeds), "SEEDS"), encoding="utf-8")
+    print(f"{len(answers.splitlines())} answers written to {out}")
+
+
+def _ask(command: list[str], arguments: list[str], env: dict, repo: Path, text: str) -> str:
+    asked = subprocess.run(
+        [*command, "ask", "--json", *arguments],
+        env=env,
+        cwd=repo,
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return asked.stdout
 
 
 def _exhaustive_search(index: Path) -> None:
@@ -98,14 +121,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose code answers")
-    parser.add_argument("--data", type=Path, default=XQUAD, help="folder with XQuAD's files")
+    parser.add_argument("--set", choices=["xquad", "news-dev", "news3-dev"], default="xquad")
+    parser.add_argument("--data", type=Path, help="the set's folder (default: ../shared/data/)")
     parser.add_argument("--graph", action="store_true", help="keep Chroma's default search")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
     if args.compare:
         compare(*args.compare)
     elif args.out:
-        snapshot(args.out, args.repo.resolve(), args.data, exact=not args.graph)
+        data = args.data or (XQUAD if args.set == "xquad" else SHARED_DATA / args.set)
+        snapshot(args.out, args.repo.resolve(), args.set, data, exact=not args.graph)
     else:
         parser.error("give an output file or --compare BEFORE AFTER")
 

@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300, help="time bound of the run")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from assistant.api import Assistant
+    from assistant.surfaces.api import Assistant
 
     work = Path(tempfile.mkdtemp(prefix="assistant-load-"))
     server = None

@@ -19,8 +19,8 @@ from pathlib import Path
 from news_dev import NEWS_DEV, copy_articles
 from xquad import XQUAD, build_corpus
 
-from assistant.api import Assistant
-from assistant.evaluation import read_qa_file
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.evaluation import read_qa_file
 
 
 def refusals(assistant: Assistant, asked: list[tuple[str, list, frozenset[str]]]) -> float:

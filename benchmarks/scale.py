@@ -122,7 +122,7 @@ def stand_in_embedders(reals, sentence_vectors: dict[str, np.ndarray]):
     """Embedders that index like the real ones (same signatures) without running a model
     on passages: a sentence gets its real vector (from the 1k run), a passage the mean of its
     sentences'; questions go to the real models."""
-    from assistant.embeddings import PassageEmbeddings
+    from assistant.models.embeddings import PassageEmbeddings
 
     class StandIn(PassageEmbeddings):
         def __init__(self, model, dimension: int, reuse: bool) -> None:
@@ -172,9 +172,9 @@ def latencies(ask, asked: list[str]) -> dict:
 
 
 def measure_assistant(size: int, work: Path) -> dict:
-    from assistant.api import Assistant
-    from assistant.articles import read_articles
-    from assistant.passages import split_passages
+    from assistant.ingest.articles import read_articles
+    from assistant.ingest.passages import split_passages
+    from assistant.surfaces.api import Assistant
 
     seeds, index = work / f"seeds-{size}", work / f"index-{size}"
     assistant = Assistant(seeds=seeds, index=index)
@@ -301,7 +301,7 @@ def measure_baseline(size: int, work: Path) -> dict:
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant import default_model
+    from assistant.models import default_model
     from assistant.settings import Settings
 
     model_dir = default_model.ensure_default_model(Settings().model_cache)

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from assistant import sync
-from assistant.api import Assistant
-from assistant.embeddings import make_embedders
+from assistant.index import sync
+from assistant.models.embeddings import make_embedders
 from assistant.settings import Settings
+from assistant.surfaces.api import Assistant
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

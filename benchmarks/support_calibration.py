@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from xquad import XQUAD, build_corpus
 
-from assistant.api import Assistant
-from assistant.passages import split_sentences
+from assistant.ingest.passages import split_sentences
+from assistant.surfaces.api import Assistant
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.api import Assistant
+from assistant.surfaces.api import Assistant
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_bdd157e6eb167cd2.txt"
 QUESTION = "What did Rubio say about Russia and the ceasefire?"

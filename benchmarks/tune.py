@@ -19,11 +19,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from xquad import add_data_option, build_corpus
 
-from assistant.api import Assistant
-from assistant.evaluation import holds_answer
-from assistant.keywords import content_words
-from assistant.quoting import QUOTE_BIAS, QUOTE_WORD_WEIGHT, quotable_sentences
-from assistant.retrieval import EncodedQuestion, fuse
+from assistant.answering.quoting import QUOTE_BIAS, QUOTE_WORD_WEIGHT, quotable_sentences
+from assistant.language.tokens import content_words
+from assistant.retrieval.hybrid import EncodedQuestion, fuse
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.evaluation import holds_answer
 
 _QUOTE_SHARES = (0.1, 0.2, 0.3, 0.5)
 _MAX_QUOTES = 3

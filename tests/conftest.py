@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
-from assistant.embeddings import PassageEmbeddings, make_embedders
+from assistant.models.embeddings import PassageEmbeddings, make_embedders
 from assistant.settings import Settings
+from assistant.surfaces.api import Assistant
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_bdd157e6eb167cd2.txt"

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer import AbstainPolicy
-from assistant.api import Assistant
-from assistant.articles import read_article
+from assistant.answering.answer import AbstainPolicy
+from assistant.answering.quoting import ExtractiveAnswerer
 from assistant.errors import BadQuestion
-from assistant.passages import Passage
-from assistant.quoting import ExtractiveAnswerer
-from assistant.retrieval import EncodedQuestion, Evidence, SentenceVectors
-from assistant.store import ArticleRecord, Hit
+from assistant.index.store import ArticleRecord, Hit
+from assistant.ingest.articles import read_article
+from assistant.ingest.passages import Passage
+from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors
+from assistant.surfaces.api import Assistant
 
 from .conftest import SEED
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import answer_type, holds_type, is_credit_line
+from assistant.question.answer_types import answer_type, holds_type, is_credit_line
 
 pytestmark = pytest.mark.fast
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answerability import key_term_closeness
-from assistant.word_matching import word_rarity
+from assistant.answering.answerability import key_term_closeness
+from assistant.models.word_matching import word_rarity
 
 pytestmark = pytest.mark.fast
 

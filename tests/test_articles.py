@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from assistant.articles import ArticleFailure, read_article, read_articles
+from assistant.ingest.articles import ArticleFailure, read_article, read_articles
 
 from .conftest import SEED
 

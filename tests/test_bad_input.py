@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
-from assistant.articles import read_articles
 from assistant.errors import BadQuestion
-from assistant.passages import split_passages
-from assistant.uploads import save_uploads
+from assistant.ingest.articles import read_articles
+from assistant.ingest.passages import split_passages
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.uploads import save_uploads
 
 GOOD = "Hafen\nDie Fähre nach Norderney fährt wieder. Der Hafen war drei Tage gesperrt."
 

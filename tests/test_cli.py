@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.surfaces.cli import app
 
 # Each command loads the real models, as a user's does: not in the fast loop.
 pytestmark = pytest.mark.slow

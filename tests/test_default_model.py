@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from assistant import default_model
+from assistant.models import default_model
 from assistant.settings import Settings
 
 from .conftest import SEED, xquad_articles

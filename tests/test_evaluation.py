@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation import expected_calibration_error
+from assistant.surfaces.evaluation import expected_calibration_error
 
 
 def test_confidence_that_matches_the_hit_rate_has_no_calibration_error():

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
-from assistant.articles import read_articles
-from assistant.embeddings import PassageEmbeddings
-from assistant.generations import live_generation
-from assistant.passages import split_passages
-from assistant.statement_index import StatementIndex
-from assistant.statements import statements_of_many
-from assistant.store import PassageStore
+from assistant.index.generations import live_generation
+from assistant.index.store import PassageStore
+from assistant.ingest.articles import read_articles
+from assistant.ingest.passages import split_passages
+from assistant.models.embeddings import PassageEmbeddings
+from assistant.speech.statement_index import StatementIndex
+from assistant.speech.statements import statements_of_many
+from assistant.surfaces.api import Assistant
 from tests.conftest import xquad_articles
 
 RUBIO = "What did Rubio say about Russia?"
@@ -211,7 +211,7 @@ py3langid.classify("warm")
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails (EFBIG) instead of killing
 limit = int(sys.argv.pop(1))
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-from assistant.cli import run
+from assistant.surfaces.cli import run
 sys.argv[0] = "assistant"
 run()
 """
@@ -337,7 +337,7 @@ print(len(collection.get()["ids"]), found["ids"][0][0])
 
 def test_second_writer_gets_index_busy_within_seconds(indexed, seeds: Path, tmp_path: Path):
     """RELIABILITY #11: the web page syncing while the CLI is asked to index."""
-    from assistant.generations import write_lock
+    from assistant.index.generations import write_lock
 
     index = tmp_path / "index"
     with write_lock(index):
@@ -356,7 +356,7 @@ def test_damaged_segment_is_found_by_the_probe_and_rebuilt_from_the_articles(
     import numpy as np
 
     from assistant.errors import IndexDamaged
-    from assistant.generations import probe
+    from assistant.index.generations import probe
 
     index = tmp_path / "index"
     live = live_generation(index)

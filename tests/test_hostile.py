@@ -11,8 +11,8 @@ from pathlib import Path
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.api import Assistant
-from assistant.rendering import answer_markdown, sources_html
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.rendering import answer_markdown, sources_html
 
 INJECTION = (
     "Russland und die Waffenruhe\n"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.api import Assistant
-from assistant.keywords import (
+from assistant.index.keywords import (
     FOLDER,
     KeywordIndex,
     TokenizedPassages,
@@ -17,6 +16,7 @@ from assistant.keywords import (
     open_keywords,
     saved_passages,
 )
+from assistant.surfaces.api import Assistant
 
 QUESTIONS = [
     ("Was sagte Rubio über Russland?", "de"),

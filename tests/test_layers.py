@@ -1,4 +1,4 @@
-"""Data flows one way: a module imports only modules earlier in the flow."""
+"""Data flows one way: a package imports only packages earlier in the flow (and itself)."""
 
 from __future__ import annotations
 
@@ -6,57 +6,86 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
+# The stages, in the order data flows through them.
 FLOW = [
-    "articles", "passages", "default_model", "embeddings", "word_matching", "vector_files", "store",
-    "generations",
-    "keywords", "names", "reporting_words", "statements", "statement_index",
-    "sync", "answer_types",
-    "retrieval", "question", "llm", "person_questions", "conversation", "answer",
-    "quoting", "answerability",
-    "support", "llm_answer", "pipeline", "api", "evaluation", "suggestions", "rendering",
-    "uploads", "web", "cli",
-]  # fmt: skip
+    "language",  # tokens, stop words, detection, folding; the words of each language (data)
+    "ingest",  # article files -> Article -> Passage
+    "models",  # the embedding models, word vectors, chat-model backends
+    "speech",  # names, statements, who said what
+    "index",  # the store, generations, keywords, sync
+    "question",  # checking, routing and making standalone what is asked
+    "retrieval",  # hybrid candidates, a person's statements by topic
+    "answering",  # quoting, LLM answers, answerability, the support check, the pipeline
+    "surfaces",  # the Python API, the CLI, the page
+]
 SHARED = {"settings", "errors", "prompts", "parallel"}
-# What the surfaces may use besides the API: presentation helpers, not the pipeline.
+# What the CLI and the page may use besides the API: presentation helpers, not the pipeline.
 SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "web"}
 
 
-def _imports(module: Path) -> set[str]:
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _imported(module: Path) -> set[tuple[str, str]]:
+    """(package or shared module, module inside it or "") of every `assistant` import."""
     tree = ast.parse(module.read_text(encoding="utf-8"))
-    names = set()
+    names: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("assistant"):
-            names.add(node.module.split(".")[1] if "." in node.module else "")
-            names.update(alias.name for alias in node.names if node.module == "assistant")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assistant"):
+            parts = node.module.split(".")[1:]
+            if not parts:
+                names.update((alias.name, "") for alias in node.names)
+            else:
+                names.add((parts[0], parts[1] if len(parts) > 1 else ""))
         elif isinstance(node, ast.Import):
-            names.update(
-                a.name.split(".")[1] for a in node.names if a.name.startswith("assistant.")
-            )
-    return names - {""}
+            for alias in node.names:
+                parts = alias.name.split(".")[1:]
+                if alias.name.startswith("assistant.") and parts:
+                    names.add((parts[0], parts[1] if len(parts) > 1 else ""))
+    return names
+
+
+def _stage(module: Path) -> str:
+    relative = module.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def test_every_module_sits_in_a_stage():
+    loose = {m.stem for m in PACKAGE.glob("*.py")} - SHARED - {"__init__", "__main__"}
+    assert not loose, f"put {loose} in a stage package (FLOW) or SHARED"
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert packages == set(FLOW), packages ^ set(FLOW)
 
 
 def test_no_backward_imports():
-    for module in PACKAGE.glob("*.py"):
-        name = module.stem
-        if name in SHARED or name.startswith("__"):
+    for module in _modules():
+        stage = _stage(module)
+        if stage in SHARED or stage.startswith("__"):
             continue
-        assert name in FLOW, f"add {name} to FLOW"
-        allowed = set(FLOW[: FLOW.index(name)]) | SHARED
-        assert _imports(module) <= allowed, f"{name} imports {_imports(module) - allowed}"
+        allowed = set(FLOW[: FLOW.index(stage) + 1]) | SHARED
+        used = {package for package, _ in _imported(module)}
+        assert used <= allowed, f"{module.relative_to(PACKAGE)} imports {used - allowed}"
+
+
+def test_shared_modules_import_no_stage():
+    for name in SHARED:
+        used = {package for package, _ in _imported(PACKAGE / f"{name}.py")}
+        assert used <= SHARED, f"{name} imports {used - SHARED}"
 
 
 def test_surfaces_use_only_the_api():
     for surface in ("cli", "web"):
-        path = PACKAGE / f"{surface}.py"
-        if path.exists():
-            core = set(FLOW[: FLOW.index(surface)]) - {"api"} - SURFACE_HELPERS
-            assert not _imports(path) & core, surface
+        used = _imported(PACKAGE / "surfaces" / f"{surface}.py")
+        core = {(p, m) for p, m in used if p in FLOW and p != "surfaces"}
+        helpers = {m for p, m in used if p == "surfaces"} - {"api"} - SURFACE_HELPERS
+        assert not core and not helpers, f"{surface} imports {core | helpers}"
 
 
 def test_functions_stay_short():
     """Each function does one thing: none is longer than 60 lines, docstring included."""
     long = []
-    for module in PACKAGE.glob("*.py"):
+    for module in _modules():
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 lines = node.end_lineno - node.lineno + 1
@@ -68,7 +97,7 @@ def test_functions_stay_short():
 def test_no_private_names_cross_modules():
     """A module uses another's public names only (`from assistant.x import _y` is a leak)."""
     leaks = []
-    for module in PACKAGE.glob("*.py"):
+    for module in _modules():
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assistant"):
                 leaks += [f"{module.name}: {a.name}" for a in node.names if a.name.startswith("_")]

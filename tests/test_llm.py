@@ -13,8 +13,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
-from assistant.api import Assistant
 from assistant.errors import LLMError
+from assistant.surfaces.api import Assistant
 
 QUESTION = "What did Rubio say about Russia?"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from assistant.articles import read_article
-from assistant.passages import split_passages
+from assistant.ingest.articles import read_article
+from assistant.ingest.passages import split_passages
 
 from .conftest import SEED, xquad_articles
 

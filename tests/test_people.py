@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
-from assistant.names import same_name
+from assistant.speech.names import same_name
+from assistant.surfaces.api import Assistant
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
 SPEECH = Path(__file__).resolve().parent / "data" / "speech"

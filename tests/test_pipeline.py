@@ -13,9 +13,9 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableLambda
 from typer.testing import CliRunner
 
-from assistant.answer import Answer
-from assistant.api import Assistant
-from assistant.cli import app
+from assistant.answering.answer import Answer
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.cli import app
 
 from .conftest import SEED
 

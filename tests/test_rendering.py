@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.rendering import answer_markdown, escape_markdown, sources_html
-from assistant.suggestions import example_questions
+from assistant.answering.answer import Answer, AnswerSentence, Citation
+from assistant.surfaces.rendering import answer_markdown, escape_markdown, sources_html
+from assistant.surfaces.suggestions import example_questions
 from tests.conftest import SEED
 
 HOSTILE = '<img src=x onerror="alert(1)"> [x](javascript:alert(2)) <script>alert(3)</script>'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.api import Assistant
+from assistant.surfaces.api import Assistant
 
 from .conftest import SEED
 
@@ -32,7 +32,7 @@ def test_configured_reranker_orders_the_hits(built: Assistant):
     import torch
     from sentence_transformers import CrossEncoder
 
-    from assistant import default_model
+    from assistant.models import default_model
 
     # No cross-encoder ships offline; one built on the local e5 folder (untrained head)
     # is still a real model whose scores must decide the order.

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
 from assistant.errors import StoreUnavailable
+from assistant.surfaces.api import Assistant
 from tests.test_answer import (  # noqa: F401 (collected again, in server mode)
     test_every_citation_points_at_its_exact_place,
     test_follow_up_uses_the_previous_question,

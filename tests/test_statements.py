@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import read_article
-from assistant.conversation import standalone_query
-from assistant.names import fold, name_keys, same_name
-from assistant.passages import split_sentences
-from assistant.person_questions import read_person_question
-from assistant.reporting_words import NO_COMMENT
-from assistant.retrieval import owned_topic
-from assistant.statement_index import StatementIndex
-from assistant.statements import ArticleSpeech, article_speech, extract_statements
+from assistant.ingest.articles import read_article
+from assistant.ingest.passages import split_sentences
+from assistant.language.folding import fold
+from assistant.question.follow_ups import standalone_query
+from assistant.question.person import read_person_question
+from assistant.retrieval.hybrid import owned_topic
+from assistant.speech.names import name_keys, same_name
+from assistant.speech.reporting_words import NO_COMMENT
+from assistant.speech.statement_index import StatementIndex
+from assistant.speech.statements import ArticleSpeech, article_speech, extract_statements
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
 SPEECH = Path(__file__).resolve().parent / "data" / "speech"

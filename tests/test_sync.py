@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
 from assistant.errors import IndexBusy, IndexMismatch
-from assistant.generations import live_generation, write_lock
-from assistant.statement_index import STATEMENTS_FILE, StatementIndex
-from assistant.statements import READER_VERSION
+from assistant.index.generations import live_generation, write_lock
+from assistant.speech.statement_index import STATEMENTS_FILE, StatementIndex
+from assistant.speech.statements import READER_VERSION
+from assistant.surfaces.api import Assistant
 
 NEWS = (
     "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.uploads import safe_name, save_uploads
+from assistant.surfaces.uploads import safe_name, save_uploads
 from tests.conftest import SEED
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.api import Assistant
-from assistant.vector_files import VectorFiles
+from assistant.index.vector_files import VectorFiles
+from assistant.surfaces.api import Assistant
 
 
 def _rows(n: int, value: float) -> np.ndarray:

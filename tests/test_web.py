@@ -18,8 +18,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from assistant.api import Assistant
-from assistant.web import EXTRACTIVE_MODE, launch
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.web import EXTRACTIVE_MODE, launch
 from tests.conftest import REPO, SEED
 
 CHROMIUM = "/usr/bin/chromium"

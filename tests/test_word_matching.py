@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.embeddings import UseEmbeddings
-from assistant.word_matching import WordMatcher
+from assistant.models.embeddings import UseEmbeddings
+from assistant.models.word_matching import WordMatcher
 
 pytestmark = pytest.mark.slow  # loads the Universal Sentence Encoder
 

@@ -1,0 +1,198 @@
+"""The keyword side: BM25 over every passage, each tokenized in its own language.
+
+BM25 compares words, so it only helps when question and passage share a language; across
+languages its hits are noise (equal-weight fusion of e5 and BM25 drops English-to-German
+recall@5 from 0.975 to 0.708, ../shared/README.md). So a passage's keyword score counts
+only when the passage is in the question's language.
+
+The index is saved with its generation by the sync that writes it: rebuilding it when an
+index is opened meant reading every passage back from Chroma and tokenizing it, 19 s at
+100k passages for every process that opened the index. Each passage's tokens are saved
+too, so the next sync tokenizes only the passages it adds before re-indexing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.index.store import PassageStore
+from assistant.language.tokens import tokenize
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "keywords"  # inside a generation folder
+_EMPTY = ""  # the token of a passage with no words left (bm25s needs one per passage)
+
+
+@dataclass
+class TokenizedPassages:
+    """Every passage's id, language and tokens (as ids into `vocabulary`)."""
+
+    ids: list[str]
+    languages: list[str]
+    tokens: list[np.ndarray]
+    vocabulary: list[str]
+
+    @classmethod
+    def of(cls, passages: Iterable[tuple[str, str, str]]) -> TokenizedPassages:
+        """From (passage id, language, text) triples."""
+        return cls([], [], [], []).with_added(passages)
+
+    def with_added(self, passages: Iterable[tuple[str, str, str]]) -> TokenizedPassages:
+        index = {token: i for i, token in enumerate(self.vocabulary)}
+        ids, languages, tokens = list(self.ids), list(self.languages), list(self.tokens)
+        vocabulary = list(self.vocabulary)
+        for passage_id, language, text in passages:
+            words = tokenize(text, language) or [_EMPTY]
+            for word in words:
+                if word not in index:
+                    index[word] = len(vocabulary)
+                    vocabulary.append(word)
+            ids.append(passage_id)
+            languages.append(language)
+            tokens.append(np.array([index[w] for w in words], dtype=np.int32))
+        return TokenizedPassages(ids, languages, tokens, vocabulary)
+
+    def updated(self, live: set[str], changed: list[tuple[str, str, str]]) -> TokenizedPassages:
+        """After a sync: the passages still `live`, where `changed` (id, language, text)
+        are tokenized anew unless tokens in the same language are already here."""
+        language_of = dict(zip(self.ids, self.languages, strict=True))
+        redo = {p[0]: p for p in changed if language_of.get(p[0]) != p[1]}  # once per id
+        return self.only(live - set(redo)).with_added(redo.values())
+
+    def only(self, keep: set[str]) -> TokenizedPassages:
+        """The passages whose ids are in `keep`."""
+        rows = [i for i, pid in enumerate(self.ids) if pid in keep]
+        return TokenizedPassages(
+            [self.ids[i] for i in rows],
+            [self.languages[i] for i in rows],
+            [self.tokens[i] for i in rows],
+            self.vocabulary,
+        )
+
+    def compacted(self) -> TokenizedPassages:
+        """The same, with only the words some passage still uses in the vocabulary."""
+        if not self.tokens:
+            return TokenizedPassages([], [], [], [])
+        offsets = np.cumsum([0] + [len(t) for t in self.tokens])
+        flat = np.concatenate(self.tokens)
+        used, renumbered = np.unique(flat, return_inverse=True)
+        tokens = np.split(renumbered.astype(np.int32), offsets[1:-1])
+        vocabulary = [self.vocabulary[i] for i in used]
+        return TokenizedPassages(self.ids, self.languages, tokens, vocabulary)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        flat = np.concatenate(self.tokens) if self.tokens else np.zeros(0, np.int32)
+        np.save(folder / "tokens.npy", flat.astype(np.int32))
+        np.save(folder / "offsets.npy", np.cumsum([0] + [len(t) for t in self.tokens]))
+        listing = {"ids": self.ids, "languages": self.languages, "vocabulary": self.vocabulary}
+        (folder / "passages.json").write_text(json.dumps(listing), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> TokenizedPassages:
+        listing = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+        flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "offsets.npy")
+        tokens = [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+        return cls(listing["ids"], listing["languages"], tokens, listing["vocabulary"])
+
+
+class KeywordIndex:
+    """BM25 scores of every passage for a question, in the question's language only."""
+
+    def __init__(self, ids: list[str], languages: list[str], bm25) -> None:
+        self.ids = ids
+        self.position = {pid: i for i, pid in enumerate(ids)}
+        self.languages = np.array(languages)
+        self._bm25 = bm25
+        self._vocabulary = set(bm25.vocab_dict) - {_EMPTY} if bm25 is not None else set()
+
+    @classmethod
+    def build(cls, passages: TokenizedPassages) -> KeywordIndex:
+        bm25 = None
+        if passages.ids:
+            bm25 = _new_bm25()
+            vocabulary = {token: i for i, token in enumerate(passages.vocabulary)}
+            bm25.index(([t.tolist() for t in passages.tokens], vocabulary), show_progress=False)
+        return cls(passages.ids, passages.languages, bm25)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+
+    def scores(self, question: str, language: str) -> np.ndarray:
+        """BM25 score of every passage (0 for passages in other languages)."""
+        same_language = (self.languages == language).astype(np.float32)
+        tokens = [t for t in tokenize(question, language) if t in self._vocabulary]
+        if not tokens or not same_language.any():
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self._bm25.get_scores(tokens, weight_mask=same_language)
+
+
+def save_keywords(generation: Path, passages: TokenizedPassages) -> None:
+    """Save the passages' tokens and their BM25 index into a generation folder."""
+    folder = generation / FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    passages = passages.compacted()
+    passages.save(folder)
+    if passages.ids:
+        KeywordIndex.build(passages).save(folder / "bm25")
+
+
+def saved_passages(generation: Path) -> TokenizedPassages | None:
+    """The tokens saved with a generation, or None when it has none (or they are unreadable)."""
+    try:
+        return TokenizedPassages.load(generation / FOLDER)
+    except (OSError, ValueError, KeyError) as err:
+        logger.debug("No saved keyword tokens in %s: %s", generation, err)
+        return None
+
+
+def load_keywords(generation: Path, count: int) -> KeywordIndex | None:
+    """The BM25 index saved with a generation of `count` passages, memory-mapped; None when
+    there is none or it does not cover exactly `count` passages."""
+    folder = generation / FOLDER
+    try:
+        listing = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+        if len(listing["ids"]) != count:
+            logger.warning("The saved keyword index of %s is out of date.", generation.name)
+            return None
+        if count == 0:
+            return KeywordIndex([], [], None)
+        import bm25s
+
+        _quiet_bm25s()
+        bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        return KeywordIndex(listing["ids"], listing["languages"], bm25)
+    except (OSError, ValueError, KeyError) as err:
+        logger.debug("No saved keyword index in %s: %s", generation, err)
+        return None
+
+
+def open_keywords(store: PassageStore) -> KeywordIndex:
+    """The keyword index saved with the store's generation; built from its passages when
+    there is none that fits (written by an older version, or unreadable)."""
+    saved = load_keywords(store.folder, store.count())
+    if saved is not None:
+        return saved
+    logger.info("Building the keyword index of %s in memory", store.folder.name)
+    passages = TokenizedPassages.of((p.id, lang, p.text) for p, lang in store.all_passages())
+    return KeywordIndex.build(passages)
+
+
+def _new_bm25():
+    import bm25s
+
+    _quiet_bm25s()
+    return bm25s.BM25()
+
+
+def _quiet_bm25s() -> None:
+    # bm25s sets its logger to DEBUG on import; keep it at the application's level.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)

@@ -1,0 +1,414 @@
+"""One index generation: passages and each dense model's vectors, article records, manifest.
+
+A generation folder holds::
+
+    chroma/              Chroma PersistentClient folder: collection "passages-0" (passage
+                         text, metadata and the first model's vectors), "passages-1", …
+                         (the other dense models' vectors, same ids)
+    sentences-N/         model N's sentence vectors, read by passage id (vector_files.py)
+    passage-vectors-N/   a copy of model N's passage vectors, read by passage id
+    index.json           manifest (dense models, chunking) + article records
+
+With a Chroma server (`chroma_url`), the collections live on the server, named after the
+generation ("gen-…-passages-0"). How generations are created, swapped and read safely is
+`generations.py`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import IndexDamaged, IndexUnusable, StoreUnavailable
+from assistant.index.vector_files import VectorFiles
+from assistant.ingest.articles import Article
+from assistant.ingest.passages import Passage
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "index.json"
+# 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
+# 6: passage vectors in files too; 7: the second model's sentence vectors; 8: any number
+# of dense models, their collections and files numbered
+FORMAT_VERSION = 9
+
+
+def _collection_name(model: int) -> str:
+    return f"passages-{model}"
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index keeps of an article (everything but its text)."""
+
+    id: str
+    title: str
+    source: str
+    content_hash: str
+    language: str
+    date: str | None
+    author: str | None
+    url: str | None
+    passages: int
+    date_source: str | None = None  # records written before it was kept have none
+
+    @classmethod
+    def of(cls, article: Article, passages: int) -> ArticleRecord:
+        fields = {k: v for k, v in asdict(article).items() if k != "text"}
+        return cls(**fields, passages=passages)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. Scores: higher = more relevant."""
+
+    passage: Passage
+    article: ArticleRecord
+    language: str
+    score: float  # the ranking score (fused when several retrievers vote)
+    dense: float  # cosine similarity of question and passage embeddings
+    lexical: float | None = None  # BM25 score, when the keyword side found it
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The settings an index was built with; a mismatch means the vectors are not comparable."""
+
+    dense_models: list[str]  # each dense model's signature, in order
+    passage_chars: int
+    passage_overlap: int
+    format: int = FORMAT_VERSION
+
+    def differences(self, other: Manifest) -> list[str]:
+        mine, theirs = asdict(self), asdict(other)
+        return [
+            f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted" for k in mine if mine[k] != theirs[k]
+        ]
+
+
+class PassageStore:
+    """One generation: its Chroma collections (one per dense model) and vector files, plus
+    article records and manifest.
+
+    Collections are created with `embedding_function=None`, so vectors only ever come from
+    the project's embedders; distances are cosine (similarity = 1 - distance). Model 0's
+    collection also holds each passage's text and metadata.
+    """
+
+    def __init__(self, folder: Path, chroma_url: str | None = None, models: int | None = None):
+        """`models`: how many dense models the generation holds (default: as its manifest
+        says; a new generation must be told)."""
+        self.folder = folder
+        self.manifest, self.articles = _read_manifest(folder)
+        if models is None:
+            models = len(self.manifest.dense_models) if self.manifest else 1
+        self._client = connect(folder, chroma_url)
+        prefix = f"{folder.name}-" if chroma_url else ""
+        self._collections = [
+            self._client.get_or_create_collection(
+                prefix + _collection_name(m),
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine"},
+            )
+            for m in range(models)
+        ]
+        self._collection = self._collections[0]  # texts and metadata
+        self._sentences = [VectorFiles(folder / f"sentences-{m}") for m in range(models)]
+        # Copies of each model's passage vectors, for scoring candidates by id.
+        self._passage_files = [VectorFiles(folder / f"passage-vectors-{m}") for m in range(models)]
+        self._counts: dict[str, int] = {}  # collection sizes; reset by every write
+
+    @property
+    def models(self) -> int:
+        return len(self._collections)
+
+    def count(self) -> int:
+        """Passages stored (cached: Chroma's count costs ~4 ms, and questions ask often)."""
+        return self._count(self._collection)
+
+    def _count(self, collection) -> int:
+        if collection.name not in self._counts:
+            self._counts[collection.name] = collection.count()
+        return self._counts[collection.name]
+
+    def upsert(
+        self,
+        passages: list[Passage],
+        languages: list[str],
+        vectors: Sequence[np.ndarray],
+        sentence_vectors: Sequence[list[np.ndarray]],
+    ) -> None:
+        """Add or replace passages with their vectors (ids are stable, so repeats are no-ops).
+
+        `vectors[m]` holds model m's passage vectors, one row per passage;
+        `sentence_vectors[m][i]` one row per sentence of `passages[i]`.
+        """
+        self._counts.clear()
+        step = self._client.get_max_batch_size()
+        ids = [p.id for p in passages]
+        for first in range(0, len(passages), step):
+            batch = slice(first, first + step)
+            for model in range(1, self.models):
+                self._collections[model].upsert(ids=ids[batch], embeddings=vectors[model][batch])
+            self._collection.upsert(
+                ids=ids[batch],
+                embeddings=vectors[0][batch],
+                documents=[p.text for p in passages[batch]],
+                metadatas=[
+                    _metadata(p, lang)
+                    for p, lang in zip(passages[batch], languages[batch], strict=True)
+                ],
+            )
+        for model in range(self.models):
+            self._sentences[model].add(ids, sentence_vectors[model])
+            self._passage_files[model].add(ids, [row[None] for row in vectors[model]])
+
+    def update_positions(self, passages: list[Passage], languages: list[str]) -> None:
+        """Record new offsets of passages whose text (and so vector) is unchanged."""
+        if passages:
+            self._collection.update(
+                ids=[p.id for p in passages],
+                metadatas=[_metadata(p, lang) for p, lang in zip(passages, languages, strict=True)],
+            )
+
+    def delete(self, passage_ids: list[str]) -> None:
+        self._counts.clear()
+        step = self._client.get_max_batch_size()
+        for first in range(0, len(passage_ids), step):
+            for collection in self._collections:
+                collection.delete(ids=passage_ids[first : first + step])
+
+    def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
+        """Stored passages of one article: id -> (start, end)."""
+        found = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        return {
+            pid: (meta["start"], meta["end"])
+            for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
+        }
+
+    def passage_spans(self, article_ids: list[str]) -> dict[str, tuple[str, int, int]]:
+        """Stored passages of several articles: id -> (article id, start, end)."""
+        if not article_ids:
+            return {}
+        found = self._collection.get(
+            where={"article_id": {"$in": sorted(article_ids)}}, include=["metadatas"]
+        )
+        return {
+            pid: (meta["article_id"], meta["start"], meta["end"])
+            for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
+        }
+
+    def all_passages(self) -> Iterator[tuple[Passage, str]]:
+        """Every stored passage with its language, in pages (for the keyword index)."""
+        step = 5000
+        for offset in range(0, self.count(), step):
+            page = self._collection.get(
+                include=["documents", "metadatas"], limit=step, offset=offset
+            )
+            for pid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                yield _passage(pid, text, meta), meta["language"]
+
+    def get(self, passage_ids: list[str]) -> dict[str, tuple[Passage, str]]:
+        """Stored passages by id, with their language."""
+        if not passage_ids:
+            return {}
+        found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
+        return {
+            pid: (_passage(pid, text, meta), meta["language"])
+            for pid, text, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
+            )
+        }
+
+    def vectors(self, model: int, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Model `model`'s stored passage vectors (unit length) by passage id."""
+        found = self._passage_files[model].get(passage_ids)
+        return {pid: rows[0] for pid, rows in found.items()}
+
+    def query(self, model: int, vector: np.ndarray, k: int) -> dict[str, float]:
+        """The `k` nearest passages to `vector` in model `model`'s space: id -> cosine
+        similarity, best first."""
+        collection = self._collections[model]
+        count = self._count(collection)
+        if count == 0:
+            return {}
+        result = collection.query(
+            query_embeddings=[vector], n_results=min(k, count), include=["distances"]
+        )
+        return {
+            pid: 1.0 - distance
+            for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        }
+
+    def sentence_vectors(
+        self, model: int, passages: list[Passage]
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Model `model`'s stored sentence vectors: (passage id, sentence ordinal in the
+        passage) -> unit vector."""
+        found = self.sentence_rows(model, [p.id for p in passages])
+        return {(pid, i): row for pid, rows in found.items() for i, row in enumerate(rows)}
+
+    def sentence_rows(self, model: int, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each passage's stored sentence vectors under model `model`, one row per sentence."""
+        return self._sentences[model].get(passage_ids)
+
+    def ids(self) -> set[str]:
+        """The ids of every stored passage."""
+        return set(self._collection.get(include=[])["ids"])
+
+    def compact_vector_files(self) -> None:
+        """Drop the vectors of deleted passages once they are a fifth of all."""
+        if len(self._sentences[0]) > 1.25 * self.count():
+            live = self.ids()
+            for files in (*self._sentences, *self._passage_files):
+                files.compact(live)
+
+    def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
+        """Write manifest and article records atomically (temp file + rename)."""
+        self.manifest, self.articles = manifest, articles
+        payload = {
+            "manifest": asdict(manifest),
+            "articles": {aid: asdict(record) for aid, record in sorted(articles.items())},
+        }
+        write_atomically(self.folder / MANIFEST, json.dumps(payload, ensure_ascii=False))
+
+    def copy_from(self, other: PassageStore) -> None:
+        """Copy every record of `other`'s collections into this store's (server mode, where
+        a generation cannot be copied as a folder)."""
+        self._counts.clear()
+        step = min(self._client.get_max_batch_size(), 5000)
+        for source, target in zip(other._collections, self._collections, strict=True):
+            for offset in range(0, source.count(), step):
+                page = source.get(
+                    include=["embeddings", "documents", "metadatas"], limit=step, offset=offset
+                )
+                target.add(
+                    ids=page["ids"],
+                    embeddings=page["embeddings"],
+                    documents=page["documents"],
+                    metadatas=page["metadatas"],
+                )
+
+    def probe(self) -> None:
+        """Count and search every collection (what a question will do); a damaged segment
+        raises or crashes here."""
+        for collection in self._collections:
+            count = collection.count()
+            if count:
+                dimension = len(collection.peek(1)["embeddings"][0])
+                collection.query(query_embeddings=[[1.0] * dimension], n_results=min(count, 3))
+
+    def close(self) -> None:
+        """Release Chroma's handles on this folder (needed before it is copied or removed)."""
+        self._client.close()
+
+
+def write_errors() -> tuple[type[Exception], ...]:
+    """What a failed write to the store raises. A function, so that Chroma is imported only
+    once something went wrong (a sync with nothing to change never imports it)."""
+    from chromadb.errors import ChromaError
+
+    return (OSError, ChromaError)
+
+
+def connect(folder: Path, chroma_url: str | None):
+    """A Chroma client: embedded in `folder`, or the server at `chroma_url`.
+
+    Raises:
+        StoreUnavailable: the server cannot be reached.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import ChromaError
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        try:
+            return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+        except (OSError, ChromaError) as err:
+            raise IndexUnusable(folder, err) from err
+    from urllib.parse import urlsplit
+
+    url = urlsplit(chroma_url)
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
+        raise StoreUnavailable(chroma_url, err) from err
+
+
+def drop_server_collections(folder: Path, chroma_url: str) -> None:
+    """Delete the server collections of generation `folder` (its name is their prefix)."""
+    client = connect(folder, chroma_url)
+    prefix = f"{folder.name}-"
+    try:
+        for name in [c.name for c in client.list_collections()]:
+            if name.startswith(prefix):
+                client.delete_collection(name)
+    finally:
+        client.close()
+
+
+def _metadata(passage: Passage, language: str) -> dict:
+    return {
+        "article_id": passage.article_id,
+        "start": passage.start,
+        "end": passage.end,
+        "sentences": json.dumps(passage.sentences),
+        "language": language,
+    }
+
+
+def _passage(passage_id: str, text: str, meta: dict) -> Passage:
+    return Passage(
+        id=passage_id,
+        article_id=meta["article_id"],
+        start=meta["start"],
+        end=meta["end"],
+        text=text,
+        sentences=tuple(tuple(pair) for pair in json.loads(meta["sentences"])),
+    )
+
+
+def read_records(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
+    """A generation's manifest and article records, without opening its vectors."""
+    return _read_manifest(folder)
+
+
+def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
+    path = folder / MANIFEST
+    if not path.exists():
+        return None, {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest(**payload["manifest"])
+        articles = {aid: ArticleRecord(**rec) for aid, rec in payload["articles"].items()}
+    except (ValueError, KeyError, TypeError) as err:
+        raise IndexDamaged(folder, f"unreadable {MANIFEST}: {err}") from err
+    return manifest, articles
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk must not also collect temp files
+        raise

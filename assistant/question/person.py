@@ -1,0 +1,82 @@
+"""Person questions: "What did X say about Y?", "Was sagte X zu Y?", "¿Qué dijo X sobre Y?",
+"Qu'a dit X sur Y ?", "How did X react to Y?", "X's position on Y" — and who X is among the
+people the articles quote."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.speech.names import name_runs
+from assistant.speech.statement_index import StatementIndex
+
+# Words that ask what someone said, in the four languages.
+_ASKS_WHAT_SAID = re.compile(
+    r"(?<!\w)(?:say|said|says|tell|told|react|reacted|respond|responded|reply|replied|"
+    r"comment|commented|stance|statement|remarks|warn|warned|urge|urged|insist|insisted|"
+    r"thank|thanked|commend|commended|congratulate|congratulated|announce|announced|"
+    r"sagt|sagte|sagten|gesagt|sagen|äußerte|geäußert|äußert|reagierte|reagiert|kritisierte|"
+    r"kritisiert|bewertete|bewertet|meint|meinte|erklärte|erklärt|betonte|forderte|schrieb|"
+    r"berichtete|warnte|haltung|äußerung|sprach|"
+    r"dijo|dice|opina|opinó|afirmó|declaró|reaccionó|respondió|señaló|pidió|criticó|"
+    r"advirtió|postura|comentó|"
+    r"dit|déclaré|déclare|pense|réagi|réagit|répondu|affirmé|souligné|estimé|critiqué|"
+    r"averti)(?!\w)",
+    re.IGNORECASE,
+)
+# Verbs that ask what someone said only in the shape "what did X write?" ("What hymn did
+# Luther write?" asks it too; "Which name is used to describe ...?" does not).
+_ASKS_LOOSELY = re.compile(
+    r"(?<!\w)(?:did|does|do|has|have|had)\s+(?P<name>[^?]{2,60}?)\s+(?:think|thought|"
+    r"position|view|claim|claimed|criticize|criticise|criticized|criticised|praise|praised|"
+    r"describe|described|argue|argued|promise|promised|vow|vowed|write|wrote|call for|"
+    r"called for|welcome|welcomed)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+_NEAR_CHARS = 12  # a name this close to the asking verb is its subject ("did Keir Starmer say")
+
+
+@dataclass(frozen=True)
+class PersonQuestion:
+    """A question about what `name` (as asked) said. `quoted`: the articles quote someone of
+    that name; `mentioned`: they name them at all."""
+
+    name: str
+    quoted: bool
+    mentioned: bool
+    topic: str = ""  # the question without the name: what the person is asked about
+
+
+def asks_what_said(text: str) -> re.Match | None:
+    """Where the text asks what someone said (its "say", "sagte", "dijo", "a dit" ...)."""
+    return _ASKS_WHAT_SAID.search(text) or _ASKS_LOOSELY.search(text)
+
+
+def read_person_question(
+    question: str, language: str, statements: StatementIndex
+) -> PersonQuestion | None:
+    """The person a question asks about, if it asks what someone said; None otherwise.
+
+    The person is the first name in the question that the articles quote; failing that, the
+    first name in the question (which may be someone the articles never mention).
+    """
+    asks = asks_what_said(question)
+    if asks is None:
+        return None
+    runs = name_runs(question, language)
+    if not runs:
+        return None
+    for run in runs:
+        if statements.by_speaker(run.short()):
+            topic = f"{question[: run.start]} {question[run.end :]}".strip()
+            return PersonQuestion(run.short(), quoted=True, mentioned=True, topic=topic)
+    # A full name ("Keir Starmer") next to the verb that the articles never use is someone
+    # they cannot quote. Anything else with a capital letter ("What U.S. entity said that
+    # ... was Constitutional?") may be no person, and is answered as usual.
+    for run in runs:
+        near = min(abs(run.start - asks.end()), abs(asks.start() - run.end))
+        if len(run.words) >= 2 and near <= _NEAR_CHARS:
+            return PersonQuestion(run.short(), False, statements.mentions(run.short()))
+    return PersonQuestion(runs[0].short(), quoted=False, mentioned=True)

@@ -1,0 +1,425 @@
+"""Hybrid retrieval: the dense models (Chroma) + keywords (BM25, see keywords.py), fused by
+z-scores over the union of each side's top candidates."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.index.keywords import KeywordIndex
+from assistant.index.store import Hit, PassageStore
+from assistant.ingest.passages import Passage
+from assistant.language.detection import detect_language
+from assistant.models.embeddings import PassageEmbeddings
+from assistant.models.word_matching import WordMatcher
+from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
+from assistant.settings import DenseModel
+from assistant.speech.names import name_keys
+from assistant.speech.statement_index import StatementIndex
+
+# A person question weighs at most this many passages of the person's statements beyond
+# the usual retrieval's (the closest to the question).
+_MAX_SPEAKER_PASSAGES = 30
+# e5 rates a sentence in another language than the question's lower by about this much
+# (the gap between the abstention floors, 0.81 and 0.76), so comparisons across languages
+# add it back.
+CROSS_LINGUAL_OFFSET = 0.05
+# A person question is answered from the person's statements unless the articles come this
+# much closer to its topic elsewhere (tuned on news-dev, see the README): then they quote
+# the person on other topics only, and the answer says so.
+SPEAKER_TOPIC_GAP = 0.05
+# Fused-score bonus (z units) of a passage among the first _TYPED_HEAD that holds the kind
+# of answer the question asks for (answer_types.py). XQuAD tune half, MRR@5 / cited:
+# German 0.906 / 0.891 without, 0.907 / 0.891 with; English 0.877 / 0.861, 0.878 / 0.863.
+_TYPE_BONUS = 0.5
+_TYPED_HEAD = 20
+_KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EncodedQuestion:
+    """A question as every later stage needs it, embedded once: its text (what is searched
+    for), its language, and each dense model's vector (in the configured order)."""
+
+    text: str
+    language: str
+    vectors: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """One model's view of a question: its vector, and the stored vectors of the retrieved
+    passages' sentences, by (passage id, sentence ordinal)."""
+
+    question: np.ndarray
+    sentences: Mapping[tuple[str, int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer is written from: the question, the retrieved passages (best first) and
+    their sentences' stored vectors under each dense model (the primary first)."""
+
+    question: EncodedQuestion
+    hits: list[Hit]
+    sentences: Sequence[SentenceVectors]
+    # Who said what in the articles; with `speaker` set (a person question: "What did X
+    # say about Y?"), only that person's statements may be quoted as the answer.
+    statements: StatementIndex | None = None
+    speaker: str | None = None
+    # For a person question: whether the articles speak of its topic elsewhere but not in
+    # the person's words, and the usual evidence for the whole question (what the answer's
+    # confidence is read from, and what a refusal offers as nearest).
+    speaker_off_topic: bool = False
+    general: Evidence | None = None
+    unknown_speaker: bool = False  # the person asked about is named nowhere in the articles
+    words: WordMatcher | None = None  # matches the question's words in any language
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage proposed by some retriever, with every retriever's score (text not loaded:
+    only the final hits are fetched)."""
+
+    passage_id: str
+    language: str
+    dense: tuple[float, ...]  # each dense model's cosine similarity, the primary's first
+    lexical: float
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + keyword retrieval fused by z-scores; a LangChain retriever.
+
+    `retrieve` returns typed `Hit`s (used by the answerer); `invoke` returns `Document`s
+    whose metadata carry the article and the scores.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: PassageStore
+    keywords: KeywordIndex
+    statements: StatementIndex = StatementIndex({})
+    embedders: list[PassageEmbeddings]
+    models: list[DenseModel]  # each embedder's weights, same order
+    k: int = 5
+    candidates_per_retriever: int = 40
+    lexical_weight: float = 0.3
+    reranker: object | None = None  # a sentence_transformers.CrossEncoder
+    word_matcher: WordMatcher | None = None
+
+    def encode(self, question: str) -> EncodedQuestion:
+        """Embed the question once with every dense model and detect its language."""
+        vectors = tuple(embedder.embed_questions([question])[0] for embedder in self.embedders)
+        return EncodedQuestion(question, detect_language(question), vectors)
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """The `k` most relevant passages, best first (higher `score` = more relevant)."""
+        return self.retrieve_encoded(self.encode(question), k or self.k)
+
+    def evidence(
+        self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
+    ) -> Evidence:
+        """The `k` best passages with their sentences' stored vectors, for answering;
+        passages of the articles in `without` left out (to measure questions whose article
+        is not indexed)."""
+        hits = self.retrieve_encoded(question, k, without)
+        return self._evidence(question, hits)
+
+    def speaker_evidence(
+        self,
+        question: EncodedQuestion,
+        topic: EncodedQuestion,
+        speaker: str,
+        k: int,
+        without: frozenset[str] = frozenset(),
+    ) -> Evidence:
+        """Evidence for "What did `speaker` say about `topic`?": the usual `k` best passages
+        for the whole question, then the other passages holding the speaker's statements,
+        closest to the topic first (so that a statement the question's words miss, or one in
+        another language, is still weighed), their sentences scored against the topic alone
+        (the name would favour sentences that repeat it over the person's own words). Also
+        whether the articles speak of the topic elsewhere and not in the speaker's words
+        (`Evidence.speaker_off_topic`)."""
+        holding = self._speaker_passages(speaker, without)
+        first = self.retrieve_encoded(question, k, without)
+        rest = sorted(holding - {hit.passage.id for hit in first})
+        vectors = self.store.vectors(0, rest)
+        scored = {pid: float(vector @ topic.vectors[0]) for pid, vector in vectors.items()}
+        closest = sorted(scored, key=lambda pid: -scored[pid])[:_MAX_SPEAKER_PASSAGES]
+        found = self.store.get(closest)
+        hits = first + [
+            self._hit(Candidate(pid, language, (scored[pid],), 0.0), passage, scored[pid])
+            for pid, (passage, language) in ((pid, found[pid]) for pid in closest)
+        ]
+        evidence = self._evidence(topic, hits)
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
+        # The passages of the person's statements and the openings of their articles: an
+        # article names its occasion ("COP30") before the person speaks about it.
+        theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
+        said = [
+            hit.passage.text
+            for hit in hits
+            if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
+        ]
+        others = [h.passage.text for h in elsewhere.hits]
+        unsaid = _terms_only_elsewhere(topic, said, others)
+        # Names alone may miss a metonym ("Washington" for "the US"), so they count only
+        # when the articles also come somewhat closer to the topic elsewhere.
+        unnamed = gap > SPEAKER_TOPIC_GAP / 2 and _names_only_elsewhere(topic, said, others)
+        # "after his victory", "sa victoire": the topic is the person's own, and others'
+        # victories coming closer to it say nothing about whether they spoke of theirs.
+        farther = gap > SPEAKER_TOPIC_GAP and not owned_topic(topic.text, topic.language)
+        off_topic = farther or bool(unsaid) or unnamed
+        general = self._evidence(question, first)
+        return dataclasses.replace(
+            evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
+        )
+
+    def _own(self, evidence: Evidence, speaker: str) -> list[tuple[str, np.ndarray | None]]:
+        """(language, primary vector) of each of the speaker's statements in the evidence."""
+        return [
+            (hit.language, evidence.sentences[0].sentences.get((hit.passage.id, ordinal)))
+            for hit in evidence.hits
+            for ordinal, (start, _) in enumerate(hit.passage.sentences)
+            if (said := self.statements.statement_at(hit.article.id, start))
+            and said.voices(speaker)
+        ]
+
+    def _speaker_passages(self, speaker: str, without: frozenset[str]) -> set[str]:
+        """The passages holding a statement of `speaker`."""
+        said: dict[str, set[int]] = {}
+        for article_id, statement in self.statements.by_speaker(speaker):
+            if article_id not in without:
+                said.setdefault(article_id, set()).add(statement.start)
+        return {
+            pid
+            for pid, (aid, start, end) in self.store.passage_spans(list(said)).items()
+            if any(start <= at < end for at in said[aid])
+        }
+
+    def _evidence(self, question: EncodedQuestion, hits: list[Hit]) -> Evidence:
+        passages = [hit.passage for hit in hits]
+        sentences = [
+            SentenceVectors(vector, self.store.sentence_vectors(model, passages))
+            for model, vector in enumerate(question.vectors)
+        ]
+        return Evidence(question, hits, sentences, self.statements, words=self.word_matcher)
+
+    def retrieve_encoded(
+        self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
+    ) -> list[Hit]:
+        """As `retrieve`, for a question already encoded; no passage of an article in
+        `without`."""
+        candidates = self.candidates(question)
+        if without:
+            found = self.store.get([c.passage_id for c in candidates])
+            candidates = [c for c in candidates if found[c.passage_id][0].article_id not in without]
+        if not candidates:
+            return []
+        weights = [model.weight for model in self.models]
+        scores = fuse(candidates, weights, self.lexical_weight)
+        order = np.argsort(-scores, kind="stable")
+        if self.reranker is not None:
+            order, scores = self._rerank(question.text, candidates, order)
+        elif (kind := answer_type(question.text)) in PASSAGE_TYPES:
+            order, scores = self._typed(kind, candidates, order, scores)
+        best = [candidates[i] for i in order[:k]]
+        passages = self.store.get([c.passage_id for c in best])
+        return [
+            self._hit(c, passages[c.passage_id][0], float(scores[i]))
+            for c, i in zip(best, order[:k], strict=True)
+        ]
+
+    def candidates(self, question: EncodedQuestion) -> list[Candidate]:
+        """The union of each retriever's top passages, each with all of its scores."""
+        # Every model embedded the question before Chroma is asked (in `encode`): its worker
+        # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
+        top = self.candidates_per_retriever
+        found = [self.store.query(m, vector, top) for m, vector in enumerate(question.vectors)]
+        lexical_scores = self.keywords.scores(question.text, question.language)
+        top_lexical = np.argsort(-lexical_scores)[:top]
+        lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
+        # The primary model's scores decide the candidates' order; every candidate gets a
+        # score from each model, read from its stored vectors where its search missed it.
+        primary = found[0]
+        others = set().union(*found[1:])
+        missing = sorted((others | lexical) - set(primary))
+        for pid, stored in self.store.vectors(0, missing).items():
+            primary[pid] = float(stored @ question.vectors[0])
+        for model in range(1, len(found)):
+            self._complete(model, found[model], primary, question.vectors[model])
+        position = self.keywords.position
+        return [
+            Candidate(
+                pid,
+                str(self.keywords.languages[position[pid]]),
+                tuple(scores.get(pid, 0.0) for scores in found),
+                float(lexical_scores[position[pid]]),
+            )
+            for pid in primary
+        ]
+
+    def _complete(
+        self, model: int, scores: dict[str, float], wanted: Mapping, vector: np.ndarray
+    ) -> None:
+        """Fill in model `model`'s score of every wanted passage, in place."""
+        unscored = [pid for pid in wanted if pid not in scores]
+        for pid, stored in self.store.vectors(model, unscored).items():
+            scores[pid] = float(stored @ vector)
+        if self.models[model].closest_sentence:
+            # A passage is as close as its closest sentence: USE embeds a ~500-character
+            # passage into one vector and blurs the one sentence a question is about.
+            # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
+            rows = self.store.sentence_rows(model, list(wanted))
+            for pid, sentences in rows.items():
+                if len(sentences):
+                    closest = float((sentences @ vector).max())
+                    scores[pid] = max(scores.get(pid, 0.0), closest)
+
+    def _typed(
+        self, kind: str, candidates: list[Candidate], order: np.ndarray, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The fused head reordered with a bonus for passages holding the kind of answer
+        asked for (a duration for "how long", a number for "how many", ...)."""
+        head = order[:_TYPED_HEAD]
+        texts = self.store.get([candidates[i].passage_id for i in head])
+        scores = scores.copy()
+        for i in head:
+            if holds_type(kind, texts[candidates[i].passage_id][0].text):
+                scores[i] += _TYPE_BONUS
+        return np.argsort(-scores, kind="stable"), scores
+
+    def _rerank(
+        self, question: str, candidates: list[Candidate], order: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
+        head = order[: self.candidates_per_retriever]
+        texts = self.store.get([candidates[i].passage_id for i in head])
+        pairs = [(question, texts[candidates[i].passage_id][0].text) for i in head]
+        scores = np.zeros(len(candidates))
+        scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
+        return head[np.argsort(-scores[head], kind="stable")], scores
+
+    def _hit(self, candidate: Candidate, passage: Passage, score: float) -> Hit:
+        return Hit(
+            passage=passage,
+            article=self.store.articles[passage.article_id],
+            language=candidate.language,
+            score=score,
+            dense=candidate.dense[0],
+            lexical=candidate.lexical or None,
+        )
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(
+                id=hit.passage.id,
+                page_content=hit.passage.text,
+                metadata={
+                    "article_id": hit.article.id,
+                    "title": hit.article.title,
+                    "date": hit.article.date,
+                    "source": hit.article.source,
+                    "start": hit.passage.start,
+                    "end": hit.passage.end,
+                    "score": hit.score,
+                    "dense": hit.dense,
+                },
+            )
+            for hit in self.retrieve(query)
+        ]
+
+
+def _terms_only_elsewhere(
+    topic: EncodedQuestion, said: list[str], elsewhere: list[str]
+) -> set[str]:
+    """The topic's terms with digits ("G7", "COP29", "2026": written alike in every
+    language, unlike names and acronyms such as NATO/OTAN) that passages elsewhere hold but
+    none of the speaker's passages."""
+    terms = {word.lower() for word in _KEY_TERM.findall(topic.text) if len(word) >= 2}
+    held = " ".join(said).lower()
+    found = " ".join(elsewhere).lower()
+    return {t for t in terms if t in found and t not in held}
+
+
+# Possessives that make a topic the person's own, per language.
+_POSSESSIVES = {
+    "en": r"his|her|their",
+    "de": r"sein|seine|seiner|seinem|seinen|seines|ihr|ihre|ihrer|ihrem|ihren|ihres",
+    "es": r"su|sus",
+    "fr": r"sa|son|ses|leur|leurs",
+}
+
+
+def owned_topic(topic: str, language: str) -> bool:
+    """Whether a person question's topic is the person's own ("his victory", "seiner
+    Siegesrede", "sa victoire")."""
+    words = _POSSESSIVES.get(language)
+    return bool(words and re.search(rf"(?<!\w)(?:{words})(?!\w)", topic, re.IGNORECASE))
+
+
+def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:
+    """Whether the topic names things ("NATO", "Romania", "Pope Francis") that passages
+    elsewhere name but none of the speaker's passages do, in any of their spellings."""
+    asked = name_keys(topic.text, skip_first=True)
+    held = name_keys(" ".join(said), every_word=True)
+    found = name_keys(" ".join(elsewhere), every_word=True)
+    return bool(asked) and not asked & held and bool(asked & found)
+
+
+def _closest(evidence: Evidence, question: EncodedQuestion) -> float:
+    """The primary model's similarity of the evidence's closest sentence to the question."""
+    rows = [
+        (hit.language, evidence.sentences[0].sentences.get((hit.passage.id, ordinal)))
+        for hit in evidence.hits
+        for ordinal in range(len(hit.passage.sentences))
+    ]
+    return _closest_of(rows, question)
+
+
+def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQuestion) -> float:
+    """The highest similarity to the question among (language, vector) rows, a sentence in
+    another language than the question's raised by CROSS_LINGUAL_OFFSET (-1 for none)."""
+    scores = [
+        float(vector @ question.vectors[0])
+        + (CROSS_LINGUAL_OFFSET if language != question.language else 0.0)
+        for language, vector in rows
+        if vector is not None
+    ]
+    return max(scores, default=-1.0)
+
+
+def fuse(
+    candidates: list[Candidate], weights: Sequence[float], lexical_weight: float
+) -> np.ndarray:
+    """z-scored sum of each dense model's similarity times its weight, plus lexical_weight x
+    BM25; the primary model always counts, the others when weighted and scored."""
+    fused = weights[0] * zscore(np.array([c.dense[0] for c in candidates]))
+    others = [
+        (weights[m], np.array([c.dense[m] for c in candidates])) for m in range(1, len(weights))
+    ]
+    lexical = np.array([c.lexical for c in candidates])
+    for weight, values in [*others, (lexical_weight, lexical)]:
+        if weight and values.any():
+            fused = fused + weight * zscore(values)
+    return fused
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Values centred and scaled to unit spread (all zero when they are all equal)."""
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)

@@ -1,0 +1,149 @@
+"""Every article's statements and the names it uses, by article id: who is quoted (merged
+across spellings), what each person said, saved with each index generation and updated
+article by article like the passages."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.language.folding import fold
+from assistant.speech.statements import READER_VERSION, ArticleSpeech, Statement
+
+STATEMENTS_FILE = "statements.json"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person (or body) quoted in the articles, under one name across spellings."""
+
+    name: str
+    statements: int
+    articles: tuple[str, ...]
+
+
+class StatementIndex:
+    """Every article's statements and names, by article id; saved with each index
+    generation."""
+
+    def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
+        self.speech = by_article
+        self.version = version  # the reading rules the statements were read by
+        holders = _title_holders(list(by_article.values()))
+        self.by_article = {
+            aid: [_as_person(s, holders) for s in speech.statements]
+            for aid, speech in by_article.items()
+        }
+        self._speaker_at = {
+            (aid, s.start): s for aid, found in self.by_article.items() for s in found
+        }
+
+    def statement_at(self, article_id: str, start: int) -> Statement | None:
+        """The statement that is the sentence starting at `start`, if it is one."""
+        return self._speaker_at.get((article_id, start))
+
+    def speakers(self) -> list[Speaker]:
+        """Everyone quoted, most statements first; spellings of one name merged."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for aid, found in self.by_article.items():
+            for s in found:
+                groups.setdefault(fold(s.speaker.split()[-1]), []).append((s.speaker, aid))
+        speakers = [
+            Speaker(
+                Counter(name for name, _ in rows).most_common(1)[0][0],
+                len(rows),
+                tuple(sorted({aid for _, aid in rows})),
+            )
+            for rows in groups.values()
+        ]
+        return sorted(speakers, key=lambda s: (-s.statements, s.name))
+
+    def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
+        """(article id, statement) of everyone whose name matches `asked`."""
+        return [
+            (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
+        ]
+
+    def mentions(self, asked: str) -> bool:
+        """Whether any article uses the surname of `asked` at all."""
+        surname = fold(asked.split()[-1])
+        return any(surname in speech.names for speech in self.speech.values())
+
+    def count(self) -> int:
+        return sum(len(found) for found in self.by_article.values())
+
+    def updated(self, removed: Iterable[str], changed: dict[str, ArticleSpeech]) -> StatementIndex:
+        """A copy without the removed articles and with the changed ones replaced."""
+        gone = set(removed) | set(changed)
+        kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
+        # Kept statements were read by this index's rules; the result is current only when
+        # they were current too, or every article was read again.
+        current = self.version == READER_VERSION or not kept
+        return StatementIndex(kept | changed, READER_VERSION if current else self.version)
+
+    def save(self, folder: Path) -> None:
+        rows = {
+            aid: {
+                "statements": [
+                    [s.start, s.end, s.speaker, s.direct, *([s.reported] if s.reported else [])]
+                    for s in speech.statements
+                ],
+                "names": sorted(speech.names),
+                "titles": {person: sorted(words) for person, words in speech.titles.items()},
+            }
+            for aid, speech in sorted(self.speech.items())
+        }
+        saved = {"version": self.version, "articles": rows}
+        (folder / STATEMENTS_FILE).write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path | None) -> StatementIndex:
+        """The generation's statements (none without a generation or its file)."""
+        path = folder / STATEMENTS_FILE if folder is not None else None
+        if path is None or not path.exists():
+            return cls({})
+        saved = json.loads(path.read_text("utf-8"))
+        # Files of the first reader held the articles alone, without a version.
+        version, rows = (saved["version"], saved["articles"]) if "version" in saved else (1, saved)
+        return cls(
+            {
+                aid: ArticleSpeech(
+                    [Statement(*r) for r in row["statements"]],
+                    frozenset(row["names"]),
+                    {person: frozenset(t) for person, t in row.get("titles", {}).items()},
+                )
+                for aid, row in rows.items()
+            },
+            version,
+        )
+
+
+def _title_holders(speech: Iterable[ArticleSpeech]) -> dict[str, str]:
+    """Each speaker that is a title alone ("UN Secretary-General", from a headline) -> the
+    one person the articles give all its words ("UN Secretary-General António Guterres");
+    titles several people or no one holds are left out."""
+    titled: dict[str, set[str]] = {}
+    for article in speech:
+        for person, words in article.titles.items():
+            titled.setdefault(person, set()).update(words)
+    # Surnames and first names of everyone introduced: a speaker named so is no title.
+    named = {fold(word) for person in titled for word in person.split()}
+    holders: dict[str, str] = {}
+    for speaker in {s.speaker for article in speech for s in article.statements}:
+        if fold(speaker.split()[-1]) in named:
+            continue
+        title = {word.lower() for word in speaker.split()}
+        matches = [person for person, words in titled.items() if title <= words]
+        if len({fold(person.split()[-1]) for person in matches}) == 1:
+            holders[speaker] = max(matches, key=len)  # the fullest spelling
+    return holders
+
+
+def _as_person(statement: Statement, holders: dict[str, str]) -> Statement:
+    """The statement under the person its speaker's title stands for, if it is a title."""
+    person = holders.get(statement.speaker)
+    return dataclasses.replace(statement, speaker=person) if person else statement

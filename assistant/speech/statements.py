@@ -1,0 +1,503 @@
+"""Who said what: each article's statements (direct quotes and reported speech) and their
+speakers, found at index time.
+
+A sentence is a statement when it quotes someone (quotation marks around three words or
+more), reports speech ("said", "sagte", "dijo", "a déclaré", "according to", "zufolge",
+...), continues a quotation, speaks in the first person after a statement was introduced
+("The following statement by ... was issued:"), or is a turn of an interview transcript
+("SECRETARY RUBIO: ..."). Its speaker is the name next to the reporting words; a pronoun
+("she said", "sagte er", "a-t-il déclaré") or a reporting verb without a subject refers
+back to the last speaker or the last person named. Names are shortened to first name and
+surname and a surname alone is linked to the full name the article gives it. Another
+person whose words the speaker passes on ("Ushakov said Putin voiced ...") is recorded as
+`reported`. The words these rules look for are in `reporting_words`; the statements of a
+whole index are kept by `statement_index`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.ingest.articles import Article
+from assistant.ingest.passages import Passage
+from assistant.language.folding import fold
+from assistant.language.tokens import stopwords
+from assistant.parallel import map_in_processes
+from assistant.speech.names import (
+    NameRun,
+    after_preposition,
+    is_place,
+    name_runs,
+    person_names,
+    same_name,
+)
+from assistant.speech.reporting_words import (
+    AGENTS,
+    CUE,
+    FIRST_PERSON,
+    NEGATIONS,
+    NOBODY,
+    PRONOUNS,
+    SOURCE_CUE,
+    SUBJECT_OPENERS,
+    SUBJUNCTIVE,
+    TRANSITIVE,
+)
+
+# Raised whenever the reading rules change, so that a sync reads every article's
+# statements again (passages are not embedded again: their ids stay the same).
+READER_VERSION = 3
+
+# Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
+_QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
+# Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
+# that offsets into the sentence still hold.
+_DOUBLED = re.compile(r"\u2019\u2019|''")
+_APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
+_NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
+_OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
+_TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
+_INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
+_MIN_QUOTED_WORDS = 3
+_ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
+_LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
+_NAME_AFTER_CUE = 6  # words after the reporting verb in which its subject may stand
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence (article offsets) that is `speaker`'s words; `direct` when quoted.
+    `reported`: another person whose words the speaker reports in it ("Ushakov said Putin
+    voiced readiness to mediate")."""
+
+    start: int
+    end: int
+    speaker: str
+    direct: bool
+    reported: str | None = None
+
+    def voices(self, asked: str) -> bool:
+        """Whether the sentence gives the words of the person asked about (`same_name`)."""
+        return same_name(asked, self.speaker) or bool(
+            self.reported and same_name(asked, self.reported)
+        )
+
+
+def extract_statements(
+    text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
+) -> list[Statement]:
+    """The statements among an article's sentences (`sentences`: (start, end) offsets into
+    `text`, in order). A person the title names ("Remarks by President António Costa ...")
+    is the speaker of first-person sentences no one else is."""
+    return article_speech(text, language, sentences, title).statements
+
+
+def statements_of_many(
+    articles: Sequence[Article], passages: Sequence[Sequence[Passage]]
+) -> dict[str, ArticleSpeech]:
+    """Each article's statements and names (by id), read from the sentences of its
+    passages; on every core for large batches."""
+    jobs = [
+        (a.text, a.language, sorted({span for p in found for span in p.sentences}), a.title)
+        for a, found in zip(articles, passages, strict=True)
+    ]
+    found = map_in_processes(_extract_job, jobs)
+    return {a.id: statements for a, statements in zip(articles, found, strict=True)}
+
+
+def _extract_job(job: tuple[str, str, list[tuple[int, int]], str]) -> ArticleSpeech:
+    return article_speech(*job)
+
+
+class _Reader:
+    """Reads an article's sentences in order, remembering who spoke and who was named."""
+
+    def __init__(self, text: str, language: str, title: str = "") -> None:
+        self.text = text
+        self.language = language
+        self.last_speaker: str | None = None
+        self.previous_was_statement = False
+        self.last_person: str | None = None
+        self.open_quote = False  # a quotation runs on past the sentence end
+        self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
+        self.introduced = False  # the sentence before introduced a quotation with a colon
+        self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
+        self.roles = person_names(f"{title}\n\n{text}", language)
+        self.lower_words = {w for w in text.split() if w.islower()}
+        self.people = sorted(self.roles, key=len, reverse=True)
+        # Whose words unattributed first-person sentences are: the person the title names,
+        # else the first person the article names (speeches and statements are published so).
+        self.article_speaker = (
+            self._title_speaker(title)
+            or _title_role(title, language)
+            or next(
+                (n for run in name_runs(text[:_LEAD_CHARS], language) if (n := self._person(run))),
+                None,
+            )
+        )
+
+    def read(self, start: int, end: int) -> Statement | None:
+        sentence = self.text[start:end]
+        introduced = self.introduced
+        speaker, direct = self._speaker(start, sentence, introduced)
+        self.introduced = self.introduced and not introduced
+        self.previous_was_statement = speaker is not None
+        if speaker is None:
+            self._remember_people(sentence)
+            return None
+        self.last_speaker = speaker
+        return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
+
+    def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
+        sentence = _DOUBLED.sub('" ', sentence)
+        turn = self._turn(start)
+        continues = self.open_quote
+        quoted = _quoted_words(sentence, continues)
+        direct = quoted >= _MIN_QUOTED_WORDS or continues
+        # An odd number of marks opens a quotation, or closes the one left open.
+        self.open_quote = (len(_QUOTE.findall(sentence)) % 2 == 1) != continues
+        if turn is not None:
+            return turn, True
+        if self.turn is not None:  # an interviewer's turn: the question is no one's statement
+            return None, False
+        outside = _outside_quotes(sentence, continues)
+        # "According to a joint statement", "laut Regierung": a source, not a person to
+        # refer back to, unless a name stands right after it.
+        people = self._people_in(outside)
+        cues = [
+            c
+            for c in CUE.finditer(outside)
+            if not _not_reporting(outside, c)
+            and (
+                not SOURCE_CUE.fullmatch(c.group())
+                or self._next_to(outside, c, *people)
+                or self._by_role(outside, c)
+            )
+        ]
+        next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
+        # In a published statement or speech, the speaker's own first-person sentences.
+        first_person = FIRST_PERSON.search(outside) and not direct
+        if not next_to and first_person and (self.colon_speaker or self.article_speaker):
+            return self.colon_speaker or self.article_speaker, False
+        if cues:
+            speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
+            if speaker is None and _opens_with_other(outside, people[0], cues[0]):
+                return None, False  # "Russia rejected the plan": no one to refer back to
+            speaker = speaker or self._referent()
+            if speaker == _NO_ONE:
+                return None, False
+            if outside.rstrip().endswith(":"):
+                # "The following statement by X was issued:" introduces X's words; the
+                # introduction itself is not among them.
+                self.colon_speaker = speaker
+                self.introduced = True
+                return (speaker, direct) if quoted >= _MIN_QUOTED_WORDS else (None, False)
+            return speaker, direct
+        whole_quote = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
+        if (continues or whole_quote) and self.previous_was_statement and self.last_speaker:
+            return self.last_speaker, True
+        if whole_quote and introduced:  # "Trump told Americans:" then the quotation
+            return self.colon_speaker, True
+        # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
+        reported = self.language == "de" and SUBJUNCTIVE.search(outside)
+        if reported and self.previous_was_statement and self.last_speaker:
+            # "Schneider begründete die Bitte damit, dass ... gebe": the subject speaks.
+            opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
+            return (opening[0] if opening else self.last_speaker), direct
+        return None, False
+
+    def _reported(self, sentence: str, speaker: str) -> str | None:
+        """A person other than the speaker right before a reporting verb anywhere in the
+        sentence, quotations included ("Ushakov explained that Putin voiced ...", "...:
+        "Putin emphasized the importance ...""): whose words the speaker passes on."""
+        plain = _QUOTE.sub(" ", sentence)
+        _, people = self._people_in(plain)
+        for cue in CUE.finditer(plain):
+            before = [(r, n) for r, n in people if r.end <= cue.start()]
+            close = before and len(plain[before[-1][0].end : cue.start()].split()) <= 1
+            if close and not same_name(before[-1][1], speaker):
+                return before[-1][1]
+        return None
+
+    def _turn(self, start: int) -> str | None:
+        """The speaker of the transcript turn this sentence belongs to, if any."""
+        paragraph = self.text.rfind("\n", 0, start) + 1
+        if paragraph == start and (match := _TURN.match(self.text[start:])):
+            label = match.group(1).strip()
+            self.turn = (paragraph, "" if label in _INTERVIEWERS else label.split()[-1].title())
+        elif self.turn and self.text.find("\n", self.turn[0], start) != -1:
+            self.turn = None  # a new paragraph without a label ends the turn
+        return (self.turn[1] or None) if self.turn else None
+
+    def _title_speaker(self, title: str) -> str | None:
+        """The person a title names, the one next to a reporting verb first ("Trump's
+        tariffs a major blow, says von der Leyen")."""
+        runs, people = self._people_in(title)
+        for cue in CUE.finditer(title):
+            if (name := self._next_to(title, cue, runs, people)) is not None:
+                return name
+        return people[0][1] if people else None
+
+    def _people_in(self, outside: str) -> tuple[list[NameRun], list[tuple[NameRun, str]]]:
+        """The sentence's name runs (places left out) and those that name a person."""
+        runs = [r for r in name_runs(outside, self.language) if not _place_like(r)]
+        return runs, [(run, name) for run in runs if (name := self._person(run))]
+
+    def _next_to(
+        self, outside: str, cue: re.Match, runs: list[NameRun], people: list[tuple[NameRun, str]]
+    ) -> str | None:
+        """The subject right next to a reporting verb: a pronoun ("she said", "sagte er",
+        "Er dankte"), a person named just before it ("Merz sagte") or just after it ("said
+        UN chief António Guterres"), or an unintroduced name touching it ("Vance said")."""
+        before_words = outside[: cue.start()].split()[-2:]  # "He also said"
+        after_words = outside[cue.end() :].split()[:1]
+        if self.language == "en" and not re.match(r"\s*\w+\s*[.,;!?]", outside[cue.end() :]):
+            after_words = []  # "said he believed": the reported clause's subject, not "said he."
+        adjacent = [w.lower().strip(",") for w in before_words + after_words]
+        last_word = outside.split()[-1].strip(".!?") if outside.split() else ""
+        if any(w in NOBODY for w in adjacent) or last_word in NOBODY:
+            return _NO_ONE
+        if cue.group().lower() in PRONOUNS or any(w in PRONOUNS for w in adjacent):
+            return self._referent()
+        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
+            return self._remembered(before[-1][1])
+        following = [
+            (r, n)
+            for r, n in people
+            if r.start >= cue.end() and not self._object_follows(outside, cue)
+        ]
+        if following and not outside[cue.end() : following[0][0].start].split():
+            return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
+        if (adjacent_name := self._adjacent_name(outside, runs, cue)) is not None:
+            return self._remembered(adjacent_name)
+        return None
+
+    def _named_near(
+        self, outside: str, cue: re.Match, people: list[tuple[NameRun, str]]
+    ) -> str | None:
+        """The subject of a reporting verb with none next to it: the person the sentence
+        opens with ("Vance, making his first speech, said"), a title next to it ("the prime
+        minister said"), a person a few words after it, the first person named before it."""
+        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        if before and not outside[: before[0][0].start].strip(_OPENERS):
+            return self._remembered(before[0][1])
+        if by_role := self._by_role(outside, cue):
+            return self._remembered(by_role)
+        # A person a few words after the verb, unless a preposition makes them its object
+        # ("said at a meeting with NATO Secretary General Mark Rutte").
+        following = [
+            (r, n)
+            for r, n in people
+            if r.start >= cue.end()
+            and not after_preposition(r)
+            and not self._object_follows(outside, cue)
+        ]
+        if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
+            return self._remembered(following[0][1])
+        if before:
+            return self._remembered(before[0][1])
+        return None
+
+    def _adjacent_name(self, outside: str, runs: list[NameRun], cue: re.Match) -> str | None:
+        """A name the article never introduces in full, right next to the reporting verb
+        ("Vance said", "said Vance"), and never written in lower case in the article. Not in
+        German, whose nouns are capitalised ("Laut Angaben der Ukraine")."""
+        if self.language == "de":
+            return None
+        for run in runs:
+            gap = (
+                outside[run.end : cue.start()]
+                if run.end <= cue.start()
+                else outside[cue.end() : run.start]
+            )
+            # A capitalised first word is no name: "Responding in a statement, ..."
+            opens = not outside[: run.start].strip(_OPENERS)
+            # "del Gobierno", "España"; but "the Kremlin said" is a body speaking
+            titled = after_preposition(run) or is_place(run.short())
+            if gap.strip(" ,") or opens or titled or run.surname.lower() in self.lower_words:
+                continue
+            return run.short()
+        return None
+
+    def _referent(self) -> str | None:
+        """Whom "he said" or a verb without a subject refers to: the speaker of the sentence
+        before, else the last person named."""
+        if self.previous_was_statement and self.last_speaker:
+            return self.last_speaker
+        return self.last_person or self.last_speaker
+
+    def _object_follows(self, outside: str, cue: re.Match) -> bool:
+        """Whether a name after the verb is its object, not its subject: after a verb like
+        "thanked" or "dankte" whose subject stands before it ("Der Kanzler dankte Ursula
+        von der Leyen"; but "Dann verteidigte Merz das Bündnis")."""
+        if not TRANSITIVE.search(cue.group()):
+            return False
+        before = outside[: cue.start()].strip(_OPENERS).split()
+        if self.language == "en" or not before:
+            return bool(before)
+        return len(before) <= 3 and before[0].lower() in SUBJECT_OPENERS
+
+    def _by_role(self, outside: str, cue: re.Match) -> str | None:
+        """The person whose title stands next to the reporting verb ("the Spanish prime
+        minister said", "sagte der Minister"), the last one named first."""
+        after = [] if self._object_follows(outside, cue) else outside[cue.end() :].split()
+        near = outside[: cue.start()].split()[-_ROLE_WORDS:] + after[:_ROLE_WORDS]
+        words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
+        # Nationalities are no titles: "stated Russian presidential aide Yuri Ushakov".
+        words = {w for w in words if (len(w) >= 4 or w.upper() in near) and not is_place(w)}
+        candidates = [self.last_person, *self.people] if self.last_person else self.people
+        # The same word first ("President"), then a compound's end ("Bundeskanzler" for
+        # "Kanzler"; "U.S.-Israeli" must not beat "President").
+        for same in (lambda t, w: t == w, lambda t, w: t.endswith(w) or w.endswith(t)):
+            for name in candidates:
+                titles = [t for t in self.roles.get(name, ()) if len(t) >= 4]
+                if any(same(t, w) for t in titles for w in words):
+                    return name
+        return None
+
+    def _person(self, run: NameRun) -> str | None:
+        """The article's person this run names, if it names one."""
+        short = run.short()
+        if short in self.roles:
+            return short
+        # "Merz", "Parteichef Poilievre": the surname of someone the article introduced.
+        return next((name for name in self.people if same_name(run.surname, name)), None)
+
+    def _remembered(self, name: str) -> str:
+        self.last_person = name
+        return name
+
+    def _remember_people(self, sentence: str) -> None:
+        for run in name_runs(_outside_quotes(sentence, self.open_quote), self.language):
+            if name := self._person(run):
+                self.last_person = name
+                return
+
+    def linked(self, statements: list[Statement]) -> list[Statement]:
+        """Each speaker under the fullest name the article gives them ("Merz" -> "Friedrich
+        Merz")."""
+        full = [r.short() for r in name_runs(self.text, self.language) if len(r.words) > 1]
+        names = Counter(full)
+
+        def fullest(speaker: str) -> str:
+            if len(speaker.split()) > 1:
+                return speaker
+            matches = [n for n, _ in names.most_common() if same_name(speaker, n)]
+            return matches[0] if matches else speaker
+
+        return [
+            Statement(
+                s.start, s.end, fullest(s.speaker), s.direct, s.reported and fullest(s.reported)
+            )
+            for s in statements
+        ]
+
+
+def _title_role(title: str, language: str) -> str | None:
+    """The title a headline gives whose words an article is when it names no person ("UN
+    Secretary-General's COP29 closing statement" -> "Secretary-General"): a capitalised
+    run in the possessive. `StatementIndex` links it to the person other articles give
+    that title."""
+    for run in name_runs(title, language):
+        if re.search(r"['\u2019]s$", run.words[-1]) and not is_place(run.short()):
+            # An acronym before it belongs to the title: "UN Secretary-General".
+            before = title[: run.start].split()[-1:]
+            body = [w for w in before if w.isupper() and len(w) > 1]
+            return " ".join([*body, run.short()])
+    return None
+
+
+def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
+    """Whether the sentence opens, before its reporting verb, with a country, a body of
+    several words or a name set off by an apposition ("Christian, chirurgien de 53 ans,
+    insiste"), none a person the article introduced: its subject, which no "he" of an
+    earlier sentence is. A single capitalised word alone may just open the sentence
+    ("Además, ha destacado")."""
+    return any(
+        r.end <= cue.start()
+        and not outside[: r.start].strip(_OPENERS)
+        and (
+            is_place(r.short())
+            or len(r.words) > 1
+            or _APPOSITION.match(outside[r.end : cue.start()])
+        )
+        for r in runs
+    )
+
+
+def _not_reporting(sentence: str, cue: re.Match) -> bool:
+    """A reporting word used as a noun ("There is a saying") or negated ("did not say",
+    "no ha respondido", "n'a pas déclaré"): no one's statement."""
+    before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
+    return bool(before) and (
+        before[-1] in {"a", "an", "the", "that", "this"} or bool(NEGATIONS.intersection(before))
+    )
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"\S", "_", text)
+
+
+def _place_like(run: NameRun) -> bool:
+    """A short run after a preposition ("from the White House", "en La Haya") is a place or
+    a body; a longer one may still be a titled person ("of State Marco Rubio")."""
+    according = run.preceding_words == ("according", "to")  # a source, not a place
+    agent = run.preceding.lower() in AGENTS  # "remarks by Commissioner Jørgensen"
+    return len(run.words) <= 2 and after_preposition(run) and not (according or agent)
+
+
+def _quoted_words(sentence: str, inside: bool = False) -> int:
+    """Words inside quotation marks (`inside`: the sentence starts inside a quotation)."""
+    parts = _QUOTE.split(sentence)
+    return sum(len(part.split()) for part in parts[0 if inside else 1 :: 2])
+
+
+def _outside_quotes(sentence: str, inside: bool = False) -> str:
+    """The sentence with quoted stretches blanked out (same length, so offsets hold);
+    `inside`: it starts inside a quotation left open by the sentence before."""
+    parts = _QUOTE.split(sentence)
+    if len(parts) < 2 and not inside:
+        return sentence
+    quoted = 0 if inside else 1
+    # Quoted words become "_": no names or reporting words, but still words between others.
+    blanked = "".join(_blank(p) if i % 2 == quoted else p for i, p in enumerate(parts))
+    # Each quotation mark was dropped by the split: put a space back for it.
+    out, at = [], 0
+    for i, part in enumerate(parts):
+        out.append(blanked[at : at + len(part)])
+        at += len(part)
+        if i < len(parts) - 1:
+            out.append(" ")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class ArticleSpeech:
+    """What an article says about people: its statements, every capitalised word it uses,
+    folded (`names.fold`), to tell whether it names someone at all, and the title words it
+    gives each person it introduces ("secretary-general" for "UN Secretary-General António
+    Guterres"), to tell whom a title alone stands for."""
+
+    statements: list[Statement]
+    names: frozenset[str]
+    titles: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def article_speech(
+    text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
+) -> ArticleSpeech:
+    """An article's statements, the names it uses and the titles it gives people."""
+    reader = _Reader(text, language, title)
+    found = [reader.read(start, end) for start, end in sentences]
+    statements = reader.linked([s for s in found if s is not None])
+    names = frozenset(fold(w) for run in name_runs(text, language) for w in run.words)
+    skip = stopwords(language)
+    titles = {
+        person: frozenset(w for w in words if len(w) > 1 and w not in skip)
+        for person, words in reader.roles.items()
+    }
+    return ArticleSpeech(statements, names, {p: t for p, t in titles.items() if t})

@@ -1,0 +1,219 @@
+"""The Python API: `Assistant` opens an articles folder and its index, syncs, and answers.
+
+Example::
+
+    from assistant.surfaces.api import Assistant
+
+    assistant = Assistant(seeds="seeds", index="index")
+    assistant.sync()
+    answer = assistant.ask("What did Rubio say about Russia?")
+    print(answer.text)
+    for citation in answer.citations:
+        print(citation.n, citation.title, citation.quote)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import IndexDamaged, ModelError
+from assistant.index.generations import live_generation, open_live, probe
+from assistant.index.store import ArticleRecord, Hit
+from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_index
+from assistant.models.embeddings import PassageEmbeddings, make_embedders
+from assistant.models.llm import describe_llm, make_chat_model
+from assistant.models.word_matching import WordMatcher
+from assistant.question.checks import check_history, check_k, check_question
+from assistant.settings import Settings
+from assistant.speech.statement_index import Speaker, StatementIndex
+
+# Answering and retrieval pull in LangChain's language-model and retriever stack (~1.2 s
+# of imports); they are imported where questions are answered, so `assistant index` and
+# other commands that ask nothing start fast.
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.answering.answer import Answer
+    from assistant.answering.pipeline import AnswerChain, AnswerPipeline
+    from assistant.retrieval.hybrid import HybridRetriever
+
+logger = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Question answering over one articles folder and its index.
+
+    Args:
+        settings: all configuration; by default read from ``ASSISTANT_*`` variables.
+        embedders: already loaded embedders to share (tests, benchmarks), one per dense
+            model of ``settings.dense_models``, in order.
+        chat_model: a LangChain chat model to answer with; by default the one the settings
+            name (``llm``), or none for the extractive answerer.
+        **overrides: settings fields to override, e.g. ``seeds="articles"``, ``top_k=8``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedders: Sequence[PassageEmbeddings] | None = None,
+        chat_model: BaseChatModel | None = None,
+        **overrides: object,
+    ) -> None:
+        base = settings or Settings()
+        # Validated, so `seeds="articles"` becomes a Path and a misspelt name is an error.
+        self.settings = (
+            Settings.model_validate(base.model_dump() | overrides) if overrides else base
+        )
+        self._embedders = list(embedders) if embedders is not None else None
+        self._matcher: WordMatcher | None = None
+        self.chat_model = chat_model or make_chat_model(self.settings)
+        self._retriever: HybridRetriever | None = None
+        self._live: Path | None = None
+        self._lock = threading.Lock()
+        # Long-running servers set this: each generation is first read by a separate
+        # process, so a damaged one is reported instead of crashing the server.
+        self.probe_index = False
+
+    @property
+    def embedders(self) -> list[PassageEmbeddings]:
+        """One embedder per dense model (the primary first), loaded once on first use."""
+        if self._embedders is None:
+            self._embedders = make_embedders(self.settings)
+        return self._embedders
+
+    @property
+    def llm_label(self) -> str | None:
+        """Names the LLM that writes answers, or None for the extractive answerer."""
+        return describe_llm(self.settings) if self.chat_model is not None else None
+
+    def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+        """Bring the index in line with the articles folder (see `sync.sync_index`)."""
+        report = sync_index(self.settings, self.embedders, rebuild=rebuild, progress=progress)
+        self._retriever = None  # the next question opens the new generation
+        return report
+
+    def articles(self) -> list[ArticleRecord]:
+        """The indexed articles, by id."""
+        return sorted(self.retriever().store.articles.values(), key=lambda r: r.id)
+
+    def people(self) -> list[Speaker]:
+        """Everyone the articles quote: name, number of statements and the articles holding
+        them, most quoted first (spellings of one name merged)."""
+        return self.retriever().statements.speakers()
+
+    def retriever(self) -> HybridRetriever:
+        """The retriever over the live index, reopened when another process swapped it."""
+        with self._lock:
+            live = live_generation(self.settings.index)
+            if self._retriever is None or live != self._live:
+                self._retriever = self._open_retriever()
+                self._live = live
+            return self._retriever
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """The passages most relevant to `question`, best first."""
+        k = check_k(k) or self.settings.top_k
+        return self.retriever().retrieve(check_question(question), k)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[dict] | None = None,
+        k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+        use_llm: bool = True,
+    ) -> Answer:
+        """Answer `question` (any language) from the articles, citing the sentences used.
+
+        `history`: the conversation so far, [{"role", "content"}], which a follow-up is read
+        with; `k`: passages to consider (default settings.top_k); `on_token`: receives an
+        LLM's reply as it is generated; `use_llm=False` quotes even when an LLM is set.
+
+        Raises:
+            BadQuestion: a bad question, history or k (the message says which and why).
+            IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
+        """
+        question, history = check_question(question), check_history(history)
+        k = check_k(k) or self.settings.top_k
+        return self._pipeline(use_llm).run(question, history, k, on_token)
+
+    def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
+        """The assistant as a LangChain `Runnable`: ``{"question", "history", "k"}`` in, the
+        `Answer` (or with `as_json`, its JSON form) out; see `pipeline.AnswerChain`."""
+        from assistant.answering.pipeline import AnswerChain
+
+        def ask(question, history, k, on_token=None) -> Answer:
+            return self.ask(question, history, k, on_token=on_token, use_llm=use_llm)
+
+        return AnswerChain(ask, as_json=as_json)
+
+    def _pipeline(self, use_llm: bool) -> AnswerPipeline:
+        from assistant.answering.answer import AbstainPolicy
+        from assistant.answering.pipeline import AnswerPipeline, make_answerer
+
+        chat_model = self.chat_model if use_llm else None
+        label = describe_llm(self.settings) if chat_model is not None else ""
+        quote_weights = [dense.quote_weight for dense in self.settings.dense_models]
+        policy = AbstainPolicy(
+            same_language=self.settings.abstain_below,
+            cross_lingual=self.settings.abstain_below_cross_lingual,
+            min_confidence=self.settings.abstain_below_confidence,
+        )
+        return AnswerPipeline(
+            retriever=self.retriever(),
+            answerer=make_answerer(policy, quote_weights, chat_model, label),
+            checker_embedder=self.embedders[0],
+            support_threshold=self.settings.support_threshold,
+            chat_model=chat_model,
+            llm_label=label,
+        )
+
+    def _open_retriever(self) -> HybridRetriever:
+        from assistant.index.keywords import open_keywords
+        from assistant.retrieval.hybrid import HybridRetriever
+
+        expected = expected_manifest(self.settings, self.embedders)
+        store = open_live(self.settings.index, expected, self.settings.chroma_url)
+        if self.probe_index and (damage := probe(store.folder, self.settings.chroma_url)):
+            store.close()
+            raise IndexDamaged(self.settings.index, damage)
+        return HybridRetriever(
+            store=store,
+            keywords=open_keywords(store),
+            statements=StatementIndex.load(store.folder),
+            embedders=self.embedders,
+            models=list(self.settings.dense_models),
+            k=self.settings.top_k,
+            candidates_per_retriever=self.settings.candidates,
+            lexical_weight=self.settings.lexical_weight,
+            reranker=self._load_reranker(),
+            word_matcher=self._word_matcher(),
+        )
+
+    def _word_matcher(self) -> WordMatcher | None:
+        """Matches words by the first dense model configured for it (USE by default); the
+        one matcher keeps its word vectors across questions."""
+        if self._matcher is None:
+            for model, embedder in zip(self.settings.dense_models, self.embedders, strict=True):
+                if model.word_vectors:
+                    self._matcher = WordMatcher(embedder)
+                    break
+        return self._matcher
+
+    def _load_reranker(self) -> object | None:
+        if not self.settings.reranker_model:
+            return None
+        from sentence_transformers import CrossEncoder
+
+        try:
+            return CrossEncoder(self.settings.reranker_model, device="cpu")
+        except (OSError, ValueError) as err:
+            raise ModelError(
+                f"Cannot load the reranker '{self.settings.reranker_model}' ({err}). Check the "
+                "name or folder, or unset ASSISTANT_RERANKER_MODEL."
+            ) from err

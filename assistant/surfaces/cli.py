@@ -1,0 +1,419 @@
+"""The `assistant` command: index articles, ask questions, chat, evaluate.
+
+Results go to stdout, progress and errors to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+from assistant.surfaces.api import Assistant, check_history
+
+app = typer.Typer(
+    help="Ask questions about news articles and get answers with cited passages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def main(
+    context: typer.Context,
+    seeds: Annotated[
+        Path | None,
+        typer.Option(help="Articles folder.", envvar="ASSISTANT_SEEDS", show_default="seeds"),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(help="Index folder.", envvar="ASSISTANT_INDEX", show_default="index"),
+    ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            help="extractive, ollama, openai, openai-compatible or llamacpp.",
+            envvar="ASSISTANT_LLM",
+            show_default="extractive",
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None,
+        typer.Option(
+            help="The LLM's model (GGUF path for llamacpp).", envvar="ASSISTANT_LLM_MODEL"
+        ),
+    ] = None,
+    llm_url: Annotated[
+        str | None, typer.Option(help="The LLM server's URL.", envvar="ASSISTANT_LLM_URL")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    """Ask questions about news articles and get answers with cited passages."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    given = {"seeds": seeds, "index": index, "llm": llm, "llm_model": llm_model, "llm_url": llm_url}
+    overrides = {key: value for key, value in given.items() if value}
+    context.obj = _settings(overrides)
+
+
+def _settings(overrides: dict) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValueError as err:
+        err_console.print(f"[red]Invalid setting: {escape(str(err))}[/red]")
+        raise typer.Exit(2) from err
+
+
+def run() -> None:
+    """The `assistant` command: the app, with system errors no step expected (a disk that
+    filled up while loading a model, a folder that lost its permissions) shown as one line
+    instead of a traceback."""
+    try:
+        app()
+    except OSError as err:
+        err_console.print(
+            f"[red]{escape(str(err))}. Check free disk space and the folders' permissions, "
+            "then try again.[/red]"
+        )
+        raise SystemExit(1) from err
+
+
+def _assistant(settings: Settings) -> Assistant:
+    try:
+        return Assistant(settings)
+    except AssistantError as err:
+        raise _fail(err) from err
+
+
+def _fail(err: AssistantError) -> typer.Exit:
+    err_console.print(f"[red]{escape(str(err))}[/red]")
+    return typer.Exit(1)
+
+
+@app.command("index")
+def index_command(
+    context: typer.Context,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build from scratch (then swap it in).")
+    ] = False,
+) -> None:
+    """Index the articles folder: add new, update changed, remove deleted articles.
+
+    Examples:
+
+        assistant index
+
+        assistant --seeds my-articles --index my-index index --rebuild
+    """
+    assistant = Assistant(context.obj)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Embedding passages", total=None)
+        try:
+            report = assistant.sync(
+                rebuild=rebuild,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except AssistantError as err:
+            raise _fail(err) from err
+    for failure in report.failures:
+        err_console.print(
+            f"[yellow]Skipped {escape(failure.source)}: {escape(failure.reason)}[/yellow]"
+        )
+    console.print(report.summary())
+
+
+@app.command("ask")
+def ask_command(
+    context: typer.Context,
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one per line from stdin.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (one object per line).")
+    ] = False,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=50, help="Passages to consider.")
+    ] = None,
+    history_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help='The conversation so far: a JSON list of {"role", "content"} messages.',
+        ),
+    ] = None,
+) -> None:
+    """Answer a question from the indexed articles, with citations.
+
+    With -, questions are read one per line from stdin. With --json, each input line gets
+    exactly one output line, in order: a blank or bad line gets {"question", "error"}, so
+    outputs pair with inputs; without --json, blank lines are skipped. Bytes that are not
+    UTF-8 are replaced (U+FFFD). The exit code is 1 when any line failed.
+
+    Examples:
+
+        assistant ask "What did Rubio say about Russia?"
+
+        assistant ask --json "Who is Mike Waltz?"
+
+        printf 'Who is Waltz?\\nWhat about the G7?\\n' | assistant ask --json -
+
+        assistant ask --history conversation.json "And the G7?"
+    """
+    history = _read_history(history_file) if history_file else None
+    assistant = _assistant(context.obj)
+    if question == "-":
+        with contextlib.suppress(AttributeError):  # a bad byte must not lose the other lines
+            sys.stdin.reconfigure(errors="replace")
+        lines = (line.rstrip("\r\n") for line in sys.stdin)
+        questions = lines if as_json else (line for line in lines if line.strip())
+    else:
+        questions = [question]
+    if not _answer_each(assistant.chain(), questions, history, k, as_json, batch=question == "-"):
+        raise typer.Exit(1)
+
+
+def _answer_each(chain, questions, history, k, as_json: bool, batch: bool) -> bool:
+    """Print each question's answer; False when any failed. In a batch one bad line must
+    not lose the others' answers: it gets its error (as JSON with --json) and the rest go on."""
+    failed = False
+    for text in questions:
+        try:
+            answer = chain.invoke({"question": text, "history": history, "k": k})
+        except AssistantError as err:
+            if not batch:
+                raise _fail(err) from err
+            failed = True
+            err_console.print(f"[red]{escape(text[:80])}: {escape(str(err))}[/red]")
+            if as_json:
+                print(json.dumps({"question": text, "error": str(err)}, ensure_ascii=False))
+            continue
+        if as_json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    return not failed
+
+
+def _read_history(path: Path) -> list[dict]:
+    try:
+        return check_history(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AssistantError) as err:
+        err_console.print(
+            f"[red]Cannot read the history file {escape(str(path))}: {escape(str(err))}[/red]"
+        )
+        raise typer.Exit(2) from err
+
+
+def _print_answer(answer) -> None:
+    console.print(escape(answer.text))
+    _print_citations(answer)
+
+
+def _print_citations(answer) -> None:
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            console.print(
+                f"  [yellow]Not supported by its citations:[/yellow] {escape(sentence.text)}"
+            )
+    for c in answer.citations:
+        date = f", {c.date}" if c.date else ""
+        console.print(
+            f"  [bold][{c.n}][/bold] {escape(c.title)}{escape(date)} "
+            f"[dim]({escape(c.source)}, characters {c.start}-{c.end})[/dim]"
+        )
+
+
+@app.command("chat")
+def chat_command(context: typer.Context) -> None:
+    """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""
+    chain = _assistant(context.obj).chain()
+    history: list[dict] = []
+    err_console.print("Ask about the articles (Ctrl-D to quit).")
+    while True:
+        try:
+            question = console.input("[bold]> [/bold]")
+        except (EOFError, KeyboardInterrupt):
+            err_console.print()
+            return
+        if not question.strip():
+            continue
+        streamed = False
+        try:
+            for piece in chain.stream({"question": question, "history": history}):
+                if isinstance(piece, str):  # an LLM's reply as it arrives
+                    streamed = True
+                    console.print(escape(piece), end="")
+                else:
+                    answer = piece
+        except AssistantError as err:
+            err_console.print(f"[red]{escape(str(err))}[/red]")
+            continue
+        if streamed:
+            console.print()
+            _print_citations(answer)
+        else:
+            _print_answer(answer)
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
+@app.command("serve")
+def serve_command(
+    context: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 exposes the page to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            help="user:password required for the page and its API (env ASSISTANT_WEB_AUTH).",
+        ),
+    ] = None,
+) -> None:
+    """Open the chat page in the browser (index the articles first with `assistant index`).
+
+    Examples:
+
+        assistant serve
+
+        assistant serve --port 8080 --auth analyst:secret
+    """
+    settings: Settings = context.obj
+    auth = auth if auth is not None else settings.web_auth  # ASSISTANT_WEB_AUTH
+    credentials = None
+    if auth is not None:
+        user, _, password = auth.partition(":")
+        if not user or not password:
+            err_console.print("[red]--auth takes user:password, both non-empty.[/red]")
+            raise typer.Exit(2)
+        credentials = (user, password)
+    from assistant.surfaces.web import launch
+
+    launch(_assistant(settings), host=host, port=port, auth=credentials)
+
+
+@app.command("articles")
+def articles_command(context: typer.Context) -> None:
+    """List the indexed articles."""
+    try:
+        records = Assistant(context.obj).articles()
+    except AssistantError as err:
+        raise _fail(err) from err
+    table = Table("id", "title", "date", "date from", "language", "passages")
+    for r in records:
+        table.add_row(
+            escape(r.id),
+            escape(r.title),
+            r.date or "",
+            r.date_source or "",
+            r.language,
+            str(r.passages),
+        )
+    console.print(table)
+
+
+@app.command("people")
+def people_command(
+    context: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List the people the articles quote: statements and articles per person."""
+    try:
+        people = Assistant(context.obj).people()
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        rows = [
+            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
+            for p in people
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("person", "statements", "articles")
+    for person in people:
+        articles = escape(", ".join(person.articles))
+        table.add_row(escape(person.name), str(person.statements), articles)
+    console.print(table)
+
+
+@app.command("eval")
+def eval_command(
+    context: typer.Context,
+    qa_file: Annotated[
+        Path, typer.Argument(help='JSON lines: {"question", "answer"} or the news format.')
+    ],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Recall@k cut-off.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure retrieval (recall@k, MRR) and cited-sentence hit rate on your own questions.
+
+    Each line of QA_FILE is {"question": "...", "answer": "expected text"}, optionally with
+    "article_id" (the answering article's id, as `assistant articles` lists it) and
+    "start"/"end" (the gold span's offsets in it). A retrieved passage hits when it holds
+    the expected text (case-insensitive) and, if "article_id" is given, is of that
+    article; a cited answer hits when its quotes hold it.
+
+    The news format is read too, {"q", "answers": [gold strings], "article",
+    "alt_articles", "kind", "history"}: it prints, per kind, whether the cited quotes hold
+    a gold string (off-corpus questions: whether it abstained), whether the first
+    citation is from an answering article, whether one was retrieved, wrong abstentions
+    and quoted characters per answer.
+
+    Example:
+
+        assistant eval my-questions.jsonl -k 5
+    """
+    from assistant.surfaces.evaluation import NewsItem, evaluate, evaluate_news, read_qa_file
+
+    try:
+        items = read_qa_file(qa_file)
+        news = bool(items) and isinstance(items[0], NewsItem)
+        scorer = evaluate_news if news else evaluate
+        metrics = scorer(Assistant(context.obj), items, k=k)
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        print(json.dumps(metrics))
+    elif news:
+        _print_news_metrics(metrics)
+    else:
+        table = Table("metric", "value")
+        for name, value in metrics.items():
+            table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+        console.print(table)
+
+
+def _print_news_metrics(metrics: dict) -> None:
+    """One column per kind of question (and all), one row per measure."""
+    columns = {"all": metrics["overall"], **metrics["by_kind"]}
+    table = Table("measure", *columns)
+    for measure in metrics["overall"]:
+        values = [row[measure] for row in columns.values()]
+        table.add_row(measure, *("-" if v is None else f"{v:.3g}" for v in values))
+    console.print(table)

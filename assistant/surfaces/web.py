@@ -1,0 +1,570 @@
+"""The chat page (Gradio): answers with linked citations, a sources panel, article upload.
+
+`build_page` lays out the page around one `Assistant`; `launch` serves it with the
+security settings of ../shared/RELIABILITY.md: sanitised Markdown, uploads limited in
+size and type and saved under server-chosen names, the index and articles folders blocked
+from Gradio's file routes, no flagging, and `auth` (when given) over every route.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.errors import AssistantError, IndexNotFound
+from assistant.surfaces.api import Assistant
+from assistant.surfaces.rendering import (
+    answer_markdown,
+    error_markdown,
+    escape_markdown,
+    sources_html,
+)
+from assistant.surfaces.suggestions import examples_from_folder
+from assistant.surfaces.uploads import MAX_UPLOAD_BYTES, save_uploads
+
+logger = logging.getLogger(__name__)
+
+# A Gradio upload folder the user chose; otherwise each server gets its own, removed at exit.
+_USER_UPLOAD_FOLDER = os.environ.get("GRADIO_TEMP_DIR")
+
+ARTICLE_FILE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
+EXTRACTIVE_MODE = "Quotes from the articles (no LLM)"
+# Several analysts can chat at once; answering is CPU-bound, so more in flight only queue.
+ANSWER_CONCURRENCY = 4
+QUEUE_SIZE = 64
+STREAMING = " ▍"  # cursor shown while an LLM's reply is still arriving
+_NO_SOURCES = '<div class="sources empty">Citations of the selected answer appear here.</div>'
+
+CSS = """
+#sources { max-height: 75vh; overflow-y: auto; }
+.sources .source { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 10px; margin-bottom: 10px; }
+.sources .source.flash { outline: 3px solid var(--color-accent); }
+.sources .source-head { font-size: 0.9em; margin-bottom: 4px; }
+.sources .source-head .title { font-weight: 600; }
+.sources .source-head .file, .sources .source-head .date { color: var(--body-text-color-subdued); }
+.sources .passage { white-space: pre-wrap; line-height: 1.45; }
+.sources mark { background: #ffe58a; color: inherit; padding: 0 1px; }
+.sources .mark-n { font-weight: 600; margin-right: 2px; }
+.unsupported { text-decoration: underline wavy #d97706; }
+.confidence { font-size: 0.85em; color: var(--body-text-color-subdued); }
+"""
+
+# Citation links scroll the sources panel instead of following the link (Gradio opens
+# links of chat messages in a new tab).
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const target = document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) return;
+  const card = target.closest(".source");
+  card.scrollIntoView({behavior: "smooth", block: "nearest"});
+  card.classList.add("flash");
+  setTimeout(() => card.classList.remove("flash"), 1200);
+}, true);
+</script>
+"""
+
+
+class ChatPage:
+    """The page's handlers, around one `Assistant` shared by every session."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.llm_label = assistant.llm_label
+
+    # --- chat -----------------------------------------------------------------------------
+
+    def respond(
+        self, message: str, chat: list[dict], state: dict, k: int, mode: str | None
+    ) -> Iterator[tuple]:
+        """Answer `message`, streaming an LLM's reply; yields (chat, state, sources, box)."""
+        state = {"history": list(state["history"]), "sources": dict(state["sources"])}
+        chat = [*chat, {"role": "user", "content": escape_markdown(message or "")}]
+        row = len(chat)
+        chat.append({"role": "assistant", "content": "*Searching the articles…*"})
+        yield chat, state, gr.skip(), ""
+        use_llm = mode != EXTRACTIVE_MODE
+        streamed = ""
+        try:
+            chain = self.assistant.chain(use_llm=use_llm)
+            request = {"question": message, "history": state["history"], "k": int(k)}
+            for piece in chain.stream(request):
+                if not isinstance(piece, str):  # the finished Answer
+                    answer = piece
+                    break
+                streamed += piece
+                chat[row] = {"role": "assistant", "content": escape_markdown(streamed) + STREAMING}
+                yield chat, state, gr.skip(), ""
+        except AssistantError as err:
+            chat[row] = {"role": "assistant", "content": error_markdown(str(err))}
+            yield chat, state, gr.skip(), ""
+            return
+        except Exception:  # never a traceback on the page; the log has it
+            logger.exception("Answering %r failed", message)
+            chat[row] = {
+                "role": "assistant",
+                "content": error_markdown("Something went wrong answering this; see the log."),
+            }
+            yield chat, state, gr.skip(), ""
+            return
+        chat[row] = {"role": "assistant", "content": answer_markdown(answer)}
+        panel = sources_html(answer.citations or answer.nearest)
+        state["sources"][str(row)] = panel
+        state["history"] += [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": answer.text},
+        ]
+        yield chat, state, panel, ""
+
+    def show_sources(self, state: dict, event: gr.SelectData) -> str:
+        """The sources of the answer the user clicked."""
+        return state["sources"].get(str(event.index), gr.skip())
+
+    # --- articles -------------------------------------------------------------------------
+
+    def article_rows(self) -> list[list]:
+        try:
+            records = self.assistant.articles()
+        except IndexNotFound:
+            return []
+        return [[r.title, r.date or "", r.language, r.passages, r.id] for r in records]
+
+    def examples(self) -> list[list[str]]:
+        return [[q] for q in examples_from_folder(self.assistant.settings.seeds)]
+
+    def people_samples(self) -> list[list[str]]:
+        """The People list: one "Name — N statements" entry per person quoted."""
+        try:
+            people = self.assistant.people()
+        except IndexNotFound:
+            return []
+        return [[f"{p.name}{PERSON_SEPARATOR}{_statements(p.statements)}"] for p in people]
+
+    def library_view(self) -> tuple:
+        """The article table, example questions and People list as the live index has them
+        now."""
+        return (
+            self.article_rows(),
+            gr.Dataset(samples=self.examples()),
+            gr.Dataset(samples=self.people_samples()),
+        )
+
+    def add_articles(self, files: list[str] | None, progress: gr.Progress) -> tuple:
+        """Save uploaded files into the seeds folder, then index; yields the status."""
+        files = files or []
+        known = {}
+        with contextlib.suppress(AssistantError):  # no index yet: nothing to compare with
+            known = {r.content_hash: r.id for r in self.assistant.articles()}
+        uploads = [Path(f) for f in files]
+        try:
+            result = save_uploads(uploads, self.assistant.settings.seeds, known)
+        finally:
+            _remove_upload_copies(uploads)
+        lines = [f"Added **{escape_markdown(name)}**." for name in result.saved]
+        lines += [
+            f"⚠️ Refused **{escape_markdown(name)}**: {escape_markdown(reason)}"
+            for name, reason in result.rejected
+        ]
+        if not result.saved:
+            return "\n\n".join(lines) or "No files.", gr.skip(), None, gr.skip(), gr.skip()
+        status, rows, examples, people = self.update_index(False, progress)
+        return "\n\n".join([*lines, status]), rows, None, examples, people
+
+    def update_index(self, rebuild: bool, progress: gr.Progress) -> tuple:
+        """Sync the index with the seeds folder; returns (status, article rows, examples,
+        people)."""
+        progress(0, desc="Reading articles")
+
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding passages", unit="passages")
+
+        try:
+            result = self.assistant.sync(rebuild=rebuild, progress=report)
+        except AssistantError as err:
+            return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip(), gr.skip()
+        lines = [result.summary()]
+        lines += [
+            f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
+            for f in result.failures
+        ]
+        return "\n\n".join(lines), *self.library_view()
+
+    # --- API ------------------------------------------------------------------------------
+
+    def ask_api(
+        self, question: str, history: list[dict] | None = None, k: int | None = None
+    ) -> dict:
+        """Answer a question; returns the same JSON as `assistant ask --json`.
+
+        Args:
+            question: the question, in any language.
+            history: the conversation so far, [{"role": "user"|"assistant", "content": …}].
+            k: passages to consider (default: the server's setting).
+        """
+        try:
+            request = {"question": question, "history": history, "k": k}
+            return self.assistant.chain(as_json=True).invoke(request)
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    def articles_api(self) -> list[dict]:
+        """The indexed articles: id, title, date (and where it was read), language, passages."""
+        try:
+            records = self.assistant.articles()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        keys = ("id", "title", "date", "date_source", "language", "passages")
+        return [{key: getattr(r, key) for key in keys} for r in records]
+
+    def people_api(self) -> list[dict]:
+        """The people the articles quote: name, statements, articles (as `assistant people
+        --json`)."""
+        try:
+            people = self.assistant.people()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        return [
+            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
+            for p in people
+        ]
+
+
+def _statements(count: int) -> str:
+    return f"{count} statement{'s' if count != 1 else ''}"
+
+
+def person_question(sample: list[str]) -> str:
+    """The question a click on a People entry asks."""
+    name = sample[0].split(PERSON_SEPARATOR)[0]
+    return f"What did {name} say?"
+
+
+PERSON_SEPARATOR = " — "  # between a person's name and their statement count
+
+
+def build_page(assistant: Assistant) -> gr.Blocks:
+    """The chat page for `assistant` (not yet launched)."""
+    page = ChatPage(assistant)
+    with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
+        state = gr.State({"history": [], "sources": {}})
+        gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                chat = _chat_column(page, assistant.settings.top_k)
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(_NO_SOURCES, elem_id="sources")
+            with gr.Tab("Articles", id="articles"):
+                library = _articles_tab(page)
+        _wire_chat(page, chat, state, sources)
+        _wire_articles(page, library, chat["examples"])
+        _wire_people(page, library["people"], chat, state, sources, tabs)
+        # Each page load shows the index as it is now, not as it was at server start.
+        blocks.load(
+            page.library_view,
+            None,
+            [library["table"], chat["examples"], library["people"]],
+            api_visibility="private",
+            queue=False,
+        )
+        answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
+        gr.api(page.ask_api, api_name="ask", **answer_events)
+        gr.api(page.articles_api, api_name="articles")
+        gr.api(page.people_api, api_name="people")
+    return blocks
+
+
+def _chat_column(page: ChatPage, top_k: int) -> dict:
+    with gr.Column(scale=3):
+        chatbot = gr.Chatbot(
+            label="Conversation",
+            height=520,
+            sanitize_html=True,
+            latex_delimiters=[],
+            buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
+            feedback_options=None,
+            elem_id="chat",
+        )
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="Ask about the articles, e.g. a person or an event…",
+                show_label=False,
+                scale=5,
+                max_length=4000,
+                elem_id="question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        examples = gr.Dataset(
+            components=[box],
+            samples=page.examples(),
+            label="Example questions",
+            type="values",
+            elem_id="examples",
+        )
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            k = gr.Slider(1, 20, value=top_k, step=1, label="Passages to consider")
+            modes = [page.llm_label, EXTRACTIVE_MODE] if page.llm_label else [EXTRACTIVE_MODE]
+            mode = gr.Dropdown(
+                modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
+            )
+        clear = gr.Button("New conversation", size="sm")
+    return {
+        "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
+        "mode": mode, "clear": clear,
+    }  # fmt: skip
+
+
+def _articles_tab(page: ChatPage) -> dict:
+    table = gr.Dataframe(
+        value=page.article_rows(),
+        headers=["Title", "Date", "Language", "Passages", "File"],
+        datatype=["str", "str", "str", "number", "str"],
+        interactive=False,
+        label="Indexed articles",
+        elem_id="articles",
+    )
+    uploads = gr.File(
+        label=f"Add articles ({', '.join(ARTICLE_FILE_TYPES)}; up to "
+        f"{MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+        file_count="multiple",
+        file_types=ARTICLE_FILE_TYPES,
+        type="filepath",
+        elem_id="upload",
+    )
+    with gr.Row():
+        update = gr.Button("Update index", elem_id="update-index")
+        rebuild = gr.Checkbox(False, label="Rebuild from scratch")
+    status = gr.Markdown(elem_id="index-status")
+    people = gr.Dataset(
+        components=[gr.Textbox(visible=False)],
+        samples=page.people_samples(),
+        label="People quoted: click one to ask what they said",
+        type="values",
+        samples_per_page=30,
+        elem_id="people",
+    )
+    return {"table": table, "uploads": uploads, "update": update, "rebuild": rebuild,
+            "status": status, "people": people}  # fmt: skip
+
+
+def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> None:
+    """Connect the chat's events; none of them is part of the public API."""
+    chatbot, box = chat["chatbot"], chat["box"]
+    answering = {
+        "concurrency_limit": ANSWER_CONCURRENCY,
+        "concurrency_id": "answer",
+        "api_visibility": "private",
+    }
+    inputs = [box, chatbot, state, chat["k"], chat["mode"]]
+    outputs = [chatbot, state, sources, box]
+    for trigger in (box.submit, chat["send"].click):
+        trigger(page.respond, inputs, outputs, **answering)
+    chat["examples"].click(
+        lambda sample: sample[0], chat["examples"], box, api_visibility="private", queue=False
+    ).then(page.respond, inputs, outputs, **answering)
+    chatbot.select(page.show_sources, state, sources, api_visibility="private")
+    chat["clear"].click(
+        lambda: ([], {"history": [], "sources": {}}, _NO_SOURCES),
+        None,
+        [chatbot, state, sources],
+        api_visibility="private",
+        queue=False,
+    )
+    # The chat's own trash button clears the messages; the conversation goes with them.
+    chatbot.clear(
+        lambda: ({"history": [], "sources": {}}, _NO_SOURCES),
+        None,
+        [state, sources],
+        api_visibility="private",
+        queue=False,
+    )
+
+
+def _wire_articles(page: ChatPage, library: dict, examples: gr.Dataset) -> None:
+    """Uploads and index updates run one at a time (the index has one writer)."""
+    indexing = {"concurrency_limit": 1, "concurrency_id": "index", "api_visibility": "private"}
+
+    def add_articles(files, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        return page.add_articles(files, progress)
+
+    def update_index(rebuild_all, progress=gr.Progress()):  # noqa: B008
+        return page.update_index(rebuild_all, progress)
+
+    table, status, people = library["table"], library["status"], library["people"]
+    library["uploads"].upload(
+        add_articles,
+        library["uploads"],
+        [status, table, library["uploads"], examples, people],
+        **indexing,
+    )
+    library["update"].click(
+        update_index, library["rebuild"], [status, table, examples, people], **indexing
+    )
+
+
+def _wire_people(
+    page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
+) -> None:
+    """A click on a person asks the chat what they said."""
+    chat_inputs = [chat["box"], chat["chatbot"], state, chat["k"], chat["mode"]]
+    people.click(
+        lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
+        people,
+        [chat["box"], tabs],
+        api_visibility="private",
+        queue=False,
+    ).then(
+        page.respond,
+        chat_inputs,
+        [chat["chatbot"], state, sources, chat["box"]],
+        concurrency_limit=ANSWER_CONCURRENCY,
+        concurrency_id="answer",
+        api_visibility="private",
+    )
+
+
+def launch(
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Serve the page. With `block=False`, return once the server is up (tests)."""
+    assistant.probe_index = True  # a damaged index must not take the server down
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    # Requests must name this server in their Host header. Otherwise a web page whose
+    # domain an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the
+    # chat, and Gradio also grants any Origin CORS with credentials for non-local hosts.
+    named = assistant.settings.web_hosts
+    trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
+    # The serving process makes no calls home (Gradio reads this whenever it would).
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    _use_private_upload_folder()
+    blocks = build_page(assistant)
+    blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
+    settings = assistant.settings
+    blocks.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        max_file_size=MAX_UPLOAD_BYTES,
+        # Gradio must never serve the vector store or raw article files.
+        blocked_paths=[str(settings.index.resolve()), str(settings.seeds.resolve())],
+        allowed_paths=[],
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        quiet=not block,
+        prevent_thread_lock=not block,
+        theme=gr.themes.Default(
+            font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+        ),
+        css=CSS,
+        head=HEAD,
+        app_kwargs={"middleware": [trusted_hosts, optional_arguments]},
+    )
+    return blocks
+
+
+def allowed_hosts(host: str, web_hosts: str = "") -> list[str]:
+    """Host names the server answers to: loopback, the address it listens on, and
+    `web_hosts` (comma-separated; settings.web_hosts, env ASSISTANT_WEB_HOSTS). Listening on
+    every interface (0.0.0.0) without naming hosts accepts any name."""
+    named = [h.strip() for h in web_hosts.split(",") if h.strip()]
+    if host in ("0.0.0.0", "::") and not named:
+        return ["*"]
+    return sorted({"127.0.0.1", "localhost", host, *named})
+
+
+def _use_private_upload_folder() -> None:
+    """Point Gradio's upload cache at a folder of this server's own, removed when the
+    process exits, unless the user chose one with GRADIO_TEMP_DIR."""
+    if _USER_UPLOAD_FOLDER:
+        return
+    folder = tempfile.mkdtemp(prefix="assistant-uploads-")
+    os.environ["GRADIO_TEMP_DIR"] = folder  # read by the Blocks and App created next
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def _remove_upload_copies(uploads: list[Path]) -> None:
+    """Delete Gradio's copies of uploaded files (and their folders) once they are saved or
+    refused. Only files inside Gradio's upload cache are touched."""
+    cache = Path(gr.utils.get_upload_folder()).resolve()
+    for upload in uploads:
+        path = upload.resolve()
+        if cache not in path.parents:
+            continue
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: another upload is still there
+            if path.parent != cache:
+                path.parent.rmdir()
+
+
+_SIMPLE_CALL = re.compile(r"^/gradio_api/call/(?P<name>[\w-]+)/?$")
+
+
+class OptionalApiArguments:
+    """ASGI middleware: a raw `POST /gradio_api/call/<name>` may leave out trailing optional
+    arguments, as gradio_client and the README allow. Gradio itself wants every one there
+    ("needed: 3, got: 1"), so `data` is padded with nulls, which the handlers read as
+    their defaults."""
+
+    def __init__(self, app, arity: dict[str, int]) -> None:
+        self.app = app
+        self.arity = arity
+
+    async def __call__(self, scope, receive, send) -> None:
+        match = _SIMPLE_CALL.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope["method"] != "POST" or match["name"] not in self.arity:
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        body = _padded(body, self.arity[match["name"]])
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _padded(body: bytes, arity: int) -> bytes:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body  # Gradio answers malformed JSON itself
+    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        missing = arity - len(payload["data"])
+        if missing > 0:
+            payload["data"] = [*payload["data"], *[None] * missing]
+            return json.dumps(payload).encode()
+    return body
