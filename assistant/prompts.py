@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 import sys
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from assistant.errors import AssistantError
@@ -23,9 +24,27 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
 
 
 def _prompt_dirs() -> list[Path]:
-    source_checkout = Path(__file__).resolve().parent.parent / "prompts"
-    installed = Path(sys.prefix) / "share" / "assistant" / "prompts"
-    return [source_checkout, installed]
+    """The folders that may hold the templates, in the order they are searched.
+
+    A source checkout (and an editable install, which runs from it) reads the checkout's
+    prompts/. A wheel installs the templates as data files under share/assistant/prompts of
+    the environment it was installed into; the distribution's file list says where that is
+    (a venv, `--user`, `--prefix`), and sys.prefix is the usual place when it cannot.
+    """
+    folders = []
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        folders.append(checkout / "prompts")
+    try:
+        installed = metadata.files("assistant") or []
+    except metadata.PackageNotFoundError:
+        installed = []
+    for file in installed:
+        if file.parts[-4:-1] == ("share", "assistant", "prompts"):
+            folders.append(Path(file.locate()).resolve().parent)
+            break
+    folders.append(Path(sys.prefix) / "share" / "assistant" / "prompts")
+    return folders
 
 
 @cache
@@ -41,7 +60,8 @@ def load_prompt(name: str) -> str:
             template = path.read_text(encoding="utf-8").strip()
             break
     else:
-        raise AssistantError(f"Prompt template '{name}' not found in {_prompt_dirs()[0]}.")
+        searched = ", ".join(str(folder) for folder in _prompt_dirs())
+        raise AssistantError(f"Prompt template '{name}' not found in: {searched}.")
     used = {field for _, field, _, _ in string.Formatter().parse(template) if field}
     unknown = used - TEMPLATE_FIELDS.get(name, frozenset())
     if unknown:

@@ -50,7 +50,7 @@ class DenseModel(BaseModel):
 
 # Tuned on the XQuAD tune half (benchmarks/tune.py): USE's errors differ from e5's, so
 # fusing it lifts cross-lingual recall; a passage's USE similarity is its own or its closest
-# sentence's (MRR@5 en->de 0.933 -> 0.942).
+# sentence's (docs/benchmarks.md).
 DEFAULT_DENSE_MODELS = (
     DenseModel(model="default", weight=1.0, quote_weight=1.18),
     DenseModel(

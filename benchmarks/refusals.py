@@ -4,6 +4,7 @@ answering pipeline; the same for news-dev (its off-corpus questions should be re
 
     python benchmarks/refusals.py                 # XQuAD test half + all of news-dev
     python benchmarks/refusals.py --half tune
+    python benchmarks/refusals.py --write-docs    # and write the table into docs/benchmarks.md
 
 Prints, per set of questions: answered when answerable, refused when not. XQuAD's German
 and English questions are reported apart; news-dev's answerable questions are all but the
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from news_dev import NEWS_DEV, copy_articles
+from report import markdown_table, write_section
 from xquad import XQUAD, build_corpus
 
 from assistant.surfaces.api import Assistant
@@ -32,22 +34,29 @@ def refusals(assistant: Assistant, asked: list[tuple[str, list, frozenset[str]]]
     return sum(refused) / len(refused)
 
 
-def xquad(scratch: Path, half: str) -> None:
+def xquad(scratch: Path, half: str) -> list[list[str]]:
+    """One row per question language: answerable refused, refused with the article removed."""
     seeds = scratch / "xquad"
     seeds.mkdir()
     items = build_corpus(seeds, XQUAD)
     assistant = Assistant(seeds=seeds, index=scratch / "xquad-index")
     assistant.sync()
+    rows = []
+    names = {"de": "German", "en": "English"}
     for language, questions in items.items():
         chosen = [q for q in questions if half == "all" or q["half"] == half]
         answerable = [(q["question"], [], frozenset()) for q in chosen]
         removed = [(q["question"], [], frozenset({q["article_id"]})) for q in chosen]
-        print(f"XQuAD {language} -> de ({len(chosen)} questions): "
-              f"wrongly refused {refusals(assistant, answerable):.3f}, "
-              f"refused with own article removed {refusals(assistant, removed):.3f}")  # fmt: skip
+        wrong, gone = refusals(assistant, answerable), refusals(assistant, removed)
+        print(f"XQuAD {language} -> de ({len(chosen)} questions): wrongly refused "
+              f"{wrong:.3f}, refused with own article removed {gone:.3f}")  # fmt: skip
+        rows.append([f"XQuAD {names[language]} → German", str(len(chosen)), f"{wrong:.1%}",
+                     f"{gone:.1%} (own article removed)"])  # fmt: skip
+    return rows
 
 
-def news(scratch: Path) -> None:
+def news(scratch: Path) -> list[list[str]]:
+    """Rows for news-dev's answerable questions and its off-corpus ones."""
     seeds = scratch / "news"
     seeds.mkdir()
     copy_articles(NEWS_DEV, seeds)
@@ -68,15 +77,28 @@ def news(scratch: Path) -> None:
         f"{refused:.3f} of {len(offcorpus)}, refused with the answering articles removed "
         f"{gone:.3f}"
     )
+    return [
+        ["news-dev answerable", str(len(answerable)), f"{wrong:.1%}",
+         f"{gone:.1%} (answering articles removed)"],
+        ["news-dev off-corpus", str(len(offcorpus)), "-", f"{refused:.1%}"],
+    ]  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["all", "tune", "test"], default="test")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        news(Path(scratch))
-        xquad(Path(scratch), args.half)
+        rows = news(Path(scratch))
+        rows = xquad(Path(scratch), args.half) + rows
+    if args.write_docs:
+        table = markdown_table(
+            ["questions", "n", "answerable, refused", "refused when unanswerable"], rows
+        )
+        write_section("refusals" if args.half == "test" else f"refusals-{args.half}", table)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python benchmarks/scale.py                      # all sizes, ~13 minutes here
     python benchmarks/scale.py --sizes 1000,10000   # fewer sizes
+    python benchmarks/scale.py --write-docs         # and write the table into docs/benchmarks.md
     ASSISTANT_CHROMA_URL=http://127.0.0.1:8000 python benchmarks/scale.py   # server mode
 
 Corpora are real article text: the seed and the German and English XQuAD articles
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from report import write_section
 
 REPO = Path(__file__).resolve().parent.parent
 XQUAD = REPO.parent / "shared" / "data" / "xquad"
@@ -412,20 +414,22 @@ def run_size(size: int, work: Path, baseline: bool) -> list[dict]:
     return results
 
 
-def print_table(results: list[dict]) -> None:
+def report_text(results: list[dict]) -> str:
+    """The run as a Markdown table, with the assistant/baseline ratios and the sync times."""
+
     def cell(row: dict | None, key: str, fmt: str = "{:.1f}") -> str:
         value = (row or {}).get(key)
         return "-" if value is None else fmt.format(value)
 
     sizes = sorted({r["size"] for r in results})
-    print(
-        "\n| passages | system | passages indexed | index passages/s | raw embedder "
-        "passages/s | ratio | query p50 ms | p95 ms | open index s | peak MB |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    lines = [
+        "| passages | system | passages indexed | index passages/s | raw embedder "
+        "passages/s | ratio | query p50 ms | p95 ms | open index s | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for size in sizes:
         for r in (r for r in results if r["size"] == size):
-            print(
+            lines.append(
                 f"| {size:,} | {r['system']} | {r['passages']:,} | {cell(r, 'index_pps')} | "
                 f"{cell(r, 'raw_embed_pps')} | {cell(r, 'index_ratio', '{:.2f}')} | "
                 f"{cell(r, 'p50_ms')} | {cell(r, 'p95_ms')} | {cell(r, 'open_index_s', '{:.2f}')}"
@@ -447,10 +451,10 @@ def print_table(results: list[dict]) -> None:
                 )
             )
     if ratios:
-        print("\nassistant / baseline: " + "; ".join(ratios))
+        lines.append("\nassistant / baseline: " + "; ".join(ratios))
     for r in results:
         if "no_change_sync_s" in r:
-            print(
+            lines.append(
                 f"\n{r['articles']:,} articles: no-change sync {r['no_change_sync_s']:.2f} s in "
                 f"process, {r['no_change_cli_s']:.2f} s as `assistant index` "
                 f"({r['no_change_cli_output']}); one edited article: "
@@ -458,17 +462,21 @@ def print_table(results: list[dict]) -> None:
                 f"passages re-embedded, sync {r['one_edit_sync_s']:.2f} s"
             )
         if "pipeline_pps_without_model" in r:
-            print(
-                f"{r['size']:,}: pipeline alone (stand-in embedder) indexes "
+            lines.append(
+                f"\n{r['size']:,}: pipeline alone (stand-in embedder) indexes "
                 f"{r['pipeline_pps_without_model']:.0f} passages/s (while the baseline's store "
                 "is filled beside it; everything else is measured after)"
             )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     parser.add_argument("--stage", choices=["assistant", "baseline", "baseline-build"])
     parser.add_argument("--size", type=int)
     parser.add_argument("--work", type=Path)
@@ -490,8 +498,11 @@ def main() -> None:
             results += run_size(size, work, baseline=not args.no_baseline)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print_table(results)
+    text = report_text(results)
+    print("\n" + text)
     print(f"\nbenchmark ran {time.perf_counter() - started:.0f} s")
+    if args.write_docs:
+        write_section("scale", text)
 
 
 if __name__ == "__main__":

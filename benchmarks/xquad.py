@@ -7,6 +7,7 @@ XQuAD from ../shared/data/xquad/ beside the checkout, or from `--data FOLDER`.
     python benchmarks/xquad.py                 # all questions
     python benchmarks/xquad.py --half tune     # the articles used to tune weights
     python benchmarks/xquad.py --half test     # the held-out articles: report these
+    python benchmarks/xquad.py --half test --write-docs   # and write docs/benchmarks.md
 
 Settings can be varied through ASSISTANT_* variables (e.g. ASSISTANT_LEXICAL_WEIGHT=0).
 """
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from report import markdown_table, write_section
 
 # XQuAD's files (xquad.de.json, xquad.en.json), by default from the shared folder beside
 # the checkout; `--data` points elsewhere.
@@ -71,6 +74,9 @@ def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["all", "tune", "test"], default="all")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     add_data_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -114,8 +120,26 @@ def main() -> None:
         )
     print(
         "recall@5 / MRR@5: a passage of the gold article holding the answer text; "
-        "overlap@5: a passage overlapping the gold paragraph (the looser, earlier measure)."
+        "overlap@5: a passage overlapping the gold paragraph (a looser measure)."
     )
+    if args.write_docs:
+        write_section(f"xquad-{args.half}", docs_table(rows, passages, sync_seconds))
+
+
+def docs_table(rows: list[tuple[str, dict]], passages: int, sync_seconds: float) -> str:
+    """The run as docs/benchmarks.md shows it: one row per question language."""
+    names = {"de -> de": "German → German", "en -> de": "English → German"}
+    table = markdown_table(
+        ["questions", "n", "recall@5", "MRR@5", "overlap@5", "cited sentence holds the answer",
+         "wrongly abstained", "p50 / p95 ms"],
+        [
+            [names[name], str(m["questions"]), f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}",
+             f"{m['span_overlap@5']:.3f}", f"{m['cited_hit_rate']:.3f}",
+             f"{m['abstained']:.1%}", f"{m['latency_ms_p50']:.0f} / {m['latency_ms_p95']:.0f}"]
+            for name, m in rows
+        ],
+    )  # fmt: skip
+    return f"{table}\n\nIndexing the {passages} passages: {passages / sync_seconds:.1f} passages/s."
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def test_html_main_text_and_metadata(tmp_path: Path):
 
 
 def test_html_that_states_no_date_has_no_date(tmp_path: Path):
-    """Probe finding: a year in the text or a copyright line became an invented date."""
+    """A year in the text or a copyright line is no date: the article has none."""
     path = tmp_path / "undated.html"
     body = " ".join(["The ferry to the island runs again after the storm of 2026."] * 4)
     path.write_text(

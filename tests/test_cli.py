@@ -61,8 +61,8 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(run):
 
 
 def test_every_input_line_gets_one_output_line_even_blank_or_undecodable(run):
-    """Probe finding: a byte that is not UTF-8 crashed the batch and lost later lines;
-    blank lines gave no output, so outputs could not be paired with inputs."""
+    """A byte that is not UTF-8 is replaced and a blank line answered with an error line,
+    so the batch goes on and outputs pair with inputs line by line."""
     run("index")
     stdin = b"Who is Rubio?\nWho is \xff Waltz?\n\nWhat about the G7?\n"
     result = run("ask", "--json", "-", stdin=stdin)

@@ -156,10 +156,10 @@ def test_uploaded_article_is_indexed_and_answers(page: Page):
     answer = _ask(page, "How much did the new bridge in Hamburg cost?")
     assert "4,2 Milliarden" in answer
     assert "Neue Brücke über die Elbe eröffnet" in page.locator("#sources").inner_text()
-    # Probe finding: Gradio's copy of the upload outlived it in its temporary folder.
+    # Gradio's copy of the upload does not outlive it in its temporary folder.
     assert not _upload_copies(UPLOAD.name)
 
-    # Probe finding: a page opened later showed the articles as at server start.
+    # A page opened later shows the articles as they are now, not as at server start.
     fresh = page.context.browser.new_page()
     fresh.goto(page.url)
     fresh.get_by_role("tab", name="Articles").click()
@@ -179,8 +179,8 @@ TYPED = 'What\'s "the" deal & <G7> *stars* _under_ #1 `tick` [x](y) 3-4 $5?'
 
 
 def test_typed_characters_show_as_typed_in_chat_and_upload_status(page: Page, tmp_path: Path):
-    """Probe finding: apostrophes showed as &#x27; (escaped twice). Quotes, &, <, *, _, #,
-    backticks and brackets must read as typed, in the chat and in the upload status."""
+    """Quotes, apostrophes (escaped once, never as &#x27;), &, <, *, _, #, backticks and
+    brackets read as typed, in the chat and in the upload status."""
     _ask(page, TYPED)
     assert page.locator('[data-testid="user"]').last.inner_text().strip() == TYPED
     chat = page.locator("#chat").inner_text()
@@ -234,7 +234,7 @@ def test_api_answers_like_the_cli_json(served):
     assert "G7" in follow_up["answer"]
     with pytest.raises(Exception, match="The question is empty"):
         client.predict("   ", api_name="/ask")
-    # Probe finding: k was not checked (-5 gave 24 passages, 10**9 every candidate).
+    # k is checked: a negative or huge k must not return any number of passages.
     for k in (-5, 0, 51, 10**9, "five", 2.5):
         with pytest.raises(Exception, match="must be a whole number from 1 to 50"):
             client.predict("Who is Rubio?", None, k, api_name="/ask")
@@ -263,8 +263,8 @@ def _raw_call(url: str, data: list) -> tuple[str, str]:
 
 
 def test_raw_http_call_needs_only_the_question_and_survives_bad_characters(served):
-    """Probe findings: history and k were required over raw HTTP, and a lone surrogate
-    answered {"error": null} with a traceback in the log."""
+    """Over raw HTTP only the question is required, and a lone surrogate is replaced, not
+    answered with {"error": null} and a traceback in the log."""
     url, assistant = served
     event, payload = _raw_call(url, ["What did Rubio say about Russia?"])
     assert event == "complete", payload

@@ -18,7 +18,7 @@ articles left out (not answerable), plus news-dev's off-corpus questions. Expect
 calibration error on the held-out halves: 0.033. Shown to users as the answer's
 confidence, and below `AbstainPolicy.min_confidence` a refusal; no threshold keeps wrong
 refusals of XQuAD questions near 2% while refusing most English questions whose article
-is missing (see the README).
+is missing (docs/benchmarks.md).
 """
 
 from __future__ import annotations

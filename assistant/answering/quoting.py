@@ -29,18 +29,10 @@ from assistant.speech.statements import Statement
 # model of its similarity to the question under each dense model (each z-scored over the
 # candidate sentences; weights in settings.DenseModel.quote_weight, e5 1.18, USE 0.76) and
 # the share of the question's words (names, numbers, terms) it contains (QUOTE_WORD_WEIGHT).
-# Fitted on the XQuAD tune half (benchmarks/tune.py): against the scoring it
-# replaced (e5 similarity + passage similarity + word share) the best sentence holds the
-# answer for 0.68 of English questions instead of 0.61 (German: 0.72 instead of 0.74), and
-# the quotes hold it for 0.87 instead of 0.85 (German: 0.90 instead of 0.91) with fewer
-# sentences quoted per answer (2.40 instead of 2.66; German 2.33 instead of 2.38).
-# Since session 11 a word counts as held in translation or another inflection too
-# (word_matching.py; the question's speech verbs, "say" or "reagierte", never count): with
-# the same weights the first quote holds the answer for 0.782 of English questions on the
-# held-out half instead of 0.746 (German 0.825 instead of 0.813). Refitted with it (1.09 /
-# 0.62 / 3.06, bias -4.18) the best sentence gained 0.015 on the tune half but answers
-# quoted fewer sentences and news-dev's person answers lost three gold quotes, so the
-# weights stayed.
+# A word counts as held in translation or another inflection too (word_matching.py); the
+# question's speech verbs, "say" or "reagierte", never count. Fitted on the XQuAD tune half
+# (benchmarks/tune.py); what the model is worth, and why these weights and not a refit with
+# word matching, is in docs/benchmarks.md.
 QUOTE_WORD_WEIGHT = 2.22
 QUOTE_BIAS = -3.42
 # Further sentences are quoted while their chance is at least this share of the best one's.

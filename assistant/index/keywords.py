@@ -5,9 +5,9 @@ languages its hits are noise (equal-weight fusion of e5 and BM25 drops English-t
 recall@5 from 0.975 to 0.708, ../shared/README.md). So a passage's keyword score counts
 only when the passage is in the question's language.
 
-The index is saved with its generation by the sync that writes it: rebuilding it when an
-index is opened meant reading every passage back from Chroma and tokenizing it, 19 s at
-100k passages for every process that opened the index. Each passage's tokens are saved
+The index is saved with its generation by the sync that writes it, so opening an index
+reads no passage text (building it at open would read every passage back from Chroma and
+tokenize it, 19 s at 100k passages, in every process). Each passage's tokens are saved
 too, so the next sync tokenizes only the passages it adds before re-indexing.
 """
 

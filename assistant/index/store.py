@@ -57,7 +57,7 @@ class ArticleRecord:
     author: str | None
     url: str | None
     passages: int
-    date_source: str | None = None  # records written before it was kept have none
+    date_source: str | None = None  # None in records written without one
 
     @classmethod
     def of(cls, article: Article, passages: int) -> ArticleRecord:

@@ -254,7 +254,7 @@ def _parse_html(path: Path, content: str) -> dict:
         include_comments=False,
         favor_recall=True,
         # Only a date the page's metadata states: the default search also takes any year in
-        # the text or a copyright line ("© 2026" became 2026-01-01).
+        # the text or a copyright line (it would read "© 2026" as 2026-01-01).
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():

@@ -94,7 +94,7 @@ def build_sentence_transformer(packed_path: Path, out_dir: Path) -> None:
 def export_ctranslate2(model_dir: Path, out_dir: Path) -> None:
     """Write the folder's XLM-R encoder as a CTranslate2 model with int8 weights (each
     weight row and each token's activations quantized on their own: faster and closer to
-    fp32 than onnxruntime's int8 here, see the README's "Embedding engines measured").
+    fp32 than onnxruntime's int8 here, see "Embedding engines" in docs/benchmarks.md).
 
     Built from the safetensors file with CTranslate2's public model spec, so no converter
     has to understand this folder's config: the token-type embedding (row 0 is the only one

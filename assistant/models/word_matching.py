@@ -17,10 +17,8 @@ import numpy as np
 
 from assistant.models.embeddings import PassageEmbeddings
 
-# Two words match at this cosine or above. On the XQuAD tune half (benchmarks/tune.py
-# rows, all articles indexed) the sentence quoted first held the answer for 0.704 of the
-# English questions with matching at 0.6 instead of 0.672 with equal words only (German
-# questions: 0.734 instead of 0.721).
+# Two words match at this cosine or above; chosen on the XQuAD tune half (benchmarks/tune.py,
+# figures in docs/benchmarks.md).
 WORD_MATCH = 0.6
 _COMMONEST = 7.0  # the Zipf frequency of the commonest words ("the" 7.7, "der" 7.4)
 _MIN_RARITY = 0.5

@@ -34,7 +34,7 @@ _MAX_SPEAKER_PASSAGES = 30
 # add it back.
 CROSS_LINGUAL_OFFSET = 0.05
 # A person question is answered from the person's statements unless the articles come this
-# much closer to its topic elsewhere (tuned on news-dev, see the README): then they quote
+# much closer to its topic elsewhere (tuned on news-dev, docs/benchmarks.md): then they quote
 # the person on other topics only, and the answer says so.
 SPEAKER_TOPIC_GAP = 0.05
 # Fused-score bonus (z units) of a passage among the first _TYPED_HEAD that holds the kind
@@ -281,7 +281,6 @@ class HybridRetriever(BaseRetriever):
         if self.models[model].closest_sentence:
             # A passage is as close as its closest sentence: USE embeds a ~500-character
             # passage into one vector and blurs the one sentence a question is about.
-            # On the XQuAD tune half: MRR@5 0.933 -> 0.942 en->de, 0.964 -> 0.965 de->de.
             rows = self.store.sentence_rows(model, list(wanted))
             for pid, sentences in rows.items():
                 if len(sentences):
