@@ -93,3 +93,15 @@ class ModelError(AssistantError):
 
 class LLMError(AssistantError):
     """The configured LLM backend could not be used; never silently replaced by another."""
+
+
+class FittedValuesError(AssistantError):
+    """A file of fitted values (assistant/fitted/*.json) is missing or does not hold the
+    values the code expects."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"The fitted values in {path} cannot be used: the file {problem}. Restore the "
+            "file shipped with the assistant, or write it again with the script named in it "
+            "(its --write option)."
+        )

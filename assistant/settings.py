@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.fitted import (
+    ConfidenceFloor,
+    Floors,
+    QuoteModel,
+    Retrieval,
+    Support,
+    fitted,
+    ordered,
+)
+
 
 class DenseModel(BaseModel):
     """One dense model of the fused retriever, and how much its similarities count."""
@@ -48,19 +58,23 @@ class DenseModel(BaseModel):
     )
 
 
-# Tuned on the XQuAD tune half (benchmarks/tune.py): USE's errors differ from e5's, so
-# fusing it lifts cross-lingual recall; a passage's USE similarity is its own or its closest
-# sentence's (docs/benchmarks.md).
-DEFAULT_DENSE_MODELS = (
-    DenseModel(model="default", weight=1.0, quote_weight=1.18),
-    DenseModel(
-        model="use-multilingual-v3",
-        weight=0.4,
-        quote_weight=0.76,
-        closest_sentence=True,
-        word_vectors=True,
-    ),
-)
+def default_dense_models() -> list[DenseModel]:
+    """e5 (bundled) and USE with their fitted weights (assistant/fitted/retrieval.json and
+    quote_model.json). USE's errors differ from e5's, so fusing it lifts cross-lingual
+    recall; a passage's USE similarity is its own or its closest sentence's."""
+    names = ("default", "use-multilingual-v3")
+    fusion = ordered(Retrieval, "dense_weights", names)
+    quoting = ordered(QuoteModel, "similarity_weights", names)
+    return [
+        DenseModel(model="default", weight=fusion[0], quote_weight=quoting[0]),
+        DenseModel(
+            model="use-multilingual-v3",
+            weight=fusion[1],
+            quote_weight=quoting[1],
+            closest_sentence=True,
+            word_vectors=True,
+        ),
+    ]
 
 
 def _default_model_cache() -> Path:
@@ -87,7 +101,7 @@ class Settings(BaseSettings):
         description="Where the default embedding model is built on first use.",
     )
     dense_models: list[DenseModel] = Field(
-        default_factory=lambda: list(DEFAULT_DENSE_MODELS),
+        default_factory=default_dense_models,
         min_length=1,
         description=(
             "The dense (embedding) models fused in retrieval and quoting, as JSON, e.g. "
@@ -122,7 +136,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(40, ge=5, description="Passages each retriever proposes before fusion.")
     lexical_weight: float = Field(
-        0.3,
+        default_factory=lambda: fitted(Retrieval).lexical_weight,
         ge=0.0,
         description=(
             "Weight of BM25 in the fused score; applied only when question and passage "
@@ -130,25 +144,26 @@ class Settings(BaseSettings):
         ),
     )
     abstain_below: float = Field(
-        0.81,
+        default_factory=lambda: fitted(Floors).same_language,
         description=(
             "Abstain when no passage in the question's language reaches this dense "
-            "similarity (cosine, higher = closer). Tuned on XQuAD de->de."
+            "similarity (cosine, higher = closer). Default fitted on XQuAD de->de "
+            "(assistant/fitted/floors.json)."
         ),
     )
     abstain_below_cross_lingual: float = Field(
-        0.76,
+        default_factory=lambda: fitted(Floors).cross_lingual,
         description=(
             "The same for passages in another language than the question; similarities "
-            "across languages run lower. Tuned on XQuAD en->de."
+            "across languages run lower. Default fitted on XQuAD en->de (floors.json)."
         ),
     )
     abstain_below_confidence: float = Field(
-        0.08,
+        default_factory=lambda: fitted(ConfidenceFloor).min_confidence,
         description=(
             "Abstain also when the answer's confidence (the chance that the articles answer "
-            "the question) is below this. Tuned on XQuAD's tune half: refuses most "
-            "questions whose article is missing at about 1.5% of answerable ones refused."
+            "the question) is below this. Default tuned on XQuAD's tune half "
+            "(assistant/fitted/confidence_floor.json)."
         ),
     )
     reranker_model: str | None = Field(
@@ -166,11 +181,11 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM.")
     support_threshold: float = Field(
-        0.82,
+        default_factory=lambda: fitted(Support).threshold,
         description=(
             "An answer sentence counts as supported when its embedding's cosine with a "
             "sentence of a passage it cites reaches this (or their words mostly overlap). "
-            "Tuned on XQuAD (benchmarks/support_calibration.py)."
+            "Default calibrated on XQuAD (assistant/fitted/support.json)."
         ),
     )
     web_hosts: str = Field(

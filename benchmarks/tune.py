@@ -1,12 +1,16 @@
 """Sweep retrieval and answer parameters on one half of XQuAD (questions embedded once).
 
     python benchmarks/tune.py --half tune
+    python benchmarks/tune.py --half tune --write             # ships the fitted quote model
+    python benchmarks/tune.py --half tune --write --out /tmp/quote_model.json
 
 Prints recall@5 and MRR@5 per (USE, BM25) weight (e5 at 1); fits the logistic model that picks the
-sentences to quote (assistant/quoting.py) and shows, for it and for the shipped weights, how
+sentences to quote (answering/quoting.py) and shows, for it and for the shipped weights, how
 often the best sentence and the quoted ones hold the answer per quote share; and the
 abstention trade-off per threshold (a question is made unanswerable by leaving its own
-article out of the ranking).
+article out of the ranking). With `--write`, the fitted quote model, with the quote share
+given (`--quote-share`, default the shipped one), the data and its score on them, goes to
+assistant/fitted/quote_model.json (or `--out`).
 """
 
 from __future__ import annotations
@@ -19,20 +23,42 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from xquad import add_data_option, build_corpus
 
-from assistant.answering.quoting import QUOTE_BIAS, QUOTE_WORD_WEIGHT, quotable_sentences
+from assistant.answering.quoting import quotable_sentences
+from assistant.fitted import FOLDER, QuoteModel, fitted, write_fitted
 from assistant.language.tokens import content_words
 from assistant.retrieval.hybrid import EncodedQuestion, fuse
 from assistant.surfaces.api import Assistant
 from assistant.surfaces.evaluation import holds_answer
 
 _QUOTE_SHARES = (0.1, 0.2, 0.3, 0.5)
+_ARTICLES = {
+    "tune": "the even-numbered articles (tune half)",
+    "test": "the odd-numbered articles (test half)",
+    "all": "every article",
+}
 _MAX_QUOTES = 3
 
 
 def main() -> None:
+    shipped_model = fitted(QuoteModel)
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=["all", "tune", "test"], default="tune")
     add_data_option(parser)
+    parser.add_argument(
+        "--write", action="store_true", help="write the fitted quote model (see --out)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=FOLDER / QuoteModel.FILE,
+        help="where --write writes (default: the shipped file)",
+    )
+    parser.add_argument(
+        "--quote-share",
+        type=float,
+        default=shipped_model.quote_share,
+        help="the quote share --write writes and scores (default: the shipped one)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         seeds = Path(scratch) / "seeds"
@@ -44,13 +70,15 @@ def main() -> None:
         for language in ("de", "en"):
             chosen = [i for i in items[language] if args.half in ("all", i["half"])]
             quoting[language] = _sweep(assistant, chosen, language)
-    shipped = [m.quote_weight for m in Assistant().settings.dense_models] + [QUOTE_WORD_WEIGHT]
+    models = Assistant().settings.dense_models
+    shipped = [m.quote_weight for m in models] + [shipped_model.word_share_weight]
     weights, bias = _fit(quoting)
     print(f"\nquote model fitted on this half (both languages): weights {weights}, bias {bias}")
-    print(f"shipped: weights {shipped}, bias {QUOTE_BIAS}")
+    print(f"shipped: weights {shipped}, bias {shipped_model.bias}")
     for language, questions in quoting.items():
         print(f"\n{language} -> de: best sentence holds the answer / quoted ones do (quotes each)")
-        for name, (w, b) in (("fitted", (weights, bias)), ("shipped", (shipped, QUOTE_BIAS))):
+        runs = (("fitted", (weights, bias)), ("shipped", (shipped, shipped_model.bias)))
+        for name, (w, b) in runs:
             top = _cited(questions, w, b, share=1.0)[0]
             shares = ", ".join(
                 f"share {s}: {hit:.3f} ({used:.2f})"
@@ -58,6 +86,43 @@ def main() -> None:
                 for hit, used in [_cited(questions, w, b, s)]
             )
             print(f"  {name:8} best {top:.3f}; {shares}")
+    if args.write:
+        fitted_model = QuoteModel(
+            similarity_weights={m.model: w for m, w in zip(models, weights[:-1], strict=True)},
+            word_share_weight=weights[-1],
+            bias=bias,
+            quote_share=args.quote_share,
+        )
+        write_quote_model(args.out, fitted_model, quoting, args.half)
+        print(f"\nwrote {args.out}")
+
+
+def write_quote_model(path: Path, model: QuoteModel, quoting: dict[str, list], half: str) -> None:
+    """Write the quote model with what it was fitted on and how it scores there: per
+    language, how often the best sentence and the quoted ones hold the answer."""
+    weights = [*model.similarity_weights.values(), model.word_share_weight]
+    score = {}
+    for language, questions in quoting.items():
+        best = _cited(questions, weights, model.bias, share=1.0)[0]
+        held, used = _cited(questions, weights, model.bias, model.quote_share)
+        score[language] = {
+            "best_sentence_holds_answer": round(best, 3),
+            "quotes_hold_answer": round(held, 3),
+            "quotes_per_answer": round(used, 2),
+        }
+    counts = ", ".join(f"{len(rows)} {language}" for language, rows in quoting.items())
+    fitted_on = (
+        f"XQuAD questions on {_ARTICLES[half]}: {counts}, asked of all 48 German articles; "
+        "every quotable sentence of each question's top 5 passages, labelled by whether it "
+        "holds the answer text. quote_share given (--quote-share), not fitted."
+    )
+    write_fitted(
+        path,
+        model,
+        fitted_on=fitted_on,
+        script="benchmarks/tune.py",
+        score={half: score},
+    )
 
 
 def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:

@@ -12,13 +12,13 @@ or z-score among the candidates), so the chance means the same on 9 passages as 
 100,000: features relative to the candidate pool separated XQuAD's questions better but
 gave the seed article's answerable questions chances of 0.19-0.54.
 
-Fitted by `benchmarks/answerability.py` on the XQuAD tune half and even-numbered news-dev
-questions, each asked with every article indexed (answerable) and with its answering
-articles left out (not answerable), plus news-dev's off-corpus questions. Expected
-calibration error on the held-out halves: 0.033. Shown to users as the answer's
-confidence, and below `AbstainPolicy.min_confidence` a refusal; no threshold keeps wrong
-refusals of XQuAD questions near 2% while refusing most English questions whose article
-is missing (docs/benchmarks.md).
+Its weights (one per feature, by name) are fitted by `benchmarks/answerability.py` on
+questions asked with their answering articles indexed (answerable) and left out (not
+answerable); the file assistant/fitted/answerability.json says on which, and how well the
+chance is calibrated on held-out questions. Shown to users as the answer's confidence, and
+below `AbstainPolicy.min_confidence` a refusal; no threshold keeps wrong refusals of XQuAD
+questions near 2% while refusing most English questions whose article is missing
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 import numpy as np
 
 from assistant.answering.quoting import QuoteRanking
+from assistant.fitted import Answerability, fitted, ordered
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher, word_rarity
 from assistant.retrieval.hybrid import Evidence
@@ -50,10 +51,6 @@ FEATURES = (
 # its first letters, so that Peskov / Peskow or Russia / Russland still meet.
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÄÖÜÁÉÍÓÚÑ][\w-]{2,}|\d[\d.,]*)")
 _NAME_PREFIX = 4
-ANSWER_WEIGHTS = np.array(
-    [3.0418, 0.568, 0.7119, 0.289, 0.3098, -1.1699, 2.9377, 3.718, 2.1213, -1.7768, 3.4055, 4.6127]
-)
-ANSWER_BIAS = -8.8018
 
 
 def question_names(question: str) -> set[str]:
@@ -125,7 +122,8 @@ def answer_confidence(
     if not ranking.sentences:
         return 0.0
     features = answerability_features(evidence, ranking, floors)
-    return float(1.0 / (1.0 + np.exp(-(features @ ANSWER_WEIGHTS + ANSWER_BIAS))))
+    weights = np.array(ordered(Answerability, "weights", FEATURES))
+    return float(1.0 / (1.0 + np.exp(-(features @ weights + fitted(Answerability).bias))))
 
 
 def key_term_closeness(

@@ -17,6 +17,7 @@ from assistant.answering.answer import (
     person_not_found,
     quoted_text,
 )
+from assistant.fitted import AnswerTypes, People, QuoteModel, fitted
 from assistant.index.store import Hit
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
@@ -26,37 +27,20 @@ from assistant.speech.reporting_words import NO_COMMENT, SPEECH_VERBS
 from assistant.speech.statements import Statement
 
 # Which sentences to quote: each candidate sentence's chance of holding the answer, a logistic
-# model of its similarity to the question under each dense model (each z-scored over the
-# candidate sentences; weights in settings.DenseModel.quote_weight, e5 1.18, USE 0.76) and
-# the share of the question's words (names, numbers, terms) it contains (QUOTE_WORD_WEIGHT).
-# A word counts as held in translation or another inflection too (word_matching.py); the
-# question's speech verbs, "say" or "reagierte", never count. Fitted on the XQuAD tune half
-# (benchmarks/tune.py); what the model is worth, and why these weights and not a refit with
-# word matching, is in docs/benchmarks.md.
-QUOTE_WORD_WEIGHT = 2.22
-QUOTE_BIAS = -3.42
-# Further sentences are quoted while their chance is at least this share of the best one's.
-_QUOTE_SHARE = 0.2
+# model (`QuoteModel`, assistant/fitted/quote_model.json, fitted by benchmarks/tune.py) of
+# its similarity to the question under each dense model (each z-scored over the candidate
+# sentences; weights in settings.DenseModel.quote_weight) and the share of the question's
+# words (names, numbers, terms) it holds, in any language or inflection (word_matching.py);
+# the question's speech verbs ("say", "reagierte") never count. Further sentences are quoted
+# while their chance is at least `QuoteModel.quote_share` of the best one's. Also read from
+# assistant/fitted/: what holding the kind of answer asked for adds to a sentence's logit
+# (`AnswerTypes`; a credit line gains more, being short and sharing no words with "who took
+# the photo"), and what a quotation adds in a person answer (`People.direct_quote_bonus`: a
+# person's own words answer "what did X say" better than the article's summary of them).
+# Answers stay short: at most this many quotes.
 _MAX_QUOTES = 3
-# A person's own words (a quotation) answer "what did X say" better than the article's
-# summary of them: added to a direct quote's logit in person answers.
-DIRECT_QUOTE_BONUS = 1.0
 _MAX_NEAREST = 2  # sentences a refusal offers instead
-# A sentence reporting no comment is offered for a person the articles never name when the
-# word model ties the two at least this closely (see `_no_comment`).
-NO_COMMENT_TIE = 0.25
 _NOT_ON_TOPIC_CONFIDENCE = 0.2  # the most a "quoted, but not on this" refusal states
-# Added to the quote model's logit of a sentence holding the kind of answer the question
-# asks for (answer_types.py); a credit line gets more, being short and sharing no words with
-# "who took the photo".
-ANSWER_TYPE_BONUS = 1.0
-_CREDIT_BONUS = 3.0
-# Below the similarity floors (`AbstainPolicy`) a sentence holding the kind of answer asked
-# for still answers when the learned confidence (answerability.py) is at least this: "Who
-# took the photo?" -> "(Quelle: Saul Loeb)". (Answering below the floors on confidence
-# alone answered "What is the recipe for a good lasagne?" on the 9-passage seed: its
-# confidence there is 0.40.)
-ANSWER_ANYWAY = 0.1
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
 _MIN_QUOTE_WORDS = 4
@@ -107,16 +91,17 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     sentences, features = quotable_sentences(
         evidence.hits, asked, evidence.sentences, credits=kind == "credit", words=evidence.words
     )
-    weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
+    model, types = fitted(QuoteModel), fitted(AnswerTypes)
+    weights = np.array([*quote_weights, model.word_share_weight])
     # "How long ...?" wants the sentence holding a duration, "Who took the photo?" the credit.
-    bonus = _CREDIT_BONUS if kind == "credit" else ANSWER_TYPE_BONUS
+    bonus = types.credit_quote_bonus if kind == "credit" else types.quote_bonus
     typed = bonus * np.array([holds_type(kind, s.text) for s in sentences])
     statements = evidence.statements
     said = [
         statements.statement_at(s.hit.article.id, s.start) if statements else None
         for s in sentences
     ]
-    logits = features @ weights + QUOTE_BIAS + (typed if len(sentences) else 0.0)
+    logits = features @ weights + model.bias + (typed if len(sentences) else 0.0)
     return QuoteRanking(sentences, logits, said)
 
 
@@ -161,7 +146,7 @@ class ExtractiveAnswerer:
             nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")
-        floor = _QUOTE_SHARE * ranking.chances[order[0]]
+        floor = fitted(QuoteModel).quote_share * ranking.chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
         citations = _citations(evidence, ranking, chosen)
         return Answer(
@@ -176,7 +161,7 @@ class ExtractiveAnswerer:
         general = evidence.general or evidence
         confidence = self.confidence(general, None if evidence.general else ranking)
         own = [i for i, s in enumerate(ranking.said) if s and s.voices(evidence.speaker)]
-        direct = np.array([DIRECT_QUOTE_BONUS * d for d in ranking.direct])
+        direct = np.array([fitted(People).direct_quote_bonus * d for d in ranking.direct])
         chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
         order = sorted(own, key=lambda i: -chances[i])
         if not order or evidence.speaker_off_topic:
@@ -187,7 +172,7 @@ class ExtractiveAnswerer:
             elsewhere = [i for i in _best(ranking.chances, 3) if i not in offered][:1]
             nearest = _citations(evidence, ranking, offered + elsewhere)
             return not_on_topic(question, name, nearest, len(offered), general.hits, confidence)
-        floor = _QUOTE_SHARE * chances[order[0]]
+        floor = fitted(QuoteModel).quote_share * chances[order[0]]
         chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
         chosen += _continuation(ranking, order, chosen)
         citations = _citations(evidence, ranking, chosen)
@@ -240,12 +225,15 @@ def _reported(
 
 def _typed_answer(evidence: Evidence, ranking: QuoteRanking, confidence: float) -> bool:
     """Whether the best sentence holds exactly the kind of answer asked for ("(Quelle: Saul
-    Loeb)" for "Who took the photo?") and the confidence says the articles may answer:
-    then the similarity floors do not refuse it."""
+    Loeb)" for "Who took the photo?") and the confidence says the articles may answer (at
+    least `AnswerTypes.answer_anyway`): then the similarity floors do not refuse it. The
+    confidence alone does not answer below the floors: on the 9-passage seed it is 0.40 for
+    "What is the recipe for a good lasagne?"."""
     kind = answer_type(evidence.question.text)
     best = ranking.sentences[_best(ranking.chances, 1)[0]]
     # Nearly every sentence names a place, so a place says nothing of answerability.
-    return kind != "place" and confidence >= ANSWER_ANYWAY and holds_type(kind, best.text)
+    enough = confidence >= fitted(AnswerTypes).answer_anyway
+    return kind != "place" and enough and holds_type(kind, best.text)
 
 
 def _no_comment(evidence: Evidence, ranking: QuoteRanking) -> list[int]:
@@ -257,11 +245,12 @@ def _no_comment(evidence: Evidence, ranking: QuoteRanking) -> list[int]:
     words, person = evidence.words, evidence.speaker
     if words is None or not person:
         return []
+    tie = fitted(People).no_comment_tie
     return [
         i
         for i in _best(ranking.chances, len(ranking.sentences))
         if NO_COMMENT.search(text := ranking.sentences[i].text)
-        and words.similarity(person, text) >= NO_COMMENT_TIE
+        and words.similarity(person, text) >= tie
     ]
 
 

@@ -15,22 +15,27 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
 
-# Two words match at this cosine or above; chosen on the XQuAD tune half (benchmarks/tune.py,
-# figures in docs/benchmarks.md).
-WORD_MATCH = 0.6
-_COMMONEST = 7.0  # the Zipf frequency of the commonest words ("the" 7.7, "der" 7.4)
+# A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
+# commonest words ("the" 7.7, "der" 7.4), which say nothing of a text's topic; at least
+# _MIN_RARITY, so that a common word the question asks about still counts a little. A scale,
+# not a fit; the answerability model is fitted on closeness weighted by it, so changing
+# either means refitting that (benchmarks/answerability.py).
+_COMMONEST = 7.0
 _MIN_RARITY = 0.5
 _CAPACITY = 50_000  # word vectors kept (512 floats each: ~100 MB at most)
 
 
 class WordMatcher:
-    """Matches words by their vectors under `embedder`, each word embedded once."""
+    """Matches words by their vectors under `embedder`, each word embedded once; two words
+    match at a cosine of `threshold` or more (by default the fitted cut-off,
+    assistant/fitted/word_matching.json)."""
 
-    def __init__(self, embedder: PassageEmbeddings, threshold: float = WORD_MATCH) -> None:
+    def __init__(self, embedder: PassageEmbeddings, threshold: float | None = None) -> None:
         self.embedder = embedder
-        self.threshold = threshold
+        self.threshold = fitted(WordMatching).word_match if threshold is None else threshold
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # the web app answers on several threads
 

@@ -13,8 +13,9 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
+from assistant.fitted import AnswerTypes, Floors, People, Retrieval, fitted
 from assistant.index.keywords import KeywordIndex
 from assistant.index.store import Hit, PassageStore
 from assistant.ingest.passages import Passage
@@ -29,18 +30,14 @@ from assistant.speech.statement_index import StatementIndex
 # A person question weighs at most this many passages of the person's statements beyond
 # the usual retrieval's (the closest to the question).
 _MAX_SPEAKER_PASSAGES = 30
-# e5 rates a sentence in another language than the question's lower by about this much
-# (the gap between the abstention floors, 0.81 and 0.76), so comparisons across languages
-# add it back.
-CROSS_LINGUAL_OFFSET = 0.05
-# A person question is answered from the person's statements unless the articles come this
-# much closer to its topic elsewhere (tuned on news-dev, docs/benchmarks.md): then they quote
-# the person on other topics only, and the answer says so.
-SPEAKER_TOPIC_GAP = 0.05
-# Fused-score bonus (z units) of a passage among the first _TYPED_HEAD that holds the kind
-# of answer the question asks for (answer_types.py). XQuAD tune half, MRR@5 / cited:
-# German 0.906 / 0.891 without, 0.907 / 0.891 with; English 0.877 / 0.861, 0.878 / 0.863.
-_TYPE_BONUS = 0.5
+# e5 rates a sentence in another language than the question's lower by about the gap
+# between the abstention floors (`Floors.cross_lingual_offset`, assistant/fitted/), so
+# comparisons across languages add it back. A person question is answered from the
+# person's statements unless the articles come `People.speaker_topic_gap` closer to its
+# topic elsewhere: then they quote the person on other topics only, and the answer says so.
+# A passage holding the kind of answer the question asks for (answer_types.py) gains
+# `AnswerTypes.passage_bonus` (z units of the fused score) when it is among the first
+# _TYPED_HEAD: the bonus reorders the head, it does not pull in passages from far below.
 _TYPED_HEAD = 20
 _KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
 
@@ -114,7 +111,7 @@ class HybridRetriever(BaseRetriever):
     models: list[DenseModel]  # each embedder's weights, same order
     k: int = 5
     candidates_per_retriever: int = 40
-    lexical_weight: float = 0.3
+    lexical_weight: float = Field(default_factory=lambda: fitted(Retrieval).lexical_weight)
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
     word_matcher: WordMatcher | None = None
 
@@ -177,10 +174,10 @@ class HybridRetriever(BaseRetriever):
         unsaid = _terms_only_elsewhere(topic, said, others)
         # Names alone may miss a metonym ("Washington" for "the US"), so they count only
         # when the articles also come somewhat closer to the topic elsewhere.
-        unnamed = gap > SPEAKER_TOPIC_GAP / 2 and _names_only_elsewhere(topic, said, others)
+        unnamed = gap > _topic_gap() / 2 and _names_only_elsewhere(topic, said, others)
         # "after his victory", "sa victoire": the topic is the person's own, and others'
         # victories coming closer to it say nothing about whether they spoke of theirs.
-        farther = gap > SPEAKER_TOPIC_GAP and not owned_topic(topic.text, topic.language)
+        farther = gap > _topic_gap() and not owned_topic(topic.text, topic.language)
         off_topic = farther or bool(unsaid) or unnamed
         general = self._evidence(question, first)
         return dataclasses.replace(
@@ -295,9 +292,10 @@ class HybridRetriever(BaseRetriever):
         head = order[:_TYPED_HEAD]
         texts = self.store.get([candidates[i].passage_id for i in head])
         scores = scores.copy()
+        bonus = fitted(AnswerTypes).passage_bonus
         for i in head:
             if holds_type(kind, texts[candidates[i].passage_id][0].text):
-                scores[i] += _TYPE_BONUS
+                scores[i] += bonus
         return np.argsort(-scores, kind="stable"), scores
 
     def _rerank(
@@ -380,6 +378,11 @@ def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: li
     return bool(asked) and not asked & held and bool(asked & found)
 
 
+def _topic_gap() -> float:
+    """How much closer to a person question's topic the articles may come elsewhere."""
+    return fitted(People).speaker_topic_gap
+
+
 def _closest(evidence: Evidence, question: EncodedQuestion) -> float:
     """The primary model's similarity of the evidence's closest sentence to the question."""
     rows = [
@@ -392,10 +395,11 @@ def _closest(evidence: Evidence, question: EncodedQuestion) -> float:
 
 def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQuestion) -> float:
     """The highest similarity to the question among (language, vector) rows, a sentence in
-    another language than the question's raised by CROSS_LINGUAL_OFFSET (-1 for none)."""
+    another language than the question's raised by the fitted cross-lingual offset (-1 for
+    none)."""
+    offset = fitted(Floors).cross_lingual_offset
     scores = [
-        float(vector @ question.vectors[0])
-        + (CROSS_LINGUAL_OFFSET if language != question.language else 0.0)
+        float(vector @ question.vectors[0]) + (offset if language != question.language else 0.0)
         for language, vector in rows
         if vector is not None
     ]
