@@ -15,6 +15,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "abstain": frozenset({"question"}),
     "system": frozenset(),
     "answer": frozenset({"passages", "question"}),
+    "answer_person": frozenset({"passages", "question", "name"}),
     "condense": frozenset({"history", "question"}),
     "person_not_found": frozenset({"name"}),
     "not_on_topic": frozenset({"name", "quotes"}),

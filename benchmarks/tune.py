@@ -26,6 +26,7 @@ from xquad import add_data_option, build_corpus
 from assistant.answering.quoting import quotable_sentences
 from assistant.fitted import FOLDER, QuoteModel, fitted, write_fitted
 from assistant.language.tokens import content_words
+from assistant.question.answer_types import answer_type
 from assistant.retrieval.hybrid import EncodedQuestion, fuse
 from assistant.surfaces.api import Assistant
 from assistant.surfaces.evaluation import holds_answer
@@ -137,7 +138,8 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
     # Each model embeds all questions at once (faster than one by one).
     per_model = [embedder.embed_questions(questions) for embedder in assistant.embedders]
     for item, *vectors in zip(items, *per_model, strict=True):
-        encoded = EncodedQuestion(item["question"], language, tuple(vectors))
+        kind = answer_type(item["question"])
+        encoded = EncodedQuestion(item["question"], language, tuple(vectors), kind)
         candidates = retriever.candidates(encoded)
         stored = retriever.store.get([c.passage_id for c in candidates])
         passages = [stored[c.passage_id][0] for c in candidates]

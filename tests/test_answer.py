@@ -13,6 +13,7 @@ from assistant.errors import BadQuestion
 from assistant.index.store import ArticleRecord, Hit
 from assistant.ingest.articles import read_article
 from assistant.ingest.passages import Passage
+from assistant.question.answer_types import answer_type
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors
 from assistant.surfaces.api import Assistant
 
@@ -120,7 +121,7 @@ _QUESTION = np.array([1.0, 0.0])
 def _quote(question: str, hit: Hit, e5: SentenceVectors, use: SentenceVectors | None = None):
     # Without USE's view, its sentence similarities are all zero (as for a missing vector).
     use = use or SentenceVectors(_QUESTION, {})
-    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION))
+    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question))
     return _ANSWERER.answer(question, Evidence(encoded, [hit], [e5, use]))
 
 
@@ -163,7 +164,7 @@ def test_evidence_above_the_floors_is_refused_when_the_confidence_is_too_low():
     # The passage clears the similarity floor (0.85 >= 0.81, same language), so only the
     # confidence decides.
     hit, e5 = _two_sentence_hit("Die Fähre fährt wieder jeden Tag.")
-    encoded = EncodedQuestion("Is the ferry running?", "de", (_QUESTION, _QUESTION))
+    encoded = EncodedQuestion("Is the ferry running?", "de", (_QUESTION, _QUESTION), None)
     evidence = Evidence(encoded, [hit], [e5, SentenceVectors(_QUESTION, {})])
     policy = AbstainPolicy(same_language=0.81, cross_lingual=0.76, min_confidence=0.08)
     for chance, refused in ((0.05, True), (0.5, False)):

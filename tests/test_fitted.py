@@ -33,6 +33,7 @@ from assistant.index.store import ArticleRecord, Hit
 from assistant.ingest.passages import Passage
 from assistant.models.embeddings import HashingEmbeddings
 from assistant.models.word_matching import WordMatcher
+from assistant.question.answer_types import answer_type
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors
 from assistant.settings import Settings
 
@@ -165,7 +166,7 @@ def _evidence(question: str) -> Evidence:
     same = np.array([0.9, np.sqrt(1 - 0.81)])
     e5 = SentenceVectors(_QUESTION, {("p1", 0): same, ("p1", 1): same})
     hit = Hit(passage, article, "de", score=1.0, dense=0.85)
-    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION))
+    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question))
     return Evidence(encoded, [hit], [e5, SentenceVectors(_QUESTION, {})])
 
 

@@ -56,7 +56,10 @@ def test_links_images_and_fake_citations_from_a_model_are_inert(built: Assistant
         "<img src=x onerror=alert(1)> <a href='javascript:alert(1)'>more</a> [1]"
     )
     model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    answer = Assistant(built.settings, embedders=built.embedders, chat_model=model).ask(QUESTION)
+    assistant = Assistant(built.settings, embedders=built.embedders, chat_model=model)
+    # Not a person question: an LLM's answer to one is shown only when all of it is the
+    # person's words (test_llm), and this one is shown, flagged.
+    answer = assistant.ask("What does Rubio expect from Russia?")
     assert "[9]" not in answer.text  # a citation of no retrieved passage is dropped
     assert {c.n for c in answer.citations} <= {1}
     assert any(not s.supported for s in answer.sentences)  # "The war is over" is flagged

@@ -1,4 +1,5 @@
-"""LLM answers: fenced passages, repaired citations, support checks, real OpenAI wire format."""
+"""LLM answers: fenced passages, repaired citations, support checks, real OpenAI wire format;
+person questions answered and refused as without an LLM."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pydantic import Field
 from assistant.errors import LLMError
 from assistant.surfaces.api import Assistant
 
-QUESTION = "What did Rubio say about Russia?"
+# Not a person question (it asks for no one's words): how any LLM answer is checked. Person
+# questions, which take a path of their own, are tested at the end.
+QUESTION = "What does Rubio expect from Russia?"
 
 
 class RecordingChatModel(GenericFakeChatModel):
@@ -263,3 +266,66 @@ def test_number_missing_from_the_cited_passage_is_flagged(built: Assistant):
     changed = true.replace("30-tägigen", "60-tägigen")  # every other word still matches
     answer = _llm_assistant(built, f"{true} [{n}] {changed} [{n}]")[0].ask(question)
     assert [s.supported for s in answer.sentences] == [True, False]
+
+
+# Person questions: refused as without an LLM, written only from the person's statements.
+WALTZ = "What did Waltz say about Russia?"
+WALTZ_STATEMENT = "Er werde in den kommenden Tagen mit russischen Vertretern sprechen"
+
+
+def _extractive(built: Assistant, question: str) -> dict:
+    return built.ask(question, use_llm=False).as_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "refusal"),
+    [
+        # Named nowhere in the seed article.
+        ("What did Xi Jinping say about the ceasefire?", "The articles don't mention Xi Jinping"),
+        # Quoted, but on other things than the raw materials Trump demanded.
+        (
+            "What did Waltz say about the 500 billion dollars?",
+            "The articles quote Mike Waltz, but not on this.",
+        ),
+    ],
+)
+def test_person_refusals_are_the_same_with_an_llm_which_is_not_called(
+    built: Assistant, question: str, refusal: str
+):
+    assistant, model = _llm_assistant(built, "should never be used [1]")
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text.startswith(refusal)
+    assert answer.as_json() == _extractive(built, question)
+    assert model.prompts == []
+
+
+def test_llm_is_given_only_the_passages_of_the_persons_statements(built: Assistant):
+    reply = f"Waltz sagte, {WALTZ_STATEMENT.lower()} [1]."
+    assistant, model = _llm_assistant(built, reply)
+    answer = assistant.ask(WALTZ)
+    prompt = model.prompts[0]
+    passages = prompt.count("<passage n=")
+    assert passages == 1 and WALTZ_STATEMENT in prompt  # his one statement's passage
+    assert "Pawlo Palissa" not in prompt and "Rubio zufolge" not in prompt
+    # A reply giving his statement is his answer, cited from that statement.
+    assert answer.text == reply and answer.sentences[0].supported
+    assert [(c.speaker, c.quote.startswith(WALTZ_STATEMENT)) for c in answer.citations] == [
+        ("Mike Waltz", True)
+    ]
+
+
+def test_llm_giving_another_persons_words_as_the_persons_is_not_shown(built: Assistant):
+    # Rubio's sentence in Waltz's passage ("Marco Rubio werde seinerseits mit seinen
+    # Kollegen aus den G7-Staaten reden"), given as Waltz's words.
+    reply = "Waltz sagte, Rubio werde mit seinen Kollegen aus den G7-Staaten reden [1]."
+    answer = _llm_assistant(built, reply)[0].ask(WALTZ)
+    assert "G7" not in answer.text
+    assert answer.as_json() == _extractive(built, WALTZ)  # his own words, quoted
+    assert {c.speaker for c in answer.citations} == {"Mike Waltz"}
+
+
+def test_llm_declining_a_person_question_is_the_not_on_this_refusal(built: Assistant):
+    answer = _llm_assistant(built, "I cannot answer this from the articles.")[0].ask(WALTZ)
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.startswith("The articles quote Mike Waltz, but not on this.")
+    assert answer.nearest[0].quote.startswith(WALTZ_STATEMENT)

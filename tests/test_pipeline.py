@@ -56,17 +56,25 @@ def test_batch_answers_each_question_as_alone(hashed: Assistant):
 
 
 def test_stream_yields_the_llms_tokens_then_the_checked_answer(hashed: Assistant):
-    passage = hashed.retrieve(RUSSIA)[0].passage
+    passage = hashed.retrieve(G7)[0].passage
     quote = passage.excerpt(*max(passage.sentences, key=lambda span: span[1] - span[0]))
     model = GenericFakeChatModel(messages=iter([AIMessage(f"{quote} [1]")]))
     assistant = Assistant(hashed.settings, chat_model=model)
-    pieces = list(assistant.chain().stream({"question": RUSSIA}))
+    pieces = list(assistant.chain().stream({"question": G7}))
     tokens, answer = pieces[:-1], pieces[-1]
     assert len(tokens) > 1 and all(isinstance(t, str) for t in tokens)
     assert isinstance(answer, Answer) and answer.text == "".join(tokens).strip()
     assert [c.n for c in answer.citations] == [1] and answer.sentences[0].supported
     # Without an LLM there is nothing to stream but the answer.
-    assert [type(p) for p in hashed.chain().stream({"question": RUSSIA})] == [Answer]
+    assert [type(p) for p in hashed.chain().stream({"question": G7})] == [Answer]
+
+
+def test_a_person_question_is_not_streamed_before_its_check(hashed: Assistant):
+    """Words given as Rubio's are shown only once checked to be his: nothing is streamed."""
+    model = GenericFakeChatModel(messages=iter([AIMessage("Rubio sagte nichts [1].")]))
+    assistant = Assistant(hashed.settings, chat_model=model)
+    pieces = list(assistant.chain().stream({"question": RUSSIA}))
+    assert [type(p) for p in pieces] == [Answer]
 
 
 def test_composes_with_langchain_and_reports_to_callbacks(hashed: Assistant):

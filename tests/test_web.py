@@ -427,7 +427,9 @@ def test_llm_answer_streams_and_unsupported_sentence_is_marked(served, browser: 
     try:
         page.goto(f"http://127.0.0.1:{port}/")
         page.wait_for_selector("#question textarea")
-        answer = _ask(page, "What did Rubio say about Russia?")
+        # Not a person question: an LLM's answer to one is shown only when all of it is the
+        # person's words (test_llm), and this one is shown, flagged.
+        answer = _ask(page, "What does Rubio expect from Russia?")
         assert "up to Russia" in answer
         flagged = page.locator('[data-testid="bot"] .unsupported')
         assert flagged.count() == 1 and "green cheese" in flagged.inner_text()

@@ -2,7 +2,8 @@
 
 `Answerer` is the one interface of the answering stage; `quoting.ExtractiveAnswerer` (no LLM)
 and `llm_answer.LLMAnswerer` implement it, and `support.SupportChecker` checks what either
-wrote against the passages it cites.
+wrote against the passages it cites. Person questions take one path for both
+(`person_answers.py`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.index.store import Hit
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import Evidence
+
+if TYPE_CHECKING:
+    from assistant.answering.person_answers import PersonStatements
 
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker, [n]
 
@@ -210,7 +214,11 @@ class AbstainPolicy:
 
 
 class Answerer(Protocol):
-    """Writes an answer from the evidence retrieved for a question."""
+    """Writes an answer from the evidence retrieved for a question.
+
+    A person question comes to `answer_person` only when the person's statements may
+    answer it: its refusals are decided before (`person_answers.PersonAnswers.refusal`).
+    """
 
     def answer(
         self,
@@ -220,4 +228,9 @@ class Answerer(Protocol):
     ) -> Answer:
         """The answer to `question` (as the user asked it) from `evidence`; `on_token`
         receives the text piece by piece where it is generated (an LLM)."""
+        ...
+
+    def answer_person(self, question: str, statements: PersonStatements) -> Answer:
+        """The answer to a person question from the person's statements alone (not
+        streamed: words given as someone's are shown only once checked to be theirs)."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -14,6 +15,9 @@ from assistant.index.store import Hit
 from assistant.models.llm import call_llm
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import Evidence
+
+if TYPE_CHECKING:
+    from assistant.answering.person_answers import PersonStatements
 
 CANNOT_ANSWER = "I cannot answer this from the articles."
 _FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)
@@ -37,8 +41,8 @@ class LLMAnswerer:
     """Has an LLM answer from the fenced passages, citing them as [n].
 
     The LLM is not called when no passage is evidence under `policy`. Markers pointing at no
-    passage are removed; `support.SupportChecker.checked` then checks each sentence and
-    picks the quotes. With `on_token`, the reply is streamed as it is generated.
+    passage are removed; `support.SupportChecker` then checks each sentence and picks the
+    quotes. With `on_token`, the reply is streamed as it is generated.
     """
 
     def __init__(
@@ -66,6 +70,31 @@ class LLMAnswerer:
         if not self.policy.answers(evidence, confidence):
             return abstention(question, hits, confidence)
         prompt = load_prompt("answer").format(passages=fence_passages(hits), question=question)
+        return self._written(question, prompt, hits, confidence, on_token)
+
+    def answer_person(self, question: str, statements: PersonStatements) -> Answer:
+        """The LLM's answer from the passages holding the person's statements alone (no
+        other person's words can be cited as theirs), at the confidence of the quoted
+        answer. Not streamed: words given as someone's are shown only once checked.
+
+        Raises:
+            LLMError: the backend failed (unreachable, refused, timed out)."""
+        hits = statements.passages()
+        prompt = load_prompt("answer_person").format(
+            passages=fence_passages(hits), question=question, name=statements.name
+        )
+        return self._written(question, prompt, hits, statements.confidence)
+
+    def _written(
+        self,
+        question: str,
+        prompt: str,
+        hits: list[Hit],
+        confidence: float,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """The LLM's reply to `prompt` about `hits` as an answer (unchecked); its refusal
+        as an abstention."""
         messages = [SystemMessage(load_prompt("system")), HumanMessage(prompt)]
         reply = call_llm(self.chat_model, messages, self.label, on_token)
         text = remove_unknown_markers(reply.strip(), len(hits))

@@ -1,12 +1,13 @@
 """The answering path, one stage after another, and the same as a LangChain `Runnable`.
 
-question (+ history) → standalone question → encoded once → evidence (fused hits with their
-sentence vectors) → answer (`Answerer`: quotes or an LLM) → checked answer.
+question (+ history) → route (standalone question, language, answer type, person asked
+about) → findings (the usual evidence; for a person question, the verdict on the person) →
+answer (`Answerer`: quotes or an LLM; a person question's refusals decided before either) →
+checked answer.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,12 +20,18 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from assistant.answering.answer import AbstainPolicy, Answer, Answerer, abstention
 from assistant.answering.answerability import answer_confidence
 from assistant.answering.llm_answer import LLMAnswerer
-from assistant.answering.quoting import ExtractiveAnswerer, QuoteRanking, rank_sentences
+from assistant.answering.person_answers import Confidence, PersonAnswers
+from assistant.answering.quoting import (
+    ExtractiveAnswerer,
+    QuoteRanking,
+    off_topic_refusal,
+    quote_statements,
+    rank_sentences,
+)
 from assistant.answering.support import SupportChecker
 from assistant.models.embeddings import PassageEmbeddings
-from assistant.question.follow_ups import standalone_question
-from assistant.question.person import read_person_question
-from assistant.retrieval.hybrid import Evidence, HybridRetriever
+from assistant.question.routing import route_question
+from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,13 @@ class AnswerPipeline:
     """The stages for one index and one choice of answerer (made once, used per question).
 
     `chat_model` is None for the extractive answerer; then follow-ups are made standalone
-    without an LLM too.
+    without an LLM too. `people` reads person questions' findings and decides their
+    refusals, the same for either answerer.
     """
 
     retriever: HybridRetriever
     answerer: Answerer
+    people: PersonAnswers
     checker_embedder: PassageEmbeddings
     support_threshold: float
     chat_model: BaseChatModel | None = None
@@ -52,24 +61,53 @@ class AnswerPipeline:
     ) -> Answer:
         """Answer a checked question (see `question.py`) from the articles; those in
         `without` left out (benchmarks: a question whose article is not indexed)."""
-        query = standalone_question(question, history, self.chat_model, self.llm_label)
-        encoded = self.retriever.encode(query)
-        person = read_person_question(query, encoded.language, self.retriever.statements)
-        if person is not None and not person.mentioned:
-            evidence = self.retriever.evidence(encoded, k, without)
-            evidence = dataclasses.replace(evidence, speaker=person.name, unknown_speaker=True)
-        elif person is not None and person.quoted:
-            topic = self.retriever.encode(person.topic)
-            evidence = self.retriever.speaker_evidence(encoded, topic, person.name, k, without)
-        else:
-            evidence = self.retriever.evidence(encoded, k, without)
-        if not evidence.hits:
+        statements = self.retriever.statements
+        route = route_question(question, history, statements, self.chat_model, self.llm_label)
+        found = self.retriever.find(route, k, without)
+        if not found.hits:
             return abstention(question, [])
-        answer = self.answerer.answer(question, evidence, on_token)
-        checker = SupportChecker.for_evidence(
-            evidence, self.checker_embedder, self.support_threshold
+        if found.person is not None:
+            return self._person_answer(question, found)
+        answer = self.answerer.answer(question, found.evidence, on_token)
+        return self._checker(found.evidence).checked(answer)
+
+    def _person_answer(self, question: str, found: Findings) -> Answer:
+        """A person question's answer, the same path for either answerer: its refusals are
+        decided first; then the answerer writes from the person's statements. A written
+        answer each of whose sentences the person's statements support is shown; one the
+        LLM declines is the "quoted, but not on this" refusal; any other shows the person's
+        statements quoted, as without an LLM."""
+        statements = self.people.read(found)
+        refusal = self.people.refusal(question, statements)
+        if refusal is not None:
+            return refusal
+        answer = self.answerer.answer_person(question, statements)
+        if answer.abstained:
+            return off_topic_refusal(question, statements)
+        checker = self._checker(statements.evidence, statements.citable())
+        checked = checker.checked(answer)
+        if all(sentence.supported for sentence in checked.sentences):
+            return checked
+        return checker.checked(quote_statements(question, statements))
+
+    def _checker(
+        self, evidence: Evidence, citable: dict[tuple[str, int], str] | None = None
+    ) -> SupportChecker:
+        return SupportChecker.for_evidence(
+            evidence, self.checker_embedder, self.support_threshold, citable
         )
-        return checker.checked(answer)
+
+
+def answer_confidences(policy: AbstainPolicy, quote_weights: Sequence[float]) -> Confidence:
+    """An answer's confidence from its evidence (and the quote model's ranking of it, when
+    already made): `answerability.answer_confidence` under the policy's floors."""
+    floors = (policy.same_language, policy.cross_lingual)
+
+    def confidence(evidence: Evidence, ranking: QuoteRanking | None = None) -> float:
+        ranking = ranking or rank_sentences(evidence, quote_weights)
+        return answer_confidence(evidence, ranking, floors)
+
+    return confidence
 
 
 def make_answerer(
@@ -80,15 +118,16 @@ def make_answerer(
 ) -> Answerer:
     """The LLM answerer when a chat model is given, else the extractive one; both give
     each answer its confidence (`answerability.answer_confidence`)."""
-    floors = (policy.same_language, policy.cross_lingual)
-
-    def confidence(evidence: Evidence, ranking: QuoteRanking | None = None) -> float:
-        ranking = ranking or rank_sentences(evidence, quote_weights)
-        return answer_confidence(evidence, ranking, floors)
-
+    confidence = answer_confidences(policy, quote_weights)
     if chat_model is not None:
         return LLMAnswerer(chat_model, llm_label, policy, confidence)
     return ExtractiveAnswerer(policy, quote_weights, confidence)
+
+
+def make_person_answers(policy: AbstainPolicy, quote_weights: Sequence[float]) -> PersonAnswers:
+    """Person questions' reading and refusals, with the answerers' quote model and
+    confidence."""
+    return PersonAnswers(quote_weights, answer_confidences(policy, quote_weights))
 
 
 class AnswerChain(Runnable[dict, Any]):
@@ -96,8 +135,9 @@ class AnswerChain(Runnable[dict, Any]):
 
     Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int}`` (history
     and k optional). Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()`
-    yields an LLM's reply piece by piece (str), then the `Answer`; without an LLM, only the
-    `Answer`. LangChain callbacks and tracing see one run per question.
+    yields an LLM's reply piece by piece (str), then the `Answer`; without an LLM, or for a
+    person question (its reply is checked before it is shown), only the `Answer`. LangChain
+    callbacks and tracing see one run per question.
     """
 
     def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:

@@ -1,9 +1,11 @@
-"""The answerer that needs no LLM: it quotes the sentences that best answer the question."""
+"""The answerer that needs no LLM: it quotes the sentences that best answer the question
+(for a person question, the person's statements; its refusals quote what is nearest)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,10 +23,13 @@ from assistant.fitted import AnswerTypes, People, QuoteModel, fitted
 from assistant.index.store import Hit
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
-from assistant.question.answer_types import answer_type, holds_type, is_credit_line
+from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import Evidence, SentenceVectors, zscore
 from assistant.speech.reporting_words import NO_COMMENT, SPEECH_VERBS
 from assistant.speech.statements import Statement
+
+if TYPE_CHECKING:
+    from assistant.answering.person_answers import PersonStatements
 
 # Which sentences to quote: each candidate sentence's chance of holding the answer, a logistic
 # model (`QuoteModel`, assistant/fitted/quote_model.json, fitted by benchmarks/tune.py) of
@@ -87,7 +92,7 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     """Score every quotable sentence of the evidence with the quote model."""
     # The words are those searched for: a follow-up made standalone carries its subject.
     asked = content_words(evidence.question.text, evidence.question.language) - SPEECH_VERBS
-    kind = answer_type(evidence.question.text)
+    kind = evidence.question.answer_type
     sentences, features = quotable_sentences(
         evidence.hits, asked, evidence.sentences, credits=kind == "credit", words=evidence.words
     )
@@ -131,55 +136,74 @@ class ExtractiveAnswerer:
     ) -> Answer:
         hits = evidence.hits
         ranking = rank_sentences(evidence, self.quote_weights)
-        if evidence.unknown_speaker:
-            silent = _no_comment(evidence, ranking)[:1]
-            others = [i for i in _best(ranking.chances, _MAX_NEAREST + 1) if i not in silent]
-            nearest = _citations(evidence, ranking, (silent + others)[:_MAX_NEAREST])
-            return person_not_found(question, evidence.speaker, hits, nearest, len(silent))
-        if evidence.speaker:
-            return self._person_answer(question, evidence, ranking)
         confidence = self.confidence(evidence, ranking)
         if not ranking.sentences or not (
             self.policy.answers(evidence, confidence)
             or _typed_answer(evidence, ranking, confidence)
         ):
-            nearest = _citations(evidence, ranking, _best(ranking.chances, _MAX_NEAREST))
+            nearest = cite_sentences(evidence, ranking, likeliest(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")
-        floor = fitted(QuoteModel).quote_share * ranking.chances[order[0]]
-        chosen = [i for i in order[:_MAX_QUOTES] if ranking.chances[i] >= floor]
-        citations = _citations(evidence, ranking, chosen)
+        chosen = choose_quotes(ranking.chances, order)
+        citations = cite_sentences(evidence, ranking, chosen)
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
 
-    def _person_answer(self, question: str, evidence: Evidence, ranking: QuoteRanking) -> Answer:
-        """The answer to "What did X say about Y?": X's own statements that best answer it;
-        when none does, what the articles quote X on instead. Its confidence is read from
-        the usual evidence for the whole question; a refusal's is at most
-        _NOT_ON_TOPIC_CONFIDENCE."""
-        general = evidence.general or evidence
-        confidence = self.confidence(general, None if evidence.general else ranking)
-        own = [i for i, s in enumerate(ranking.said) if s and s.voices(evidence.speaker)]
-        direct = np.array([fitted(People).direct_quote_bonus * d for d in ranking.direct])
-        chances = 1.0 / (1.0 + np.exp(-(ranking.logits + direct)))
-        order = sorted(own, key=lambda i: -chances[i])
-        if not order or evidence.speaker_off_topic:
-            name = ranking.speakers[order[0]] if order else evidence.speaker
-            confidence = min(confidence, _NOT_ON_TOPIC_CONFIDENCE)
-            # What they do quote the person on, then what the articles say nearest to it.
-            offered = order[:_MAX_NEAREST]
-            elsewhere = [i for i in _best(ranking.chances, 3) if i not in offered][:1]
-            nearest = _citations(evidence, ranking, offered + elsewhere)
-            return not_on_topic(question, name, nearest, len(offered), general.hits, confidence)
-        floor = fitted(QuoteModel).quote_share * chances[order[0]]
-        chosen = [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
-        chosen += _continuation(ranking, order, chosen)
-        citations = _citations(evidence, ranking, chosen)
-        hits = _reported(general.hits, evidence.hits, citations)
-        return Answer(
-            question, quoted_text(citations), citations, False, hits, confidence=confidence
-        )
+    def answer_person(self, question: str, statements: PersonStatements) -> Answer:
+        """The person's statements that best answer the question, quoted."""
+        return quote_statements(question, statements)
+
+
+def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
+    """The sentences to quote among `order` (likeliest first): up to _MAX_QUOTES, each at
+    least `QuoteModel.quote_share` as likely as the first."""
+    floor = fitted(QuoteModel).quote_share * chances[order[0]]
+    return [i for i in order[:_MAX_QUOTES] if chances[i] >= floor]
+
+
+def quote_statements(question: str, statements: PersonStatements) -> Answer:
+    """The answer to "What did X say about Y?" without an LLM: X's own statements that best
+    answer it (a direct quote preferred), then those that follow the best one in its
+    article; its confidence is read from the usual evidence for the whole question."""
+    evidence, ranking = statements.evidence, statements.ranking
+    chosen = choose_quotes(statements.chances, statements.own)
+    chosen += _continuation(ranking, statements.own, chosen)
+    citations = cite_sentences(evidence, ranking, chosen)
+    hits = _reported(statements.general.hits, evidence.hits, citations)
+    return Answer(
+        question,
+        quoted_text(citations),
+        citations,
+        False,
+        hits,
+        confidence=statements.confidence,
+    )
+
+
+def unknown_person_refusal(question: str, statements: PersonStatements) -> Answer:
+    """The refusal "The articles don't mention X": first a sentence reporting that someone
+    tied to the person did not comment, if there is one, then what the articles say
+    nearest."""
+    evidence, ranking, name = statements.evidence, statements.ranking, statements.name
+    silent = _no_comment(evidence, ranking, name)[:1]
+    others = [i for i in likeliest(ranking.chances, _MAX_NEAREST + 1) if i not in silent]
+    nearest = cite_sentences(evidence, ranking, (silent + others)[:_MAX_NEAREST])
+    return person_not_found(question, name, evidence.hits, nearest, len(silent))
+
+
+def off_topic_refusal(question: str, statements: PersonStatements) -> Answer:
+    """The refusal "The articles quote X, but not on this": what they do quote the person
+    on, then what the articles say nearest to the question; its confidence at most
+    _NOT_ON_TOPIC_CONFIDENCE."""
+    ranking, order = statements.ranking, statements.own
+    name = ranking.speakers[order[0]] if order else statements.name
+    confidence = min(statements.confidence, _NOT_ON_TOPIC_CONFIDENCE)
+    offered = order[:_MAX_NEAREST]
+    elsewhere = [i for i in likeliest(ranking.chances, 3) if i not in offered][:1]
+    nearest = cite_sentences(statements.evidence, ranking, offered + elsewhere)
+    hits = statements.general.hits
+    return not_on_topic(question, name, nearest, len(offered), hits, confidence)
 
 
 def _continuation(ranking: QuoteRanking, own: list[int], chosen: list[int]) -> list[int]:
@@ -200,7 +224,7 @@ def _continuation(ranking: QuoteRanking, own: list[int], chosen: list[int]) -> l
     return following[: max(_MAX_QUOTES - len(chosen), 0)]
 
 
-def _citations(
+def cite_sentences(
     evidence: Evidence, ranking: QuoteRanking, chosen: list[int]
 ) -> tuple[Citation, ...]:
     """The chosen sentences as citations [1], [2], ... with their speakers."""
@@ -225,36 +249,34 @@ def _reported(
 
 def _typed_answer(evidence: Evidence, ranking: QuoteRanking, confidence: float) -> bool:
     """Whether the best sentence holds exactly the kind of answer asked for ("(Quelle: Saul
-    Loeb)" for "Who took the photo?") and the confidence says the articles may answer (at
-    least `AnswerTypes.answer_anyway`): then the similarity floors do not refuse it. The
-    confidence alone does not answer below the floors: on the 9-passage seed it is 0.40 for
-    "What is the recipe for a good lasagne?"."""
-    kind = answer_type(evidence.question.text)
-    best = ranking.sentences[_best(ranking.chances, 1)[0]]
+    Loeb)" for "Who took the photo?") and the confidence says the articles may answer:
+    then the similarity floors do not refuse it."""
+    kind = evidence.question.answer_type
+    best = ranking.sentences[likeliest(ranking.chances, 1)[0]]
     # Nearly every sentence names a place, so a place says nothing of answerability.
     enough = confidence >= fitted(AnswerTypes).answer_anyway
     return kind != "place" and enough and holds_type(kind, best.text)
 
 
-def _no_comment(evidence: Evidence, ranking: QuoteRanking) -> list[int]:
+def _no_comment(evidence: Evidence, ranking: QuoteRanking, person: str) -> list[int]:
     """The sentences reporting that someone tied to the person asked about did not comment
     ("Eine Stellungnahme der Regierung in Moskau liegt zunächst nicht vor" for Putin),
     likeliest first. The tie is the word model's: "Vladimir Putin" and that sentence 0.30,
     "Xi Jinping" and it 0.04, "Vladimir Putin" and "The White House did not respond to a
     request for comment" 0.09."""
-    words, person = evidence.words, evidence.speaker
+    words = evidence.words
     if words is None or not person:
         return []
     tie = fitted(People).no_comment_tie
     return [
         i
-        for i in _best(ranking.chances, len(ranking.sentences))
+        for i in likeliest(ranking.chances, len(ranking.sentences))
         if NO_COMMENT.search(text := ranking.sentences[i].text)
         and words.similarity(person, text) >= tie
     ]
 
 
-def _best(chances: np.ndarray, count: int) -> list[int]:
+def likeliest(chances: np.ndarray, count: int) -> list[int]:
     """The `count` sentences most likely to hold the answer, best first."""
     return [int(i) for i in np.argsort(-chances, kind="stable")[:count]]
 

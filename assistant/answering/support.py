@@ -31,21 +31,30 @@ class SupportChecker:
     A sentence is supported when every number in it appears in a passage it cites and, for
     one such passage, some sentence of it is close (embedding cosine >= `threshold`) or the
     passage holds most of its content words.
+
+    With `citable` (a person question), a written answer may rest only on those sentences,
+    (passage id, ordinal) -> whose words they are: the person's statements. Its sentences
+    are checked against them alone and its citations quote them.
     """
 
     embedder: PassageEmbeddings
     sentence_vectors: Mapping[tuple[str, int], np.ndarray]
     language: str
     threshold: float
+    citable: Mapping[tuple[str, int], str] | None = None
 
     @classmethod
     def for_evidence(
-        cls, evidence: Evidence, embedder: PassageEmbeddings, threshold: float
+        cls,
+        evidence: Evidence,
+        embedder: PassageEmbeddings,
+        threshold: float,
+        citable: Mapping[tuple[str, int], str] | None = None,
     ) -> SupportChecker:
         """A checker against the retrieved passages' sentences (the primary model's vectors;
-        `embedder` is that model)."""
+        `embedder` is that model), or against the `citable` ones of them."""
         primary = evidence.sentences[0].sentences
-        return cls(embedder, primary, evidence.question.language, threshold)
+        return cls(embedder, primary, evidence.question.language, threshold, citable)
 
     def checked(self, answer: Answer) -> Answer:
         """`answer` with each of its sentences checked against the passages it cites.
@@ -60,9 +69,11 @@ class SupportChecker:
         if answer.citations:
             by_passage = {h.passage.id: h for h in hits}
             cited = {c.n: by_passage[c.passage_id] for c in answer.citations}
-            # The answer is its quotes, one per citation: no need to split it again.
+            # The answer is its quotes, one per citation: no need to split it again. A quote
+            # chose its sentence already; it is checked against its passage as a whole.
             quotes = [f"{c.quote} [{c.n}]" for c in answer.citations]
-            return replace(answer, sentences=tuple(self.check_sentences(quotes, cited)))
+            whole = replace(self, citable=None)
+            return replace(answer, sentences=tuple(whole.check_sentences(quotes, cited)))
         sentences = self.check(answer.text, dict(enumerate(hits, start=1)))
         citations = self.citations(hits, sentences)
         return replace(answer, citations=citations, sentences=tuple(sentences))
@@ -107,25 +118,40 @@ class SupportChecker:
 
     def _closest_sentence(self, n: int, hit: Hit, target: np.ndarray) -> Citation:
         best, best_score = 0, -1.0
-        for ordinal in range(len(hit.passage.sentences)):
+        for ordinal in self._sentences(hit):
             vector = self.sentence_vectors.get((hit.passage.id, ordinal))
             if vector is not None and float(vector @ target) > best_score:
                 best, best_score = ordinal, float(vector @ target)
         start, end = hit.passage.sentences[best]
-        return citation(n, hit, start, end, best_score)
+        speaker = self.citable.get((hit.passage.id, best)) if self.citable else None
+        return citation(n, hit, start, end, best_score, speaker)
+
+    def _sentences(self, hit: Hit) -> list[int]:
+        """The ordinals of the hit's sentences an answer may rest on."""
+        ordinals = range(len(hit.passage.sentences))
+        if self.citable is None:
+            return list(ordinals)
+        return [i for i in ordinals if (hit.passage.id, i) in self.citable]
+
+    def _text(self, hit: Hit) -> str:
+        """The text of the hit an answer may rest on: the passage, or its citable sentences."""
+        if self.citable is None:
+            return hit.passage.text
+        spans = [hit.passage.sentences[i] for i in self._sentences(hit)]
+        return " ".join(hit.passage.excerpt(start, end) for start, end in spans)
 
     def _settled_without_embedding(self, text: str, cited: list[Hit]) -> bool | None:
         """False if a number is missing, True if the words mostly match, else None (open)."""
         plain = _MARKER_WITH_SPACE.sub("", text)
         # Embeddings barely tell 30 from 60: every number must stand in a cited passage.
-        cited_text = " ".join(hit.passage.text for hit in cited)
+        cited_text = " ".join(self._text(hit) for hit in cited)
         if any(number not in cited_text for number in _NUMBER.findall(plain)):
             return False
         for hit in cited:
             # Stem both in the passage's language: a quote is in that language, and words
             # of another language would not match anyway.
             words = set(tokenize(plain, hit.language))
-            passage_words = set(tokenize(hit.passage.text, hit.language))
+            passage_words = set(tokenize(self._text(hit), hit.language))
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
                 return True
         return None
@@ -133,7 +159,7 @@ class SupportChecker:
     def _close(self, vector: np.ndarray, cited: list[Hit]) -> bool:
         """Whether some sentence of a cited passage is within the threshold of `vector`."""
         for hit in cited:
-            for ordinal in range(len(hit.passage.sentences)):
+            for ordinal in self._sentences(hit):
                 stored = self.sentence_vectors.get((hit.passage.id, ordinal))
                 if stored is not None and float(stored @ vector) >= self.threshold:
                     return True

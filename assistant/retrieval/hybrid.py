@@ -3,11 +3,11 @@ z-scores over the union of each side's top candidates."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -23,6 +23,8 @@ from assistant.language.detection import detect_language
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
+from assistant.question.person import PersonQuestion
+from assistant.question.routing import Route
 from assistant.settings import DenseModel
 from assistant.speech.names import name_keys
 from assistant.speech.statement_index import StatementIndex
@@ -47,11 +49,13 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class EncodedQuestion:
     """A question as every later stage needs it, embedded once: its text (what is searched
-    for), its language, and each dense model's vector (in the configured order)."""
+    for), its language, each dense model's vector (in the configured order) and the kind of
+    answer it asks for (`answer_types.answer_type`)."""
 
     text: str
     language: str
     vectors: tuple[np.ndarray, ...]
+    answer_type: str | None
 
 
 @dataclass(frozen=True)
@@ -71,17 +75,46 @@ class Evidence:
     question: EncodedQuestion
     hits: list[Hit]
     sentences: Sequence[SentenceVectors]
-    # Who said what in the articles; with `speaker` set (a person question: "What did X
-    # say about Y?"), only that person's statements may be quoted as the answer.
-    statements: StatementIndex | None = None
-    speaker: str | None = None
-    # For a person question: whether the articles speak of its topic elsewhere but not in
-    # the person's words, and the usual evidence for the whole question (what the answer's
-    # confidence is read from, and what a refusal offers as nearest).
-    speaker_off_topic: bool = False
-    general: Evidence | None = None
-    unknown_speaker: bool = False  # the person asked about is named nowhere in the articles
+    statements: StatementIndex | None = None  # who said what: whose words each sentence is
     words: WordMatcher | None = None  # matches the question's words in any language
+
+
+class PersonVerdict(Enum):
+    """What the articles hold of the person a person question asks about."""
+
+    UNKNOWN = "unknown"  # they never name the person
+    OFF_TOPIC = "off_topic"  # they quote the person, but speak of the topic elsewhere
+    ON_TOPIC = "on_topic"  # they quote the person, and nowhere come closer to the topic
+
+
+@dataclass(frozen=True)
+class PersonFinding:
+    """Retrieval's verdict on the person a question asks about (`name`, as asked).
+
+    `statements` (a quoted person): the usual passages for the whole question, then the
+    other passages holding the person's statements, closest to the topic first, all with
+    their sentences scored against the topic alone.
+    """
+
+    name: str
+    verdict: PersonVerdict
+    statements: Evidence | None = None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What retrieval found for a routed question: the usual evidence for the whole
+    question, and for a person question, the verdict on the person."""
+
+    evidence: Evidence
+    person: PersonFinding | None = None
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every passage found: the usual ones, then any of the person's beyond them."""
+        if self.person is not None and self.person.statements is not None:
+            return self.person.statements.hits
+        return self.evidence.hits
 
 
 @dataclass(frozen=True)
@@ -116,9 +149,18 @@ class HybridRetriever(BaseRetriever):
     word_matcher: WordMatcher | None = None
 
     def encode(self, question: str) -> EncodedQuestion:
-        """Embed the question once with every dense model and detect its language."""
-        vectors = tuple(embedder.embed_questions([question])[0] for embedder in self.embedders)
-        return EncodedQuestion(question, detect_language(question), vectors)
+        """Embed the question once with every dense model; its language and the kind of
+        answer it asks for are read from its text."""
+        return self._encoded(question, detect_language(question), answer_type(question))
+
+    def encode_route(self, route: Route) -> EncodedQuestion:
+        """Embed a routed question's standalone text, with the language and answer type
+        its route decided."""
+        return self._encoded(route.text, route.language, route.answer_type)
+
+    def _encoded(self, text: str, language: str, kind: str | None) -> EncodedQuestion:
+        vectors = tuple(embedder.embed_questions([text])[0] for embedder in self.embedders)
+        return EncodedQuestion(text, language, vectors, kind)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The `k` most relevant passages, best first (higher `score` = more relevant)."""
@@ -133,33 +175,70 @@ class HybridRetriever(BaseRetriever):
         hits = self.retrieve_encoded(question, k, without)
         return self._evidence(question, hits)
 
-    def speaker_evidence(
+    def find(self, route: Route, k: int, without: frozenset[str] = frozenset()) -> Findings:
+        """What the articles hold for a routed question: the `k` best passages, and for a
+        person question the verdict on the person (see `PersonFinding`); passages of the
+        articles in `without` left out."""
+        question = self.encode_route(route)
+        person = route.person
+        if person is None:
+            return Findings(self.evidence(question, k, without))
+        if not person.quoted:
+            unknown = PersonFinding(person.name, PersonVerdict.UNKNOWN)
+            return Findings(self.evidence(question, k, without), unknown)
+        # The topic is searched as a text of its own (its language and answer type read
+        # from it): the name would favour sentences that repeat it over the person's words.
+        topic = self.encode(person.topic)
+        return self._person_findings(question, topic, person, k, without)
+
+    def _person_findings(
         self,
         question: EncodedQuestion,
         topic: EncodedQuestion,
-        speaker: str,
+        person: PersonQuestion,
         k: int,
-        without: frozenset[str] = frozenset(),
-    ) -> Evidence:
-        """Evidence for "What did `speaker` say about `topic`?": the usual `k` best passages
-        for the whole question, then the other passages holding the speaker's statements,
+        without: frozenset[str],
+    ) -> Findings:
+        """Findings for "What did `person` say about `topic`?": the usual `k` best passages
+        for the whole question, then the other passages holding the person's statements,
         closest to the topic first (so that a statement the question's words miss, or one in
-        another language, is still weighed), their sentences scored against the topic alone
-        (the name would favour sentences that repeat it over the person's own words). Also
-        whether the articles speak of the topic elsewhere and not in the speaker's words
-        (`Evidence.speaker_off_topic`)."""
-        holding = self._speaker_passages(speaker, without)
+        another language, is still weighed), their sentences scored against the topic alone.
+        The person is off topic when the articles speak of the topic elsewhere and not in
+        the person's words."""
+        holding = self._speaker_passages(person.name, without)
         first = self.retrieve_encoded(question, k, without)
+        evidence = self._evidence(topic, first + self._closest_to(topic, holding, first))
+        off_topic = self._speaks_elsewhere(evidence, topic, person.name, holding, k, without)
+        verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
+        finding = PersonFinding(person.name, verdict, evidence)
+        return Findings(self._evidence(question, first), finding)
+
+    def _closest_to(self, topic: EncodedQuestion, holding: set[str], first: list[Hit]) -> list[Hit]:
+        """The passages in `holding` beyond `first`, closest to the topic first (at most
+        _MAX_SPEAKER_PASSAGES), scored by the primary model's similarity."""
         rest = sorted(holding - {hit.passage.id for hit in first})
         vectors = self.store.vectors(0, rest)
         scored = {pid: float(vector @ topic.vectors[0]) for pid, vector in vectors.items()}
         closest = sorted(scored, key=lambda pid: -scored[pid])[:_MAX_SPEAKER_PASSAGES]
         found = self.store.get(closest)
-        hits = first + [
+        return [
             self._hit(Candidate(pid, language, (scored[pid],), 0.0), passage, scored[pid])
             for pid, (passage, language) in ((pid, found[pid]) for pid in closest)
         ]
-        evidence = self._evidence(topic, hits)
+
+    def _speaks_elsewhere(
+        self,
+        evidence: Evidence,
+        topic: EncodedQuestion,
+        speaker: str,
+        holding: set[str],
+        k: int,
+        without: frozenset[str],
+    ) -> bool:
+        """Whether the articles speak of the topic elsewhere and not in the speaker's words
+        (`evidence`: the passages found for the speaker; `holding`: those of them holding
+        the speaker's statements)."""
+        hits = evidence.hits
         elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
         # The passages of the person's statements and the openings of their articles: an
@@ -178,11 +257,7 @@ class HybridRetriever(BaseRetriever):
         # "after his victory", "sa victoire": the topic is the person's own, and others'
         # victories coming closer to it say nothing about whether they spoke of theirs.
         farther = gap > _topic_gap() and not owned_topic(topic.text, topic.language)
-        off_topic = farther or bool(unsaid) or unnamed
-        general = self._evidence(question, first)
-        return dataclasses.replace(
-            evidence, speaker=speaker, speaker_off_topic=off_topic, general=general
-        )
+        return farther or bool(unsaid) or unnamed
 
     def _own(self, evidence: Evidence, speaker: str) -> list[tuple[str, np.ndarray | None]]:
         """(language, primary vector) of each of the speaker's statements in the evidence."""
@@ -230,8 +305,8 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
-        elif (kind := answer_type(question.text)) in PASSAGE_TYPES:
-            order, scores = self._typed(kind, candidates, order, scores)
+        elif question.answer_type in PASSAGE_TYPES:
+            order, scores = self._typed(question.answer_type, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])
         return [

@@ -154,7 +154,11 @@ class Assistant:
 
     def _pipeline(self, use_llm: bool) -> AnswerPipeline:
         from assistant.answering.answer import AbstainPolicy
-        from assistant.answering.pipeline import AnswerPipeline, make_answerer
+        from assistant.answering.pipeline import (
+            AnswerPipeline,
+            make_answerer,
+            make_person_answers,
+        )
 
         chat_model = self.chat_model if use_llm else None
         label = describe_llm(self.settings) if chat_model is not None else ""
@@ -167,6 +171,7 @@ class Assistant:
         return AnswerPipeline(
             retriever=self.retriever(),
             answerer=make_answerer(policy, quote_weights, chat_model, label),
+            people=make_person_answers(policy, quote_weights),
             checker_embedder=self.embedders[0],
             support_threshold=self.settings.support_threshold,
             chat_model=chat_model,

@@ -1,0 +1,61 @@
+"""What a question is, decided once before anything is retrieved: the standalone question
+that is searched for, its language, the kind of answer it asks for, and whether its answer
+must be someone's own words. Retrieval and both answerers read the same `Route`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.language.detection import detect_language
+from assistant.question.answer_types import answer_type
+from assistant.question.follow_ups import Message, standalone_question
+from assistant.question.person import PersonQuestion, read_person_question
+from assistant.speech.statement_index import StatementIndex
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
+@dataclass(frozen=True)
+class Route:
+    """A question as every later stage needs it.
+
+    `asked`: the question as the user asked it (what answers repeat); `text`: the question
+    made standalone (what is searched for); `language`: `text`'s ISO 639-1 code;
+    `answer_type`: the kind of answer `text` asks for (`answer_types.answer_type`), if any;
+    `person`: for a person question ("What did X say about Y?"), who is asked about, when
+    the answer must be that person's words (the articles quote someone of that name) or a
+    refusal (they never name them).
+    """
+
+    asked: str
+    text: str
+    language: str
+    answer_type: str | None = None
+    person: PersonQuestion | None = None
+
+
+def route_question(
+    question: str,
+    history: Sequence[Message],
+    statements: StatementIndex,
+    chat_model: BaseChatModel | None = None,
+    llm_label: str = "",
+) -> Route:
+    """The route of `question`: made standalone with `history` (by the LLM when
+    `chat_model` is given), its language and answer type read, and any person asked about
+    looked up among the people `statements` quotes and names.
+
+    Raises:
+        LLMError: the chat model failed while making a follow-up standalone.
+    """
+    text = standalone_question(question, history, chat_model, llm_label)
+    language = detect_language(text)
+    person = read_person_question(text, language, statements)
+    if person is not None and person.mentioned and not person.quoted:
+        # The articles name the person but quote no one of that name: what they say about
+        # the person is the best answer there is, found as for any question.
+        person = None
+    return Route(question, text, language, answer_type(text), person)
