@@ -18,12 +18,12 @@ from assistant.answering.answer import (
     quoted_text,
 )
 from assistant.index.store import Hit
+from assistant.language.lexicon import lexicon
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import answer_type, holds_type, is_credit_line
 from assistant.retrieval.hybrid import Evidence, SentenceVectors, zscore
-from assistant.speech.reporting_words import NO_COMMENT, SPEECH_VERBS
-from assistant.speech.statements import Statement
+from assistant.speech.statements import Statement, declines_comment
 
 # Which sentences to quote: each candidate sentence's chance of holding the answer, a logistic
 # model of its similarity to the question under each dense model (each z-scored over the
@@ -110,15 +110,17 @@ class QuoteRanking:
 def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
     """Score every quotable sentence of the evidence with the quote model."""
     # The words are those searched for: a follow-up made standalone carries its subject.
-    asked = content_words(evidence.question.text, evidence.question.language) - SPEECH_VERBS
-    kind = answer_type(evidence.question.text)
+    question = evidence.question
+    speech_verbs = lexicon(question.language).words("questions.speech_verbs")
+    asked = content_words(question.text, question.language) - speech_verbs
+    kind = answer_type(question.text, question.language)
     sentences, features = quotable_sentences(
         evidence.hits, asked, evidence.sentences, credits=kind == "credit", words=evidence.words
     )
     weights = np.array([*quote_weights, QUOTE_WORD_WEIGHT])
     # "How long ...?" wants the sentence holding a duration, "Who took the photo?" the credit.
     bonus = _CREDIT_BONUS if kind == "credit" else ANSWER_TYPE_BONUS
-    typed = bonus * np.array([holds_type(kind, s.text) for s in sentences])
+    typed = bonus * np.array([holds_type(kind, s.text, s.hit.language) for s in sentences])
     statements = evidence.statements
     said = [
         statements.statement_at(s.hit.article.id, s.start) if statements else None
@@ -250,10 +252,11 @@ def _typed_answer(evidence: Evidence, ranking: QuoteRanking, confidence: float) 
     """Whether the best sentence holds exactly the kind of answer asked for ("(Quelle: Saul
     Loeb)" for "Who took the photo?") and the confidence says the articles may answer:
     then the similarity floors do not refuse it."""
-    kind = answer_type(evidence.question.text)
+    kind = answer_type(evidence.question.text, evidence.question.language)
     best = ranking.sentences[_best(ranking.chances, 1)[0]]
     # Nearly every sentence names a place, so a place says nothing of answerability.
-    return kind != "place" and confidence >= ANSWER_ANYWAY and holds_type(kind, best.text)
+    typed = holds_type(kind, best.text, best.hit.language)
+    return kind != "place" and confidence >= ANSWER_ANYWAY and typed
 
 
 def _no_comment(evidence: Evidence, ranking: QuoteRanking) -> list[int]:
@@ -268,7 +271,7 @@ def _no_comment(evidence: Evidence, ranking: QuoteRanking) -> list[int]:
     return [
         i
         for i in _best(ranking.chances, len(ranking.sentences))
-        if NO_COMMENT.search(text := ranking.sentences[i].text)
+        if declines_comment(text := ranking.sentences[i].text, ranking.sentences[i].hit.language)
         and words.similarity(person, text) >= NO_COMMENT_TIE
     ]
 
@@ -327,7 +330,8 @@ def _unique_sentences(
             key = (passage.article_id, start)
             vector = vectors.get((passage.id, ordinal))
             text = passage.excerpt(start, end)
-            short = len(text.split()) < _MIN_QUOTE_WORDS and not (credits and is_credit_line(text))
+            credit = credits and is_credit_line(text, hit.language)
+            short = len(text.split()) < _MIN_QUOTE_WORDS and not credit
             if key in seen or vector is None or short:
                 continue
             seen.add(key)

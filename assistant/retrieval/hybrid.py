@@ -19,6 +19,7 @@ from assistant.index.keywords import KeywordIndex
 from assistant.index.store import Hit, PassageStore
 from assistant.ingest.passages import Passage
 from assistant.language.detection import detect_language
+from assistant.language.lexicon import lexicon
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
@@ -233,7 +234,7 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
-        elif (kind := answer_type(question.text)) in PASSAGE_TYPES:
+        elif (kind := answer_type(question.text, question.language)) in PASSAGE_TYPES:
             order, scores = self._typed(kind, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])
@@ -297,7 +298,7 @@ class HybridRetriever(BaseRetriever):
         texts = self.store.get([candidates[i].passage_id for i in head])
         scores = scores.copy()
         for i in head:
-            if holds_type(kind, texts[candidates[i].passage_id][0].text):
+            if holds_type(kind, texts[candidates[i].passage_id][0].text, candidates[i].language):
                 scores[i] += _TYPE_BONUS
         return np.argsort(-scores, kind="stable"), scores
 
@@ -356,20 +357,11 @@ def _terms_only_elsewhere(
     return {t for t in terms if t in found and t not in held}
 
 
-# Possessives that make a topic the person's own, per language.
-_POSSESSIVES = {
-    "en": r"his|her|their",
-    "de": r"sein|seine|seiner|seinem|seinen|seines|ihr|ihre|ihrer|ihrem|ihren|ihres",
-    "es": r"su|sus",
-    "fr": r"sa|son|ses|leur|leurs",
-}
-
-
 def owned_topic(topic: str, language: str) -> bool:
     """Whether a person question's topic is the person's own ("his victory", "seiner
-    Siegesrede", "sa victoire")."""
-    words = _POSSESSIVES.get(language)
-    return bool(words and re.search(rf"(?<!\w)(?:{words})(?!\w)", topic, re.IGNORECASE))
+    Siegesrede", "sa victoire"): a possessive of the question's own language."""
+    possessive = lexicon(language).own.regex(r"(?<!\w)(?:{questions.possessives})(?!\w)", re.I)
+    return bool(possessive.search(topic))
 
 
 def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:
