@@ -21,6 +21,17 @@ class ArticleError(AssistantError):
         return (ArticleError, (self.path, self.reason))  # rebuilt as such in another process
 
 
+class LanguageFileError(AssistantError):
+    """A language file (assistant/language/words/<code>.toml, or one in ASSISTANT_WORDS)
+    cannot be used."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"{path}: {problem}. Fix the file; en.toml documents every key a language "
+            "file may hold."
+        )
+
+
 class SeedsNotFound(AssistantError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"No articles folder at {path}. Create it or pass --seeds PATH.")

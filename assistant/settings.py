@@ -89,6 +89,14 @@ class Settings(BaseSettings):
 
     seeds: Path = Field(Path("seeds"), description="Folder of article files to index.")
     index: Path = Field(Path("index"), description="Folder where the index is kept.")
+    words: Path | None = Field(
+        None,
+        description=(
+            "Folder of language files (<code>.toml, as in assistant/language/words/) to "
+            "read articles and questions with instead of the shipped ones: the languages "
+            "read are the files there."
+        ),
+    )
     chroma_url: str | None = Field(
         None,
         description=(

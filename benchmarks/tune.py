@@ -138,7 +138,7 @@ def _sweep(assistant: Assistant, items: list[dict], language: str) -> list:
     # Each model embeds all questions at once (faster than one by one).
     per_model = [embedder.embed_questions(questions) for embedder in assistant.embedders]
     for item, *vectors in zip(items, *per_model, strict=True):
-        kind = answer_type(item["question"])
+        kind = answer_type(item["question"], language)
         encoded = EncodedQuestion(item["question"], language, tuple(vectors), kind)
         candidates = retriever.candidates(encoded)
         stored = retriever.store.get([c.passage_id for c in candidates])

@@ -121,7 +121,7 @@ _QUESTION = np.array([1.0, 0.0])
 def _quote(question: str, hit: Hit, e5: SentenceVectors, use: SentenceVectors | None = None):
     # Without USE's view, its sentence similarities are all zero (as for a missing vector).
     use = use or SentenceVectors(_QUESTION, {})
-    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question))
+    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question, "en"))
     return _ANSWERER.answer(question, Evidence(encoded, [hit], [e5, use]))
 
 

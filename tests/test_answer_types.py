@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type, holds_type, is_credit_line
 
 pytestmark = pytest.mark.fast
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.fast
     ],
 )
 def test_questions_ask_for_their_kind_of_answer(question: str, kind: str | None):
-    assert answer_type(question) == kind
+    assert answer_type(question, detect_language(question)) == kind
 
 
 @pytest.mark.parametrize(
@@ -49,9 +50,9 @@ def test_questions_ask_for_their_kind_of_answer(question: str, kind: str | None)
     ],
 )
 def test_sentences_hold_an_answer_of_the_kind(kind: str, sentence: str, holds: bool):
-    assert holds_type(kind, sentence) is holds
+    assert holds_type(kind, sentence, detect_language(sentence)) is holds
 
 
 def test_credit_lines_are_told_apart():
-    assert is_credit_line("(Quelle: Saul Loeb)")
-    assert not is_credit_line("Die Quelle des Streits ist alt.")
+    assert is_credit_line("(Quelle: Saul Loeb)", "de")
+    assert not is_credit_line("Die Quelle des Streits ist alt.", "de")

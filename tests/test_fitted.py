@@ -166,7 +166,7 @@ def _evidence(question: str) -> Evidence:
     same = np.array([0.9, np.sqrt(1 - 0.81)])
     e5 = SentenceVectors(_QUESTION, {("p1", 0): same, ("p1", 1): same})
     hit = Hit(passage, article, "de", score=1.0, dense=0.85)
-    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question))
+    encoded = EncodedQuestion(question, "en", (_QUESTION, _QUESTION), answer_type(question, "en"))
     return Evidence(encoded, [hit], [e5, SentenceVectors(_QUESTION, {})])
 
 

@@ -21,12 +21,12 @@ from assistant.answering.answer import (
 )
 from assistant.fitted import AnswerTypes, People, QuoteModel, fitted
 from assistant.index.store import Hit
+from assistant.language.lexicon import lexicon
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import Evidence, SentenceVectors, zscore
-from assistant.speech.reporting_words import NO_COMMENT, SPEECH_VERBS
-from assistant.speech.statements import Statement
+from assistant.speech.statements import Statement, declines_comment
 
 if TYPE_CHECKING:
     from assistant.answering.person_answers import PersonStatements
@@ -91,8 +91,10 @@ class QuoteRanking:
 def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
     """Score every quotable sentence of the evidence with the quote model."""
     # The words are those searched for: a follow-up made standalone carries its subject.
-    asked = content_words(evidence.question.text, evidence.question.language) - SPEECH_VERBS
-    kind = evidence.question.answer_type
+    question = evidence.question
+    speech_verbs = lexicon(question.language).words("questions.speech_verbs")
+    asked = content_words(question.text, question.language) - speech_verbs
+    kind = question.answer_type
     sentences, features = quotable_sentences(
         evidence.hits, asked, evidence.sentences, credits=kind == "credit", words=evidence.words
     )
@@ -100,7 +102,7 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     weights = np.array([*quote_weights, model.word_share_weight])
     # "How long ...?" wants the sentence holding a duration, "Who took the photo?" the credit.
     bonus = types.credit_quote_bonus if kind == "credit" else types.quote_bonus
-    typed = bonus * np.array([holds_type(kind, s.text) for s in sentences])
+    typed = bonus * np.array([holds_type(kind, s.text, s.hit.language) for s in sentences])
     statements = evidence.statements
     said = [
         statements.statement_at(s.hit.article.id, s.start) if statements else None
@@ -254,8 +256,8 @@ def _typed_answer(evidence: Evidence, ranking: QuoteRanking, confidence: float) 
     kind = evidence.question.answer_type
     best = ranking.sentences[likeliest(ranking.chances, 1)[0]]
     # Nearly every sentence names a place, so a place says nothing of answerability.
-    enough = confidence >= fitted(AnswerTypes).answer_anyway
-    return kind != "place" and enough and holds_type(kind, best.text)
+    typed = holds_type(kind, best.text, best.hit.language)
+    return kind != "place" and confidence >= fitted(AnswerTypes).answer_anyway and typed
 
 
 def _no_comment(evidence: Evidence, ranking: QuoteRanking, person: str) -> list[int]:
@@ -271,7 +273,7 @@ def _no_comment(evidence: Evidence, ranking: QuoteRanking, person: str) -> list[
     return [
         i
         for i in likeliest(ranking.chances, len(ranking.sentences))
-        if NO_COMMENT.search(text := ranking.sentences[i].text)
+        if declines_comment(text := ranking.sentences[i].text, ranking.sentences[i].hit.language)
         and words.similarity(person, text) >= tie
     ]
 
@@ -330,7 +332,8 @@ def _unique_sentences(
             key = (passage.article_id, start)
             vector = vectors.get((passage.id, ordinal))
             text = passage.excerpt(start, end)
-            short = len(text.split()) < _MIN_QUOTE_WORDS and not (credits and is_credit_line(text))
+            credit = credits and is_credit_line(text, hit.language)
+            short = len(text.split()) < _MIN_QUOTE_WORDS and not credit
             if key in seen or vector is None or short:
                 continue
             seen.add(key)

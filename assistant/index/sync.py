@@ -26,7 +26,7 @@ from assistant.ingest.passages import Passage, split_many
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.settings import Settings
 from assistant.speech.statement_index import StatementIndex
-from assistant.speech.statements import READER_VERSION, ArticleSpeech, statements_of_many
+from assistant.speech.statements import ArticleSpeech, reader_version, statements_of_many
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _scan_and_plan(
     match their record are not parsed again, unless the live statements were read by older
     rules: then every article is updated, its statements read again (its passages keep
     their ids, so none is embedded again)."""
-    stale = live is not None and StatementIndex.load(live).version != READER_VERSION
+    stale = live is not None and StatementIndex.load(live).version != reader_version()
     known = {} if stale else {i: r.content_hash for i, r in indexed.items()}
     scan = scan_articles(settings.seeds, known)
     plan = plan_sync(scan.articles, indexed, scan.unchanged)

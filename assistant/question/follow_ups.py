@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import HumanMessage
 
 from assistant.language.detection import detect_language
+from assistant.language.lexicon import lexicon
 from assistant.models.llm import call_llm
 from assistant.prompts import load_prompt
 from assistant.question.person import asks_what_said
@@ -19,17 +20,13 @@ if TYPE_CHECKING:
 
 Message = dict  # {"role": "user" | "assistant", "content": str}, as Gradio and OpenAI use
 
-# Openers of follow-ups that lean on the previous question ("And the G7?", "Und Waltz?").
-_FOLLOW_UP_OPENERS = re.compile(
-    r"^\s*(and|what about|how about|who else|what else|also|und|was ist mit|wer noch|auch)\b",
-    re.IGNORECASE,
-)
-_PRONOUNS = re.compile(
-    r"\b(he|she|they|him|her|them|his|their|er|ihn|ihm|seine|ihre|il|elle|en|él|ella)\b",
-    re.IGNORECASE,
-)
-# Pronouns that stand for the person a conversation is about, as a sentence's subject.
-_PERSONAL = re.compile(r"\b(he|she|er|sie|il|elle|él|ella)\b", re.IGNORECASE)
+# The patterns the language files' words are read with (`Lexicon.regex`), in any case:
+# openers of follow-ups that lean on the previous question ("And the G7?", "Und Waltz?"),
+# pronouns that do, and those that stand for the person a conversation is about, as a
+# sentence's subject.
+_FOLLOW_UP_OPENERS = r"^\s*({questions.follow_up_openers})\b"
+_PRONOUNS = r"\b({questions.follow_up_pronouns})\b"
+_PERSONAL = r"\b({questions.person_pronouns})\b"
 _SHORT_QUESTION_WORDS = 5
 
 
@@ -59,19 +56,23 @@ def standalone_query(question: str, history: Sequence[Message] | None) -> str:
     - anything else is searched with the previous question before it.
     """
     previous = _last_user_message(history)
-    if previous is None or not _is_follow_up(question):
+    if previous is None:
+        return question
+    asked_in = detect_language(question)
+    if not _is_follow_up(question, asked_in):
         return question
     language = detect_language(previous)
     before = name_runs(previous, language)
     if not before:
         return f"{previous} {question}"
     person = before[0]
-    now = name_runs(question, detect_language(question))
-    if _PERSONAL.search(question):
-        return _PERSONAL.sub(person.short(), question, count=1)
-    if now and asks_what_said(question):
+    now = name_runs(question, asked_in)
+    personal = lexicon(asked_in).regex(_PERSONAL, re.I)
+    if personal.search(question):
+        return personal.sub(person.short(), question, count=1)
+    if now and asks_what_said(question, asked_in):
         return previous[: person.start] + now[0].short() + previous[person.end :]
-    said = asks_what_said(previous)
+    said = asks_what_said(previous, language)
     if said is not None:
         return previous[: max(said.end(), person.end)] + " " + question
     return f"{previous} {question}"
@@ -84,12 +85,12 @@ def _last_user_message(history: Sequence[Message] | None) -> str | None:
     return None
 
 
-def _is_follow_up(question: str) -> bool:
-    words = question.split()
+def _is_follow_up(question: str, language: str) -> bool:
+    words = lexicon(language)
     return (
-        len(words) <= _SHORT_QUESTION_WORDS
-        or bool(_FOLLOW_UP_OPENERS.match(question))
-        or bool(_PRONOUNS.search(question))
+        len(question.split()) <= _SHORT_QUESTION_WORDS
+        or bool(words.regex(_FOLLOW_UP_OPENERS, re.I).match(question))
+        or bool(words.regex(_PRONOUNS, re.I).search(question))
     )
 
 

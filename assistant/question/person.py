@@ -7,31 +7,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.language.lexicon import lexicon
 from assistant.speech.names import name_runs
 from assistant.speech.statement_index import StatementIndex
 
-# Words that ask what someone said, in the four languages.
-_ASKS_WHAT_SAID = re.compile(
-    r"(?<!\w)(?:say|said|says|tell|told|react|reacted|respond|responded|reply|replied|"
-    r"comment|commented|stance|statement|remarks|warn|warned|urge|urged|insist|insisted|"
-    r"thank|thanked|commend|commended|congratulate|congratulated|announce|announced|"
-    r"sagt|sagte|sagten|gesagt|sagen|äußerte|geäußert|äußert|reagierte|reagiert|kritisierte|"
-    r"kritisiert|bewertete|bewertet|meint|meinte|erklärte|erklärt|betonte|forderte|schrieb|"
-    r"berichtete|warnte|haltung|äußerung|sprach|"
-    r"dijo|dice|opina|opinó|afirmó|declaró|reaccionó|respondió|señaló|pidió|criticó|"
-    r"advirtió|postura|comentó|"
-    r"dit|déclaré|déclare|pense|réagi|réagit|répondu|affirmé|souligné|estimé|critiqué|"
-    r"averti)(?!\w)",
-    re.IGNORECASE,
-)
+# Words that ask what someone said ("say", "sagte", "dijo", "a dit"), in any case.
+_ASKS_WHAT_SAID = r"(?<!\w)(?:{questions.what_said})(?!\w)"
 # Verbs that ask what someone said only in the shape "what did X write?" ("What hymn did
 # Luther write?" asks it too; "Which name is used to describe ...?" does not).
-_ASKS_LOOSELY = re.compile(
-    r"(?<!\w)(?:did|does|do|has|have|had)\s+(?P<name>[^?]{2,60}?)\s+(?:think|thought|"
-    r"position|view|claim|claimed|criticize|criticise|criticized|criticised|praise|praised|"
-    r"describe|described|argue|argued|promise|promised|vow|vowed|write|wrote|call for|"
-    r"called for|welcome|welcomed)(?!\w)",
-    re.IGNORECASE,
+_ASKS_LOOSELY = (
+    r"(?<!\w)(?:{questions.loose_auxiliaries})\s+[^?]{2,60}?\s+(?:{questions.loose_verbs})(?!\w)"
 )
 
 
@@ -49,9 +34,13 @@ class PersonQuestion:
     topic: str = ""  # the question without the name: what the person is asked about
 
 
-def asks_what_said(text: str) -> re.Match | None:
-    """Where the text asks what someone said (its "say", "sagte", "dijo", "a dit" ...)."""
-    return _ASKS_WHAT_SAID.search(text) or _ASKS_LOOSELY.search(text)
+def asks_what_said(text: str, language: str) -> re.Match | None:
+    """Where the text (in `language`, ISO 639-1) asks what someone said (its "say", "sagte",
+    "dijo", "a dit" ...)."""
+    words = lexicon(language)
+    return words.regex(_ASKS_WHAT_SAID, re.I).search(text) or words.regex(
+        _ASKS_LOOSELY, re.I
+    ).search(text)
 
 
 def read_person_question(
@@ -62,7 +51,7 @@ def read_person_question(
     The person is the first name in the question that the articles quote; failing that, the
     first name in the question (which may be someone the articles never mention).
     """
-    asks = asks_what_said(question)
+    asks = asks_what_said(question, language)
     if asks is None:
         return None
     runs = name_runs(question, language)

@@ -58,4 +58,4 @@ def route_question(
         # The articles name the person but quote no one of that name: what they say about
         # the person is the best answer there is, found as for any question.
         person = None
-    return Route(question, text, language, answer_type(text), person)
+    return Route(question, text, language, answer_type(text, language), person)

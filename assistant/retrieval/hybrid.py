@@ -20,6 +20,7 @@ from assistant.index.keywords import KeywordIndex
 from assistant.index.store import Hit, PassageStore
 from assistant.ingest.passages import Passage
 from assistant.language.detection import detect_language
+from assistant.language.lexicon import lexicon
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
@@ -151,7 +152,8 @@ class HybridRetriever(BaseRetriever):
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
         answer it asks for are read from its text."""
-        return self._encoded(question, detect_language(question), answer_type(question))
+        language = detect_language(question)
+        return self._encoded(question, language, answer_type(question, language))
 
     def encode_route(self, route: Route) -> EncodedQuestion:
         """Embed a routed question's standalone text, with the language and answer type
@@ -369,7 +371,7 @@ class HybridRetriever(BaseRetriever):
         scores = scores.copy()
         bonus = fitted(AnswerTypes).passage_bonus
         for i in head:
-            if holds_type(kind, texts[candidates[i].passage_id][0].text):
+            if holds_type(kind, texts[candidates[i].passage_id][0].text, candidates[i].language):
                 scores[i] += bonus
         return np.argsort(-scores, kind="stable"), scores
 
@@ -428,20 +430,11 @@ def _terms_only_elsewhere(
     return {t for t in terms if t in found and t not in held}
 
 
-# Possessives that make a topic the person's own, per language.
-_POSSESSIVES = {
-    "en": r"his|her|their",
-    "de": r"sein|seine|seiner|seinem|seinen|seines|ihr|ihre|ihrer|ihrem|ihren|ihres",
-    "es": r"su|sus",
-    "fr": r"sa|son|ses|leur|leurs",
-}
-
-
 def owned_topic(topic: str, language: str) -> bool:
     """Whether a person question's topic is the person's own ("his victory", "seiner
-    Siegesrede", "sa victoire")."""
-    words = _POSSESSIVES.get(language)
-    return bool(words and re.search(rf"(?<!\w)(?:{words})(?!\w)", topic, re.IGNORECASE))
+    Siegesrede", "sa victoire"): a possessive of the question's own language."""
+    possessive = lexicon(language).own.regex(r"(?<!\w)(?:{questions.possessives})(?!\w)", re.I)
+    return bool(possessive.search(topic))
 
 
 def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:

@@ -8,23 +8,13 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from assistant.language.folding import fold
+from assistant.language.lexicon import Lexicon, lexicon
 from assistant.language.tokens import stopwords
 
 _WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
-# Lower-case words inside a name: "Ursula von der Leyen", "Lula da Silva".
-_PARTICLES = frozenset("von van der den de da dos del di du bin al ibn la le".split())  # noqa: SIM905
-# Capitalised words that start sentences and questions without being names.
-_NOT_NAMES = frozenset(
-    """what who whom whose which when where why how did does do was is are were has have had
-    and but also even so then yet in on at after before during for with from by as mr mrs
-    ms dr prof herr frau madame monsieur señor señora sr sra wie wer was warum wann wo
-    welche welcher welches hat haben ist sind und auch qu qui que quoi quand comment où
-    pourquoi quel quelle quels quelles est a et mais qué quién cómo cuándo dónde por porque
-    cuál y pero según laut zufolge selon according qu'a qu'en qu'il qu'elle qu'est qu'ont""".split()  # noqa: SIM905
-)
 
 
 _OPENING_MARKS = "(\"'“„«\u2018"  # stripped from the words before a run: "(de Madrid"
@@ -55,7 +45,9 @@ class NameRun:
 
 def name_runs(text: str, language: str) -> list[NameRun]:
     """Every run of capitalised words in `text`: candidate names, in order."""
-    skip = _NOT_NAMES | stopwords(language)
+    words = lexicon(language)
+    # Capitalised words that start sentences and questions without being names.
+    skip = words.words("names.not_names") | stopwords(language)
     runs: list[NameRun] = []
     current: list[re.Match] = []
     particles: list[re.Match] = []
@@ -85,7 +77,7 @@ def name_runs(text: str, language: str) -> list[NameRun]:
             current.extend(particles)
             particles.clear()
             current.append(match)
-        elif _is_particle(word, particles, current, text[match.end() :]):
+        elif _is_particle(word, particles, current, text[match.end() :], words):
             particles.append(match)
         else:
             close()
@@ -114,100 +106,91 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
         # Secrétaire") is not, nor is a country ("España").
         singles = [run for run in runs if len(run.words) == 1]
         alone = Counter(run.words[0] for run in singles)
-        introduced = {run.words[0] for run in singles if _after_determiner(run)}
+        introduced = {run.words[0] for run in singles if _after_determiner(run, language)}
         people.update(
             {
                 w: set()
                 for w, n in alone.items()
-                if n >= 2 and w.lower() not in lower and w not in introduced and not is_place(w)
+                if n >= 2
+                and w.lower() not in lower
+                and w not in introduced
+                and not is_place(w, language)
             }
         )
     for run in runs:
         if len(run.words) < 2 or run.surname.lower() in lower or len(run.surname) < 2:
             continue
-        if is_place(run.short()):  # "United States"
+        if is_place(run.short(), language):  # "United States"
             continue
         after_article = run.preceding.lower() in common or not run.preceding
         sentence_start = run.preceding[-1:] in set('.!?:"“”„«»')
         if language == "de" and len(run.words) == 2 and (after_article or sentence_start):
             continue
         short = run.short()
-        people.setdefault(short, set()).update(_titles(text, run, short))
+        particles = lexicon(language).words("names.particles")
+        people.setdefault(short, set()).update(_titles(text, run, short, particles))
     return people
 
 
-def _titles(text: str, run: NameRun, short: str) -> set[str]:
+def _titles(text: str, run: NameRun, short: str, particles: frozenset[str]) -> set[str]:
     """The words of a person's title, lower-cased: the run's capitalised words before the
     name up to a particle ("Bundeskanzler Friedrich Merz"; not "Consejo del" in "Consejo del
     Atlántico Norte"), and the three words before the run that are lower case, all capitals
     or follow a particle ("El presidente del Gobierno, Pedro Sánchez")."""
     leading = run.words[: len(run.words) - len(short.split())]
-    cut = max((i + 1 for i, w in enumerate(leading) if w in _PARTICLES), default=0)
+    cut = max((i + 1 for i, w in enumerate(leading) if w in particles), default=0)
     before = text[: run.start].split()[-3:]
     kept = [
         w
         for i, w in enumerate(before)
-        if w.islower() or w.isupper() or (i and before[i - 1] in _PARTICLES)
+        if w.islower() or w.isupper() or (i and before[i - 1] in particles)
     ]
     return {w.lower().strip(",") for w in (*leading[cut:], *kept)}
 
 
-# Words after which a capitalised run is a place or a body, not a speaker ("from the White
-# House", "in the Middle East", "im Iran", "en la OTAN").
-_PREPOSITIONS = frozenset(
-    """from in on at to into with about for of by over under near across im am vom zum zur
-    beim mit auf über unter nach bei aus gegen um en sur dans avec pour par vers chez con
-    para por sobre entre desde hacia del al du au aux""".split()  # noqa: SIM905
-)
-
-
-_DETERMINERS = frozenset(
-    """the a an der die das den dem des ein eine einer le la les l' un une el los las del al
-    au aux du""".split()  # noqa: SIM905
-)
-
-
-@lru_cache(maxsize=1)
-def _territories() -> dict[str, str]:
-    """Country and region names in the articles' languages, lower-cased, to their CLDR
+@lru_cache(maxsize=16)
+def _territories(languages: tuple[str, ...]) -> dict[str, str]:
+    """Country and region names in the languages read with, lower-cased, to their CLDR
     code (through Babel), so that "Roumanie", "Rumänien" and "Romania" meet."""
     return {
         name.lower(): code
-        for language in ("en", "de", "es", "fr")
-        for code, name in Locale.parse(language).territories.items()
+        for language in languages
+        for code, name in _locale_territories(language).items()
     }
 
 
-@lru_cache(maxsize=1)
-def _places() -> frozenset[str]:
+def _locale_territories(language: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(language).territories)
+    except (UnknownLocaleError, ValueError):  # a language file Babel has no names for
+        return {}
+
+
+@lru_cache(maxsize=16)
+def _places(languages: tuple[str, ...]) -> frozenset[str]:
     """Territory names, and language names, which double as nationalities in English
     ("Russian")."""
     nationalities = {name.lower() for name in Locale.parse("en").languages.values()}
-    return frozenset(_territories()) | nationalities
+    return frozenset(_territories(languages)) | nationalities
 
 
-@lru_cache(maxsize=1)
-def _place_pattern() -> re.Pattern:
+@lru_cache(maxsize=16)
+def _place_pattern(languages: tuple[str, ...]) -> re.Pattern:
     """Finds the territory names in running text (longest first; none of three letters or
     fewer, which would meet words)."""
-    names = sorted((n for n in _territories() if len(n) > 3), key=len, reverse=True)
+    names = sorted((n for n in _territories(languages) if len(n) > 3), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", re.I)
 
 
 @lru_cache(maxsize=1)
 def _not_name_words() -> frozenset[str]:
-    return _NOT_NAMES.union(*(stopwords(language) for language in ("en", "de", "es", "fr")))
+    words = lexicon()
+    common = (stopwords(language) for language in words.languages)
+    return words.words("names.not_names").union(*common)
 
 
 # A capitalised word or an acronym ("NATO", "EU", "COP"), hyphenated parts apart.
 _CAPITALISED = re.compile(r"(?<![\w\-])[A-ZÄÖÜÁÉÍÓÚÑÇ][^\W\d_]*")
-# The acronyms of countries and bodies that differ between the four languages, to the code
-# their full names have ("EU" is CLDR's code for the European Union).
-_ACRONYMS = {
-    "US": "US", "USA": "US", "EEUU": "US", "UE": "EU", "EU": "EU", "UK": "GB", "UN": "UN",
-    "ONU": "UN", "UNO": "UN", "NATO": "NATO", "OTAN": "NATO",
-}  # fmt: skip
-_DOTTED = re.compile(r"\b(?:U\.S\.|EE\.\s?UU\.|U\.K\.)")
 _NAME_KEY = 4  # names compared by their folded first letters: Francis / François
 
 
@@ -217,51 +200,67 @@ def name_keys(text: str, skip_first: bool = False, every_word: bool = False) -> 
     country codes (Romania / Roumanie / Rumänien). `skip_first`: leave out the text's first
     word (a question's "What"); `every_word`: lower-case words too, for a text searched for
     names ("regulation" holds the German question's "Regulierung")."""
-    codes = _territories()
-    keys = {codes[found.lower()] for found in _place_pattern().findall(text)}
-    text = _DOTTED.sub(lambda m: m.group().replace(".", "").replace(" ", ""), text)
-    keys |= {_ACRONYMS[w] for w in _CAPITALISED.findall(text) if w in _ACRONYMS}
+    any_language = lexicon()  # names and acronyms are compared across languages
+    codes = _territories(any_language.languages)
+    keys = {codes[found.lower()] for found in _place_pattern(any_language.languages).findall(text)}
+    # The acronyms of countries and bodies, which differ between languages, to the code
+    # their full names have ("EU" is CLDR's code for the European Union); "U.S." as "US".
+    dotted = any_language.regex(r"\b(?:{names.dotted_acronyms})")
+    text = dotted.sub(lambda m: m.group().replace(".", "").replace(" ", ""), text)
+    acronyms = any_language.table("names.acronyms")
+    keys |= {acronyms[w] for w in _CAPITALISED.findall(text) if w in acronyms}
     words = (_WORD if every_word else _CAPITALISED).findall(text)[1 if skip_first else 0 :]
     skip = _not_name_words()
     folded = (fold(w)[:_NAME_KEY] for w in words if w.lower() not in skip)
     return keys | {key for key in folded if len(key) >= 2}
 
 
-def mentions_place(text: str) -> bool:
+def mentions_place(text: str, language: str) -> bool:
     """Whether the text names a country or region ("in Saudi-Arabien", "aux États-Unis")."""
-    return bool(_place_pattern().search(text))
+    return bool(_place_pattern(lexicon(language).languages).search(text))
 
 
-def is_place(name: str) -> bool:
+def is_place(name: str, language: str) -> bool:
     """Whether `name` is a country, region or nationality ("España", "United States")."""
-    return name.lower() in _places()
+    return name.lower() in _places(lexicon(language).languages)
 
 
-def _after_determiner(run: NameRun) -> bool:
+def _after_determiner(run: NameRun, language: str) -> bool:
     """Whether an article or preposition stands right before the run ("del Gobierno")."""
+    words = lexicon(language)
     before = run.preceding.lower()
-    return before in _DETERMINERS or before in _PREPOSITIONS or before.endswith(("l'", "l\u2019"))
+    return (
+        before in words.words("names.determiners")
+        or before in words.words("names.prepositions")
+        or before.endswith(("l'", "l\u2019"))
+    )
 
 
-def after_preposition(run: NameRun) -> bool:
+def after_preposition(run: NameRun, language: str) -> bool:
     """Whether the run follows a preposition, directly or after an article or acronym
     ("from the White House", "with NATO Secretary General Mark Rutte"; not "head of
     operations Eduardo Prieto"), with no punctuation between ("del 5%, Sánchez")."""
     words = run.preceding_words
     if not words or not words[-1][-1:].isalnum():
         return False
-    between = len(words) == 2 and (words[1] in _DETERMINERS or run.preceding.isupper())
-    return words[-1] in _PREPOSITIONS or (between and words[0] in _PREPOSITIONS)
+    # Words after which a capitalised run is a place or a body, not a speaker ("from the
+    # White House", "in the Middle East", "im Iran", "en la OTAN").
+    prepositions = lexicon(language).words("names.prepositions")
+    determiners = lexicon(language).words("names.determiners")
+    between = len(words) == 2 and (words[1] in determiners or run.preceding.isupper())
+    return words[-1] in prepositions or (between and words[0] in prepositions)
 
 
-def _is_particle(word: str, particles: list, current: list, rest: str) -> bool:
+def _is_particle(word: str, particles: list, current: list, rest: str, words: Lexicon) -> bool:
     """Whether `word` joins a name: "von der", "van den", "da", "de la" between capitalised
     words (not the German "Einschätzung von Merz" or "Umsetzung der Vorgaben")."""
-    if word not in _PARTICLES:
+    if word not in words.words("names.particles"):
         return False
-    if word in {"von", "van"}:
-        return rest.split(maxsplit=1)[:1] in (["der"], ["den"], ["de"])
-    if word in {"der", "den", "la", "le"}:
+    pairs = [pair.split() for pair in words.words("names.particle_pairs")]
+    followers = {second for first, second in pairs if first == word}
+    if followers:  # "von" joins only before "der", "den", "de": "von der Leyen"
+        return (rest.split(maxsplit=1) or [""])[0] in followers
+    if word in words.words("names.particle_articles"):
         return bool(particles)
     return bool(current)
 
@@ -278,4 +277,5 @@ def same_name(asked: str, known: str) -> bool:
     """Whether a name as asked ("Selenskyj", "von der Leyen") names the person `known`
     ("Volodymyr Zelensky"): its surname matches one of the known name's words."""
     surname = fold(asked.split()[-1])
-    return any(fold(word) == surname for word in known.split() if word not in _PARTICLES)
+    particles = lexicon().words("names.particles")
+    return any(fold(word) == surname for word in known.split() if word not in particles)

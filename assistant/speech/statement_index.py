@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.language.folding import fold
-from assistant.speech.statements import READER_VERSION, ArticleSpeech, Statement
+from assistant.speech.statements import ArticleSpeech, Statement, reader_version
 
 STATEMENTS_FILE = "statements.json"
 
@@ -30,9 +30,11 @@ class StatementIndex:
     """Every article's statements and names, by article id; saved with each index
     generation."""
 
-    def __init__(self, by_article: dict[str, ArticleSpeech], version: int = READER_VERSION) -> None:
+    def __init__(
+        self, by_article: dict[str, ArticleSpeech], version: int | str | None = None
+    ) -> None:
         self.speech = by_article
-        self.version = version  # the reading rules the statements were read by
+        self._version = version  # None: read by the current rules
         holders = _title_holders(list(by_article.values()))
         self.by_article = {
             aid: [_as_person(s, holders) for s in speech.statements]
@@ -41,6 +43,12 @@ class StatementIndex:
         self._speaker_at = {
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
         }
+
+    @property
+    def version(self) -> int | str:
+        """The reading rules the statements were read by (`reader_version`; an int before
+        the words were data)."""
+        return reader_version() if self._version is None else self._version
 
     def statement_at(self, article_id: str, start: int) -> Statement | None:
         """The statement that is the sentence starting at `start`, if it is one."""
@@ -82,8 +90,8 @@ class StatementIndex:
         kept = {aid: speech for aid, speech in self.speech.items() if aid not in gone}
         # Kept statements were read by this index's rules; the result is current only when
         # they were current too, or every article was read again.
-        current = self.version == READER_VERSION or not kept
-        return StatementIndex(kept | changed, READER_VERSION if current else self.version)
+        current = self.version == reader_version() or not kept
+        return StatementIndex(kept | changed, None if current else self.version)
 
     def save(self, folder: Path) -> None:
         rows = {

@@ -10,8 +10,8 @@ more), reports speech ("said", "sagte", "dijo", "a déclaré", "according to", "
 back to the last speaker or the last person named. Names are shortened to first name and
 surname and a surname alone is linked to the full name the article gives it. Another
 person whose words the speaker passes on ("Ushakov said Putin voiced ...") is recorded as
-`reported`. The words these rules look for are in `reporting_words`; the statements of a
-whole index are kept by `statement_index`.
+`reported`. The words these rules look for are each language's (`language.lexicon`); the
+statements of a whole index are kept by `statement_index`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from assistant.ingest.articles import Article
 from assistant.ingest.passages import Passage
 from assistant.language.folding import fold
+from assistant.language.lexicon import Lexicon, lexicon, words_digest
 from assistant.language.tokens import stopwords
 from assistant.parallel import map_in_processes
 from assistant.speech.names import (
@@ -34,22 +35,21 @@ from assistant.speech.names import (
     person_names,
     same_name,
 )
-from assistant.speech.reporting_words import (
-    AGENTS,
-    CUE,
-    FIRST_PERSON,
-    NEGATIONS,
-    NOBODY,
-    PRONOUNS,
-    SOURCE_CUE,
-    SUBJECT_OPENERS,
-    SUBJUNCTIVE,
-    TRANSITIVE,
-)
 
 # Raised whenever the reading rules change, so that a sync reads every article's
-# statements again (passages are not embedded again: their ids stay the same).
-READER_VERSION = 3
+# statements again (passages are not embedded again: their ids stay the same). The words
+# read with count too (`reader_version`).
+READER_RULES = 4
+
+# The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
+# anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
+# not "states" and "notes".
+_CUE = r"(?<!\w)(?:{speech.reporting})(?!\w)|{speech.reporting_unbounded}"
+_SOURCE_CUE = "(?i:{speech.sources})"  # "according to": names a source, follows no speaker
+_FIRST_PERSON = r"(?<!\w)(?:{speech.first_person})(?!\w)"
+_SUBJUNCTIVE = r"(?<!\w)(?:{speech.subjunctive})(?!\w)"  # German Konjunktiv I: "sei"
+_TRANSITIVE = "{speech.transitive}"  # "thanked": a name after it is its object
+_NO_COMMENT = r"\b(?:{speech.no_comment})"
 
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
@@ -60,7 +60,6 @@ _APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, 
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 _TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
-_INTERVIEWERS = frozenset({"QUESTION", "Q", "INTERVIEWER", "FRAGE", "PREGUNTA"})
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -84,6 +83,19 @@ class Statement:
         return same_name(asked, self.speaker) or bool(
             self.reported and same_name(asked, self.reported)
         )
+
+
+def reader_version() -> str:
+    """The reading rules' version and the words' digest: statements saved under another
+    are read again by the next sync."""
+    return f"{READER_RULES}:{words_digest()}"
+
+
+def declines_comment(sentence: str, language: str) -> bool:
+    """Whether the sentence says that someone has not spoken: "The Kremlin did not
+    immediately respond to a request for comment", "Eine Stellungnahme der Regierung in
+    Moskau liegt zunächst nicht vor"."""
+    return bool(lexicon(language).regex(_NO_COMMENT, re.I).search(sentence))
 
 
 def extract_statements(
@@ -118,6 +130,7 @@ class _Reader:
     def __init__(self, text: str, language: str, title: str = "") -> None:
         self.text = text
         self.language = language
+        self.words = lexicon(language)
         self.last_speaker: str | None = None
         self.previous_was_statement = False
         self.last_person: str | None = None
@@ -169,22 +182,22 @@ class _Reader:
         people = self._people_in(outside)
         cues = [
             c
-            for c in CUE.finditer(outside)
-            if not _not_reporting(outside, c)
+            for c in self.words.regex(_CUE).finditer(outside)
+            if not _not_reporting(outside, c, self.words)
             and (
-                not SOURCE_CUE.fullmatch(c.group())
+                not self.words.regex(_SOURCE_CUE).fullmatch(c.group())
                 or self._next_to(outside, c, *people)
                 or self._by_role(outside, c)
             )
         ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
-        first_person = FIRST_PERSON.search(outside) and not direct
+        first_person = self.words.regex(_FIRST_PERSON, re.I).search(outside) and not direct
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
             speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
-            if speaker is None and _opens_with_other(outside, people[0], cues[0]):
+            if speaker is None and _opens_with_other(outside, people[0], cues[0], self.language):
                 return None, False  # "Russia rejected the plan": no one to refer back to
             speaker = speaker or self._referent()
             if speaker == _NO_ONE:
@@ -202,7 +215,7 @@ class _Reader:
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
-        reported = self.language == "de" and SUBJUNCTIVE.search(outside)
+        reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
             # "Schneider begründete die Bitte damit, dass ... gebe": the subject speaks.
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
@@ -215,7 +228,7 @@ class _Reader:
         "Putin emphasized the importance ...""): whose words the speaker passes on."""
         plain = _QUOTE.sub(" ", sentence)
         _, people = self._people_in(plain)
-        for cue in CUE.finditer(plain):
+        for cue in self.words.regex(_CUE).finditer(plain):
             before = [(r, n) for r, n in people if r.end <= cue.start()]
             close = before and len(plain[before[-1][0].end : cue.start()].split()) <= 1
             if close and not same_name(before[-1][1], speaker):
@@ -227,7 +240,8 @@ class _Reader:
         paragraph = self.text.rfind("\n", 0, start) + 1
         if paragraph == start and (match := _TURN.match(self.text[start:])):
             label = match.group(1).strip()
-            self.turn = (paragraph, "" if label in _INTERVIEWERS else label.split()[-1].title())
+            asks = label in self.words.words("speech.interviewers")
+            self.turn = (paragraph, "" if asks else label.split()[-1].title())
         elif self.turn and self.text.find("\n", self.turn[0], start) != -1:
             self.turn = None  # a new paragraph without a label ends the turn
         return (self.turn[1] or None) if self.turn else None
@@ -236,14 +250,18 @@ class _Reader:
         """The person a title names, the one next to a reporting verb first ("Trump's
         tariffs a major blow, says von der Leyen")."""
         runs, people = self._people_in(title)
-        for cue in CUE.finditer(title):
+        for cue in self.words.regex(_CUE).finditer(title):
             if (name := self._next_to(title, cue, runs, people)) is not None:
                 return name
         return people[0][1] if people else None
 
     def _people_in(self, outside: str) -> tuple[list[NameRun], list[tuple[NameRun, str]]]:
         """The sentence's name runs (places left out) and those that name a person."""
-        runs = [r for r in name_runs(outside, self.language) if not _place_like(r)]
+        runs = [
+            r
+            for r in name_runs(outside, self.language)
+            if not _place_like(r, self.language, self.words)
+        ]
         return runs, [(run, name) for run in runs if (name := self._person(run))]
 
     def _next_to(
@@ -258,9 +276,10 @@ class _Reader:
             after_words = []  # "said he believed": the reported clause's subject, not "said he."
         adjacent = [w.lower().strip(",") for w in before_words + after_words]
         last_word = outside.split()[-1].strip(".!?") if outside.split() else ""
-        if any(w in NOBODY for w in adjacent) or last_word in NOBODY:
+        nobody, pronouns = self.words.words("speech.nobody"), self.words.words("speech.pronouns")
+        if any(w in nobody for w in adjacent) or last_word in nobody:
             return _NO_ONE
-        if cue.group().lower() in PRONOUNS or any(w in PRONOUNS for w in adjacent):
+        if cue.group().lower() in pronouns or any(w in pronouns for w in adjacent):
             return self._referent()
         before = [(r, n) for r, n in people if r.end <= cue.start()]
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
@@ -293,7 +312,7 @@ class _Reader:
             (r, n)
             for r, n in people
             if r.start >= cue.end()
-            and not after_preposition(r)
+            and not after_preposition(r, self.language)
             and not self._object_follows(outside, cue)
         ]
         if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
@@ -317,7 +336,7 @@ class _Reader:
             # A capitalised first word is no name: "Responding in a statement, ..."
             opens = not outside[: run.start].strip(_OPENERS)
             # "del Gobierno", "España"; but "the Kremlin said" is a body speaking
-            titled = after_preposition(run) or is_place(run.short())
+            titled = after_preposition(run, self.language) or is_place(run.short(), self.language)
             if gap.strip(" ,") or opens or titled or run.surname.lower() in self.lower_words:
                 continue
             return run.short()
@@ -334,12 +353,13 @@ class _Reader:
         """Whether a name after the verb is its object, not its subject: after a verb like
         "thanked" or "dankte" whose subject stands before it ("Der Kanzler dankte Ursula
         von der Leyen"; but "Dann verteidigte Merz das Bündnis")."""
-        if not TRANSITIVE.search(cue.group()):
+        if not self.words.regex(_TRANSITIVE).search(cue.group()):
             return False
         before = outside[: cue.start()].strip(_OPENERS).split()
         if self.language == "en" or not before:
             return bool(before)
-        return len(before) <= 3 and before[0].lower() in SUBJECT_OPENERS
+        openers = self.words.words("speech.pronouns") | self.words.words("speech.subject_openers")
+        return len(before) <= 3 and before[0].lower() in openers
 
     def _by_role(self, outside: str, cue: re.Match) -> str | None:
         """The person whose title stands next to the reporting verb ("the Spanish prime
@@ -348,7 +368,11 @@ class _Reader:
         near = outside[: cue.start()].split()[-_ROLE_WORDS:] + after[:_ROLE_WORDS]
         words = {w.lower().strip(",.:;") for w in near} - stopwords(self.language)
         # Nationalities are no titles: "stated Russian presidential aide Yuri Ushakov".
-        words = {w for w in words if (len(w) >= 4 or w.upper() in near) and not is_place(w)}
+        words = {
+            w
+            for w in words
+            if (len(w) >= 4 or w.upper() in near) and not is_place(w, self.language)
+        }
         candidates = [self.last_person, *self.people] if self.last_person else self.people
         # The same word first ("President"), then a compound's end ("Bundeskanzler" for
         # "Kanzler"; "U.S.-Israeli" must not beat "President").
@@ -403,7 +427,7 @@ def _title_role(title: str, language: str) -> str | None:
     run in the possessive. `StatementIndex` links it to the person other articles give
     that title."""
     for run in name_runs(title, language):
-        if re.search(r"['\u2019]s$", run.words[-1]) and not is_place(run.short()):
+        if re.search(r"['\u2019]s$", run.words[-1]) and not is_place(run.short(), language):
             # An acronym before it belongs to the title: "UN Secretary-General".
             before = title[: run.start].split()[-1:]
             body = [w for w in before if w.isupper() and len(w) > 1]
@@ -411,7 +435,7 @@ def _title_role(title: str, language: str) -> str | None:
     return None
 
 
-def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
+def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match, language: str) -> bool:
     """Whether the sentence opens, before its reporting verb, with a country, a body of
     several words or a name set off by an apposition ("Christian, chirurgien de 53 ans,
     insiste"), none a person the article introduced: its subject, which no "he" of an
@@ -421,7 +445,7 @@ def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
         r.end <= cue.start()
         and not outside[: r.start].strip(_OPENERS)
         and (
-            is_place(r.short())
+            is_place(r.short(), language)
             or len(r.words) > 1
             or _APPOSITION.match(outside[r.end : cue.start()])
         )
@@ -429,12 +453,13 @@ def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match) -> bool:
     )
 
 
-def _not_reporting(sentence: str, cue: re.Match) -> bool:
+def _not_reporting(sentence: str, cue: re.Match, words: Lexicon) -> bool:
     """A reporting word used as a noun ("There is a saying") or negated ("did not say",
     "no ha respondido", "n'a pas déclaré"): no one's statement."""
     before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
     return bool(before) and (
-        before[-1] in {"a", "an", "the", "that", "this"} or bool(NEGATIONS.intersection(before))
+        before[-1] in words.words("speech.noun_markers")
+        or bool(words.words("speech.negations").intersection(before))
     )
 
 
@@ -442,12 +467,13 @@ def _blank(text: str) -> str:
     return re.sub(r"\S", "_", text)
 
 
-def _place_like(run: NameRun) -> bool:
+def _place_like(run: NameRun, language: str, words: Lexicon) -> bool:
     """A short run after a preposition ("from the White House", "en La Haya") is a place or
     a body; a longer one may still be a titled person ("of State Marco Rubio")."""
-    according = run.preceding_words == ("according", "to")  # a source, not a place
-    agent = run.preceding.lower() in AGENTS  # "remarks by Commissioner Jørgensen"
-    return len(run.words) <= 2 and after_preposition(run) and not (according or agent)
+    before = " ".join(run.preceding_words)  # "according to": a source, not a place
+    according = any(before == s or before.endswith(f" {s}") for s in words.words("speech.sources"))
+    agent = run.preceding.lower() in words.words("speech.agents")  # "remarks by X"
+    return len(run.words) <= 2 and after_preposition(run, language) and not (according or agent)
 
 
 def _quoted_words(sentence: str, inside: bool = False) -> int:

@@ -15,16 +15,14 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.ingest.articles import read_articles
+from assistant.language.lexicon import lexicon
 from assistant.language.tokens import stopwords
 
-_SPEECH_VERBS = (
-    "said|says|told|added|according to|stated|explained|warned|announced|"
-    "sagte|sagt|so|erklärte|betonte|sagten|kündigte|warnte|teilte|schrieb|"
-    "dit|a déclaré|selon|dijo|según|ha detto"
-)
-_QUOTED = re.compile(
-    rf"\b(?:{_SPEECH_VERBS})\s+(?:[a-zäöü]+\s+){{0,2}}([A-ZÀ-Ý][\w-]{{2,}})"
-    rf"|([A-ZÀ-Ý][\w-]{{2,}})\s+(?:{_SPEECH_VERBS})\b"
+# A capitalised word after or before one of the commonest reporting words of the text's
+# language (`Lexicon.regex`).
+_QUOTED = (
+    r"\b(?:{speech.example_verbs})\s+(?:[a-zäöü]+\s+){0,2}([A-ZÀ-Ý][\w-]{2,})"
+    r"|([A-ZÀ-Ý][\w-]{2,})\s+(?:{speech.example_verbs})\b"
 )
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w-]{3,}\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?\"“”])\s+")
@@ -51,7 +49,7 @@ def example_questions(texts: Iterable[tuple[str, str]], limit: int = 3) -> list[
     common: set[str] = set(stopwords("en"))
     for text, language in texts:
         common |= stopwords(language)
-        for after_verb, before_verb in _QUOTED.findall(text):
+        for after_verb, before_verb in lexicon(language).regex(_QUOTED).findall(text):
             quoted[after_verb or before_verb] += 1
         sentences += _SENTENCE_END.split(text)
     full = " ".join(sentences)
