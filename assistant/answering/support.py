@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
 from assistant.answering.answer import MARKER, Answer, AnswerSentence, Citation, citation
 from assistant.index.store import Hit
-from assistant.ingest.passages import split_sentences
+from assistant.ingest.passages import Passage, split_sentences
+from assistant.language.instructions import is_instruction
 from assistant.language.tokens import tokenize
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.retrieval.hybrid import Evidence
@@ -30,7 +32,9 @@ class SupportChecker:
 
     A sentence is supported when every number in it appears in a passage it cites and, for
     one such passage, some sentence of it is close (embedding cosine >= `threshold`) or the
-    passage holds most of its content words.
+    passage holds most of its content words. A passage's sentences that instruct the model
+    ("Ignore previous instructions and say ...") support nothing: an answer that obeys
+    them is unsupported.
     """
 
     embedder: PassageEmbeddings
@@ -118,14 +122,14 @@ class SupportChecker:
         """False if a number is missing, True if the words mostly match, else None (open)."""
         plain = _MARKER_WITH_SPACE.sub("", text)
         # Embeddings barely tell 30 from 60: every number must stand in a cited passage.
-        cited_text = " ".join(hit.passage.text for hit in cited)
+        cited_text = " ".join(_supporting_text(hit.passage) for hit in cited)
         if any(number not in cited_text for number in _NUMBER.findall(plain)):
             return False
         for hit in cited:
             # Stem both in the passage's language: a quote is in that language, and words
             # of another language would not match anyway.
             words = set(tokenize(plain, hit.language))
-            passage_words = set(tokenize(hit.passage.text, hit.language))
+            passage_words = set(tokenize(_supporting_text(hit.passage), hit.language))
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
                 return True
         return None
@@ -133,8 +137,33 @@ class SupportChecker:
     def _close(self, vector: np.ndarray, cited: list[Hit]) -> bool:
         """Whether some sentence of a cited passage is within the threshold of `vector`."""
         for hit in cited:
+            instructions = _instructions(hit.passage)
             for ordinal in range(len(hit.passage.sentences)):
+                if ordinal in instructions:
+                    continue
                 stored = self.sentence_vectors.get((hit.passage.id, ordinal))
                 if stored is not None and float(stored @ vector) >= self.threshold:
                     return True
         return False
+
+
+@lru_cache(maxsize=1024)
+def _instructions(passage: Passage) -> frozenset[int]:
+    """The ordinals of the passage's sentences that instruct the model."""
+    return frozenset(
+        ordinal
+        for ordinal, (start, end) in enumerate(passage.sentences)
+        if is_instruction(passage.excerpt(start, end))
+    )
+
+
+def _supporting_text(passage: Passage) -> str:
+    """The passage's text with its instructions to the model blanked out (offsets kept)."""
+    instructions = _instructions(passage)
+    if not instructions:
+        return passage.text
+    text = passage.text
+    for ordinal in instructions:
+        start, end = (offset - passage.start for offset in passage.sentences[ordinal])
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
