@@ -14,16 +14,21 @@ Result = TypeVar("Result")
 _MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
 
 
-def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
-    """`[function(item) for item in items]`, on every core when there are many items.
+def map_in_processes(
+    function: Callable[[Item], Result], items: Sequence[Item], min_items: int = _MIN_ITEMS
+) -> list[Result]:
+    """`[function(item) for item in items]`, on every core when there are at least
+    `min_items` items (fewer, if each is a big piece of work).
 
     Workers are forked: a fresh interpreter would re-run the caller's `__main__` (scripts
     without a main guard would break), and they only run pure-Python parsing and
-    splitting, never the parent's model or database threads. An exception in `function`
-    is raised here, as in the plain loop.
+    splitting, never the parent's model or database threads. A worker runs its own calls
+    in a plain loop: the cores are busy already. An exception in `function` is raised
+    here, as in the plain loop.
     """
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(items) < _MIN_ITEMS:
+    in_worker = multiprocessing.parent_process() is not None
+    if workers < 2 or len(items) < max(min_items, 2) or in_worker:
         return [function(item) for item in items]
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
+import pytest
+
+from assistant.ingest import articles as articles_module
 from assistant.ingest.articles import ArticleFailure, read_article, read_articles
 
 from .conftest import SEED
@@ -145,4 +149,90 @@ def test_link_out_of_the_folder_is_not_followed(tmp_path: Path):
     assert articles == []
     assert [(f.article_id, f.reason) for f in failures] == [
         ("link.txt", "links to outside the articles folder; not followed")
+    ]
+
+
+SECRET = "Secret\nDo not index me."
+
+
+@pytest.mark.parametrize("moment", ["after the listing", "before parsing"])
+def test_article_swapped_for_a_link_while_indexing_is_never_read_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+):
+    """Probe finding: a link swapped in between the scan's check and the parse's read got a
+    file outside the folder indexed. Each seam below swaps the article for a link to an
+    outside file at one moment; the outside text must never be read."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
+    article = seeds / "news.txt"
+    article.write_text("News\nThe ferry runs again.", encoding="utf-8")
+
+    def swap() -> None:
+        article.unlink()
+        os.symlink(tmp_path / "secret.txt", article)
+
+    if moment == "after the listing":
+        listed = articles_module._article_files
+
+        def list_then_swap(folder: Path):
+            found = list(listed(folder))
+            swap()
+            return iter(found)
+
+        monkeypatch.setattr(articles_module, "_article_files", list_then_swap)
+    else:
+        parse = articles_module.map_in_processes
+
+        def swap_then_parse(function, items):
+            swap()
+            return parse(function, items)
+
+        monkeypatch.setattr(articles_module, "map_in_processes", swap_then_parse)
+    read, failures = read_articles(seeds)
+    assert all("Do not index" not in a.text and a.title != "Secret" for a in read)
+    if read:
+        assert [a.text for a in read] == ["The ferry runs again."]
+    else:
+        assert [f.reason for f in failures] == [
+            "links to outside the articles folder; not followed"
+        ]
+
+
+def test_link_loops_are_reported_and_the_rest_read(tmp_path: Path):
+    """Probe finding: a link loop raised "RuntimeError: Symlink loop" and nothing was read."""
+    (tmp_path / "good.txt").write_text("Good\nThe ferry runs again.", encoding="utf-8")
+    os.symlink("self.txt", tmp_path / "self.txt")
+    os.symlink("pong.txt", tmp_path / "ping.txt")
+    os.symlink("ping.txt", tmp_path / "pong.txt")
+    read, failures = read_articles(tmp_path)
+    assert [a.id for a in read] == ["good.txt"]
+    loop = "is a link loop (it leads back to itself); not followed"
+    assert [(f.article_id, f.reason) for f in failures] == [
+        ("ping.txt", loop),
+        ("pong.txt", loop),
+        ("self.txt", loop),
+    ]
+
+
+def test_pipes_are_reported_without_waiting_and_the_rest_read(tmp_path: Path):
+    """Probe finding: a named pipe behind a link hung indexing (the read waited for a
+    writer); one in the folder itself was left out without a word."""
+    (tmp_path / "good.txt").write_text("Good\nThe ferry runs again.", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")
+    os.symlink("pipe.txt", tmp_path / "link-to-pipe.txt")
+    done: list = []
+    reader = threading.Thread(target=lambda: done.append(read_articles(tmp_path)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():  # release the waiting read: a writer that closes at once
+        os.close(os.open(tmp_path / "pipe.txt", os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=30)
+    assert done, "reading the folder waited on a pipe"
+    read, failures = done[0]
+    assert [a.id for a in read] == ["good.txt"]
+    not_regular = "is not a regular file (a pipe, device or folder); not read"
+    assert [(f.article_id, f.reason) for f in failures] == [
+        ("link-to-pipe.txt", not_regular),
+        ("pipe.txt", not_regular),
     ]

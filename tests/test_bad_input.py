@@ -186,3 +186,40 @@ def test_uploads_land_only_in_the_seeds_folder_or_are_refused(
         assert list(seeds.iterdir()) == []
     assert sorted(tmp_path.parent.iterdir()) == outside  # nothing written beside tmp_path
     assert all(p.parent == seeds for p in seeds.rglob("*"))
+
+
+def _cli(*args: str, seeds: Path, index: Path) -> subprocess.CompletedProcess:
+    """`assistant` as a user runs it, with the model-free embedder (no model to load)."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "--seeds", str(seeds), "--index", str(index), *args],
+        capture_output=True, text=True, timeout=300,
+        env=os.environ | {"COLUMNS": "300", "ASSISTANT_DENSE_MODELS": '[{"model": "hashing"}]'},
+    )  # fmt: skip
+
+
+def test_control_characters_in_file_names_and_titles_never_reach_the_terminal(tmp_path: Path):
+    """Probe finding: `index` and `articles` printed a file name's raw ESC, which a
+    terminal obeys (colours, a cleared screen, a changed window title)."""
+    seeds = tmp_path / "seeds"
+    _write(seeds, "\x1b[31mred.txt", "Rot\nDie Fähre nach Norderney fährt wieder.")
+    _write(seeds, "bell.md", '---\ntitle: "Bell \\a and \\e[2J clear"\n---\nDer Hafen ist offen.')
+    _write(seeds, "\x1b]0;owned\x07.png", b"\x89PNG")
+    _write(seeds, "nl\nSkipped fake.txt", "Zeile\nEin Name mit Zeilenumbruch.")
+    indexed = _cli("index", seeds=seeds, index=tmp_path / "index")
+    listed = _cli("articles", seeds=seeds, index=tmp_path / "index")
+    assert indexed.returncode == 0 and listed.returncode == 0, indexed.stderr + listed.stderr
+    for output in (indexed.stdout, indexed.stderr, listed.stdout, listed.stderr):
+        assert not set(output) & {"\x1b", "\x07", "\x9b"}, output
+    assert "Skipped \\x1b]0;owned\\x07.png" in indexed.stderr.replace(str(seeds) + "/", "")
+    assert "\\x1b[31mred.txt" in listed.stdout and "Bell \\x07 and \\x1b[2J clear" in listed.stdout
+    assert "nl\\x0aSkipped fake.txt" in listed.stdout
+
+
+def test_deeply_nested_history_file_is_a_clear_error(tmp_path: Path):
+    """Probe finding: a --history file of 100000 "[" gave a RecursionError traceback."""
+    history = tmp_path / "history.json"
+    history.write_text("[" * 100_000, encoding="utf-8")
+    done = _cli("ask", "--history", str(history), "Und?", seeds=tmp_path, index=tmp_path / "i")
+    assert done.returncode == 2, done.stderr
+    assert "Cannot read the history file" in done.stderr and "nested too deeply" in done.stderr
+    assert "Traceback" not in done.stderr

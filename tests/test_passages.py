@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import resource
+import time
+from pathlib import Path
 
+import pytest
+
+from assistant.ingest import passages
 from assistant.ingest.articles import read_article
 from assistant.ingest.passages import split_passages
+from assistant.speech.statements import article_speech
 
 from .conftest import SEED, xquad_articles
 
@@ -43,3 +50,70 @@ def test_ids_are_stable_when_an_earlier_paragraph_changes():
     assert len(kept) >= len(before) - 1
     shift = len("Eine neue Einleitung.\n\n")
     assert all(after[i].start == before[i].start + shift for i in kept)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ha ha ha. Ha ha ha. Ha ha. Ha ha ha ha.",
+        '"Yes." "Yes." "Yes," she said. "Yes."',
+        "The ferry runs. The ferry runs.  The ferry runs.\nThe ferry runs.",
+        "Dr. Meyer said so. Mr. Lee agreed at 5 p.m. on Friday. He left.",
+        "  Leading space. a. a. a. Trailing space.   ",
+    ],
+)
+def test_sentence_offsets_are_where_pysbd_finds_them(text: str):
+    """Sentences are looked for just before where the last one ended, not with a new regex
+    from the start of the text each time (quadratic); the offsets must be pysbd's own."""
+    segmenter = passages._segmenter("en")
+    expected = [(span.start, span.end) for span in segmenter.segment(text)]
+    assert passages._sentence_spans(text, segmenter.processor(text).process()) == expected
+
+
+SPEAKERS = ["Amara Lindqvist", "Jonas Okafor", "Vera Castellano", "Dmitri Halvorsen"]
+SAYINGS = [
+    "{name} said the new ferry line would open in May.",
+    '"We will not wait any longer," {surname} told reporters in Ostwick.',
+    "According to {name}, the harbour cost 40 million euros.",
+    "The council met on Tuesday to discuss the tunnel.",
+]
+
+
+def _long_line(sentences: int) -> str:
+    """Our own sentences, with names and reported speech, on one line."""
+    pieces = []
+    for i in range(sentences):
+        name = SPEAKERS[i % len(SPEAKERS)]
+        saying = SAYINGS[(i // len(SPEAKERS)) % len(SAYINGS)]
+        pieces.append(saying.format(name=name, surname=name.split()[-1]))
+    return " ".join(pieces)
+
+
+def test_a_paragraph_longer_than_a_window_is_split_as_pysbd_splits_it_whole():
+    text = _long_line(200)
+    assert len(text) > 5 * passages._MAX_WINDOW_CHARS
+    segmenter = passages._segmenter("en")
+    whole = [passages._strip_span(text, s.start, s.end) for s in segmenter.segment(text)]
+    assert [(s.start, s.end) for s in passages.split_sentences(text, "en")] == whole
+
+
+@pytest.mark.slow
+def test_a_megabyte_on_one_line_is_split_and_read_in_linear_time(tmp_path: Path):
+    """Probe finding: a 5 MB article on one line held the index for hours: finding names
+    copied the rest of the text at every word, and the sentence splitter rescanned it."""
+    (tmp_path / "long.txt").write_text("Hafen\n" + _long_line(14_000), encoding="utf-8")  # 1 MB
+    article = read_article(tmp_path / "long.txt", "long.txt")
+    started = _cpu_seconds()
+    split = split_passages(article)
+    sentences = sorted({span for p in split for span in p.sentences})
+    speech = article_speech(article.text, article.language, sentences, article.title)
+    seconds = _cpu_seconds() - started
+    assert len(speech.statements) > 5000
+    assert seconds < 30, f"{seconds:.0f} s of CPU time for 1 MB (about 7 s expected)"
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished workers: unlike the clock, it does not
+    grow when other work shares the machine."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime

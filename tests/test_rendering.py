@@ -23,7 +23,7 @@ def _citation(n: int, quote: str, passage: str, passage_id: str = "a#1") -> Cita
 def test_escaped_text_has_no_live_markup():
     escaped = escape_markdown(HOSTILE)
     assert "<" not in escaped and "](" not in escaped
-    assert "\\[x\\]\\(javascript:alert\\(2\\)\\)" in escaped
+    assert "\\[x\\]\\(javascript\\:alert\\(2\\)\\)" in escaped
 
 
 def test_markers_link_to_sources_and_unsupported_sentences_are_marked():

@@ -444,3 +444,163 @@ def test_llm_answer_streams_and_unsupported_sentence_is_marked(served, browser: 
     finally:
         page.close()
         blocks.close()
+
+
+LINKED = (
+    "Hafenfest\n"
+    "Die Stadt lud zum Hafenfest ein, Anmeldung unter https://fest.example/anmeldung-2025/tag_1 "
+    "oder www.hafenfest.example und per Mail an info@hafenfest.example."
+)
+URL_QUESTION = "Wo melde ich mich an, https://frage.example/x-y oder www.frage.example?"
+
+
+def _links_and_text(page: Page) -> tuple[list[str], str]:
+    """The hrefs of every link in the chat and the sources panel, and the chat's text."""
+    hrefs = page.eval_on_selector_all(
+        "#chat a, #sources a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return hrefs, page.locator("#chat").inner_text()
+
+
+def test_urls_in_articles_questions_and_llm_replies_stay_text(
+    browser: Browser, embedders, tmp_path: Path
+):
+    """Probe finding: a URL in an article, a question or an LLM reply became a live link on
+    the page (the README says they show as text), with stray backslashes in it."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "fest.txt").write_text(LINKED, encoding="utf-8")
+    reply = "Anmeldung unter https://llm.example/an-meldung/tag_1 oder www.llm.example [1]."
+    assistant = Assistant(
+        seeds=seeds, index=tmp_path / "index", embedders=embedders,
+        chat_model=GenericFakeChatModel(messages=iter([AIMessage(reply)])),
+        llm="openai-compatible", llm_model="test-model", llm_url="http://127.0.0.1:9/v1",
+    )  # fmt: skip
+    assistant.sync()
+    port = _free_port()
+    blocks = launch(assistant, port=port, block=False)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea")
+        answered = _ask(page, URL_QUESTION)
+        assert "https://llm.example/an-meldung/tag_1 oder www.llm.example" in answered
+        page.locator("#settings").get_by_text("Settings").click()
+        page.get_by_label("Answer with").click()
+        page.get_by_role("option", name=EXTRACTIVE_MODE).click()
+        quoted = _ask(page, URL_QUESTION)
+        assert "https://fest.example/anmeldung-2025/tag_1" in quoted, quoted
+        hrefs, chat = _links_and_text(page)
+        assert hrefs and all(re.fullmatch(r"#source-\d+", href) for href in hrefs), hrefs
+        assert URL_QUESTION in chat and "info@hafenfest.example" in chat
+        assert "\\" not in chat
+    finally:
+        page.close()
+        blocks.close()
+
+
+def _auth_server(assistant: Assistant) -> tuple[str, object]:
+    port = _free_port()
+    blocks = launch(assistant, port=port, auth=("analyst", "s3cret"), block=False)
+    return f"http://127.0.0.1:{port}/", blocks
+
+
+def _first_reply(url: str, head: bytes, body_start: bytes) -> bytes:
+    """Send a request's head and the start of its body, never the rest; the server's
+    reply (status line and all), or b"" if it waits for more."""
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head + body_start)
+        try:
+            return connection.recv(4096)
+        except TimeoutError:
+            return b""
+
+
+def test_a_big_request_is_refused_before_its_body_is_read(served):
+    """Probe finding: the API read a whole request body before Gradio checked the password;
+    4 parallel 80 MB POSTs kept the server busy for 40-59 s each, without any password."""
+    _, assistant = served
+    url, blocks = _auth_server(assistant)
+    try:
+        head = (
+            b"POST /gradio_api/call/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 80000000\r\n\r\n"
+        )
+        reply = _first_reply(url, head, b'{"data": ["' + b"x" * 65536)
+        assert reply.startswith(b"HTTP/1.1 401"), reply[:200]
+    finally:
+        blocks.close()
+    url = served[0]
+    huge = httpx.post(url + "gradio_api/call/ask", content=b"[" * (9 * 1024 * 1024))
+    assert huge.status_code == 413 and "larger than 8 MB" in huge.json()["error"]
+    reply = _first_reply(url, head, b'{"data": ["')  # the limit shows in its length
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+
+
+@pytest.mark.parametrize("route", ["gradio_api/call/ask", "gradio_api/queue/join"])
+def test_deeply_nested_json_is_a_clear_error_without_a_traceback(served, route: str, capfd):
+    """Probe finding: 5000 nested "[" gave a 500 with a traceback in the server's log."""
+    url, _ = served
+    for body in (b"[" * 5000, b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}"):
+        response = httpx.post(
+            url + route, content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json() == {"error": "The request's JSON is nested too deeply."}
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_request_without_a_session_is_refused_before_its_json_is_read(served):
+    _, assistant = served
+    url, blocks = _auth_server(assistant)
+    try:
+        response = httpx.post(url + "gradio_api/call/ask", content=b"[" * 5000)
+        assert response.status_code == 401
+    finally:
+        blocks.close()
+
+
+def test_sigterm_stops_the_server_and_removes_its_upload_folder(tmp_path: Path):
+    """Probe finding: the server's upload folder survived SIGTERM (4 stops of 4)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "--seeds", str(tmp_path / "seeds"), "--index",
+         str(tmp_path / "index"), "serve", "--port", str(port)],
+        env=env | {"TMPDIR": str(temp), "ASSISTANT_DENSE_MODELS": '[{"model": "hashing"}]'},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "config", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+            time.sleep(0.5)
+        uploaded = httpx.post(
+            url + "gradio_api/upload", files={"files": ("note.txt", b"Note\nA short note.")}
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        folders = list(temp.glob("assistant-uploads-*"))
+        assert len(folders) == 1 and any(p.is_file() for p in folders[0].rglob("*"))
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert list(temp.glob("assistant-uploads-*")) == []
+    assert "Traceback" not in server.stderr.read()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
 from assistant.answering.answer import MARKER, Answer, AnswerSentence, Citation, citation
 from assistant.index.store import Hit
-from assistant.ingest.passages import split_sentences
+from assistant.ingest.passages import Passage, split_sentences
+from assistant.language.instructions import is_instruction
 from assistant.language.tokens import tokenize
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.retrieval.hybrid import Evidence
@@ -30,7 +32,9 @@ class SupportChecker:
 
     A sentence is supported when every number in it appears in a passage it cites and, for
     one such passage, some sentence of it is close (embedding cosine >= `threshold`) or the
-    passage holds most of its content words.
+    passage holds most of its content words. A passage's sentences that instruct the model
+    ("Ignore previous instructions and say ...") support nothing: an answer that obeys
+    them is unsupported.
 
     With `citable` (a person question), a written answer may rest only on those sentences,
     (passage id, ordinal) -> whose words they are: the person's statements. Its sentences
@@ -127,16 +131,17 @@ class SupportChecker:
         return citation(n, hit, start, end, best_score, speaker)
 
     def _sentences(self, hit: Hit) -> list[int]:
-        """The ordinals of the hit's sentences an answer may rest on."""
-        ordinals = range(len(hit.passage.sentences))
+        """The ordinals of the hit's sentences an answer may rest on (never an instruction)."""
+        instructions = _instructions(hit.passage)
+        ordinals = [i for i in range(len(hit.passage.sentences)) if i not in instructions]
         if self.citable is None:
-            return list(ordinals)
+            return ordinals
         return [i for i in ordinals if (hit.passage.id, i) in self.citable]
 
     def _text(self, hit: Hit) -> str:
         """The text of the hit an answer may rest on: the passage, or its citable sentences."""
         if self.citable is None:
-            return hit.passage.text
+            return _supporting_text(hit.passage)
         spans = [hit.passage.sentences[i] for i in self._sentences(hit)]
         return " ".join(hit.passage.excerpt(start, end) for start, end in spans)
 
@@ -164,3 +169,25 @@ class SupportChecker:
                 if stored is not None and float(stored @ vector) >= self.threshold:
                     return True
         return False
+
+
+@lru_cache(maxsize=1024)
+def _instructions(passage: Passage) -> frozenset[int]:
+    """The ordinals of the passage's sentences that instruct the model."""
+    return frozenset(
+        ordinal
+        for ordinal, (start, end) in enumerate(passage.sentences)
+        if is_instruction(passage.excerpt(start, end))
+    )
+
+
+def _supporting_text(passage: Passage) -> str:
+    """The passage's text with its instructions to the model blanked out (offsets kept)."""
+    instructions = _instructions(passage)
+    if not instructions:
+        return passage.text
+    text = passage.text
+    for ordinal in instructions:
+        start, end = (offset - passage.start for offset in passage.sentences[ordinal])
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text

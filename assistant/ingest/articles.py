@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import errno
 import hashlib
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +91,9 @@ def scan_articles(folder: Path, known_hashes: Mapping[str, str]) -> ArticleScan:
     """As `read_articles`, but a file whose id and sha256 are in `known_hashes` (id -> hash,
     e.g. the index's records) is only listed as unchanged: parsing and language detection
     cost ~6 ms per article, hashing a fraction of that.
+
+    Each file is opened once and its bytes are read from the checked descriptor, then
+    parsed: a file swapped for a link between listing and parsing cannot be read instead.
     """
     if not folder.is_dir():
         raise SeedsNotFound(folder)
@@ -97,21 +103,20 @@ def scan_articles(folder: Path, known_hashes: Mapping[str, str]) -> ArticleScan:
     for path in _article_files(folder):
         article_id = path.relative_to(folder).as_posix()
         try:
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                raise ArticleError(path, "links to outside the articles folder; not followed")
-            content_hash = hashlib.sha256(_read_bytes(path)).hexdigest()
+            raw = read_article_bytes(path, root)
+            content_hash = hashlib.sha256(raw).hexdigest()
             original = first_with_hash.setdefault(content_hash, article_id)
             if original != article_id:
                 raise ArticleError(path, f"is a duplicate of {original}")
             if known_hashes.get(article_id) == content_hash:
                 unchanged.append(article_id)
                 continue
-            to_parse.append((path, article_id))
+            to_parse.append((path, article_id, raw))
         except ArticleError as err:
             failures.append(_failure(article_id, path, err))
     articles = []
-    parsed_all = map_in_processes(_try_read, to_parse)  # parsing: ~5 ms an article
-    for (path, article_id), parsed in zip(to_parse, parsed_all, strict=True):
+    parsed_all = map_in_processes(_try_parse, to_parse)  # parsing: ~5 ms an article
+    for (path, article_id, _), parsed in zip(to_parse, parsed_all, strict=True):
         if isinstance(parsed, Article):
             articles.append(parsed)
         else:
@@ -120,11 +125,11 @@ def scan_articles(folder: Path, known_hashes: Mapping[str, str]) -> ArticleScan:
     return ArticleScan(articles, failures, unchanged)
 
 
-def _try_read(item: tuple[Path, str]) -> Article | ArticleError:
-    """Read one article, or the reason it cannot be read (returned: workers send it back)."""
-    path, article_id = item
+def _try_parse(item: tuple[Path, str, bytes]) -> Article | ArticleError:
+    """Parse one article's bytes, or the reason it cannot be (returned: workers send it
+    back)."""
     try:
-        return read_article(path, article_id)
+        return parse_article(*item)
     except ArticleError as err:
         return err
 
@@ -135,11 +140,13 @@ def _failure(article_id: str, path: Path, err: ArticleError) -> ArticleFailure:
 
 
 def _article_files(folder: Path) -> Iterator[Path]:
+    """Every entry below `folder` but directories and hidden ones: links, pipes and the
+    like too, so that each is reported rather than silently left out."""
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts):
             continue  # hidden files and folders (editor swap files, .git, ...)
-        if path.is_file() or path.is_symlink():
+        if path.is_symlink() or not path.is_dir():
             yield path
 
 
@@ -147,33 +154,92 @@ def read_article(path: Path, article_id: str) -> Article:
     """Read one article file; the format follows the file's suffix.
 
     Raises:
-        ArticleError: the file is of an unsupported type, unreadable, or has no text.
+        ArticleError: the file is of an unsupported type, not a regular file, unreadable,
+            or has no text.
     """
-    raw = _read_bytes(path)
-    return _parse_article(path, article_id, raw, hashlib.sha256(raw).hexdigest())
+    return parse_article(path, article_id, read_article_bytes(path))
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_article_bytes(path: Path, root: Path | None = None) -> bytes:
+    """The bytes of an article file, read through one descriptor that was checked first.
+
+    Args:
+        path: the file (links are followed).
+        root: when given, a resolved folder the opened file must lie inside.
+
+    Raises:
+        ArticleError: an unsupported suffix, a link loop, not a regular file (a pipe is
+            never waited on), outside `root`, larger than `MAX_ARTICLE_BYTES`, unreadable.
+    """
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise ArticleError(
             path, f"unsupported file type '{suffix or path.name}' (use .txt, .md or .html)"
         )
+    descriptor = _open_without_waiting(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(
-                path,
-                f"is {size / 1024 / 1024:.1f} MB; articles over "
-                f"{MAX_ARTICLE_BYTES // 1024 // 1024} MB are not indexed (split it into "
-                "smaller files)",
-            )
-        return path.read_bytes()
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(path, "is not a regular file (a pipe, device or folder); not read")
+        if root is not None:
+            _check_inside(path, info, root)
+        _check_size(path, info.st_size)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_ARTICLE_BYTES + 1)
     except OSError as err:
+        raise ArticleError(path, f"cannot be read ({err.strerror})") from err
+    finally:
+        os.close(descriptor)
+    _check_size(path, len(raw))  # it may have grown since it was opened
+    return raw
+
+
+def _check_size(path: Path, size: int) -> None:
+    if size > MAX_ARTICLE_BYTES:
+        raise ArticleError(
+            path,
+            f"is {size / 1024 / 1024:.1f} MB; articles over "
+            f"{MAX_ARTICLE_BYTES // 1024 // 1024} MB are not indexed (split it into "
+            "smaller files)",
+        )
+
+
+def _open_without_waiting(path: Path) -> int:
+    """A read-only descriptor of `path`; opening a pipe with no writer returns at once
+    (O_NONBLOCK) instead of waiting for one, and a terminal is never adopted."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        return os.open(path, flags)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ArticleError(
+                path, "is a link loop (it leads back to itself); not followed"
+            ) from err
         raise ArticleError(path, f"cannot be read ({err.strerror})") from err
 
 
-def _parse_article(path: Path, article_id: str, raw: bytes, content_hash: str) -> Article:
+def _check_inside(path: Path, opened: os.stat_result, root: Path) -> None:
+    """That the opened file is the one `path` names inside `root` now, links resolved: the
+    same device and inode. A link swapped in before the open points outside; a file swapped
+    after it is not the one opened."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(root):
+        raise ArticleError(path, "links to outside the articles folder; not followed")
+    try:
+        named = os.stat(real)
+    except OSError as err:
+        raise ArticleError(path, "changed while it was read; run the index again") from err
+    if (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino):
+        raise ArticleError(path, "changed while it was read; run the index again")
+
+
+def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
+    """An article from a file's bytes (`read_article_bytes`); the format follows the suffix
+    of `path`.
+
+    Raises:
+        ArticleError: the bytes are binary, the front matter is malformed, or there is no text.
+    """
     suffix = path.suffix.lower()
     content = clean_text(_decode(path, raw))
     if suffix == ".txt":
@@ -192,7 +258,7 @@ def _parse_article(path: Path, article_id: str, raw: bytes, content_hash: str) -
         title=title.strip(),
         text=text,
         source=str(path),
-        content_hash=content_hash,
+        content_hash=hashlib.sha256(raw).hexdigest(),
         language=detect_language(text),
         date=date,
         date_source=DATE_SOURCES[suffix] if date else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -14,14 +14,18 @@ from assistant.ingest.articles import Article
 from assistant.parallel import map_in_processes
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SPACES = re.compile(r"\s*")
 # pysbd builds a regex for each abbreviation it meets; German text meets hundreds, which
 # overflows Python's 512-entry pattern cache and recompiles them for every paragraph
 # (a third of splitting time). Python 3.11 reads this limit at each compile, so it is
 # raised only while splitting (`_larger_regex_cache`), not for the whole process.
 _REGEX_CACHE_WHILE_SPLITTING = 4096
-# pysbd knows these; other languages fall back to English rules.
 _MAX_SENTENCE_CHARS = 1000  # longer "sentences" (lists, run-ons, no punctuation) are cut
-_MAX_WINDOW_CHARS = 20_000  # pysbd slows down on very long paragraphs; it sees windows
+_MAX_WINDOW_CHARS = 2_000  # pysbd takes quadratic time in its input; a longer paragraph is cut
+# A text is segmented in blocks of whole paragraphs (a longer paragraph cut after a full
+# stop), each on a core of its own; no news article is that long.
+_BLOCK_CHARS = 100_000
+# pysbd knows these; other languages fall back to English rules.
 _SEGMENTER_LANGUAGES = {"en", "de", "fr", "es", "it", "nl", "da", "pl", "ru", "el", "ja", "zh"}
 
 
@@ -52,11 +56,52 @@ def split_sentences(text: str, language: str) -> list[Sentence]:
     """Split `text` into sentences, never across paragraphs (blank lines).
 
     Offsets are 0-based character positions into `text`, end exclusive, with surrounding
-    white space left out.
+    white space left out. A long text is split in blocks of about `_BLOCK_CHARS`, on
+    every core.
     """
-    segmenter = _segmenter(language if language in _SEGMENTER_LANGUAGES else "en")
+    language = language if language in _SEGMENTER_LANGUAGES else "en"
+    _segmenter(language)  # loaded before any worker is forked, which then shares it
+    jobs = [(text[start:end], start, language, spans) for start, end, spans in _blocks(text)]
+    found = map_in_processes(_segmented_block, jobs, min_items=2)
+    return [sentence for block in found for sentence in block]
+
+
+def _blocks(text: str) -> list[tuple[int, int, list[tuple[int, int, int]]]]:
+    """The text's paragraphs, (index, start, end), in blocks of at most `_BLOCK_CHARS`
+    characters, each (start, end, paragraphs); a longer paragraph is cut after a full stop,
+    its pieces keeping its index."""
+    blocks: list[tuple[int, int, list[tuple[int, int, int]]]] = []
+    pieces = [
+        (index, piece_start, piece_end)
+        for index, (start, end) in enumerate(_paragraph_spans(text))
+        for piece_start, piece_end in _pieces(text, start, end, _BLOCK_CHARS, _after_full_stop)
+    ]
+    for index, start, end in pieces:
+        if blocks and end - blocks[-1][0] <= _BLOCK_CHARS:
+            block_start, _, spans = blocks[-1]
+            blocks[-1] = (block_start, end, [*spans, (index, start, end)])
+        else:
+            blocks.append((start, end, [(index, start, end)]))
+    return blocks
+
+
+def _segmented_block(job: tuple[str, int, str, list[tuple[int, int, int]]]) -> list[Sentence]:
+    """The sentences of one block's paragraphs (`job`: the block's text, where it starts in
+    the article, its language and its paragraphs), with article offsets."""
+    block, shift, language, paragraphs = job
+    segmenter = _segmenter(language)
+    sentences = []
     with _larger_regex_cache():
-        return _segmented(text, segmenter)
+        for index, start, end in paragraphs:
+            for span_start, span_end in _paragraph_sentences(
+                block, start - shift, end - shift, segmenter
+            ):
+                # A "sentence" without any full stop is cut at spaces, so each stays quotable.
+                for piece in _pieces(block, span_start, span_end, _MAX_SENTENCE_CHARS):
+                    piece_start, piece_end = _strip_span(block, *piece)
+                    if piece_start < piece_end:
+                        sentences.append(Sentence(shift + piece_start, shift + piece_end, index))
+    return sentences
 
 
 @contextmanager
@@ -69,38 +114,92 @@ def _larger_regex_cache() -> Iterator[None]:
         re._MAXCACHE = before
 
 
-def _segmented(text: str, segmenter) -> list[Sentence]:
-    sentences = []
-    for paragraph_index, (para_start, para_end) in enumerate(_paragraph_spans(text)):
-        # A "paragraph" of a whole file (one huge line) is segmented in windows, and a
-        # "sentence" without any full stop is cut at spaces, so each stays quotable.
-        for window_start, window_end in _pieces(text, para_start, para_end, _MAX_WINDOW_CHARS):
-            window = text[window_start:window_end]
-            for span in segmenter.segment(window):
-                start, end = _strip_span(window, span.start, span.end)
-                for piece in _pieces(window, start, end, _MAX_SENTENCE_CHARS):
-                    piece_start, piece_end = _strip_span(window, *piece)
-                    if piece_start < piece_end:
-                        sentences.append(
-                            Sentence(
-                                window_start + piece_start, window_start + piece_end,
-                                paragraph_index,
-                            )
-                        )  # fmt: skip
-    return sentences
+def _paragraph_sentences(text: str, start: int, end: int, segmenter) -> Iterator[tuple[int, int]]:
+    """The sentences pysbd finds in `text[start:end]` (offsets into `text`, white space
+    stripped). A paragraph longer than `_MAX_WINDOW_CHARS` (a whole file on one line) is
+    segmented window by window, since pysbd's time grows with the square of its input;
+    each window but the last gives up its last sentence, which may run past its edge, to
+    the next window, which starts with it."""
+    while start < end:
+        window_end = (
+            end if end - start <= _MAX_WINDOW_CHARS else _cut(text, start, _MAX_WINDOW_CHARS)
+        )
+        window = text[start:window_end]
+        spans = _sentence_spans(window, segmenter.processor(window).process())
+        following = window_end
+        if window_end < end and len(spans) > 1 and spans[-1][0] > 0:
+            following = start + spans.pop()[0]
+        for span_start, span_end in spans:
+            stripped_start, stripped_end = _strip_span(window, span_start, span_end)
+            yield start + stripped_start, start + stripped_end
+        start = following
 
 
-def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
-    """`text[start:end]` cut into spans of at most `limit` characters, at white space
-    where there is some."""
+def _sentence_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """Where pysbd's sentences stand in `text`, each with the white space after it, as
+    pysbd's `segment(..., char_span=True)` finds them; sentences it cannot find are left
+    out, as pysbd leaves them out."""
+    spans, prior = [], 0
+    for sentence in sentences:
+        span = _span_after(text, sentence, prior)
+        if span is not None:
+            spans.append(span)
+            prior = span[1]
+    return spans
+
+
+def _span_after(text: str, sentence: str, prior: int) -> tuple[int, int] | None:
+    """The first of `sentence`'s non-overlapping matches (with the white space after it),
+    scanning `text` from its start, that ends after `prior`: pysbd's rule.
+
+    pysbd compiles a regex for every sentence and scans from the start of the text each
+    time, which is quadratic in the text's length. Here the sentence is looked for just
+    before `prior` instead (which ends a stretch of white space, so a match ending after it
+    starts less than a sentence's length before it). That gives pysbd's match unless an
+    earlier copy of the sentence overlaps the one found ("ha ha" in "ha ha ha"): then
+    pysbd's own scan decides.
+    """
+    length = len(sentence)
+    if length and not _SPACES.match(sentence).end():
+        low = max(0, prior - length + 1)
+        start = text.find(sentence, low)
+        if start == -1:
+            return None
+        if text.find(sentence, max(0, start - length + 1), low + length - 1) == -1:
+            return start, _SPACES.match(text, start + length).end()
+    for match in re.finditer(re.escape(sentence) + r"\s*", text):
+        if match.end() > prior:
+            return match.span()
+    return None
+
+
+def _pieces(
+    text: str, start: int, end: int, limit: int, cut: Callable[[str, int, int], int] | None = None
+) -> list[tuple[int, int]]:
+    """`text[start:end]` cut into spans of at most `limit` characters, where `cut` says
+    (by default at white space where there is some)."""
+    cut = cut or _cut
     pieces = []
     while end - start > limit:
-        cut = text.rfind(" ", start + limit // 2, start + limit)
-        cut = cut if cut > start else start + limit
-        pieces.append((start, cut))
-        start = cut
+        at = cut(text, start, limit)
+        pieces.append((start, at))
+        start = at
     pieces.append((start, end))
     return pieces
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """Where to end a piece of at most `limit` characters from `start`: at its last space
+    in the second half, else at the limit."""
+    at = text.rfind(" ", start + limit // 2, start + limit)
+    return at if at > start else start + limit
+
+
+def _after_full_stop(text: str, start: int, limit: int) -> int:
+    """As `_cut`, but after the last full stop and space in the second half if there is one:
+    most likely a sentence's end."""
+    at = text.rfind(". ", start + limit // 2, start + limit - 1)
+    return at + 2 if at > start else _cut(text, start, limit)
 
 
 def split_passages(article: Article, target_chars: int = 500, overlap: int = 1) -> list[Passage]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +16,8 @@ from assistant.language.lexicon import Lexicon, lexicon
 from assistant.language.tokens import stopwords
 
 _WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
+_NEXT_TOKEN = re.compile(r"\s*(\S+)")  # what `str.split` would give first
+_LOOK_BACK_CHARS = 64  # how far `_last_words` first looks back, per word wanted
 
 
 _OPENING_MARKS = "(\"'“„«\u2018"  # stripped from the words before a run: "(de Madrid"
@@ -48,41 +51,47 @@ def name_runs(text: str, language: str) -> list[NameRun]:
     words = lexicon(language)
     # Capitalised words that start sentences and questions without being names.
     skip = words.words("names.not_names") | stopwords(language)
+    particle_words = words.words("names.particles")
     runs: list[NameRun] = []
     current: list[re.Match] = []
     particles: list[re.Match] = []
-
-    def close() -> None:
-        if current:
-            words = tuple(m.group() for m in current)
-            before = text[max(0, current[0].start() - 40) : current[0].start()].split()[-2:]
-            runs.append(
-                NameRun(
-                    current[0].start(), current[-1].end(), words, "".join(before[-1:]),
-                    tuple(w.lower().strip(_OPENING_MARKS) for w in before),
-                )
-            )  # fmt: skip
-        current.clear()
-        particles.clear()
-
     previous_end = 0
     for match in _WORD.finditer(text):
         word = match.group()
-        gap = text[previous_end : match.start()]
+        if current:
+            gap = text[previous_end : match.start()]
+            punctuation = gap.strip()
+            initial = len(current) > 1 and len(current[-1].group()) == 1
+            # Punctuation ends a name, except after an initial ("Donald J. Trump").
+            if (punctuation and not (initial and punctuation == ".")) or "\n" in gap:
+                runs.append(_run(text, current))
+                current, particles = [], []
         previous_end = match.end()
-        initial = len(current) > 1 and len(current[-1].group()) == 1
-        if current and ((gap.strip() and not (initial and gap.strip() == ".")) or "\n" in gap):
-            close()  # punctuation ends a name, except after an initial ("Donald J. Trump")
-        if _is_name_word(word, skip) and (len(word) > 1 or current):
+        if word[0].isupper() and _is_name_word(word, skip) and (len(word) > 1 or current):
             current.extend(particles)
             particles.clear()
             current.append(match)
-        elif _is_particle(word, particles, current, text[match.end() :], words):
+        elif word in particle_words and _is_particle(
+            word, particles, current, text, match.end(), words
+        ):
             particles.append(match)
-        else:
-            close()
-    close()
+        elif current or particles:
+            if current:
+                runs.append(_run(text, current))
+            current, particles = [], []
+    if current:
+        runs.append(_run(text, current))
     return runs
+
+
+def _run(text: str, matches: list[re.Match]) -> NameRun:
+    """The name run of these word matches, with the (up to) two words before it."""
+    start = matches[0].start()
+    before = text[max(0, start - 40) : start].split()[-2:]
+    return NameRun(
+        start, matches[-1].end(), tuple([m.group() for m in matches]), "".join(before[-1:]),
+        tuple([w.lower().strip(_OPENING_MARKS) for w in before]),
+    )  # fmt: skip
 
 
 def person_names(text: str, language: str) -> dict[str, set[str]]:
@@ -139,13 +148,27 @@ def _titles(text: str, run: NameRun, short: str, particles: frozenset[str]) -> s
     or follow a particle ("El presidente del Gobierno, Pedro Sánchez")."""
     leading = run.words[: len(run.words) - len(short.split())]
     cut = max((i + 1 for i, w in enumerate(leading) if w in particles), default=0)
-    before = text[: run.start].split()[-3:]
+    before = _last_words(text, run.start, 3)
     kept = [
         w
         for i, w in enumerate(before)
         if w.islower() or w.isupper() or (i and before[i - 1] in particles)
     ]
     return {w.lower().strip(",") for w in (*leading[cut:], *kept)}
+
+
+def _last_words(text: str, end: int, count: int) -> list[str]:
+    """`text[:end].split()[-count:]`, reading back only as far as those words: splitting
+    the whole text before each name would take quadratic time."""
+    start = end
+    reach = _LOOK_BACK_CHARS * count
+    while True:
+        start = max(0, start - reach)
+        words = text[start:end].split()
+        # One word more than wanted: the first one wanted is whole, not cut by `start`.
+        if len(words) > count or start == 0:
+            return words[-count:]
+        reach *= 2
 
 
 @lru_cache(maxsize=16)
@@ -251,15 +274,19 @@ def after_preposition(run: NameRun, language: str) -> bool:
     return words[-1] in prepositions or (between and words[0] in prepositions)
 
 
-def _is_particle(word: str, particles: list, current: list, rest: str, words: Lexicon) -> bool:
-    """Whether `word` joins a name: "von der", "van den", "da", "de la" between capitalised
-    words (not the German "Einschätzung von Merz" or "Umsetzung der Vorgaben")."""
+def _is_particle(
+    word: str, particles: list, current: list, text: str, end: int, words: Lexicon
+) -> bool:
+    """Whether `word` (ending at `end` in `text`) joins a name: "von der", "van den", "da",
+    "de la" between capitalised words (not the German "Einschätzung von Merz" or
+    "Umsetzung der Vorgaben")."""
     if word not in words.words("names.particles"):
         return False
     pairs = [pair.split() for pair in words.words("names.particle_pairs")]
     followers = {second for first, second in pairs if first == word}
     if followers:  # "von" joins only before "der", "den", "de": "von der Leyen"
-        return (rest.split(maxsplit=1) or [""])[0] in followers
+        following = _NEXT_TOKEN.match(text, end)  # not text[end:]: a copy per word
+        return bool(following) and following.group(1) in followers
     if word in words.words("names.particle_articles"):
         return bool(particles)
     return bool(current)
@@ -268,6 +295,8 @@ def _is_particle(word: str, particles: list, current: list, rest: str, words: Le
 def _is_name_word(word: str, skip: frozenset[str]) -> bool:
     if not word[0].isupper() or word.lower().strip("'\u2019") in skip:
         return False
+    if word.isascii() and not word.isupper():  # a lower-case letter: the common case, fast
+        return True
     letters = [c for c in word if c.isalpha()]
     # "BERLIN", "AFX": datelines and agency marks, not names (interview turns are read apart).
     return not (len(letters) > 1 and all(c.isupper() for c in letters))
@@ -276,6 +305,28 @@ def _is_name_word(word: str, skip: frozenset[str]) -> bool:
 def same_name(asked: str, known: str) -> bool:
     """Whether a name as asked ("Selenskyj", "von der Leyen") names the person `known`
     ("Volodymyr Zelensky"): its surname matches one of the known name's words."""
-    surname = fold(asked.split()[-1])
+    return _surname_key(asked) in _name_keys(known)
+
+
+def _surname_key(asked: str) -> str:
+    return fold(asked.split()[-1])
+
+
+def _name_keys(known: str) -> list[str]:
     particles = lexicon().words("names.particles")
-    return any(fold(word) == surname for word in known.split() if word not in particles)
+    return [fold(word) for word in known.split() if word not in particles]
+
+
+class NameLookup:
+    """The first of some names, in their order, that `same_name` matches with a name as
+    asked, found in one dictionary look-up instead of a comparison with each."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._first: dict[str, str] = {}
+        for name in names:
+            for key in _name_keys(name):
+                self._first.setdefault(key, name)
+
+    def find(self, asked: str) -> str | None:
+        """The first name `same_name(asked, name)` holds for, or None."""
+        return self._first.get(_surname_key(asked))

@@ -16,6 +16,7 @@ statements of a whole index are kept by `statement_index`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from assistant.language.lexicon import Lexicon, lexicon, words_digest
 from assistant.language.tokens import stopwords
 from assistant.parallel import map_in_processes
 from assistant.speech.names import (
+    NameLookup,
     NameRun,
     after_preposition,
     is_place,
@@ -59,7 +61,8 @@ _DOUBLED = re.compile(r"\u2019\u2019|''")
 _APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
-_TURN = re.compile(r"^([A-Z][A-Z .'\-]{1,40}):\s")  # "SECRETARY RUBIO: ..." in transcripts
+# "SECRETARY RUBIO: ..." at a line's start in transcripts
+_TURN = re.compile(r"([A-Z][A-Z .'\-]{1,40}):\s")
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -141,6 +144,8 @@ class _Reader:
         self.roles = person_names(f"{title}\n\n{text}", language)
         self.lower_words = {w for w in text.split() if w.islower()}
         self.people = sorted(self.roles, key=len, reverse=True)
+        self.named = NameLookup(self.people)  # `_person` of a surname
+        self.line_breaks = [found.start() for found in re.finditer("\n", text)]
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
         self.article_speaker = (
@@ -237,12 +242,15 @@ class _Reader:
 
     def _turn(self, start: int) -> str | None:
         """The speaker of the transcript turn this sentence belongs to, if any."""
-        paragraph = self.text.rfind("\n", 0, start) + 1
-        if paragraph == start and (match := _TURN.match(self.text[start:])):
+        # Where the sentence's line starts (searching the text back for a line break
+        # before each sentence would take quadratic time on one long line).
+        before = bisect.bisect_left(self.line_breaks, start)
+        paragraph = self.line_breaks[before - 1] + 1 if before else 0
+        if paragraph == start and (match := _TURN.match(self.text, start)):
             label = match.group(1).strip()
             asks = label in self.words.words("speech.interviewers")
             self.turn = (paragraph, "" if asks else label.split()[-1].title())
-        elif self.turn and self.text.find("\n", self.turn[0], start) != -1:
+        elif self.turn and paragraph > self.turn[0]:
             self.turn = None  # a new paragraph without a label ends the turn
         return (self.turn[1] or None) if self.turn else None
 
@@ -389,7 +397,7 @@ class _Reader:
         if short in self.roles:
             return short
         # "Merz", "Parteichef Poilievre": the surname of someone the article introduced.
-        return next((name for name in self.people if same_name(run.surname, name)), None)
+        return self.named.find(run.surname)
 
     def _remembered(self, name: str) -> str:
         self.last_person = name
@@ -401,17 +409,16 @@ class _Reader:
                 self.last_person = name
                 return
 
-    def linked(self, statements: list[Statement]) -> list[Statement]:
+    def linked(self, statements: list[Statement], runs: list[NameRun]) -> list[Statement]:
         """Each speaker under the fullest name the article gives them ("Merz" -> "Friedrich
-        Merz")."""
-        full = [r.short() for r in name_runs(self.text, self.language) if len(r.words) > 1]
-        names = Counter(full)
+        Merz"); `runs`: the article's `name_runs`."""
+        full = [r.short() for r in runs if len(r.words) > 1]
+        most_common = NameLookup(name for name, _ in Counter(full).most_common())
 
         def fullest(speaker: str) -> str:
             if len(speaker.split()) > 1:
                 return speaker
-            matches = [n for n, _ in names.most_common() if same_name(speaker, n)]
-            return matches[0] if matches else speaker
+            return most_common.find(speaker) or speaker
 
         return [
             Statement(
@@ -519,8 +526,9 @@ def article_speech(
     """An article's statements, the names it uses and the titles it gives people."""
     reader = _Reader(text, language, title)
     found = [reader.read(start, end) for start, end in sentences]
-    statements = reader.linked([s for s in found if s is not None])
-    names = frozenset(fold(w) for run in name_runs(text, language) for w in run.words)
+    runs = name_runs(text, language)
+    statements = reader.linked([s for s in found if s is not None], runs)
+    names = frozenset(fold(w) for run in runs for w in run.words)
     skip = stopwords(language)
     titles = {
         person: frozenset(w for w in words if len(w) > 1 and w not in skip)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,36 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
+# Control characters in a file's name or title (ESC, BEL, ...) would act on the terminal that
+# prints them: they are printed as escapes ("\x1b"). A name's line breaks and tabs too, so
+# that it cannot forge a line of output.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What `json.dumps` leaves unescaped of them (DEL and the C1 codes, such as CSI).
+_CONTROL_IN_JSON = re.compile(r"[\x7f-\x9f]")
+
+
+def _shown(text: str, lines: bool = False) -> str:
+    """`text` (a name, title, reason or answer) ready for rich: control characters as
+    escapes, markup escaped. `lines`: keep line breaks and tabs (an answer's text)."""
+    return escape(_escaped(_CONTROL_BUT_LINES if lines else _CONTROL, text))
+
+
+def _escaped(pattern: re.Pattern, text: str) -> str:
+    return pattern.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def _json(value: object) -> str:
+    """`value` as one line of JSON, with every control character escaped."""
+    dumped = json.dumps(value, ensure_ascii=False)
+    return _CONTROL_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", dumped)
+
+
+class _PrintableLogs(logging.Formatter):
+    """Log lines (which name files) with control characters printed as escapes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _escaped(_CONTROL_BUT_LINES, super().format(record))
 
 
 @app.callback()
@@ -62,11 +93,9 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
 ) -> None:
     """Ask questions about news articles and get answers with cited passages."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableLogs("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     given = {"seeds": seeds, "index": index, "llm": llm, "llm_model": llm_model, "llm_url": llm_url}
     overrides = {key: value for key, value in given.items() if value}
     context.obj = _settings(overrides)
@@ -76,7 +105,7 @@ def _settings(overrides: dict) -> Settings:
     try:
         return Settings(**overrides)
     except ValueError as err:
-        err_console.print(f"[red]Invalid setting: {escape(str(err))}[/red]")
+        err_console.print(f"[red]Invalid setting: {_shown(str(err), lines=True)}[/red]")
         raise typer.Exit(2) from err
 
 
@@ -88,7 +117,7 @@ def run() -> None:
         app()
     except OSError as err:
         err_console.print(
-            f"[red]{escape(str(err))}. Check free disk space and the folders' permissions, "
+            f"[red]{_shown(str(err))}. Check free disk space and the folders' permissions, "
             "then try again.[/red]"
         )
         raise SystemExit(1) from err
@@ -102,7 +131,7 @@ def _assistant(settings: Settings) -> Assistant:
 
 
 def _fail(err: AssistantError) -> typer.Exit:
-    err_console.print(f"[red]{escape(str(err))}[/red]")
+    err_console.print(f"[red]{_shown(str(err), lines=True)}[/red]")
     return typer.Exit(1)
 
 
@@ -140,7 +169,7 @@ def index_command(
             raise _fail(err) from err
     for failure in report.failures:
         err_console.print(
-            f"[yellow]Skipped {escape(failure.source)}: {escape(failure.reason)}[/yellow]"
+            f"[yellow]Skipped {_shown(failure.source)}: {_shown(failure.reason)}[/yellow]"
         )
     console.print(report.summary())
 
@@ -206,12 +235,12 @@ def _answer_each(chain, questions, history, k, as_json: bool, batch: bool) -> bo
             if not batch:
                 raise _fail(err) from err
             failed = True
-            err_console.print(f"[red]{escape(text[:80])}: {escape(str(err))}[/red]")
+            err_console.print(f"[red]{_shown(text[:80])}: {_shown(str(err), lines=True)}[/red]")
             if as_json:
-                print(json.dumps({"question": text, "error": str(err)}, ensure_ascii=False))
+                print(_json({"question": text, "error": str(err)}))
             continue
         if as_json:
-            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            print(_json(answer.as_json()), flush=True)
         else:
             _print_answer(answer)
     return not failed
@@ -219,16 +248,26 @@ def _answer_each(chain, questions, history, k, as_json: bool, batch: bool) -> bo
 
 def _read_history(path: Path) -> list[dict]:
     try:
-        return check_history(json.loads(path.read_text(encoding="utf-8")))
+        return check_history(_json_file(path))
     except (OSError, ValueError, AssistantError) as err:
         err_console.print(
-            f"[red]Cannot read the history file {escape(str(path))}: {escape(str(err))}[/red]"
+            f"[red]Cannot read the history file {_shown(str(path))}: {_shown(str(err))}[/red]"
         )
         raise typer.Exit(2) from err
 
 
+def _json_file(path: Path) -> object:
+    """A JSON file's value. Raises ValueError for JSON that is malformed or nested deeper
+    than Python's parser goes."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError as err:
+        raise ValueError("its JSON is nested too deeply") from err
+
+
 def _print_answer(answer) -> None:
-    console.print(escape(answer.text))
+    console.print(_shown(answer.text, lines=True))
     _print_citations(answer)
 
 
@@ -236,13 +275,13 @@ def _print_citations(answer) -> None:
     for sentence in answer.sentences:
         if not sentence.supported:
             console.print(
-                f"  [yellow]Not supported by its citations:[/yellow] {escape(sentence.text)}"
+                f"  [yellow]Not supported by its citations:[/yellow] {_shown(sentence.text)}"
             )
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
         console.print(
-            f"  [bold][{c.n}][/bold] {escape(c.title)}{escape(date)} "
-            f"[dim]({escape(c.source)}, characters {c.start}-{c.end})[/dim]"
+            f"  [bold][{c.n}][/bold] {_shown(c.title)}{_shown(date)} "
+            f"[dim]({_shown(c.source)}, characters {c.start}-{c.end})[/dim]"
         )
 
 
@@ -265,11 +304,11 @@ def chat_command(context: typer.Context) -> None:
             for piece in chain.stream({"question": question, "history": history}):
                 if isinstance(piece, str):  # an LLM's reply as it arrives
                     streamed = True
-                    console.print(escape(piece), end="")
+                    console.print(_shown(piece, lines=True), end="")
                 else:
                     answer = piece
         except AssistantError as err:
-            err_console.print(f"[red]{escape(str(err))}[/red]")
+            err_console.print(f"[red]{_shown(str(err), lines=True)}[/red]")
             continue
         if streamed:
             console.print()
@@ -328,8 +367,8 @@ def articles_command(context: typer.Context) -> None:
     table = Table("id", "title", "date", "date from", "language", "passages")
     for r in records:
         table.add_row(
-            escape(r.id),
-            escape(r.title),
+            _shown(r.id),
+            _shown(r.title),
             r.date or "",
             r.date_source or "",
             r.language,
@@ -353,12 +392,12 @@ def people_command(
             {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
             for p in people
         ]
-        typer.echo(json.dumps(rows, ensure_ascii=False))
+        typer.echo(_json(rows))
         return
     table = Table("person", "statements", "articles")
     for person in people:
-        articles = escape(", ".join(person.articles))
-        table.add_row(escape(person.name), str(person.statements), articles)
+        articles = _shown(", ".join(person.articles))
+        table.add_row(_shown(person.name), str(person.statements), articles)
     console.print(table)
 
 

@@ -84,7 +84,7 @@ def read_qa_file(path: Path) -> list[QAItem] | list[NewsItem]:
         try:
             entry = json.loads(line)
             items.append(NewsItem.of(entry) if "q" in entry else QAItem(**entry))
-        except (ValueError, TypeError, KeyError, AttributeError) as err:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as err:
             raise AssistantError(
                 f'{path}, line {number}: expected {{"question": ..., "answer": ...}} or the '
                 f"news format ({err!r})"

@@ -1,8 +1,8 @@
 """Answers and sources as HTML/Markdown for the web page. Article text is never trusted.
 
 Every piece of article or question text is HTML-escaped and Markdown-escaped before it is
-placed in markup, so a `<script>` or a `[link](javascript:…)` inside an article shows as
-text. Only the markup built here (citation links, highlights) is live.
+placed in markup, so a `<script>`, a `[link](javascript:…)` or a bare `https://…` inside an
+article shows as text. Only the markup built here (citation links, highlights) is live.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from collections.abc import Sequence
 
 from assistant.answering.answer import MARKER, Answer, Citation
 
-# Characters Markdown (or Gradio's LaTeX rendering) would interpret.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$<>-])")
+# Characters Markdown (or Gradio's LaTeX rendering) would interpret. With ":", "." and "@"
+# escaped too, no "https://…", "www.…" or "name@host" is turned into a link by the renderer
+# (GitHub-flavoured Markdown links them by itself), and none keeps a stray backslash, as
+# the escapes inside such an automatic link would.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$<>:.@-])")
 
 
 def escape_markdown(text: str) -> str:

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ArticleError
-from assistant.ingest.articles import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, read_article
+from assistant.ingest.articles import (
+    ARTICLE_SUFFIXES,
+    MAX_ARTICLE_BYTES,
+    parse_article,
+    read_article_bytes,
+)
 
 MAX_UPLOAD_BYTES = MAX_ARTICLE_BYTES
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
@@ -47,8 +52,7 @@ def save_uploads(
     for upload in uploads:
         shown = upload.name[:200]
         try:
-            name = _check(upload, max_bytes)
-            data = upload.read_bytes()
+            name, data = _checked(upload, max_bytes)
             digest = hashlib.sha256(data).hexdigest()
             if digest in known:
                 raise ValueError(f"is a copy of {known[digest]}, which is already indexed")
@@ -69,7 +73,12 @@ def safe_name(name: str) -> str:
     return f"{stem}{_UNSAFE.sub('', suffix).lower()}"
 
 
-def _check(upload: Path, max_bytes: int) -> str:
+def _checked(upload: Path, max_bytes: int) -> tuple[str, bytes]:
+    """The name to save an upload under and its bytes, read once and parsed as an article.
+
+    Raises:
+        ValueError: not an article file, too big, or not readable as an article.
+    """
     name = safe_name(upload.name)
     if not name.endswith(ARTICLE_SUFFIXES):
         raise ValueError(f"is not an article file; upload {', '.join(ARTICLE_SUFFIXES)} files")
@@ -77,10 +86,11 @@ def _check(upload: Path, max_bytes: int) -> str:
     if size > max_bytes:
         raise ValueError(f"is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
     try:
-        read_article(upload, name)
+        data = read_article_bytes(upload)
+        parse_article(upload, name, data)
     except ArticleError as err:
         raise ValueError(err.reason) from err
-    return name
+    return name, data
 
 
 def _write_new(seeds: Path, name: str, data: bytes) -> Path:

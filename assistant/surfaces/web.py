@@ -3,7 +3,9 @@
 `build_page` lays out the page around one `Assistant`; `launch` serves it with the
 security settings of ../shared/RELIABILITY.md: sanitised Markdown, uploads limited in
 size and type and saved under server-chosen names, the index and articles folders blocked
-from Gradio's file routes, no flagging, and `auth` (when given) over every route.
+from Gradio's file routes, no flagging, `auth` (when given) over every route and checked
+before a request's body is read, request bodies limited in size and depth, and its upload
+folder removed when it stops (on SIGTERM too).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -455,10 +458,13 @@ def launch(
     # chat, and Gradio also grants any Origin CORS with credentials for non-local hosts.
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
+    guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
     optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
+    if block:
+        _stop_on_sigterm()
     blocks = build_page(assistant)
     blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     settings = assistant.settings
@@ -480,7 +486,7 @@ def launch(
         ),
         css=CSS,
         head=HEAD,
-        app_kwargs={"middleware": [trusted_hosts, optional_arguments]},
+        app_kwargs={"middleware": [trusted_hosts, guarded_bodies, optional_arguments]},
     )
     return blocks
 
@@ -505,6 +511,17 @@ def _use_private_upload_folder() -> None:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
+def _stop_on_sigterm() -> None:
+    """Stop the server on SIGTERM (`kill`, systemd, `docker stop`) as on Ctrl-C: Gradio
+    closes it and the exit handlers run, which remove the upload folder. Python's default
+    for SIGTERM ends the process on the spot, leaving the folder behind."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _remove_upload_copies(uploads: list[Path]) -> None:
     """Delete Gradio's copies of uploaded files (and their folders) once they are saved or
     refused. Only files inside Gradio's upload cache are touched."""
@@ -520,13 +537,131 @@ def _remove_upload_copies(uploads: list[Path]) -> None:
 
 
 _SIMPLE_CALL = re.compile(r"^/gradio_api/call/(?P<name>[\w-]+)/?$")
+# POSTs whose bodies Gradio parses as a whole (API calls, the page's events); uploads are
+# streamed to disk by Gradio itself, within its own size limit.
+_GUARDED = re.compile(r"^/gradio_api/(?!upload/?$)")
+# An API call or page event is a question, a conversation and the sources shown so far:
+# far below this. A bigger body is refused before it is read (413).
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # a request's data is a few levels deep
+
+
+class GuardedBodies:
+    """ASGI middleware for POSTs to Gradio's API routes: when the page has a password, a
+    request without a signed-in session is refused (401) before its body is read, so that
+    no one can occupy the server without one; a body over `max_bytes` is refused (413); a
+    JSON body nested too deeply for Python's parser is refused (400) instead of failing
+    with a traceback. Gradio itself reads (and parses) a body before it checks the session.
+    """
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        guarded = scope["type"] == "http" and scope["method"] == "POST"
+        if not guarded or not _GUARDED.match(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        if not _signed_in(scope):
+            await _refuse(send, 401, "Not authenticated: sign in on the page first.")
+            return
+        body = await _read_body(scope, receive, self.max_bytes)
+        if body is None:
+            limit = self.max_bytes // 1024 // 1024
+            await _refuse(send, 413, f"The request is larger than {limit} MB.")
+            return
+        if _nested_too_deeply(body):
+            await _refuse(send, 400, "The request's JSON is nested too deeply.")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _signed_in(scope) -> bool:
+    """Whether the request may reach Gradio's routes: no password is set, or it carries the
+    session cookie of a signed-in user (Gradio's own check, made before the body is read)."""
+    app = scope.get("app")
+    if getattr(app, "auth", None) is None or getattr(app, "auth_dependency", None) is not None:
+        return True  # no password, or a check of the app's own that only Gradio knows
+    from starlette.requests import Request
+
+    cookies = Request(scope).cookies
+    cookie_id = getattr(app, "cookie_id", "")
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(
+        f"access-token-unsecure-{cookie_id}"
+    )
+    return token is not None and token in getattr(app, "tokens", {})
+
+
+async def _read_body(scope, receive, max_bytes: int) -> bytes | None:
+    """The request's body, or None as soon as it is known to exceed `max_bytes` (by its
+    Content-Length, or while it arrives)."""
+    length = dict(scope["headers"]).get(b"content-length", b"0")
+    if length.isdigit() and int(length) > max_bytes:
+        return None
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > max_bytes:
+            return None
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _nested_too_deeply(body: bytes) -> bool:
+    """Whether `body` is JSON nested deeper than `MAX_JSON_DEPTH`: Python's parser, and
+    code walking what it returns, would fail with a RecursionError."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False  # not JSON: Gradio answers it
+    level = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            inner
+            for outer in level
+            if isinstance(outer, list | dict)
+            for inner in (outer.values() if isinstance(outer, dict) else outer)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _replay(body: bytes, receive):
+    """A `receive` that gives the app `body` (already read) once, then the client's."""
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    payload = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 class OptionalApiArguments:
     """ASGI middleware: a raw `POST /gradio_api/call/<name>` may leave out trailing optional
     arguments, as gradio_client and the README allow. Gradio itself wants every one there
     ("needed: 3, got: 1"), so `data` is padded with nulls, which the handlers read as
-    their defaults."""
+    their defaults. (`GuardedBodies`, before it, has checked the session and the size.)"""
 
     def __init__(self, app, arity: dict[str, int]) -> None:
         self.app = app
@@ -537,30 +672,21 @@ class OptionalApiArguments:
         if match is None or scope["method"] != "POST" or match["name"] not in self.arity:
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
+        chunks, more = [], True
         while more:
             message = await receive()
-            body += message.get("body", b"")
+            chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        body = _padded(body, self.arity[match["name"]])
+        body = _padded(b"".join(chunks), self.arity[match["name"]])
         headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
         scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replay(body, receive), send)
 
 
 def _padded(body: bytes, arity: int) -> bytes:
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body  # Gradio answers malformed JSON itself
     if isinstance(payload, dict) and isinstance(payload.get("data"), list):
         missing = arity - len(payload["data"])
