@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
+
+from pydantic import ValidationError
 
 
 class AssistantError(Exception):
@@ -65,24 +68,52 @@ class IndexDamaged(AssistantError):
             f"The index at {path} cannot be read ({reason}). "
             "Rebuild it with: assistant index --rebuild"
         )
+        self.path = path
+        self.reason = reason
 
 
 class IndexWriteFailed(AssistantError):
     def __init__(self, path: Path, cause: Exception) -> None:
+        problem, fix = describe_write_failure(cause) or _UNKNOWN_WRITE_FAILURE
         super().__init__(
-            f"Could not write the index at {path} ({cause}). Nothing was changed: questions "
-            "are still answered from the index as it was. Free disk space or make the "
-            "folder writable, then run: assistant index"
+            f"Could not write the index at {path}: {problem} ({cause}). Nothing was changed: "
+            f"questions are still answered from the index as it was. {fix}, then run: "
+            "assistant index"
         )
 
 
 class IndexUnusable(AssistantError):
     def __init__(self, path: Path, cause: Exception) -> None:
+        problem, fix = describe_write_failure(cause) or _UNKNOWN_WRITE_FAILURE
         super().__init__(
-            f"Cannot open the index at {path} ({cause}). The embedded Chroma store needs "
-            "write access to its folder even to answer questions: check the folder's "
-            "permissions and free disk space (or use a Chroma server, ASSISTANT_CHROMA_URL)."
+            f"Cannot open the index at {path}: {problem} ({cause}). The embedded Chroma store "
+            "writes whenever it is opened; where it cannot write in the index folder, a copy "
+            f"in the temporary folder (TMPDIR) is read instead. {fix}, then try again."
         )
+
+
+class ProbeFailed(AssistantError):
+    """Checking the index in another process failed for a reason other than damage (a
+    full disk, an unreachable server); the message is that process's."""
+
+
+_UNKNOWN_WRITE_FAILURE = ("a write failed", "Free disk space and check the folder's permissions")
+
+
+def describe_write_failure(cause: Exception) -> tuple[str, str] | None:
+    """What stopped a write (full disk, read-only folder, permissions), in words, and what
+    the user can do about it; None when `cause` is no such failure."""
+    text = str(cause).lower()
+    number = getattr(cause, "errno", None)
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space" in text:
+        return "the disk is full", "Free disk space"
+    if number == errno.EROFS or "read-only" in text or "readonly database" in text:
+        return "the folder is read-only", "Make the folder writable"
+    if number in (errno.EACCES, errno.EPERM) or "permission denied" in text:
+        return "permission denied", "Make the folder writable for this user"
+    if number == errno.EFBIG or "file too large" in text:
+        return "a file grew too large", "Free disk space or raise the file size limit"
+    return None
 
 
 class StoreUnavailable(AssistantError):
@@ -116,3 +147,12 @@ class FittedValuesError(AssistantError):
             "file shipped with the assistant, or write it again with the script named in it "
             "(its --write option)."
         )
+
+
+def describe_invalid(err: Exception) -> str:
+    """A saved file that failed to read or validate, in a few words: where, and what."""
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the top level"
+        return f"{where}: {first['msg']}"
+    return str(err)

@@ -14,24 +14,33 @@ at any point leaves the live generation whole.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import (
+    IndexBusy,
+    IndexDamaged,
+    IndexMismatch,
+    IndexNotFound,
+    IndexWriteFailed,
+    describe_invalid,
+)
+from assistant.index.folders import copy_folder
+from assistant.index.health import open_generation, probe
 from assistant.index.store import (
     MANIFEST,
     Manifest,
     PassageStore,
     drop_server_collections,
+    read_records,
     write_atomically,
 )
 
@@ -42,100 +51,127 @@ _LOCK = "write.lock"
 
 
 def live_generation(index_dir: Path) -> Path | None:
-    """The folder of the generation that answers questions, or None if there is no index."""
-    pointer = _read_pointer(index_dir)
-    if not pointer.get("live"):
+    """The folder of the generation that answers questions, or None if there is no index.
+
+    Raises:
+        IndexDamaged: the pointer is unreadable or names a generation that is missing.
+    """
+    live = _read_pointer(index_dir).live
+    if live is None:
         return None
-    folder = index_dir / pointer["live"]
+    folder = index_dir / live
     if not folder.is_dir():
-        raise IndexDamaged(index_dir, f"{_POINTER} names {pointer['live']}, which is missing")
+        raise IndexDamaged(index_dir, f"{_POINTER} names {live}, which is missing")
     return folder
 
 
-def open_live(index_dir: Path, expected: Manifest, chroma_url: str | None = None) -> PassageStore:
-    """Open the live generation for reading, checking it was built like `expected` says.
+def open_live(
+    index_dir: Path, expected: Manifest, chroma_url: str | None = None, probe_first: bool = False
+) -> PassageStore:
+    """Open the live generation for reading, checking it was built like `expected` says and
+    that its files are whole (`open_generation`). `probe_first` reads it in another process
+    before this one touches it (`probe`): for long-running servers, which a damaged segment
+    must not crash.
 
     Raises:
         IndexNotFound: nothing has been indexed yet.
         IndexMismatch: it was built with another embedder or chunking.
+        IndexDamaged: a file of it is missing, cut short or inconsistent with the others.
     """
     folder = live_generation(index_dir)
     if folder is None:
         raise IndexNotFound(index_dir)
-    store = PassageStore(folder, chroma_url)
-    try:
-        check_manifest(index_dir, store.manifest, expected)
-    except IndexMismatch:
-        store.close()
-        previous = _previous_matching(index_dir, expected, chroma_url)
-        if previous is None:
-            raise
-        return previous
-    return store
+    folder = _matching_generation(index_dir, folder, expected)
+    if probe_first and (damage := probe(folder, chroma_url)):
+        raise IndexDamaged(folder, damage)
+    return open_generation(folder, chroma_url)
 
 
-def _previous_matching(
-    index_dir: Path, expected: Manifest, chroma_url: str | None
-) -> PassageStore | None:
-    """The previous generation when it was built like `expected` says.
+def _matching_generation(index_dir: Path, live: Path, expected: Manifest) -> Path:
+    """The live generation, or the one before it when only that was built like `expected`
+    says.
 
     After a rebuild with another embedder is swapped in, processes still configured with
     the old one (a running web page) keep answering from the generation before it until
     they are restarted, instead of failing.
+
+    Raises:
+        IndexMismatch: neither was built like `expected` says.
     """
-    name = _read_pointer(index_dir).get("previous")
+    try:
+        check_manifest(index_dir, read_records(live)[0], expected)
+    except IndexMismatch:
+        previous = _previous_matching(index_dir, expected)
+        if previous is None:
+            raise
+        logger.warning(
+            "The index at %s was rebuilt with other settings; answering from the generation "
+            "before it until this process is restarted with the new settings.",
+            index_dir,
+        )
+        return previous
+    return live
+
+
+def _previous_matching(index_dir: Path, expected: Manifest) -> Path | None:
+    name = _read_pointer(index_dir).previous
     folder = index_dir / name if name else None
     if folder is None or not folder.is_dir():
         return None
-    store = PassageStore(folder, chroma_url)
-    if store.manifest is None or store.manifest.differences(expected):
-        store.close()
+    try:
+        manifest = read_records(folder)[0]
+    except IndexDamaged as err:
+        logger.warning("The generation before the live one is damaged: %s", err.reason)
         return None
-    logger.warning(
-        "The index at %s was rebuilt with other settings; answering from the generation "
-        "before it until this process is restarted with the new settings.",
-        index_dir,
-    )
-    return store
+    return folder if manifest is not None and not manifest.differences(expected) else None
 
 
-_PROBE = """
-import sys
-from pathlib import Path
-from assistant.index.generations import probe_in_this_process
-probe_in_this_process(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)
-"""
+@dataclass(frozen=True)
+class IndexCheck:
+    """What `check_live` found whole."""
+
+    index: Path
+    generation: str
+    articles: int
+    passages: int
+    models: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One sentence for people."""
+        return (
+            f"The index at {self.index} is whole: {self.articles} articles, {self.passages} "
+            f"passages, {self.models} dense model{'s' if self.models != 1 else ''} "
+            f"({self.generation}); every file, count and stored vector checked in "
+            f"{self.seconds:.1f} s."
+        )
 
 
-def probe(folder: Path, chroma_url: str | None = None) -> str | None:
-    """Whether generation `folder` can be read, asked in a separate process.
+def check_live(index_dir: Path, expected: Manifest, chroma_url: str | None = None) -> IndexCheck:
+    """Check the live generation thoroughly, in another process (`probe_in_this_process`).
 
-    A Chroma segment left broken by a killed write crashes the process that first reads
-    it (chroma-core/chroma#7238) rather than raising; only another process can find out.
-
-    Returns:
-        None when healthy, else what went wrong, in words.
+    Raises:
+        IndexNotFound: nothing has been indexed yet.
+        IndexMismatch: it was built with other settings.
+        IndexDamaged: a check failed.
+        ProbeFailed: the check itself could not run.
     """
-    command = [sys.executable, "-c", _PROBE, str(folder), *([chroma_url] if chroma_url else [])]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        return "reading it did not finish within 5 minutes"
-    if done.returncode == 0:
-        return None
-    if done.returncode < 0:
-        return f"reading it crashed the reader ({signal.Signals(-done.returncode).name})"
-    last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-    return f"reading it failed: {last[:300]}"
-
-
-def probe_in_this_process(folder: Path, chroma_url: str | None) -> None:
-    """Open generation `folder` and search every collection, as a question will."""
-    store = PassageStore(folder, chroma_url)
-    try:
-        store.probe()
-    finally:
-        store.close()
+    started = time.perf_counter()
+    folder = live_generation(index_dir)
+    if folder is None:
+        raise IndexNotFound(index_dir)
+    manifest, articles = read_records(folder)
+    check_manifest(index_dir, manifest, expected)
+    if damage := probe(folder, chroma_url, thorough=True):
+        raise IndexDamaged(folder, damage)
+    return IndexCheck(
+        index=index_dir,
+        generation=folder.name,
+        articles=len(articles),
+        passages=sum(record.passages for record in articles.values()),
+        models=len(manifest.dense_models),
+        seconds=time.perf_counter() - started,
+    )
 
 
 def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) -> None:
@@ -147,33 +183,51 @@ def check_manifest(index_dir: Path, found: Manifest | None, expected: Manifest) 
 
 
 def start_generation(index_dir: Path, copy_of: Path | None, chroma_url: str | None = None) -> Path:
-    """A new private generation folder: a copy of `copy_of`, or empty."""
+    """A new private generation folder: a copy of `copy_of`, or empty. A copy that fails
+    (a full disk) is removed before the error is raised."""
     folder = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     if copy_of is None:
         folder.mkdir(parents=True)
-    else:
-        shutil.copytree(copy_of, folder)
+        return folder
+    try:
+        copy_folder(copy_of, folder)
         if chroma_url:
-            source, target = PassageStore(copy_of, chroma_url), PassageStore(folder, chroma_url)
+            source = PassageStore(copy_of, chroma_url)
             try:
-                target.copy_from(source)
+                target = PassageStore(folder, chroma_url, models=source.models)
+                try:
+                    target.copy_from(source)
+                finally:
+                    target.close()
             finally:
                 source.close()
-                target.close()
+    except BaseException:
+        discard_generation(index_dir, folder, chroma_url)
+        raise
     return folder
 
 
-def promote(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
-    """Make `folder` the live generation; keep the one before for readers still using it."""
-    pointer = _read_pointer(index_dir)
-    new_pointer = {"live": folder.name, "previous": pointer.get("live")}
-    write_atomically(index_dir / _POINTER, json.dumps(new_pointer))
+def promote(
+    index_dir: Path, folder: Path, chroma_url: str | None = None, keep_previous: bool = True
+) -> None:
+    """Make `folder` the live generation. The one before is kept for readers still using
+    it, unless `keep_previous` is False (it is damaged): then it is removed."""
+    try:
+        live = _read_pointer(index_dir).live
+    except IndexDamaged:  # the pointer itself was damaged: nothing to keep
+        live = None
+    pointer = _Pointer(live=folder.name, previous=live if keep_previous else None)
+    write_atomically(index_dir / _POINTER, pointer.model_dump_json())
     remove_stale_generations(index_dir, chroma_url)
 
 
 def discard_generation(index_dir: Path, folder: Path, chroma_url: str | None = None) -> None:
     """Remove an unfinished generation (never the live or previous one)."""
-    if folder.name in _read_pointer(index_dir).values():
+    try:
+        pointer = _read_pointer(index_dir)
+    except IndexDamaged:  # no generation can be told live: `folder` was started by us
+        pointer = _Pointer()
+    if folder.name in (pointer.live, pointer.previous):
         return
     if chroma_url:
         drop_server_collections(folder, chroma_url)
@@ -185,19 +239,36 @@ def remove_stale_generations(index_dir: Path, chroma_url: str | None = None) -> 
 
     Call only while holding the write lock. On a server, only collections of this index's
     own generation folders are dropped: the server may hold other indexes too.
+
+    Raises:
+        IndexDamaged: the pointer is unreadable, so no generation can be told stale.
     """
+    pointer = _read_pointer(index_dir)
     for folder in index_dir.glob("gen-*"):
-        discard_generation(index_dir, folder, chroma_url)
+        if folder.name not in (pointer.live, pointer.previous):
+            discard_generation(index_dir, folder, chroma_url)
 
 
-def _read_pointer(index_dir: Path) -> dict:
+_GENERATION_NAME = r"^gen-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$"
+
+
+class _Pointer(BaseModel):
+    """The shape of the pointer file: generation folder names, nothing else."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    live: str | None = Field(None, pattern=_GENERATION_NAME)
+    previous: str | None = Field(None, pattern=_GENERATION_NAME)
+
+
+def _read_pointer(index_dir: Path) -> _Pointer:
     path = index_dir / _POINTER
     if not path.exists():
-        return {}
+        return _Pointer()
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise IndexDamaged(index_dir, f"unreadable {_POINTER}") from err
+        return _Pointer.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as err:
+        raise IndexDamaged(index_dir, f"unreadable {_POINTER}: {describe_invalid(err)}") from err
 
 
 @contextmanager

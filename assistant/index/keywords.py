@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import IndexDamaged
 from assistant.index.store import PassageStore
 from assistant.language.tokens import tokenize
 
@@ -145,11 +146,15 @@ def save_keywords(generation: Path, passages: TokenizedPassages) -> None:
         KeywordIndex.build(passages).save(folder / "bm25")
 
 
+# What reading a saved keyword index can raise when its files are cut short or mangled.
+_UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, IndexError)
+
+
 def saved_passages(generation: Path) -> TokenizedPassages | None:
     """The tokens saved with a generation, or None when it has none (or they are unreadable)."""
     try:
         return TokenizedPassages.load(generation / FOLDER)
-    except (OSError, ValueError, KeyError) as err:
+    except _UNREADABLE as err:
         logger.debug("No saved keyword tokens in %s: %s", generation, err)
         return None
 
@@ -157,33 +162,56 @@ def saved_passages(generation: Path) -> TokenizedPassages | None:
 def load_keywords(generation: Path, count: int) -> KeywordIndex | None:
     """The BM25 index saved with a generation of `count` passages, memory-mapped; None when
     there is none or it does not cover exactly `count` passages."""
-    folder = generation / FOLDER
     try:
-        listing = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        if len(listing["ids"]) != count:
-            logger.warning("The saved keyword index of %s is out of date.", generation.name)
-            return None
-        if count == 0:
-            return KeywordIndex([], [], None)
-        import bm25s
-
-        _quiet_bm25s()
-        bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
-        return KeywordIndex(listing["ids"], listing["languages"], bm25)
-    except (OSError, ValueError, KeyError) as err:
-        logger.debug("No saved keyword index in %s: %s", generation, err)
+        return _load_keywords(generation, count)
+    except _UNREADABLE as err:
+        logger.warning("The saved keyword index of %s is unusable: %s", generation.name, err)
         return None
+
+
+def keywords_damage(generation: Path, count: int) -> str | None:
+    """What is wrong with the keyword index and tokens saved with a generation of `count`
+    passages, in words; None when both are whole."""
+    try:
+        _load_keywords(generation, count)
+        passages = TokenizedPassages.load(generation / FOLDER)
+    except _UNREADABLE as err:
+        return f"its keyword index is unusable ({err})"
+    if len(passages.tokens) != count:
+        return f"its keyword tokens are of {len(passages.tokens)} passages, not {count}"
+    return None
+
+
+def _load_keywords(generation: Path, count: int) -> KeywordIndex:
+    folder = generation / FOLDER
+    listing = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+    if len(listing["ids"]) != count:
+        raise ValueError(f"it lists {len(listing['ids'])} passages, the store holds {count}")
+    if count == 0:
+        return KeywordIndex([], [], None)
+    import bm25s
+
+    _quiet_bm25s()
+    bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+    return KeywordIndex(listing["ids"], listing["languages"], bm25)
 
 
 def open_keywords(store: PassageStore) -> KeywordIndex:
     """The keyword index saved with the store's generation; built from its passages when
-    there is none that fits (written by an older version, or unreadable)."""
-    saved = load_keywords(store.folder, store.count())
-    if saved is not None:
-        return saved
-    logger.info("Building the keyword index of %s in memory", store.folder.name)
-    passages = TokenizedPassages.of((p.id, lang, p.text) for p, lang in store.all_passages())
-    return KeywordIndex.build(passages)
+    the generation has none (written by an older version).
+
+    Raises:
+        IndexDamaged: the saved index is unusable or of other passages. (Built anew, it
+            would rank passages of equal scores in another order: a silent change.)
+    """
+    if not (store.folder / FOLDER).exists():
+        logger.info("Building the keyword index of %s in memory", store.folder.name)
+        passages = TokenizedPassages.of((p.id, lang, p.text) for p, lang in store.all_passages())
+        return KeywordIndex.build(passages)
+    try:
+        return _load_keywords(store.folder, store.count())
+    except _UNREADABLE as err:
+        raise IndexDamaged(store.folder, f"its keyword index is unusable ({err})") from err
 
 
 def _new_bm25():

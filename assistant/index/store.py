@@ -19,14 +19,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.errors import IndexDamaged, IndexUnusable, StoreUnavailable
+from assistant.errors import (
+    IndexDamaged,
+    IndexUnusable,
+    StoreUnavailable,
+    describe_invalid,
+    describe_write_failure,
+)
+from assistant.index.chroma_files import open_for_reading
 from assistant.index.vector_files import VectorFiles
 from assistant.ingest.articles import Article
 from assistant.ingest.passages import Passage
@@ -103,20 +114,32 @@ class PassageStore:
     """
 
     def __init__(self, folder: Path, chroma_url: str | None = None, models: int | None = None):
-        """`models`: how many dense models the generation holds (default: as its manifest
-        says; a new generation must be told)."""
+        """Open generation `folder`.
+
+        `models`: how many dense models a generation being written holds. Without it the
+        generation is opened for reading: its collections must exist (one per dense model
+        of its manifest), and where Chroma cannot write in the folder a private copy of its
+        store is read (`chroma_files.open_for_reading`).
+
+        Raises:
+            IndexDamaged: its records, vector files or collections are unreadable or missing.
+            IndexUnusable: its store cannot be opened, in place or as a copy.
+        """
         self.folder = folder
         self.manifest, self.articles = _read_manifest(folder)
-        if models is None:
+        reading = models is None
+        if reading:
             models = len(self.manifest.dense_models) if self.manifest else 1
-        self._client = connect(folder, chroma_url)
+        self._remove_copy = None
+        if reading and not chroma_url:
+            self._client, copy = open_for_reading(folder / "chroma", _settings())
+            if copy is not None:  # removed on close, or at exit by processes that never close
+                self._remove_copy = weakref.finalize(self, shutil.rmtree, copy, True)
+        else:
+            self._client = connect(folder, chroma_url)
         prefix = f"{folder.name}-" if chroma_url else ""
         self._collections = [
-            self._client.get_or_create_collection(
-                prefix + _collection_name(m),
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine"},
-            )
+            self._open_collection(prefix + _collection_name(m), create=not reading)
             for m in range(models)
         ]
         self._collection = self._collections[0]  # texts and metadata
@@ -124,6 +147,55 @@ class PassageStore:
         # Copies of each model's passage vectors, for scoring candidates by id.
         self._passage_files = [VectorFiles(folder / f"passage-vectors-{m}") for m in range(models)]
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
+
+    def _open_collection(self, name: str, create: bool):
+        if create:
+            return self._client.get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self._client.get_collection(name, embedding_function=None)
+        except NotFoundError as err:
+            self.close()
+            raise IndexDamaged(self.folder, f"its Chroma store has no collection {name}") from err
+
+    def check(self) -> None:
+        """The cheap consistency checks of an opened generation: each collection holds as
+        many passages as the article records count, and each vector file has rows for at
+        least as many (rows of deleted passages stay until compacted).
+
+        Raises:
+            IndexDamaged: a count differs.
+        """
+        expected = sum(record.passages for record in self.articles.values())
+        counts = {c.name: self._count(c) for c in self._collections}
+        for name, found in counts.items():
+            if found != expected:
+                raise IndexDamaged(
+                    self.folder, f"collection {name} holds {found} passages, the records {expected}"
+                )
+        for files in (*self._sentences, *self._passage_files):
+            if len(files) < expected:
+                raise IndexDamaged(
+                    self.folder,
+                    f"{files.folder.name} has vectors of {len(files)} passages, "
+                    f"the records count {expected}",
+                )
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turns Chroma failing to read into `IndexDamaged` (a damaged segment it did not
+        crash on) or `IndexUnusable` (it could not write, as it does when reading)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            yield
+        except ChromaError as err:
+            if describe_write_failure(err):  # Chroma writes as it reads, too
+                raise IndexUnusable(self.folder, err) from err
+            raise IndexDamaged(self.folder, f"Chroma failed to read it: {err}") from err
 
     @property
     def models(self) -> int:
@@ -135,7 +207,8 @@ class PassageStore:
 
     def _count(self, collection) -> int:
         if collection.name not in self._counts:
-            self._counts[collection.name] = collection.count()
+            with self._reading():
+                self._counts[collection.name] = collection.count()
         return self._counts[collection.name]
 
     def upsert(
@@ -187,7 +260,8 @@ class PassageStore:
 
     def passage_positions(self, article_id: str) -> dict[str, tuple[int, int]]:
         """Stored passages of one article: id -> (start, end)."""
-        found = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        with self._reading():
+            found = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
         return {
             pid: (meta["start"], meta["end"])
             for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
@@ -197,9 +271,10 @@ class PassageStore:
         """Stored passages of several articles: id -> (article id, start, end)."""
         if not article_ids:
             return {}
-        found = self._collection.get(
-            where={"article_id": {"$in": sorted(article_ids)}}, include=["metadatas"]
-        )
+        with self._reading():
+            found = self._collection.get(
+                where={"article_id": {"$in": sorted(article_ids)}}, include=["metadatas"]
+            )
         return {
             pid: (meta["article_id"], meta["start"], meta["end"])
             for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
@@ -209,9 +284,10 @@ class PassageStore:
         """Every stored passage with its language, in pages (for the keyword index)."""
         step = 5000
         for offset in range(0, self.count(), step):
-            page = self._collection.get(
-                include=["documents", "metadatas"], limit=step, offset=offset
-            )
+            with self._reading():
+                page = self._collection.get(
+                    include=["documents", "metadatas"], limit=step, offset=offset
+                )
             for pid, text, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             ):
@@ -221,7 +297,8 @@ class PassageStore:
         """Stored passages by id, with their language."""
         if not passage_ids:
             return {}
-        found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
+        with self._reading():
+            found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
         return {
             pid: (_passage(pid, text, meta), meta["language"])
             for pid, text, meta in zip(
@@ -241,9 +318,10 @@ class PassageStore:
         count = self._count(collection)
         if count == 0:
             return {}
-        result = collection.query(
-            query_embeddings=[vector], n_results=min(k, count), include=["distances"]
-        )
+        with self._reading():
+            result = collection.query(
+                query_embeddings=[vector], n_results=min(k, count), include=["distances"]
+            )
         return {
             pid: 1.0 - distance
             for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
@@ -263,7 +341,8 @@ class PassageStore:
 
     def ids(self) -> set[str]:
         """The ids of every stored passage."""
-        return set(self._collection.get(include=[])["ids"])
+        with self._reading():
+            return set(self._collection.get(include=[])["ids"])
 
     def compact_vector_files(self) -> None:
         """Drop the vectors of deleted passages once they are a fifth of all."""
@@ -298,18 +377,58 @@ class PassageStore:
                     metadatas=page["metadatas"],
                 )
 
-    def probe(self) -> None:
+    def probe(self, thorough: bool = False) -> None:
         """Count and search every collection (what a question will do); a damaged segment
-        raises or crashes here."""
-        for collection in self._collections:
-            count = collection.count()
-            if count:
-                dimension = len(collection.peek(1)["embeddings"][0])
-                collection.query(query_embeddings=[[1.0] * dimension], n_results=min(count, 3))
+        raises or crashes here. `thorough` also compares every vector Chroma holds with its
+        copy in the passage-vector files, and finds a sample of passages by their own
+        vectors.
+
+        Raises:
+            IndexDamaged: Chroma failed to read, or holds other vectors than the files.
+        """
+        for model, collection in enumerate(self._collections):
+            with self._reading():
+                count = collection.count()
+                if count:
+                    dimension = len(collection.peek(1)["embeddings"][0])
+                    collection.query(query_embeddings=[[1.0] * dimension], n_results=1)
+            if thorough:
+                self._compare_vectors(model)
+
+    def _compare_vectors(self, model: int) -> None:
+        collection, files = self._collections[model], self._passage_files[model]
+        step, sample = 1000, {}
+        for offset in range(0, self._count(collection), step):
+            with self._reading():
+                page = collection.get(include=["embeddings"], limit=step, offset=offset)
+            copies = files.get(page["ids"])
+            for passage_id, vector in zip(page["ids"], page["embeddings"], strict=True):
+                copy = copies.get(passage_id)
+                # float16 copies differ from Chroma's float32 by under 0.001 per component.
+                if copy is None or np.abs(np.asarray(vector) - copy[0]).max() > 0.002:
+                    raise IndexDamaged(
+                        self.folder,
+                        f"{collection.name} holds another vector of {passage_id} "
+                        f"than {files.folder.name}",
+                    )
+            rows = np.asarray(page["embeddings"])
+            sample.update(zip(page["ids"][::97], rows[::97], strict=True))
+        if sample:
+            with self._reading():
+                found = collection.query(
+                    query_embeddings=list(sample.values()), n_results=1, include=["distances"]
+                )
+            if max(distances[0] for distances in found["distances"]) > 0.01:
+                raise IndexDamaged(
+                    self.folder, f"{collection.name} does not find passages by their own vectors"
+                )
 
     def close(self) -> None:
-        """Release Chroma's handles on this folder (needed before it is copied or removed)."""
+        """Release Chroma's handles on this folder (needed before it is copied or removed),
+        and remove the private copy read instead of it, if any."""
         self._client.close()
+        if self._remove_copy is not None:
+            self._remove_copy()
 
 
 def write_errors() -> tuple[type[Exception], ...]:
@@ -321,21 +440,16 @@ def write_errors() -> tuple[type[Exception], ...]:
 
 
 def connect(folder: Path, chroma_url: str | None):
-    """A Chroma client: embedded in `folder`, or the server at `chroma_url`.
+    """A Chroma client: embedded in `folder` (to write it; readers use
+    `chroma_files.open_for_reading`), or the server at `chroma_url`.
 
     Raises:
         StoreUnavailable: the server cannot be reached.
     """
     import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from chromadb.errors import ChromaError
 
-    settings = ChromaSettings(anonymized_telemetry=False)
     if not chroma_url:
-        try:
-            return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
-        except (OSError, ChromaError) as err:
-            raise IndexUnusable(folder, err) from err
+        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=_settings())
     from urllib.parse import urlsplit
 
     url = urlsplit(chroma_url)
@@ -344,10 +458,16 @@ def connect(folder: Path, chroma_url: str | None):
             host=url.hostname or "127.0.0.1",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
-            settings=settings,
+            settings=_settings(),
         )
     except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
         raise StoreUnavailable(chroma_url, err) from err
+
+
+def _settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
 
 
 def drop_server_collections(folder: Path, chroma_url: str) -> None:
@@ -388,17 +508,27 @@ def read_records(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord
     return _read_manifest(folder)
 
 
+class _SavedRecords(BaseModel):
+    """The shape of index.json; anything else in it is damage."""
+
+    model_config = ConfigDict(strict=True)
+
+    manifest: Manifest
+    articles: dict[str, ArticleRecord]
+
+
 def _read_manifest(folder: Path) -> tuple[Manifest | None, dict[str, ArticleRecord]]:
     path = folder / MANIFEST
     if not path.exists():
         return None, {}
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        manifest = Manifest(**payload["manifest"])
-        articles = {aid: ArticleRecord(**rec) for aid, rec in payload["articles"].items()}
-    except (ValueError, KeyError, TypeError) as err:
-        raise IndexDamaged(folder, f"unreadable {MANIFEST}: {err}") from err
-    return manifest, articles
+        saved = _SavedRecords.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as err:
+        raise IndexDamaged(folder, f"unreadable {MANIFEST}: {describe_invalid(err)}") from err
+    misfiled = [aid for aid, record in saved.articles.items() if record.id != aid]
+    if misfiled:
+        raise IndexDamaged(folder, f"{MANIFEST} files a record under another id: {misfiled[0]}")
+    return saved.manifest, saved.articles
 
 
 def write_atomically(path: Path, text: str) -> None:

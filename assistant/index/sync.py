@@ -8,18 +8,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import IndexWriteFailed
+from assistant.errors import IndexDamaged, IndexUnusable, IndexWriteFailed
 from assistant.index.generations import (
     check_manifest,
     discard_generation,
     live_generation,
-    probe,
     promote,
     remove_stale_generations,
     start_generation,
     write_lock,
 )
-from assistant.index.keywords import TokenizedPassages, save_keywords, saved_passages
+from assistant.index.health import check_files, probe
+from assistant.index.keywords import (
+    TokenizedPassages,
+    keywords_damage,
+    save_keywords,
+    saved_passages,
+)
 from assistant.index.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 from assistant.ingest.articles import Article, ArticleFailure, ArticleScan, scan_articles
 from assistant.ingest.passages import Passage, split_many
@@ -118,53 +123,84 @@ def sync_index(
 
     The work happens in a private copy of the live generation that is swapped in when
     complete, so questions keep being answered from the old index meanwhile, and a crash
-    leaves it untouched.
+    leaves it untouched. A damaged live generation is not copied: the articles are indexed
+    from scratch; one whose saved keyword index alone is unusable is copied with that
+    saved again.
 
     Raises:
         SeedsNotFound: the articles folder is missing.
         IndexBusy: another process is writing the index.
         IndexMismatch: the index was built with other settings and `rebuild` is False.
+        IndexWriteFailed: the new generation could not be written (nothing was changed).
     """
     started = time.perf_counter()
     expected = expected_manifest(settings, embedders)
     with write_lock(settings.index):
-        url = settings.chroma_url
-        remove_stale_generations(settings.index, url)
-        live = None if rebuild else live_generation(settings.index)
-        indexed: dict[str, ArticleRecord] = {}
-        if live is not None:
-            manifest, indexed = read_records(live)
-            check_manifest(settings.index, manifest, expected)
-        scan, plan = _scan_and_plan(settings, live, indexed)
-        if live is not None and plan.has_changes and (damage := probe(live, url)):
-            # The copy would inherit the damage: rebuild from the articles instead.
-            logger.warning("The index is damaged (%s); rebuilding it from the articles.", damage)
-            live, indexed, rebuild = None, {}, True
-            scan = scan_articles(settings.seeds, {})
-            plan = plan_sync(scan.articles, indexed)
-        failures = scan.failures
+        start = _start(settings, expected, rebuild)
+        plan, indexed = start.plan, start.indexed
         total = sum(record.passages for record in indexed.values())
         embedded = 0
-        if live is None or plan.has_changes:
-            records, embedded, total = _build_generation(
-                settings, live, plan, indexed, expected, embedders, progress
+        if start.live is None or plan.has_changes or start.repair:
+            indexed, embedded, total = _build_generation(
+                settings, start, expected, embedders, progress
             )
-            indexed = records
         said = StatementIndex.load(live_generation(settings.index))
     return SyncReport(
         added=[a.id for a in plan.added],
         updated=[a.id for a in plan.updated],
         removed=plan.removed,
         unchanged=plan.unchanged,
-        failures=failures,
+        failures=start.scan.failures,
         passages=total,
         passages_embedded=embedded,
         seconds=time.perf_counter() - started,
-        rebuilt=rebuild,
+        rebuilt=start.rebuild,
         articles=sorted(indexed.values(), key=lambda r: r.id),
         statements=said.count(),
         speakers=len(said.speakers()),
     )
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a sync starts: the live generation to copy (None: build from scratch), its
+    records, the articles folder as read, and what to change."""
+
+    live: Path | None
+    indexed: dict[str, ArticleRecord]
+    scan: ArticleScan
+    plan: SyncPlan
+    rebuild: bool
+    repair: bool = False  # copy the live generation even without changes, to mend it
+    damaged: bool = False  # the live generation was left out as damaged
+
+
+def _start(settings: Settings, expected: Manifest, rebuild: bool) -> _Start:
+    """The live generation, checked, and the plan against it. A damaged one (found by the
+    cheap checks or by the probe) is left out: the sync then builds from scratch."""
+    url = settings.chroma_url
+    try:
+        remove_stale_generations(settings.index, url)
+        live = None if rebuild else live_generation(settings.index)
+        indexed: dict[str, ArticleRecord] = {}
+        if live is not None:
+            manifest, indexed = read_records(live)
+            check_manifest(settings.index, manifest, expected)
+            check_files(live, url)
+        scan, plan = _scan_and_plan(settings, live, indexed)
+        # Damage the cheap checks cannot see (a segment's bytes) would be copied, or stay.
+        if live is not None and (damage := probe(live, url)):
+            raise IndexDamaged(live, damage)
+    except IndexDamaged as err:
+        logger.warning("%s cannot be read (%s); indexing the articles anew.", err.path, err.reason)
+        scan = scan_articles(settings.seeds, {})
+        return _Start(None, {}, scan, plan_sync(scan.articles, {}), True, damaged=True)
+    repair = None
+    if live is not None and not plan.has_changes:
+        repair = keywords_damage(live, sum(r.passages for r in indexed.values()))
+        if repair:
+            logger.warning("The live generation: %s; saving it again.", repair)
+    return _Start(live, indexed, scan, plan, rebuild, repair=bool(repair))
 
 
 def _scan_and_plan(
@@ -174,7 +210,7 @@ def _scan_and_plan(
     match their record are not parsed again, unless the live statements were read by older
     rules: then every article is updated, its statements read again (its passages keep
     their ids, so none is embedded again)."""
-    stale = live is not None and StatementIndex.load(live).version != reader_version()
+    stale = live is not None and StatementIndex.load(live, indexed).version != reader_version()
     known = {} if stale else {i: r.content_hash for i, r in indexed.items()}
     scan = scan_articles(settings.seeds, known)
     plan = plan_sync(scan.articles, indexed, scan.unchanged)
@@ -188,41 +224,46 @@ def _scan_and_plan(
 
 def _build_generation(
     settings: Settings,
-    live: Path | None,
-    plan: SyncPlan,
-    indexed: dict[str, ArticleRecord],
+    start: _Start,
     expected: Manifest,
     embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int, int]:
-    """Apply `plan` to a private copy of the live generation, then swap it in.
+    """Apply the plan to a private copy of the live generation, then swap it in.
 
-    Returns the new records, passages embedded and passages in the index. A write that
-    fails (disk full, read-only folder) removes the copy and leaves the live one as it was.
+    Returns the new records, passages embedded and passages in the index. A build that
+    fails for any reason removes its folder; a failed write (disk full, read-only folder)
+    is `IndexWriteFailed`, and the live generation stays as it was.
     """
     url = settings.chroma_url
     folder = None
     try:
-        folder = start_generation(settings.index, copy_of=live, chroma_url=url)
+        folder = start_generation(settings.index, copy_of=start.live, chroma_url=url)
         logger.info("Building generation %s", folder.name)
         store = PassageStore(folder, url, models=len(embedders))
         try:
             records, embedded, changed, statements = _apply(
-                store, plan, indexed, settings, embedders, progress
+                store, start.plan, start.indexed, settings, embedders, progress
             )
             store.compact_vector_files()
             _save_keywords(store, changed)
-            StatementIndex.load(store.folder).updated(plan.removed, statements).save(store.folder)
+            said = StatementIndex.load(store.folder).updated(start.plan.removed, statements)
+            said.save(store.folder)
             store.save_records(expected, records)
             total = store.count()
         finally:
             store.close()
         logger.info("Promoting generation %s", folder.name)
-        promote(settings.index, folder, url)  # an atomic rename: all or nothing
-    except write_errors() as err:
+        # An atomic rename: all or nothing. A damaged generation is not kept as previous.
+        promote(settings.index, folder, url, keep_previous=not start.damaged)
+    except BaseException as err:
         if folder is not None:
             discard_generation(settings.index, folder, url)
-        raise IndexWriteFailed(settings.index, err) from err
+        if isinstance(err, IndexUnusable):
+            err = err.__cause__ or err  # the failed write itself
+        if isinstance(err, write_errors()):
+            raise IndexWriteFailed(settings.index, err) from err
+        raise
     return records, embedded, total
 
 

@@ -22,20 +22,29 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import IndexDamaged
+
 
 class VectorFiles:
     """Rows of vectors per passage id (one per sentence, or one per passage), in `folder`."""
 
     def __init__(self, folder: Path) -> None:
+        """Read the listings in `folder`, checking each shard holds the rows it lists.
+
+        Raises:
+            IndexDamaged: a listing or shard is unreadable, or a shard is cut short.
+        """
         self.folder = folder
         self._rows: dict[str, tuple[str, int, int]] = {}  # passage id -> (shard, first, count)
         self._shards: dict[str, np.ndarray] = {}  # opened memory maps
+        self.dimensions: int | None = None
         # Shard names sort by creation, so a passage written again is found in its latest.
         for listing in sorted(folder.glob("*.json")):
             first = 0
-            for passage_id, count in json.loads(listing.read_text(encoding="utf-8")):
+            for passage_id, count in self._read_listing(listing):
                 self._rows[passage_id] = (listing.stem, first, count)
                 first += count
+            self._check_shard(listing.with_suffix(".npy"), first)
 
     def add(self, passage_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
         """Store `vectors[i]` (a 2-D array of rows) for passage `passage_ids[i]`."""
@@ -78,6 +87,50 @@ class VectorFiles:
         for listing in old:
             listing.unlink()
             listing.with_suffix(".npy").unlink(missing_ok=True)
+
+    def _read_listing(self, listing: Path) -> list[tuple[str, int]]:
+        try:
+            rows = json.loads(listing.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise self._damaged(listing, f"unreadable ({err})") from err
+        well_formed = isinstance(rows, list) and all(
+            isinstance(row, list)
+            and len(row) == 2
+            and isinstance(row[0], str)
+            and type(row[1]) is int
+            and row[1] >= 0
+            for row in rows
+        )
+        if not well_formed:
+            raise self._damaged(listing, "not a list of [passage id, rows]")
+        return [(passage_id, count) for passage_id, count in rows]
+
+    def _check_shard(self, path: Path, rows: int) -> None:
+        """The shard is a 2-D float16 array of `rows` rows, as long as its header says."""
+        try:
+            with path.open("rb") as handle:
+                version = np.lib.format.read_magic(handle)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, fortran, dtype = read_header(handle)
+                start = handle.tell()
+            size = path.stat().st_size
+        except (OSError, ValueError) as err:
+            raise self._damaged(path, f"unreadable ({err})") from err
+        if len(shape) != 2 or fortran or dtype != np.float16 or shape[0] != rows:
+            raise self._damaged(path, f"holds {shape} {dtype}, but {rows} rows are listed")
+        if size != start + shape[0] * shape[1] * dtype.itemsize:
+            raise self._damaged(path, f"{size} bytes, not as long as its header says")
+        if self.dimensions not in (None, shape[1]):
+            raise self._damaged(path, f"{shape[1]} dimensions, others have {self.dimensions}")
+        self.dimensions = shape[1]
+
+    def _damaged(self, path: Path, what: str) -> IndexDamaged:
+        # The folder is one of a generation's (sentences-N, passage-vectors-N).
+        return IndexDamaged(self.folder.parent, f"{self.folder.name}/{path.name}: {what}")
 
     def _shard(self, name: str) -> np.ndarray:
         if name not in self._shards:

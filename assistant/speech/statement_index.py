@@ -7,10 +7,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from assistant.errors import IndexDamaged, describe_invalid
 from assistant.language.folding import fold
 from assistant.speech.statements import ArticleSpeech, Statement, reader_version
 
@@ -109,25 +112,61 @@ class StatementIndex:
         (folder / STATEMENTS_FILE).write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
 
     @classmethod
-    def load(cls, folder: Path | None) -> StatementIndex:
-        """The generation's statements (none without a generation or its file)."""
+    def load(cls, folder: Path | None, articles: Collection[str] | None = None) -> StatementIndex:
+        """The generation's statements (none without a generation or its file).
+
+        `articles`: the ids of the generation's articles; its statements must be of exactly
+        these (every article has an entry, with or without statements).
+
+        Raises:
+            IndexDamaged: the file is unreadable, of another shape, or of other articles.
+        """
         path = folder / STATEMENTS_FILE if folder is not None else None
         if path is None or not path.exists():
+            if articles:
+                raise IndexDamaged(folder, f"its {STATEMENTS_FILE} is missing")
             return cls({})
-        saved = json.loads(path.read_text("utf-8"))
+        try:
+            saved = _SAVED.validate_json(path.read_bytes(), strict=True)
+        except (OSError, ValidationError) as err:
+            reason = f"unreadable {STATEMENTS_FILE}: {describe_invalid(err)}"
+            raise IndexDamaged(folder, reason) from err
         # Files of the first reader held the articles alone, without a version.
-        version, rows = (saved["version"], saved["articles"]) if "version" in saved else (1, saved)
+        version, rows = (saved.version, saved.articles) if isinstance(saved, _Saved) else (1, saved)
+        if articles is not None and set(rows) != set(articles):
+            raise IndexDamaged(folder, f"its {STATEMENTS_FILE} is of other articles")
         return cls(
             {
                 aid: ArticleSpeech(
-                    [Statement(*r) for r in row["statements"]],
-                    frozenset(row["names"]),
-                    {person: frozenset(t) for person, t in row.get("titles", {}).items()},
+                    [Statement(*r) for r in row.statements],
+                    frozenset(row.names),
+                    {person: frozenset(t) for person, t in row.titles.items()},
                 )
                 for aid, row in rows.items()
             },
             version,
         )
+
+
+class _SavedArticle(BaseModel):
+    """One article's entry in statements.json: [start, end, speaker, direct(, reported)]
+    per statement, the names it uses, the title words of each person it introduces."""
+
+    model_config = ConfigDict(strict=True)
+
+    statements: list[tuple[int, int, str, bool] | tuple[int, int, str, bool, str]]
+    names: list[str]
+    titles: dict[str, list[str]] = {}
+
+
+class _Saved(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    version: int | str  # int: older rules; str: `reader_version()`
+    articles: dict[str, _SavedArticle]
+
+
+_SAVED = TypeAdapter(_Saved | dict[str, _SavedArticle])
 
 
 def _title_holders(speech: Iterable[ArticleSpeech]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import IndexDamaged, ModelError
-from assistant.index.generations import live_generation, open_live, probe
+from assistant.index.generations import IndexCheck, check_live, live_generation, open_live
 from assistant.index.store import ArticleRecord, Hit
 from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_index
 from assistant.models.embeddings import PassageEmbeddings, make_embedders
@@ -74,6 +74,7 @@ class Assistant:
         self.chat_model = chat_model or make_chat_model(self.settings)
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
+        self._damaged: IndexDamaged | None = None  # the last generation found damaged
         self._lock = threading.Lock()
         # Long-running servers set this: each generation is first read by a separate
         # process, so a damaged one is reported instead of crashing the server.
@@ -107,13 +108,37 @@ class Assistant:
         return self.retriever().statements.speakers()
 
     def retriever(self) -> HybridRetriever:
-        """The retriever over the live index, reopened when another process swapped it."""
+        """The retriever over the live index, reopened when another process swapped it.
+
+        Raises:
+            IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
+            IndexDamaged: the live index failed its checks (remembered until another
+                generation is swapped in, so a server does not check it at every request).
+        """
         with self._lock:
             live = live_generation(self.settings.index)
             if self._retriever is None or live != self._live:
-                self._retriever = self._open_retriever()
+                if self._damaged is not None and self._damaged.path == live:
+                    raise IndexDamaged(self._damaged.path, self._damaged.reason)
+                try:
+                    self._retriever = self._open_retriever()
+                except IndexDamaged as err:
+                    self._damaged = IndexDamaged(live, err.reason)
+                    raise
                 self._live = live
             return self._retriever
+
+    def check_index(self) -> IndexCheck:
+        """Check the live index whole, in another process: every file against its header,
+        every count against the article records, every stored vector against its copy
+        (`generations.check_live`).
+
+        Raises:
+            IndexNotFound / IndexMismatch / IndexDamaged: what the check found.
+            ProbeFailed: the check itself could not run (e.g. a full disk).
+        """
+        expected = expected_manifest(self.settings, self.embedders)
+        return check_live(self.settings.index, expected, self.settings.chroma_url)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first."""
@@ -183,14 +208,18 @@ class Assistant:
         from assistant.retrieval.hybrid import HybridRetriever
 
         expected = expected_manifest(self.settings, self.embedders)
-        store = open_live(self.settings.index, expected, self.settings.chroma_url)
-        if self.probe_index and (damage := probe(store.folder, self.settings.chroma_url)):
+        url = self.settings.chroma_url
+        store = open_live(self.settings.index, expected, url, probe_first=self.probe_index)
+        try:
+            statements = StatementIndex.load(store.folder, store.articles)
+            keywords = open_keywords(store)
+        except BaseException:
             store.close()
-            raise IndexDamaged(self.settings.index, damage)
+            raise
         return HybridRetriever(
             store=store,
-            keywords=open_keywords(store),
-            statements=StatementIndex.load(store.folder),
+            keywords=keywords,
+            statements=statements,
             embedders=self.embedders,
             models=list(self.settings.dense_models),
             k=self.settings.top_k,

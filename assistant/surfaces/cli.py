@@ -141,16 +141,33 @@ def index_command(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Build from scratch (then swap it in).")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Check the index whole (every file and vector); change nothing."
+        ),
+    ] = False,
 ) -> None:
     """Index the articles folder: add new, update changed, remove deleted articles.
+
+    A damaged index is built anew from the articles. With --check, the index is only
+    checked: exit code 0 when it is whole, 1 with what is wrong.
 
     Examples:
 
         assistant index
 
         assistant --seeds my-articles --index my-index index --rebuild
+
+        assistant index --check
     """
+    if check and rebuild:
+        err_console.print("[red]--check changes nothing; it cannot be given with --rebuild.[/red]")
+        raise typer.Exit(2)
     assistant = Assistant(context.obj)
+    if check:
+        _check_index(assistant)
+        return
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -172,6 +189,13 @@ def index_command(
             f"[yellow]Skipped {_shown(failure.source)}: {_shown(failure.reason)}[/yellow]"
         )
     console.print(report.summary())
+
+
+def _check_index(assistant: Assistant) -> None:
+    try:
+        console.print(escape(assistant.check_index().summary()))
+    except AssistantError as err:
+        raise _fail(err) from err
 
 
 @app.command("ask")

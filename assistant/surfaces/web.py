@@ -143,7 +143,7 @@ class ChatPage:
     def article_rows(self) -> list[list]:
         try:
             records = self.assistant.articles()
-        except IndexNotFound:
+        except AssistantError:  # none yet, or unusable: `index_notice` says which
             return []
         return [[r.title, r.date or "", r.language, r.passages, r.id] for r in records]
 
@@ -154,17 +154,29 @@ class ChatPage:
         """The People list: one "Name — N statements" entry per person quoted."""
         try:
             people = self.assistant.people()
-        except IndexNotFound:
+        except AssistantError:
             return []
         return [[f"{p.name}{PERSON_SEPARATOR}{_statements(p.statements)}"] for p in people]
 
+    def index_notice(self) -> str:
+        """What keeps the index from answering (damaged, unreadable), for the top of the
+        page; empty when it answers or there is none yet."""
+        try:
+            self.assistant.retriever()
+        except IndexNotFound:
+            return ""
+        except AssistantError as err:
+            return f"⚠️ {escape_markdown(str(err))}"
+        return ""
+
     def library_view(self) -> tuple:
-        """The article table, example questions and People list as the live index has them
-        now."""
+        """The article table, example questions, People list and index notice as the live
+        index has them now."""
         return (
             self.article_rows(),
             gr.Dataset(samples=self.examples()),
             gr.Dataset(samples=self.people_samples()),
+            self.index_notice(),
         )
 
     def add_articles(self, files: list[str] | None, progress: gr.Progress) -> tuple:
@@ -184,13 +196,14 @@ class ChatPage:
             for name, reason in result.rejected
         ]
         if not result.saved:
-            return "\n\n".join(lines) or "No files.", gr.skip(), None, gr.skip(), gr.skip()
-        status, rows, examples, people = self.update_index(False, progress)
-        return "\n\n".join([*lines, status]), rows, None, examples, people
+            nothing = (gr.skip(), None, gr.skip(), gr.skip(), gr.skip())
+            return "\n\n".join(lines) or "No files.", *nothing
+        status, rows, examples, people, notice = self.update_index(False, progress)
+        return "\n\n".join([*lines, status]), rows, None, examples, people, notice
 
     def update_index(self, rebuild: bool, progress: gr.Progress) -> tuple:
         """Sync the index with the seeds folder; returns (status, article rows, examples,
-        people)."""
+        people, index notice)."""
         progress(0, desc="Reading articles")
 
         def report(done: int, total: int) -> None:
@@ -199,7 +212,7 @@ class ChatPage:
         try:
             result = self.assistant.sync(rebuild=rebuild, progress=report)
         except AssistantError as err:
-            return f"⚠️ {escape_markdown(str(err))}", gr.skip(), gr.skip(), gr.skip()
+            return f"⚠️ {escape_markdown(str(err))}", *[gr.skip()] * 4
         lines = [result.summary()]
         lines += [
             f"⚠️ Skipped **{escape_markdown(f.article_id)}**: {escape_markdown(f.reason)}"
@@ -266,6 +279,7 @@ def build_page(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
         state = gr.State({"history": [], "sources": {}})
         gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
+        notice = gr.Markdown(elem_id="index-notice")
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 chat = _chat_column(page, assistant.settings.top_k)
@@ -275,13 +289,13 @@ def build_page(assistant: Assistant) -> gr.Blocks:
             with gr.Tab("Articles", id="articles"):
                 library = _articles_tab(page)
         _wire_chat(page, chat, state, sources)
-        _wire_articles(page, library, chat["examples"])
+        _wire_articles(page, library, chat["examples"], notice)
         _wire_people(page, library["people"], chat, state, sources, tabs)
         # Each page load shows the index as it is now, not as it was at server start.
         blocks.load(
             page.library_view,
             None,
-            [library["table"], chat["examples"], library["people"]],
+            [library["table"], chat["examples"], library["people"], notice],
             api_visibility="private",
             queue=False,
         )
@@ -398,7 +412,9 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
     )
 
 
-def _wire_articles(page: ChatPage, library: dict, examples: gr.Dataset) -> None:
+def _wire_articles(
+    page: ChatPage, library: dict, examples: gr.Dataset, notice: gr.Markdown
+) -> None:
     """Uploads and index updates run one at a time (the index has one writer)."""
     indexing = {"concurrency_limit": 1, "concurrency_id": "index", "api_visibility": "private"}
 
@@ -412,11 +428,11 @@ def _wire_articles(page: ChatPage, library: dict, examples: gr.Dataset) -> None:
     library["uploads"].upload(
         add_articles,
         library["uploads"],
-        [status, table, library["uploads"], examples, people],
+        [status, table, library["uploads"], examples, people, notice],
         **indexing,
     )
     library["update"].click(
-        update_index, library["rebuild"], [status, table, examples, people], **indexing
+        update_index, library["rebuild"], [status, table, examples, people, notice], **indexing
     )
 
 
