@@ -6,6 +6,7 @@ through `assistant eval --json` as a user would ask them (follow-ups with their 
 
     python benchmarks/news_sets.py                                  # news-dev and news3-dev
     python benchmarks/news_sets.py ../shared/data/news3-dev OTHER_SET --json
+    python benchmarks/news_sets.py --write-docs      # the table into docs/benchmarks.md
 
 The articles are copied into the temporary folder for the run, never into the project.
 """
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from news_dev import copy_articles
+from report import measured_on, write_section
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_SETS = [SHARED_DATA / "news-dev", SHARED_DATA / "news3-dev"]
@@ -105,6 +107,9 @@ def main() -> None:
     parser.add_argument("sets", type=Path, nargs="*", default=DEFAULT_SETS)
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print every set's metrics as JSON")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     metrics = {folder.name: evaluate_set(folder, args.k) for folder in args.sets}
     if args.json:
@@ -113,6 +118,9 @@ def main() -> None:
     rows = [(name, counts(m)) for name, m in metrics.items()]
     rows.append(("pooled", pooled([row for _, row in rows])))
     print(table(rows))
+    if args.write_docs:
+        note = f"`python benchmarks/news_sets.py`, {measured_on()}, k={args.k}."
+        write_section("news-sets", f"{table(rows)}\n\n{note}\n")
 
 
 if __name__ == "__main__":
