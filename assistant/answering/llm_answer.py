@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answering.answer import MARKER, AbstainPolicy, Answer, abstention
@@ -14,6 +14,9 @@ from assistant.index.store import Hit
 from assistant.models.llm import call_llm
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import Evidence
+
+if TYPE_CHECKING:  # the chat model classes load LangChain's runnables (half a second)
+    from langchain_core.language_models import BaseChatModel
 
 CANNOT_ANSWER = "I cannot answer this from the articles."
 _FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""The answering path, one stage after another, and the same as a LangChain `Runnable`.
+"""The answering path, one stage after another (as a LangChain `Runnable`: `chain.py`).
 
 question (+ history) → standalone question → encoded once → evidence (fused hits with their
 sentence vectors) → answer (`Answerer`: quotes or an LLM) → checked answer.
@@ -7,14 +7,9 @@ sentence vectors) → answer (`Answerer`: quotes or an LLM) → checked answer.
 from __future__ import annotations
 
 import dataclasses
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableConfig
+from typing import TYPE_CHECKING
 
 from assistant.answering.answer import AbstainPolicy, Answer, Answerer, abstention
 from assistant.answering.answerability import answer_confidence
@@ -25,6 +20,9 @@ from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.follow_ups import standalone_question
 from assistant.question.person import read_person_question
 from assistant.retrieval.hybrid import Evidence, HybridRetriever
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 @dataclass(frozen=True)
@@ -89,49 +87,3 @@ def make_answerer(
     if chat_model is not None:
         return LLMAnswerer(chat_model, llm_label, policy, confidence)
     return ExtractiveAnswerer(policy, quote_weights, confidence)
-
-
-class AnswerChain(Runnable[dict, Any]):
-    """The assistant as a LangChain `Runnable`.
-
-    Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int}`` (history
-    and k optional). Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()`
-    yields an LLM's reply piece by piece (str), then the `Answer`; without an LLM, only the
-    `Answer`. LangChain callbacks and tracing see one run per question.
-    """
-
-    def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:
-        self._ask = ask
-        self._as_json = as_json
-
-    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._call_with_config(self._answer, input, config, **kwargs)
-
-    def stream(
-        self, input: dict, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:
-        pieces: queue.Queue[str | None] = queue.Queue()
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                outcome["answer"] = self.invoke(input, config, on_token=pieces.put)
-            except Exception as err:  # handed to the caller's thread below
-                outcome["error"] = err
-            finally:
-                pieces.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
-        while (piece := pieces.get()) is not None:
-            yield piece
-        if "error" in outcome:
-            raise outcome["error"]
-        yield outcome["answer"]
-
-    def _answer(self, input: dict, on_token: Callable[[str], None] | None = None) -> Any:
-        if not isinstance(input, dict):
-            input = {"question": input}  # a bare question string
-        answer = self._ask(
-            input.get("question"), input.get("history"), input.get("k"), on_token=on_token
-        )
-        return answer.as_json() if self._as_json else answer

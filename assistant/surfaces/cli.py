@@ -191,17 +191,18 @@ def ask_command(
         questions = lines if as_json else (line for line in lines if line.strip())
     else:
         questions = [question]
-    if not _answer_each(assistant.chain(), questions, history, k, as_json, batch=question == "-"):
+    if not _answer_each(assistant, questions, history, k, as_json, batch=question == "-"):
         raise typer.Exit(1)
 
 
-def _answer_each(chain, questions, history, k, as_json: bool, batch: bool) -> bool:
+def _answer_each(assistant: Assistant, questions, history, k, as_json: bool, batch: bool) -> bool:
     """Print each question's answer; False when any failed. In a batch one bad line must
-    not lose the others' answers: it gets its error (as JSON with --json) and the rest go on."""
+    not lose the others' answers: it gets its error (as JSON with --json) and the rest go on.
+    One process answers them all: the models and the index are loaded once."""
     failed = False
     for text in questions:
         try:
-            answer = chain.invoke({"question": text, "history": history, "k": k})
+            answer = assistant.ask(text, history, k)
         except AssistantError as err:
             if not batch:
                 raise _fail(err) from err
