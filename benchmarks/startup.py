@@ -3,6 +3,7 @@
     python benchmarks/startup.py                      # seed index and 10k passages, ~10 min
     python benchmarks/startup.py --sizes seed --runs 3
     python benchmarks/startup.py --write-docs         # and write the table into docs/benchmarks.md
+    python benchmarks/startup.py --breakdown          # what a cold question loads, piece by piece
 
 Every measurement is a fresh process: `assistant ask QUESTION` on an index of the seed
 article and on one of 10k passages, `ask -` with 20 questions in one process, and as the
@@ -270,6 +271,66 @@ def measure_page(seeds: Path, index: Path, question: str) -> dict:
     return {"serving_s": serving, "first_answer_s": first_answer, "cpu_s": cpu, "peak_mib": peak}
 
 
+# --- what a cold question loads, piece by piece --------------------------------------------
+
+
+def breakdown(seeds: Path, index: Path, question: str) -> list[dict]:
+    """In this (fresh) process, load what a question needs one piece at a time, in the
+    order a question loads it: each piece's CPU seconds and the resident memory it adds."""
+    steps: list[dict] = []
+    last = [time.process_time(), _status_mib("VmRSS")]
+
+    def step(name: str) -> None:
+        now, resident = time.process_time(), _status_mib("VmRSS")
+        steps.append({"piece": name, "cpu_s": now - last[0], "added_mib": resident - last[1],
+                      "resident_mib": resident, "peak_mib": _status_mib("VmHWM")})  # fmt: skip
+        last[0], last[1] = now, resident
+
+    step("Python, numpy")
+    import chromadb  # noqa: F401
+
+    step("chromadb (import)")
+    from assistant.surfaces import cli  # noqa: F401
+
+    step("the assistant's command (import)")
+    from assistant.language.detection import detect_language
+    from assistant.models.word_matching import word_rarity
+    from assistant.settings import Settings
+    from assistant.surfaces.api import Assistant
+
+    assistant = Assistant(Settings(seeds=seeds, index=index))
+    e5, use = assistant.embedders
+    e5.embed_questions([question])
+    step("e5: tokenizer, CTranslate2 encoder, one question")
+    use.embed_questions([question])
+    step("USE: tokenizer, weights, one question")
+    detect_language(question)
+    step("language detection (py3langid)")
+    word_rarity(question.split(), "en")
+    step("word frequencies (wordfreq, English)")
+    assistant.retrieve(question)
+    step("the index: Chroma, BM25, statements; one retrieval")
+    assistant.ask(question)
+    step("the rest of the first answer")
+    return steps
+
+
+def _status_mib(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def breakdown_text(steps: list[dict]) -> str:
+    rows = [
+        [s["piece"], f"{s['cpu_s']:.2f}", f"{s['added_mib']:+.0f}", f"{s['peak_mib']:.0f}"]
+        for s in steps
+    ]
+    header = ["piece (in load order)", "CPU s", "resident MiB added", "peak MiB"]
+    return markdown_table(header, rows)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -355,10 +416,27 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=WORK, help=f"indexes kept here ({WORK})")
     parser.add_argument("--json", type=Path, help="also write every sample to this file")
     parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="only show what a cold question on the seed index loads, piece by piece",
+    )
+    parser.add_argument("--stage", choices=["breakdown"], help=argparse.SUPPRESS)
+    parser.add_argument(
         "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.stage:
+        steps = breakdown(SEEDS, args.work / "index-seed", SEED_QUESTION)
+        print(json.dumps(steps))
+        return
+    if args.breakdown:
+        args.work.mkdir(parents=True, exist_ok=True)
+        seed_index(args.work)
+        command = [sys.executable, __file__, "--stage", "breakdown", "--work", str(args.work)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        print(breakdown_text(json.loads(done.stdout.strip().splitlines()[-1])))
+        return
     result = run(args.sizes.split(","), args.runs, args.page_runs, args.work)
     text = report_text(result)
     print(text)

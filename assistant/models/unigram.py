@@ -26,6 +26,7 @@ import numpy as np
 FORMAT = 1  # of the prepared files (a new one is prepared again)
 _SEPARATOR = "\0"  # between pieces in the prepared list (no piece holds it: checked)
 _UNKNOWN_PENALTY = 10.0  # an unknown character scores this far below the rarest piece
+_KNOWN_WORDS = 10_000  # segmented words kept (then forgotten all at once)
 # Texts whose ids must come out as the full tokenizer's (odd spaces, controls, marks, CJK,
 # emoji, specials written out, fullwidth forms NFKC turns into pieces).
 CHECK_TEXTS = (
@@ -80,6 +81,7 @@ class UnigramTokenizer:
         self._unknown, self._begin, self._end = unknown, begin, end
         self._unknown_score = min(scores) - _UNKNOWN_PENALTY
         self._max_tokens = max_tokens
+        self._known: dict[str, list[int]] = {}  # word -> ids: questions repeat their words
 
     def encode(self, text: str) -> list[int]:
         """The ids of `text`, begin and end tokens included."""
@@ -97,7 +99,15 @@ class UnigramTokenizer:
     def _encode_plain(self, text: str) -> list[int]:
         normalized = self._normalizer.normalize_str(text)
         words = self._pre_tokenizer.pre_tokenize_str(normalized)
-        return [piece for word, _ in words for piece in self._segment(word)]
+        return [piece for word, _ in words for piece in self._word_ids(word)]
+
+    def _word_ids(self, word: str) -> list[int]:
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) >= _KNOWN_WORDS:
+                self._known.clear()
+            found = self._known[word] = self._segment(word)
+        return found
 
     def _segment(self, word: str) -> list[int]:
         """The ids of the best segmentation of `word` (a pre-tokenized word)."""
