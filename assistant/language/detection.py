@@ -15,6 +15,8 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
+
 _LANGUAGE_SAMPLE_CHARS = 3000
 _FORMAT = 2  # of the prepared files
 _STATES = 256  # the automaton's transitions per row: one per byte
@@ -47,7 +49,6 @@ def _load_identifier():
 
 
 def _prepare(folder: Path) -> None:
-    import numpy as np
     from py3langid import langid
     from py3langid.modelio import load_model
 
@@ -64,20 +65,36 @@ def _prepare(folder: Path) -> None:
 def _read(folder: Path):
     """The identifier as the package builds it (`from_model_file`), from the prepared
     arrays, the two large ones read by rows as texts need them."""
-    import numpy as np
     from py3langid import langid
 
     from assistant.prepared import Rows
 
     classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
     return langid.LanguageIdentifier(
-        Rows(folder / "ptc.npy"),
+        _KeptRows(Rows(folder / "ptc.npy")),
         np.load(folder / "pc.npy"),
         classes,
         _Transitions(Rows(folder / "nextmove.npy")),
         np.load(folder / "output.npy").tolist(),
         tk_row=np.load(folder / "row.npy").tolist(),
     )
+
+
+class _KeptRows:
+    """Feature weight rows as the package indexes them (an array of row numbers -> their
+    rows), each row read once: the features of a language's common letter sequences recur
+    in every text."""
+
+    def __init__(self, rows) -> None:
+        self._rows = rows
+        self._read: dict[int, np.ndarray] = {}
+
+    def __getitem__(self, numbers) -> np.ndarray:
+        found = self._read
+        missing = [n for n in dict.fromkeys(numbers.tolist()) if n not in found]
+        if missing:
+            found.update(zip(missing, self._rows[np.array(missing)], strict=True))
+        return np.stack([found[n] for n in numbers.tolist()])
 
 
 class _Transitions:

@@ -30,6 +30,7 @@ _lock = threading.Lock()  # the page answers on several threads: load each list 
 _import_lock = threading.Lock()
 
 
+@lru_cache(maxsize=50_000)
 def zipf_frequency(word: str, language: str) -> float:
     """wordfreq's `zipf_frequency(word, language)`: 8 for the commonest words, 0 for
     unseen ones. `language` must be one wordfreq has a list for."""

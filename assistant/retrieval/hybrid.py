@@ -95,8 +95,8 @@ class HybridRetriever:
     """Dense + keyword retrieval fused by z-scores.
 
     `retrieve` returns typed `Hit`s (used by the answerer). The same as a LangChain
-    retriever, whose `invoke` returns `Document`s: `documents.DocumentRetriever` (kept
-    apart so that answering a question does not load LangChain's runnable machinery).
+    retriever, whose `invoke` returns `Document`s: `langchain_retriever.LangChainRetriever`
+    (kept apart so that answering a question does not load LangChain's runnables).
 
     Args:
         store, keywords, statements: the index generation's passages and vectors, BM25
