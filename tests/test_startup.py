@@ -192,3 +192,21 @@ def test_a_question_on_the_command_line_loads_only_what_it_needs(seeds: Path, tm
     )
     env = {"ASSISTANT_DENSE_MODELS": json.dumps(hashing)}
     assert _imported_by(code, UNNEEDED, env) == []
+
+
+def test_the_command_leaves_the_garbage_collector_running(seeds: Path, tmp_path: Path):
+    """`ask` pauses the collector while the first answer loads; in-process callers (tests,
+    scripts running the app) get it back running, after an answer or an error alike."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    from assistant.surfaces.cli import app
+
+    hashing = [{"model": "hashing", "quote_weight": 1.0}]
+    Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing).sync()
+    env = {"ASSISTANT_DENSE_MODELS": json.dumps(hashing)}
+    answered = CliRunner().invoke(app, ["ask", "Wer ist Rubio?"], env=env)
+    assert answered.exit_code == 0 and gc.isenabled()
+    refused = CliRunner().invoke(app, ["ask", "   "], env=env)
+    assert refused.exit_code == 1 and gc.isenabled()
