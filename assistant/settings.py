@@ -77,7 +77,9 @@ def default_dense_models() -> list[DenseModel]:
     ]
 
 
-def _default_model_cache() -> Path:
+def default_model_cache() -> Path:
+    """The model cache unless ``ASSISTANT_MODEL_CACHE`` moves it: ``$XDG_CACHE_HOME`` (else
+    ``~/.cache``)/assistant/models."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "assistant" / "models"
 
@@ -105,7 +107,7 @@ class Settings(BaseSettings):
         ),
     )
     model_cache: Path = Field(
-        default_factory=_default_model_cache,
+        default_factory=default_model_cache,
         description="Where the default embedding model is built on first use.",
     )
     dense_models: list[DenseModel] = Field(

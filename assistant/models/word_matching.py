@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
+from assistant.models.word_frequencies import wordfreq_module, zipf_frequency
 
 # A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
 # commonest words ("the" 7.7, "der" 7.4), which say nothing of a text's topic; at least
@@ -80,8 +81,6 @@ class WordMatcher:
 def word_rarity(words: Sequence[str], language: str) -> np.ndarray:
     """How rare each word is in general use (wordfreq's Zipf scale, 8 for "the" down to 0
     for unseen words, turned around), at least 0.5: what a word says about a topic."""
-    from wordfreq import zipf_frequency
-
     known = _rarity_language(language)
     return np.array([max(_MIN_RARITY, _COMMONEST - zipf_frequency(w, known)) for w in words])
 
@@ -90,9 +89,8 @@ def word_rarity(words: Sequence[str], language: str) -> np.ndarray:
 def _rarity_language(language: str) -> str:
     """`language` if wordfreq can weigh its words as installed, else English (Chinese and
     Japanese need segmenters we do not install; some detected languages have no list)."""
-    from wordfreq import available_languages, zipf_frequency
-
-    if language not in available_languages():  # else wordfreq guesses a near one: la -> it
+    wordfreq = wordfreq_module()
+    if language not in wordfreq.available_languages():  # else it guesses a near one: la -> it
         return "en"
     try:
         zipf_frequency("test", language)

@@ -10,10 +10,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
 
 from assistant.fitted import AnswerTypes, Floors, People, Retrieval, fitted
 from assistant.index.keywords import KeywordIndex
@@ -129,25 +125,49 @@ class Candidate:
     lexical: float
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense + keyword retrieval fused by z-scores; a LangChain retriever.
+class HybridRetriever:
+    """Dense + keyword retrieval fused by z-scores.
 
-    `retrieve` returns typed `Hit`s (used by the answerer); `invoke` returns `Document`s
-    whose metadata carry the article and the scores.
+    `retrieve` returns typed `Hit`s (used by the answerer). The same as a LangChain
+    retriever, whose `invoke` returns `Document`s: `langchain_retriever.LangChainRetriever`
+    (kept apart so that answering a question does not load LangChain's runnables).
+
+    Args:
+        store, keywords, statements: the index generation's passages and vectors, BM25
+            index and who-said-what.
+        embedders: one per dense model; models: their weights, in the same order.
+        k: hits returned by default; candidates_per_retriever: passages each side
+            proposes before fusion; lexical_weight: BM25's weight (default fitted).
+        reranker: a sentence_transformers.CrossEncoder to order the fused head, if any.
+        word_matcher: matches the question's words across languages (quoting).
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    store: PassageStore
-    keywords: KeywordIndex
-    statements: StatementIndex = StatementIndex({})
-    embedders: list[PassageEmbeddings]
-    models: list[DenseModel]  # each embedder's weights, same order
-    k: int = 5
-    candidates_per_retriever: int = 40
-    lexical_weight: float = Field(default_factory=lambda: fitted(Retrieval).lexical_weight)
-    reranker: object | None = None  # a sentence_transformers.CrossEncoder
-    word_matcher: WordMatcher | None = None
+    def __init__(
+        self,
+        *,
+        store: PassageStore,
+        keywords: KeywordIndex,
+        embedders: list[PassageEmbeddings],
+        models: list[DenseModel],
+        statements: StatementIndex | None = None,
+        k: int = 5,
+        candidates_per_retriever: int = 40,
+        lexical_weight: float | None = None,
+        reranker: object | None = None,
+        word_matcher: WordMatcher | None = None,
+    ) -> None:
+        self.store = store
+        self.keywords = keywords
+        self.statements = statements if statements is not None else StatementIndex({})
+        self.embedders = embedders
+        self.models = models
+        self.k = k
+        self.candidates_per_retriever = candidates_per_retriever
+        self.lexical_weight = (
+            fitted(Retrieval).lexical_weight if lexical_weight is None else lexical_weight
+        )
+        self.reranker = reranker
+        self.word_matcher = word_matcher
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -395,27 +415,6 @@ class HybridRetriever(BaseRetriever):
             dense=candidate.dense[0],
             lexical=candidate.lexical or None,
         )
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(
-                id=hit.passage.id,
-                page_content=hit.passage.text,
-                metadata={
-                    "article_id": hit.article.id,
-                    "title": hit.article.title,
-                    "date": hit.article.date,
-                    "source": hit.article.source,
-                    "start": hit.passage.start,
-                    "end": hit.passage.end,
-                    "score": hit.score,
-                    "dense": hit.dense,
-                },
-            )
-            for hit in self.retrieve(query)
-        ]
 
 
 def _terms_only_elsewhere(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import IndexDamaged, ModelError
+from assistant.errors import AssistantError, IndexDamaged, ModelError
 from assistant.index.generations import IndexCheck, check_live, live_generation, open_live
 from assistant.index.store import ArticleRecord, Hit
 from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_index
@@ -38,10 +38,15 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answering.answer import Answer
-    from assistant.answering.pipeline import AnswerChain, AnswerPipeline
+    from assistant.answering.chain import AnswerChain
+    from assistant.answering.pipeline import AnswerPipeline
     from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.retrieval.langchain_retriever import LangChainRetriever
 
 logger = logging.getLogger(__name__)
+
+# Asked by `warm_up`: any question loads what answering needs.
+_WARM_UP_QUESTION = "What did the articles report?"
 
 
 class Assistant:
@@ -100,14 +105,21 @@ class Assistant:
 
     def articles(self) -> list[ArticleRecord]:
         """The indexed articles, by id."""
-        return sorted(self.retriever().store.articles.values(), key=lambda r: r.id)
+        return sorted(self._hybrid().store.articles.values(), key=lambda r: r.id)
 
     def people(self) -> list[Speaker]:
         """Everyone the articles quote: name, number of statements and the articles holding
         them, most quoted first (spellings of one name merged)."""
-        return self.retriever().statements.speakers()
+        return self._hybrid().statements.speakers()
 
-    def retriever(self) -> HybridRetriever:
+    def retriever(self) -> LangChainRetriever:
+        """The retriever over the live index as a LangChain `BaseRetriever` (`invoke`
+        returns `Document`s), reopened when another process swapped it."""
+        from assistant.retrieval.langchain_retriever import LangChainRetriever
+
+        return LangChainRetriever.of(self._hybrid())
+
+    def _hybrid(self) -> HybridRetriever:
         """The retriever over the live index, reopened when another process swapped it.
 
         Raises:
@@ -143,7 +155,7 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first."""
         k = check_k(k) or self.settings.top_k
-        return self.retriever().retrieve(check_question(question), k)
+        return self._hybrid().retrieve(check_question(question), k)
 
     def ask(
         self,
@@ -169,13 +181,23 @@ class Assistant:
 
     def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
         """The assistant as a LangChain `Runnable`: ``{"question", "history", "k"}`` in, the
-        `Answer` (or with `as_json`, its JSON form) out; see `pipeline.AnswerChain`."""
-        from assistant.answering.pipeline import AnswerChain
+        `Answer` (or with `as_json`, its JSON form) out; see `chain.AnswerChain`."""
+        from assistant.answering.chain import AnswerChain
 
         def ask(question, history, k, on_token=None) -> Answer:
             return self.ask(question, history, k, on_token=on_token, use_llm=use_llm)
 
         return AnswerChain(ask, as_json=as_json)
+
+    def warm_up(self) -> None:
+        """Load what answering needs (the models, the index, LangChain's runnables, a word
+        list) by answering one question without an LLM, so that the first question a
+        server is asked costs no more than any other. Does nothing more when there is no
+        usable index yet (the question that meets it reports it)."""
+        try:
+            self.chain(use_llm=False).invoke({"question": _WARM_UP_QUESTION})
+        except AssistantError as err:
+            logger.info("Nothing to warm up: %s", err)
 
     def _pipeline(self, use_llm: bool) -> AnswerPipeline:
         from assistant.answering.answer import AbstainPolicy
@@ -194,7 +216,7 @@ class Assistant:
             min_confidence=self.settings.abstain_below_confidence,
         )
         return AnswerPipeline(
-            retriever=self.retriever(),
+            retriever=self._hybrid(),
             answerer=make_answerer(policy, quote_weights, chat_model, label),
             people=make_person_answers(policy, quote_weights),
             checker_embedder=self.embedders[0],

@@ -466,6 +466,7 @@ def launch(
 ) -> gr.Blocks:
     """Serve the page. With `block=False`, return once the server is up (tests)."""
     assistant.probe_index = True  # a damaged index must not take the server down
+    assistant.warm_up()  # before serving: the first question is then answered as fast as any
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
