@@ -68,6 +68,11 @@ def load_prepared(
     return None
 
 
+def is_prepared(folder: Path, version: str) -> bool:
+    """Whether `folder` holds files prepared from `version`."""
+    return _stamp(folder) == version
+
+
 def _stamp(folder: Path) -> str | None:
     try:
         return json.loads((folder / STAMP).read_text(encoding="utf-8"))["version"]

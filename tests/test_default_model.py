@@ -64,3 +64,15 @@ def test_each_text_gets_the_vectors_it_gets_alone(embedder, texts):
         alone, alone_pooled = embedder.embed_passages_with_spans([texts[i]], [spans[i]])
         np.testing.assert_allclose(together[i], alone[0], atol=1e-6)
         np.testing.assert_allclose(pooled[i], alone_pooled[0], atol=1e-6)
+
+
+def test_the_engine_fed_ids_gives_the_full_engines_states(embedder, texts):
+    """The engine is loaded with only the special pieces of its vocabulary (it is fed ids);
+    every token's states are those of the engine with the whole vocabulary."""
+    full = embedder._load_engine(embedder._engine_path)
+    ids = [embedder._tokenizer.encode(text).ids[:64] for text in texts[:4]]
+    for row in ids:
+        ours = np.array(embedder._encoder.forward_batch([row]).last_hidden_state)
+        assert np.array_equal(ours, np.array(full.forward_batch([row]).last_hidden_state))
+    prepared = embedder._model_dir / f"{embedder._engine_path.name}-ids"
+    assert (prepared / "vocabulary.json").stat().st_size < 100

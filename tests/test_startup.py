@@ -151,9 +151,22 @@ def test_word_frequencies_are_wordfreqs(cache: Path):
     wordfreq = word_frequencies.wordfreq_module()
     words = [word for text in TEXTS[:11] for word in text.split()]
     words += ["the", "ceasefire", "Waffenruhe", "G7", "COP29", "2025", "1,234.5", "l'ONU"]
-    for language in ("en", "de", "fr"):
+    words += ["STRASSE", "Straße", "Ça", "NIÑO", "İstanbul", "e\u0301te\u0301", "µg", "Ǆ"]
+    for language in ("en", "de", "es", "fr", "it", "pt"):
         ours = [word_frequencies.zipf_frequency(word, language) for word in words]
         assert ours == [wordfreq.zipf_frequency(word, language) for word in words]
+
+
+def test_a_plain_words_frequency_needs_no_wordfreq_once_its_list_is_prepared(cache: Path):
+    word_frequencies.zipf_frequency("test", "de")  # prepares German's list
+    code = (
+        "from assistant.models.word_frequencies import zipf_frequency\n"
+        "from assistant.models.word_matching import word_rarity\n"
+        "assert zipf_frequency('Waffenruhe', 'de') > 0\n"
+        "assert word_rarity(['Außenminister'], 'de')[0] > 0"
+    )
+    env = {"ASSISTANT_MODEL_CACHE": str(cache)}
+    assert _imported_by(code, ["wordfreq"], env) == []
 
 
 # Libraries a question through the command line must not import: the model stacks it does

@@ -7,23 +7,30 @@ UTF-8 blob with their offsets and frequency bands, and a word is found by bisect
 `zipf_frequency` computes wordfreq's own value from them (its tokenization, number
 smashing, combination and rounding, `wordfreq._word_frequency`); preparing a list checks
 that against wordfreq on a sample of words, and a list that cannot be prepared is looked
-up by wordfreq itself.
+up by wordfreq itself. A plain word (Latin letters only, in a language wordfreq only
+normalizes and case-folds) is its own case-folded token, so looking it up needs no
+wordfreq at all: importing it costs a tenth of a second, which a question's first answer
+would pay.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
 import threading
+import unicodedata
 from array import array
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-_FORMAT = 1  # of the prepared lists
+_FORMAT = 2  # of the prepared lists
 _CHECK_EVERY = 997  # preparing compares every this-many-th listed word with wordfreq
+_NOT_PLAIN = ("remove_marks", "dotless_i", "diacritics_under", "transliteration",
+              "lookup_transliteration")  # fmt: skip
 _CHECK_WORDS = ("test", "2025", "G7", "COP29", "1,234.5", "don't", "l'ONU", "Waffenruhe",
                 "zzqxj", "naïve", "\uff21\uff22\uff23", "e\u0301", "")  # fmt: skip
 _lock = threading.Lock()  # the page answers on several threads: load each list once
@@ -34,19 +41,44 @@ _import_lock = threading.Lock()
 def zipf_frequency(word: str, language: str) -> float:
     """wordfreq's `zipf_frequency(word, language)`: 8 for the commonest words, 0 for
     unseen ones. `language` must be one wordfreq has a list for."""
-    wordfreq = wordfreq_module()
     bands = _bands(language)
+    if bands is not None and bands.plain and _is_plain(word):
+        return _plain_zipf(bands.get(word.casefold()))
+    wordfreq = wordfreq_module()
     if bands is None:
         return wordfreq.zipf_frequency(word, language)
     return round(wordfreq.freq_to_zipf(_frequency(word, language, bands)), 2)
+
+
+def _is_plain(word: str) -> bool:
+    """Letters of the Latin blocks only, already in NFC: wordfreq's regex tokenizer keeps
+    such a word whole and its preprocessing only case-folds it, for the languages whose
+    list is marked plain (checked when the list is prepared)."""
+    return (
+        word.isalpha()
+        and all(letter < "\u0250" for letter in word)
+        and unicodedata.is_normalized("NFC", word)
+    )
+
+
+def _plain_zipf(band: int | None) -> float:
+    """wordfreq's Zipf value of a one-token word in `band` (None: unlisted), with its
+    arithmetic: `cB_to_freq`, the 1 / f combination, the rounding, `freq_to_zipf`."""
+    if band is None:
+        return 0.0  # the minimum frequency, Zipf 0
+    frequency = 1.0 / (1.0 / 10 ** (-band / 100))
+    unrounded = max(frequency, 10**0.0 / 1e9)
+    rounded = round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
+    return round(math.log(rounded, 10) + 9, 2)
 
 
 class _Bands:
     """One language's words, sorted by their UTF-8 bytes in one blob, and each word's
     frequency band (its frequency is 10 ** (-band / 100), as wordfreq stores it)."""
 
-    def __init__(self, blob: bytes, offsets: array, bands: array) -> None:
+    def __init__(self, blob: bytes, offsets: array, bands: array, plain: bool) -> None:
         self._blob, self._offsets, self._bands = blob, offsets, bands
+        self.plain = plain  # a plain word is its own case-folded token (`_is_plain`)
 
     def get(self, word: str) -> int | None:
         """The word's band, or None when the list does not hold it."""
@@ -100,13 +132,26 @@ def _bands(language: str) -> _Bands | None:
 
 @lru_cache(maxsize=16)
 def _load_bands(language: str) -> _Bands | None:
+    from assistant.prepared import load_prepared
+
+    folder, stamp = _prepared_list(language)
+    return load_prepared(folder, stamp, lambda into: _prepare(language, into), _read)
+
+
+def has_prepared_list(language: str) -> bool:
+    """Whether the language's list is prepared already (so wordfreq has one for it)."""
+    from assistant.prepared import is_prepared
+
+    return is_prepared(*_prepared_list(language))
+
+
+def _prepared_list(language: str) -> tuple[Path, str]:
+    """The folder of the language's prepared list and the stamp it must carry."""
     from importlib.metadata import version
 
-    from assistant.prepared import cache_root, load_prepared
+    from assistant.prepared import cache_root
 
-    folder = cache_root() / "wordfreq" / language
-    stamp = f"{version('wordfreq')}/{_FORMAT}"
-    return load_prepared(folder, stamp, lambda into: _prepare(language, into), _read)
+    return cache_root() / "wordfreq" / language, f"{version('wordfreq')}/{_FORMAT}"
 
 
 def _prepare(language: str, folder: Path) -> None:
@@ -126,21 +171,31 @@ def _prepare(language: str, folder: Path) -> None:
     (folder / "words.bin").write_bytes(b"".join(ordered))
     np.save(folder / "offsets.npy", offsets.astype(np.uint32))
     np.save(folder / "bands.npy", np.array([band_of[w] for w in ordered], dtype=np.uint16))
+    info = wordfreq.get_language_info(language)
+    plain = (
+        info["tokenizer"] == "regex"
+        and info["normal_form"] == "NFC"
+        and not any(info[key] for key in _NOT_PLAIN)
+    )
+    (folder / "plain.json").write_text(json.dumps(plain))
     bands = _read(folder)
     sample = [w.decode("utf-8", "surrogatepass") for w in ordered[::_CHECK_EVERY]]
-    for word in [*sample, *_CHECK_WORDS]:
-        ours = round(wordfreq.freq_to_zipf(_frequency(word, language, bands)), 2)
-        if ours != wordfreq.zipf_frequency(word, language):
+    for word in [*sample, *(w.title() for w in sample), *_CHECK_WORDS]:
+        expected = wordfreq.zipf_frequency(word, language)
+        if round(wordfreq.freq_to_zipf(_frequency(word, language, bands)), 2) != expected:
             raise ValueError(f"prepared frequency of {word!r} differs from wordfreq's")
+        if plain and _is_plain(word) and _plain_zipf(bands.get(word.casefold())) != expected:
+            raise ValueError(f"{word!r} is not its own token in wordfreq's {language!r}")
 
 
 def _read(folder: Path) -> _Bands:
     offsets = array("I", np.load(folder / "offsets.npy").astype(np.uint32).tobytes())
     bands = array("H", np.load(folder / "bands.npy").astype(np.uint16).tobytes())
     blob = (folder / "words.bin").read_bytes()
-    if len(offsets) != len(bands) + 1 or offsets[-1] != len(blob):
+    plain = json.loads((folder / "plain.json").read_text())
+    if len(offsets) != len(bands) + 1 or offsets[-1] != len(blob) or not isinstance(plain, bool):
         raise ValueError("the prepared word list is incomplete")
-    return _Bands(blob, offsets, bands)
+    return _Bands(blob, offsets, bands, plain)
 
 
 @lru_cache(maxsize=1)

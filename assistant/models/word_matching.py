@@ -17,7 +17,11 @@ import numpy as np
 
 from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
-from assistant.models.word_frequencies import wordfreq_module, zipf_frequency
+from assistant.models.word_frequencies import (
+    has_prepared_list,
+    wordfreq_module,
+    zipf_frequency,
+)
 
 # A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
 # commonest words ("the" 7.7, "der" 7.4), which say nothing of a text's topic; at least
@@ -89,6 +93,8 @@ def word_rarity(words: Sequence[str], language: str) -> np.ndarray:
 def _rarity_language(language: str) -> str:
     """`language` if wordfreq can weigh its words as installed, else English (Chinese and
     Japanese need segmenters we do not install; some detected languages have no list)."""
+    if has_prepared_list(language):  # prepared only once found available, below
+        return language
     wordfreq = wordfreq_module()
     if language not in wordfreq.available_languages():  # else it guesses a near one: la -> it
         return "en"
