@@ -35,6 +35,7 @@ _PERSONAL = r"(?:{questions.inverted_pronoun_joiners})?(?<!\w)({questions.person
 # Every opener at the start ("And what about ...?"), and question words anywhere.
 _OPENERS_RUN = r"^[\W_]*(?:(?:{questions.follow_up_openers})(?!\w)[\W_]*)*"
 _QUESTION_WORDS = r"(?<!\w)(?:{questions.question_words})(?!\w)"
+_IMPERSONAL = r"(?<!\w)(?:{questions.impersonal})(?!\w)"
 _SHORT_QUESTION_WORDS = 5
 # The words of a follow-up that name no topic of its own: the question's frame.
 _FRAME_KEYS = (
@@ -115,9 +116,13 @@ def standalone_query(
     answer = _last_message(history, "assistant")
     previous = _previous_turn(previous_text, language, answer, statements)
     words = lexicon(asked_in)
-    new_people = [r for r in name_runs(question, asked_in) if _person_like(r, asked_in)]
+    new_people = [
+        r
+        for r in name_runs(question, asked_in)
+        if _person_like(r, asked_in) and (statements is None or statements.mentions(r.short()))
+    ]
     own_topic = _has_own_topic(question, asked_in, language)
-    personal = words.regex(_PERSONAL, re.I).search(question)
+    personal = _person_pronoun(question, asked_in)
     said = asks_what_said(question, asked_in)
     if personal and previous.person:
         name = _spaced(personal, previous.person)
@@ -125,7 +130,7 @@ def standalone_query(
         return replaced if own_topic else f"{replaced} {previous.topic}"
     if new_people and not own_topic and previous.run is not None:
         return previous.with_person(new_people[0].short())
-    pronoun = words.regex(_PRONOUNS, re.I).search(question)
+    pronoun = words.regex(_PRONOUNS, re.I).search(_personal(question, asked_in))
     if said and previous.person and not new_people and not pronoun:
         inserted = f"{question[: said.end()]} {previous.person}{question[said.end() :]}"
         return inserted if own_topic else f"{inserted} {previous.topic}"
@@ -168,19 +173,35 @@ def _is_follow_up(question: str, language: str) -> bool:
     return (
         len(question.split()) <= _SHORT_QUESTION_WORDS
         or bool(words.regex(_FOLLOW_UP_OPENERS, re.I).match(question))
-        or bool(words.regex(_PRONOUNS, re.I).search(question))
-        or bool(words.regex(_PERSONAL, re.I).search(question))
+        or bool(words.regex(_PRONOUNS, re.I).search(_personal(question, language)))
+        or _person_pronoun(question, language) is not None
     )
+
+
+def _person_pronoun(question: str, language: str) -> re.Match | None:
+    """The first subject pronoun standing for a person."""
+    return lexicon(language).regex(_PERSONAL, re.I).search(_personal(question, language))
+
+
+def _personal(question: str, language: str) -> str:
+    """The question with its impersonal phrases ("Y a-t-il ...?") blanked out, at the same
+    offsets: their pronouns stand for no one."""
+    impersonal = lexicon(language).regex(_IMPERSONAL, re.I)
+    return impersonal.sub(lambda found: " " * len(found.group()), question)
 
 
 def _person_like(run: NameRun, language: str) -> bool:
     """Whether a capitalised run may be a person: not a place, a body after an article ("the
-    G7", "el CNE") or anything after a preposition ("about Iran")."""
-    determiners = lexicon(language).words("names.determiners")
+    G7", "el CNE", but "o Haddad") or anything after a preposition ("about Iran")."""
+    words = lexicon(language)
+    before = run.preceding.lower()
     return not (
         is_place(run.short(), language)
         or after_preposition(run, language)
-        or run.preceding.lower() in determiners
+        or (
+            before in words.words("names.determiners")
+            and before not in words.own.words("names.articles_before_names")
+        )
     )
 
 
