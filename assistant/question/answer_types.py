@@ -61,8 +61,8 @@ def answer_type(question: str, language: str) -> str | None:
     one of the known kinds."""
     words = lexicon(language)
     # What follows the verb of a question asking what someone said is its topic: "O que
-    # disse Costa sobre quanto tempo vai durar o processo?" asks for his words, not a
-    # duration; "When did Merz say ...?" asks for a date.
+    # disse a ministra sobre quanto tempo vai durar a obra?" asks for her words, not a
+    # duration; "When did Olsen say ...?" asks for a date.
     said = asks_what_said(question, language)
     question = question[: said.start()] if said else question
     for kind, (asks, _) in _TYPES.items():

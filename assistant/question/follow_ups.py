@@ -91,16 +91,16 @@ def standalone_query(
     person is the one its question names, else the one its answer names (with
     `statements`, someone the articles name is preferred over any capitalised word).
 
-    - A subject pronoun stands for that person ("And what did he say about fossil fuels?"
-      after "What did Guterres say ...?"); a question without a topic of its own keeps the
+    - A subject pronoun stands for that person ("And what did she say about the budget?"
+      after "What did Olsen say ...?"); a question without a topic of its own keeps the
       previous one ("Und was meinte sie danach?").
     - A new person and no topic of their own: the previous question asked about them ("Et
-      qu'en a dit Pedro Sánchez ?", "And Macron?").
+      Lemaire ?", "And what did Brandt say?").
     - Asking what was said without naming anyone (as Italian, Spanish and Portuguese do:
-      "E cosa ha detto sulla crescita?"): the person is put after the verb.
-    - A new topic only ("And what about Iran?", "¿Y sobre la OTAN?"): the previous
-      question's frame, up to its person and verb, with the new topic.
-    - A question of its own ("¿Y a quién se lo dijo?", "E chi è arrivato secondo?"): the
+      "E cosa ha detto sulle pensioni?"): the person is put after the verb.
+    - A new topic only ("And what about steel prices?", "¿Y sobre los alquileres?"): the
+      previous question's frame, up to its person and verb, with the new topic.
+    - A question of its own ("¿Y a quién se lo dijo?", "Und wann tagt der Rat?"): the
       question first, then the previous one's words as context, less its asking verb (so
       that it is not read as asking what the previous person said).
     """
@@ -192,7 +192,7 @@ def _personal(question: str, language: str) -> str:
 
 def _person_like(run: NameRun, language: str) -> bool:
     """Whether a capitalised run may be a person: not a place, a body after an article ("the
-    G7", "el CNE", but "o Haddad") or anything after a preposition ("about Iran")."""
+    G7", "el CNE", but "o Tavares") or anything after a preposition ("about Norway")."""
     words = lexicon(language)
     before = run.preceding.lower()
     return not (
@@ -237,9 +237,9 @@ def _has_own_topic(question: str, asked_in: str, language: str) -> bool:
 
 
 def _is_elliptic(question: str, language: str) -> bool:
-    """A follow-up that asks nothing of its own: openers and a topic ("And what about
-    Iran?", "¿Y sobre la OTAN?"), with no question word, verb of saying or kind of answer
-    after them."""
+    """A follow-up that asks nothing of its own: openers and a topic ("And what about steel
+    prices?", "¿Y sobre los alquileres?"), with no question word, verb of saying or kind of
+    answer after them."""
     words = lexicon(language)
     opened = words.regex(_OPENERS_RUN, re.I).match(question)
     if opened is None or not opened.group().strip(" ,¿¡"):
