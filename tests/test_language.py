@@ -26,7 +26,7 @@ from assistant.language.lexicon import (
 from assistant.language.tokens import stopwords
 from assistant.question.answer_types import answer_type
 from assistant.question.follow_ups import standalone_query
-from assistant.question.person import read_person_question
+from assistant.question.person import asks_what_said, read_person_question
 from assistant.speech.statement_index import StatementIndex
 from assistant.speech.statements import article_speech, reader_version
 
@@ -188,6 +188,21 @@ def test_italian_and_portuguese_person_questions(question: str, text: str, name:
 )
 def test_italian_and_portuguese_questions_ask_for_their_kind_of_answer(question: str, kind: str):
     assert answer_type(question, detect_language(question)) == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Come ha definito Marco Bellini la nuova legge di bilancio?",
+        "Cosa disse Bellini ai sindacati?",
+        "Come si è descritto Bellini dopo il voto?",
+        "Como a ministra Ana Ribeiro descreveu o orçamento?",
+        "O que Ana Ribeiro prometeu aos professores?",
+        "O que falou Ribeiro sobre a greve?",
+    ],
+)
+def test_italian_and_portuguese_questions_ask_what_someone_said(question: str):
+    assert asks_what_said(question, detect_language(question)) is not None
 
 
 def test_an_italian_follow_up_leans_on_the_previous_question():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.language.lexicon import lexicon
+from assistant.question.person import asks_what_said
 from assistant.speech.names import mentions_place
 
 # Question openings per answer type, and what a sentence holding that type contains: the
@@ -59,6 +60,11 @@ def answer_type(question: str, language: str) -> str | None:
     """The kind of answer the question (in `language`, ISO 639-1) asks for, if it asks for
     one of the known kinds."""
     words = lexicon(language)
+    # What follows the verb of a question asking what someone said is its topic: "O que
+    # disse a ministra sobre quanto tempo vai durar a obra?" asks for her words, not a
+    # duration; "When did Olsen say ...?" asks for a date.
+    said = asks_what_said(question, language)
+    question = question[: said.start()] if said else question
     for kind, (asks, _) in _TYPES.items():
         if words.regex(asks, re.I).search(question):
             return kind

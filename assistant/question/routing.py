@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type
-from assistant.question.follow_ups import Message, standalone_question
+from assistant.question.follow_ups import Message, follow_up_answer_type, standalone_question
 from assistant.question.person import PersonQuestion, read_person_question
 from assistant.speech.statement_index import StatementIndex
 
@@ -24,7 +24,8 @@ class Route:
 
     `asked`: the question as the user asked it (what answers repeat); `text`: the question
     made standalone (what is searched for); `language`: `text`'s ISO 639-1 code;
-    `answer_type`: the kind of answer `text` asks for (`answer_types.answer_type`), if any;
+    `answer_type`: the kind of answer asked for (`answer_types.answer_type`; of a
+    follow-up, `follow_ups.follow_up_answer_type`), if any;
     `person`: for a person question ("What did X say about Y?"), who is asked about, when
     the answer must be that person's words (the articles quote someone of that name) or a
     refusal (they never name them).
@@ -51,11 +52,13 @@ def route_question(
     Raises:
         LLMError: the chat model failed while making a follow-up standalone.
     """
-    text = standalone_question(question, history, chat_model, llm_label)
+    text = standalone_question(question, history, chat_model, llm_label, statements)
     language = detect_language(text)
     person = read_person_question(text, language, statements)
     if person is not None and person.mentioned and not person.quoted:
         # The articles name the person but quote no one of that name: what they say about
         # the person is the best answer there is, found as for any question.
         person = None
-    return Route(question, text, language, answer_type(text, language), person)
+    same = text == question
+    kind = answer_type(text, language) if same else follow_up_answer_type(question, text)
+    return Route(question, text, language, kind, person)
