@@ -82,6 +82,8 @@ KEYS: dict[str, dict[str, str]] = {
         "follow_up_pronouns": WORD,
         "person_pronouns": WORD,
         "possessives": WORD,
+        "views": WORD,
+        "changed": WORD,
         "and": WORD,
         "duration": WORD,
         "amount": WORD,

@@ -5,6 +5,7 @@ article by article like the passages."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -78,6 +79,16 @@ class StatementIndex:
         return [
             (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
         ]
+
+    def near_names(self, asked: str, count: int = 5) -> list[str]:
+        """The names of the people quoted that are spelt most like `asked` (whole or its
+        surname), closest first: what someone who misspelt a name may have meant."""
+        by_key: dict[str, str] = {}
+        for speaker in self.speakers():
+            for key in (speaker.name, speaker.name.split()[-1]):
+                by_key.setdefault(fold(key), speaker.name)
+        near = difflib.get_close_matches(fold(asked), list(by_key), n=count * 2, cutoff=0.7)
+        return list(dict.fromkeys(by_key[key] for key in near))[:count]
 
     def mentions(self, asked: str) -> bool:
         """Whether any article uses the surname of `asked` at all."""
