@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from assistant.answering.answer import Answer, Citation, quoted_text
 from assistant.answering.person_answers import PersonStatements
 from assistant.answering.quoting import cite_sentences
-from assistant.fitted import QuoteModel, fitted
+from assistant.fitted import People, fitted
 from assistant.prompts import load_prompt
+from assistant.retrieval.hybrid import topic_closeness
 
-# A statement is on the topic when it is at least `QuoteModel.quote_share` as likely to
-# answer as the person's likeliest (the floor of a person answer's quotes), or among the
-# likeliest _BEST_FEW (a person answer quotes up to three).
-_BEST_FEW = 3
+# A statement is on the topic by the rule that decides whether a person is quoted on it at
+# all (`PersonFinding.closest`): the articles come at most `People.speaker_topic_gap`
+# closer to the topic elsewhere than the statement does. The person's likeliest statement
+# under the quote model counts too: the person answer would quote it.
 # An article gives a line; more statements than this of one article would bury the others.
 _MAX_PER_ARTICLE = 3
 
@@ -70,21 +71,27 @@ class Timeline:
         }
 
 
-def on_topic(statements: PersonStatements, topic: str) -> list[int]:
+def on_topic(statements: PersonStatements) -> list[int]:
     """The person's statements that are on the topic (indices into the ranking's
     sentences), likeliest first; without a topic, all of them."""
-    own = statements.own
-    if not topic.strip() or not own:
+    own, closest = statements.own, statements.finding.closest
+    if closest is None or not own:
         return list(own)
-    floor = fitted(QuoteModel).quote_share * statements.chances[own[0]]
-    return [i for n, i in enumerate(own) if n < _BEST_FEW or statements.chances[i] >= floor]
+    topic = statements.evidence.question
+    floor = closest - fitted(People).speaker_topic_gap
+    sentences = statements.ranking.sentences
+    return [
+        i
+        for n, i in enumerate(own)
+        if n == 0 or topic_closeness(sentences[i].hit.language, sentences[i].vector, topic) >= floor
+    ]
 
 
 def read_timeline(question: str, statements: PersonStatements, topic: str) -> Timeline:
     """The timeline of the person's statements on `topic` (all of them when it is empty),
     with `question` (as asked) as its answer's question. The person must be quoted (the
     refusals are decided before: `PersonAnswers.refusal`)."""
-    chosen = _by_article(statements, on_topic(statements, topic))
+    chosen = _by_article(statements, on_topic(statements))
     ordered = [i for group in sorted(chosen.values(), key=_when(statements)) for i in group]
     citations = cite_sentences(statements.evidence, statements.ranking, ordered)
     entries = _entries(citations)

@@ -99,6 +99,9 @@ class PersonFinding:
     name: str
     verdict: PersonVerdict
     statements: Evidence | None = None
+    # How close the articles come to the topic anywhere (`topic_closeness` of the closest
+    # sentence the usual retrieval of the topic finds); None without a topic.
+    closest: float | None = None
 
 
 @dataclass(frozen=True)
@@ -251,9 +254,10 @@ class HybridRetriever:
         first = self.retrieve_encoded(question, k, without)
         closest = self._closest_to(topic, holding, first, limit)
         evidence = self._evidence(topic, first + closest)
-        off_topic = self._speaks_elsewhere(evidence, topic, person.name, holding, k, without)
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        off_topic = self._speaks_elsewhere(evidence, elsewhere, person.name, holding)
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
-        finding = PersonFinding(person.name, verdict, evidence)
+        finding = PersonFinding(person.name, verdict, evidence, _closest(elsewhere, topic))
         return Findings(self._evidence(question, first), finding)
 
     def _closest_to(
@@ -272,19 +276,13 @@ class HybridRetriever:
         ]
 
     def _speaks_elsewhere(
-        self,
-        evidence: Evidence,
-        topic: EncodedQuestion,
-        speaker: str,
-        holding: set[str],
-        k: int,
-        without: frozenset[str],
+        self, evidence: Evidence, elsewhere: Evidence, speaker: str, holding: set[str]
     ) -> bool:
         """Whether the articles speak of the topic elsewhere and not in the speaker's words
         (`evidence`: the passages found for the speaker; `holding`: those of them holding
-        the speaker's statements)."""
+        the speaker's statements; `elsewhere`: the usual passages for the topic)."""
         hits = evidence.hits
-        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        topic = evidence.question
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
         # The passages of the person's statements and the openings of their articles: an
         # article names its occasion ("COP30") before the person speaks about it.
@@ -487,13 +485,15 @@ def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQues
     """The highest similarity to the question among (language, vector) rows, a sentence in
     another language than the question's raised by the fitted cross-lingual offset (-1 for
     none)."""
-    offset = fitted(Floors).cross_lingual_offset
-    scores = [
-        float(vector @ question.vectors[0]) + (offset if language != question.language else 0.0)
-        for language, vector in rows
-        if vector is not None
-    ]
+    scores = [topic_closeness(language, v, question) for language, v in rows if v is not None]
     return max(scores, default=-1.0)
+
+
+def topic_closeness(language: str, vector: np.ndarray, question: EncodedQuestion) -> float:
+    """The primary model's similarity of a sentence (in `language`, its primary `vector`) to
+    the question, raised by the fitted cross-lingual offset when the languages differ."""
+    offset = fitted(Floors).cross_lingual_offset if language != question.language else 0.0
+    return float(vector @ question.vectors[0]) + offset
 
 
 def fuse(
