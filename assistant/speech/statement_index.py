@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -86,8 +87,8 @@ class StatementIndex:
         by_key: dict[str, str] = {}
         for speaker in self.speakers():
             for key in (speaker.name, speaker.name.split()[-1]):
-                by_key.setdefault(fold(key), speaker.name)
-        near = difflib.get_close_matches(fold(asked), list(by_key), n=count * 2, cutoff=0.7)
+                by_key.setdefault(_plain(key), speaker.name)
+        near = difflib.get_close_matches(_plain(asked), list(by_key), n=count * 2, cutoff=0.7)
         return list(dict.fromkeys(by_key[key] for key in near))[:count]
 
     def mentions(self, asked: str) -> bool:
@@ -178,6 +179,13 @@ class _Saved(BaseModel):
 
 
 _SAVED = TypeAdapter(_Saved | dict[str, _SavedArticle])
+
+
+def _plain(name: str) -> str:
+    """A name lower-cased without accents, for comparing spellings letter by letter
+    (`fold` merges sounds and drops final vowels: too coarse to rank near spellings)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _title_holders(speech: Iterable[ArticleSpeech]) -> dict[str, str]:
