@@ -384,7 +384,8 @@ def timeline_command(
         return
     console.print(_shown(timeline.answer.text.split("\n", 1)[0]))
     for entry in timeline.entries:
-        console.print(f"\n[bold]{_shown(entry.date or 'undated')}[/bold] {_shown(entry.title)}")
+        when = entry.date or "undated (the article states no date)"
+        console.print(f"\n[bold]{_shown(when)}[/bold] {_shown(entry.title)}")
         for c in entry.citations:
             console.print(f"  [bold][{c.n}][/bold] {_shown(c.quote, lines=True)}")
         console.print(f"  [dim]({_shown(entry.source)})[/dim]")
