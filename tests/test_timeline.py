@@ -125,6 +125,13 @@ def test_question_about_a_view_change_with_an_llm_gets_the_same_dated_list(
     assert "never changed" not in answer.text
 
 
+def test_person_quoted_on_other_topics_gets_the_person_refusal(lindqvist: Assistant):
+    timeline = lindqvist.timeline("Herrera", "running a marathon")
+    assert timeline.entries == () and timeline.answer.abstained
+    assert timeline.answer.text.startswith("The articles quote Tomás Herrera, but not on this.")
+    assert timeline.as_json()["nearest"][0]["speaker"] == "Tomás Herrera"
+
+
 def test_unknown_person_is_refused_with_near_spellings(lindqvist: Assistant):
     with pytest.raises(UnknownPerson) as refused:
         lindqvist.timeline("Lindqvest", "interest rates")

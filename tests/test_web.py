@@ -237,6 +237,14 @@ def test_timeline_tab_shows_a_persons_statements_by_date(page: Page):
     assert "quote no one named Rubion" in refused and "Marco Rubio" in refused
 
 
+def test_chat_answers_how_a_view_changed_as_a_dated_list(page: Page):
+    answer = _ask(page, "How has Rubio's position on Russia changed?")
+    lines = [line for line in answer.splitlines() if line.strip()]
+    assert lines[0].startswith("What the articles quote Marco Rubio saying, by the date")
+    assert lines[1].startswith("2025-03 · Vorschlag für Waffenruhe") and "[1]" in lines[1]
+    assert "Rubio" in page.locator("#sources").inner_text()
+
+
 def test_api_timeline_is_the_cli_json(served):
     url, assistant = served
     client = Client(url, verbose=False)
