@@ -129,6 +129,19 @@ class BadQuestion(AssistantError):
     """The question cannot be asked as given (empty, too long, ...)."""
 
 
+class UnknownPerson(AssistantError):
+    """No one the articles quote has the name asked about."""
+
+    def __init__(self, name: str, near: list[str]) -> None:
+        self.name = name
+        self.near = near
+        hint = f" Did you mean: {', '.join(near)}?" if near else ""
+        super().__init__(
+            f"The articles quote no one named {name}.{hint} "
+            "See everyone they quote with: assistant people"
+        )
+
+
 class ModelError(AssistantError):
     """An embedding or reranking model could not be loaded."""
 

@@ -21,6 +21,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "not_on_topic": frozenset({"name", "quotes"}),
     "nearest": frozenset({"quotes"}),
     "no_comment": frozenset({"quotes"}),
+    "timeline": frozenset({"name"}),
+    "timeline_undated": frozenset(),
 }
 
 

@@ -219,6 +219,44 @@ def test_people_list_asks_what_a_person_said(page: Page):
     assert "Rubio" in page.locator("#sources").inner_text()
 
 
+def test_timeline_tab_shows_a_persons_statements_by_date(page: Page):
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#timeline-person textarea").fill("Rubio")
+    page.locator("#timeline-show").click()
+    page.wait_for_selector("#timeline .entry", timeout=60_000)
+    entry = page.locator("#timeline .entry").first
+    assert entry.locator(".when").inner_text() == "2025-03"
+    assert "Waffenruhe" in entry.locator(".title").inner_text()
+    assert "Russland" in " ".join(entry.locator("blockquote").all_inner_texts())
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-timeline.png"))
+    page.locator("#timeline-person textarea").fill("Rubion")
+    page.locator("#timeline-show").click()
+    page.wait_for_selector("#timeline .error", timeout=60_000)
+    refused = page.locator("#timeline .error").inner_text()
+    assert "quote no one named Rubion" in refused and "Marco Rubio" in refused
+
+
+def test_chat_answers_how_a_view_changed_as_a_dated_list(page: Page):
+    answer = _ask(page, "How has Rubio's position on Russia changed?")
+    lines = [line for line in answer.splitlines() if line.strip()]
+    assert lines[0].startswith("What the articles quote Marco Rubio saying, by the date")
+    assert lines[1].startswith("2025-03 · Vorschlag für Waffenruhe") and "[1]" in lines[1]
+    assert "Rubio" in page.locator("#sources").inner_text()
+
+
+def test_api_timeline_is_the_cli_json(served):
+    url, assistant = served
+    client = Client(url, verbose=False)
+    assert (
+        client.predict("Rubio", None, api_name="/timeline") == assistant.timeline("Rubio").as_json()
+    )
+    on_russia = client.predict("Rubio", "Russland", api_name="/timeline")
+    assert on_russia["entries"][0]["date"] == "2025-03"
+    with pytest.raises(Exception, match="quote no one named Rubion"):
+        client.predict("Rubion", api_name="/timeline")
+
+
 def test_api_answers_like_the_cli_json(served):
     url, assistant = served
     client = Client(url, verbose=False)

@@ -3,7 +3,8 @@
 question (+ history) → route (standalone question, language, answer type, person asked
 about) → findings (the usual evidence; for a person question, the verdict on the person) →
 answer (`Answerer`: quotes or an LLM; a person question's refusals decided before either) →
-checked answer.
+checked answer. A question asking how a person's view changed is answered by the person's
+statements by date (`timeline.py`), whichever answerer is chosen.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from assistant.answering.quoting import (
     rank_sentences,
 )
 from assistant.answering.support import SupportChecker
+from assistant.answering.timeline import Timeline, read_timeline, refused_timeline
 from assistant.models.embeddings import PassageEmbeddings
-from assistant.question.routing import route_question
+from assistant.question.routing import Route, route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
 
 if TYPE_CHECKING:
@@ -64,10 +66,27 @@ class AnswerPipeline:
         found = self.retriever.find(route, k, without)
         if not found.hits:
             return abstention(question, [])
+        if found.person is not None and route.view_change:
+            return self._timeline(route, found).answer
         if found.person is not None:
             return self._person_answer(question, found)
         answer = self.answerer.answer(question, found.evidence, on_token)
         return self._checker(found.evidence).checked(answer)
+
+    def timeline(self, route: Route, k: int) -> Timeline:
+        """The person's statements on the route's topic by date (`route.person` is set and
+        `route.view_change`); `k`: passages of the usual retrieval weighed besides them."""
+        return self._timeline(route, self.retriever.find(route, k))
+
+    def _timeline(self, route: Route, found: Findings) -> Timeline:
+        """The timeline, or the person question's refusal (never named; quoted, but not on
+        this) as a timeline without entries."""
+        statements = self.people.read(found)
+        topic = route.person.topic
+        refusal = self.people.refusal(route.asked, statements)
+        if refusal is not None:
+            return refused_timeline(refusal, statements.name, topic)
+        return read_timeline(route.asked, statements, topic)
 
     def _person_answer(self, question: str, found: Findings) -> Answer:
         """A person question's answer, the same path for either answerer: its refusals are

@@ -87,6 +87,8 @@ KEYS: dict[str, dict[str, str]] = {
         "impersonal": WORD,
         "question_words": WORD,
         "possessives": WORD,
+        "views": WORD,
+        "changed": WORD,
         "and": WORD,
         "duration": WORD,
         "amount": WORD,

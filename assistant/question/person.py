@@ -1,6 +1,6 @@
 """Person questions: "What did X say about Y?", "Was sagte X zu Y?", "¿Qué dijo X sobre Y?",
-"Qu'a dit X sur Y ?", "How did X react to Y?", "X's position on Y" — and who X is among the
-people the articles quote."""
+"Qu'a dit X sur Y ?", "How did X react to Y?", "X's position on Y", "How has X's position on Y
+changed?" — and who X is among the people the articles quote."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ _ASKS_LOOSELY = (
     r"(?<!\w)(?:{questions.loose_auxiliaries})\s+[^?]{2,60}?\s+(?:{questions.loose_verbs})(?!\w)"
 )
 
+# "How has X's position on Y changed?", "Wie hat sich X' Haltung zu Y verändert?": a word
+# for someone's view and one for its change, in either order.
+_VIEW = r"(?<!\w)(?:{questions.views})(?!\w)"
+_CHANGED = r"(?<!\w)(?:{questions.changed})(?!\w)"
 
 _NEAR_CHARS = 12  # a name this close to the asking verb is its subject ("did Keir Starmer say")
 
@@ -69,3 +73,42 @@ def read_person_question(
         if len(run.words) >= 2 and near <= _NEAR_CHARS:
             return PersonQuestion(run.short(), False, statements.mentions(run.short()))
     return PersonQuestion(runs[0].short(), quoted=False, mentioned=True)
+
+
+def asks_how_view_changed(text: str, language: str) -> bool:
+    """Whether the text (in `language`, ISO 639-1) asks how someone's view of something
+    changed: it holds a word for a view ("position", "Haltung", "postura") and one for
+    its change ("changed", "verändert", "cambiado")."""
+    words = lexicon(language)
+    return bool(words.regex(_VIEW, re.I).search(text) and words.regex(_CHANGED, re.I).search(text))
+
+
+def read_view_change_question(
+    question: str, language: str, statements: StatementIndex
+) -> PersonQuestion | None:
+    """The person a "How has X's position on Y changed?" question asks about, with its topic
+    (the question without the name and the words asking for a change of view); None when
+    it asks no such thing or names no one.
+
+    The person is the first name the articles quote; failing that, the first full name (who
+    may be someone the articles never mention). A single capitalised word the articles
+    quote no one of ("the ECB") may be no person: the question is then answered as usual."""
+    if not asks_how_view_changed(question, language):
+        return None
+    runs = name_runs(question, language)
+    words = lexicon(language)
+    for run in runs:
+        # A German noun joins the name before it ("Powells Haltung"): the name without it.
+        bare = " ".join(w for w in run.words if not words.regex(_VIEW, re.I).fullmatch(w))
+        for name in (run.short(), bare):
+            if name and statements.by_speaker(name):
+                rest = f"{question[: run.start]} {question[run.end :]}"
+                for pattern in (_VIEW, _CHANGED):
+                    rest = words.regex(pattern, re.I).sub(" ", rest)
+                topic = " ".join(rest.split())
+                return PersonQuestion(name, quoted=True, mentioned=True, topic=topic)
+    for run in runs:
+        if len(run.words) >= 2:
+            name = run.short()
+            return PersonQuestion(name, quoted=False, mentioned=statements.mentions(name))
+    return PersonQuestion(runs[0].short(), quoted=False, mentioned=True) if runs else None

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type
 from assistant.question.follow_ups import Message, follow_up_answer_type, standalone_question
-from assistant.question.person import PersonQuestion, read_person_question
+from assistant.question.person import (
+    PersonQuestion,
+    read_person_question,
+    read_view_change_question,
+)
 from assistant.speech.statement_index import StatementIndex
 
 if TYPE_CHECKING:
@@ -28,7 +32,9 @@ class Route:
     follow-up, `follow_ups.follow_up_answer_type`), if any;
     `person`: for a person question ("What did X say about Y?"), who is asked about, when
     the answer must be that person's words (the articles quote someone of that name) or a
-    refusal (they never name them).
+    refusal (they never name them); `view_change`: the question asks how the person's view
+    changed ("How has X's position on Y changed?"), answered with the person's statements
+    on the topic by date (`person.topic`: the topic).
     """
 
     asked: str
@@ -36,6 +42,7 @@ class Route:
     language: str
     answer_type: str | None = None
     person: PersonQuestion | None = None
+    view_change: bool = False
 
 
 def route_question(
@@ -54,11 +61,13 @@ def route_question(
     """
     text = standalone_question(question, history, chat_model, llm_label, statements)
     language = detect_language(text)
-    person = read_person_question(text, language, statements)
+    changed = read_view_change_question(text, language, statements)
+    person = changed or read_person_question(text, language, statements)
     if person is not None and person.mentioned and not person.quoted:
         # The articles name the person but quote no one of that name: what they say about
         # the person is the best answer there is, found as for any question.
         person = None
     same = text == question
     kind = answer_type(text, language) if same else follow_up_answer_type(question, text)
-    return Route(question, text, language, kind, person)
+    view_change = person is not None and person is changed
+    return Route(question, text, language, kind, person, view_change)

@@ -29,6 +29,9 @@ from assistant.speech.statement_index import StatementIndex
 # A person question weighs at most this many passages of the person's statements beyond
 # the usual retrieval's (the closest to the question).
 _MAX_SPEAKER_PASSAGES = 30
+# How a person's view changed is told by their statements in every article, so a question
+# asking it weighs this many (a person quoted in more passages keeps the closest).
+_MAX_VIEW_CHANGE_PASSAGES = 200
 # e5 rates a sentence in another language than the question's lower by about the gap
 # between the abstention floors (`Floors.cross_lingual_offset`, assistant/fitted/), so
 # comparisons across languages add it back. A person question is answered from the
@@ -96,6 +99,9 @@ class PersonFinding:
     name: str
     verdict: PersonVerdict
     statements: Evidence | None = None
+    # How close the articles come to the topic anywhere (`topic_closeness` of the closest
+    # sentence the usual retrieval of the topic finds); None without a topic.
+    closest: float | None = None
 
 
 @dataclass(frozen=True)
@@ -208,10 +214,25 @@ class HybridRetriever:
         if not person.quoted:
             unknown = PersonFinding(person.name, PersonVerdict.UNKNOWN)
             return Findings(self.evidence(question, k, without), unknown)
+        if route.view_change and not person.topic.strip():
+            return self._all_statements(question, person, without)
         # The topic is searched as a text of its own (its language and answer type read
         # from it): the name would favour sentences that repeat it over the person's words.
         topic = self.encode(person.topic)
-        return self._person_findings(question, topic, person, k, without)
+        limit = _MAX_VIEW_CHANGE_PASSAGES if route.view_change else _MAX_SPEAKER_PASSAGES
+        return self._person_findings(question, topic, person, k, without, limit)
+
+    def _all_statements(
+        self, question: EncodedQuestion, person: PersonQuestion, without: frozenset[str]
+    ) -> Findings:
+        """Findings holding every passage of the person's statements (up to
+        _MAX_VIEW_CHANGE_PASSAGES), for a person asked about without a topic: on topic by
+        definition."""
+        holding = self._speaker_passages(person.name, without)
+        hits = self._closest_to(question, holding, [], _MAX_VIEW_CHANGE_PASSAGES)
+        evidence = self._evidence(question, hits)
+        finding = PersonFinding(person.name, PersonVerdict.ON_TOPIC, evidence)
+        return Findings(evidence, finding)
 
     def _person_findings(
         self,
@@ -220,28 +241,34 @@ class HybridRetriever:
         person: PersonQuestion,
         k: int,
         without: frozenset[str],
+        limit: int = _MAX_SPEAKER_PASSAGES,
     ) -> Findings:
         """Findings for "What did `person` say about `topic`?": the usual `k` best passages
-        for the whole question, then the other passages holding the person's statements,
-        closest to the topic first (so that a statement the question's words miss, or one in
-        another language, is still weighed), their sentences scored against the topic alone.
+        for the whole question, then (up to `limit`) the other passages holding the person's
+        statements, closest to the topic first (so that a statement the question's words
+        miss, or one in another language, is still weighed), their sentences scored against
+        the topic alone.
         The person is off topic when the articles speak of the topic elsewhere and not in
         the person's words."""
         holding = self._speaker_passages(person.name, without)
         first = self.retrieve_encoded(question, k, without)
-        evidence = self._evidence(topic, first + self._closest_to(topic, holding, first))
-        off_topic = self._speaks_elsewhere(evidence, topic, person.name, holding, k, without)
+        closest = self._closest_to(topic, holding, first, limit)
+        evidence = self._evidence(topic, first + closest)
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        off_topic = self._speaks_elsewhere(evidence, elsewhere, person.name, holding)
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
-        finding = PersonFinding(person.name, verdict, evidence)
+        finding = PersonFinding(person.name, verdict, evidence, _closest(elsewhere, topic))
         return Findings(self._evidence(question, first), finding)
 
-    def _closest_to(self, topic: EncodedQuestion, holding: set[str], first: list[Hit]) -> list[Hit]:
+    def _closest_to(
+        self, topic: EncodedQuestion, holding: set[str], first: list[Hit], limit: int
+    ) -> list[Hit]:
         """The passages in `holding` beyond `first`, closest to the topic first (at most
-        _MAX_SPEAKER_PASSAGES), scored by the primary model's similarity."""
+        `limit`), scored by the primary model's similarity."""
         rest = sorted(holding - {hit.passage.id for hit in first})
         vectors = self.store.vectors(0, rest)
         scored = {pid: float(vector @ topic.vectors[0]) for pid, vector in vectors.items()}
-        closest = sorted(scored, key=lambda pid: -scored[pid])[:_MAX_SPEAKER_PASSAGES]
+        closest = sorted(scored, key=lambda pid: -scored[pid])[:limit]
         found = self.store.get(closest)
         return [
             self._hit(Candidate(pid, language, (scored[pid],), 0.0), passage, scored[pid])
@@ -249,19 +276,13 @@ class HybridRetriever:
         ]
 
     def _speaks_elsewhere(
-        self,
-        evidence: Evidence,
-        topic: EncodedQuestion,
-        speaker: str,
-        holding: set[str],
-        k: int,
-        without: frozenset[str],
+        self, evidence: Evidence, elsewhere: Evidence, speaker: str, holding: set[str]
     ) -> bool:
         """Whether the articles speak of the topic elsewhere and not in the speaker's words
         (`evidence`: the passages found for the speaker; `holding`: those of them holding
-        the speaker's statements)."""
+        the speaker's statements; `elsewhere`: the usual passages for the topic)."""
         hits = evidence.hits
-        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        topic = evidence.question
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
         # The passages of the person's statements and the openings of their articles: an
         # article names its occasion ("COP30") before the person speaks about it.
@@ -464,13 +485,15 @@ def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQues
     """The highest similarity to the question among (language, vector) rows, a sentence in
     another language than the question's raised by the fitted cross-lingual offset (-1 for
     none)."""
-    offset = fitted(Floors).cross_lingual_offset
-    scores = [
-        float(vector @ question.vectors[0]) + (offset if language != question.language else 0.0)
-        for language, vector in rows
-        if vector is not None
-    ]
+    scores = [topic_closeness(language, v, question) for language, v in rows if v is not None]
     return max(scores, default=-1.0)
+
+
+def topic_closeness(language: str, vector: np.ndarray, question: EncodedQuestion) -> float:
+    """The primary model's similarity of a sentence (in `language`, its primary `vector`) to
+    the question, raised by the fitted cross-lingual offset when the languages differ."""
+    offset = fitted(Floors).cross_lingual_offset if language != question.language else 0.0
+    return float(vector @ question.vectors[0]) + offset
 
 
 def fuse(

@@ -5,7 +5,9 @@ article by article like the passages."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -78,6 +80,16 @@ class StatementIndex:
         return [
             (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
         ]
+
+    def near_names(self, asked: str, count: int = 5) -> list[str]:
+        """The names of the people quoted that are spelt most like `asked` (whole or its
+        surname), closest first: what someone who misspelt a name may have meant."""
+        by_key: dict[str, str] = {}
+        for speaker in self.speakers():
+            for key in (speaker.name, speaker.name.split()[-1]):
+                by_key.setdefault(_plain(key), speaker.name)
+        near = difflib.get_close_matches(_plain(asked), list(by_key), n=count * 2, cutoff=0.7)
+        return list(dict.fromkeys(by_key[key] for key in near))[:count]
 
     def mentions(self, asked: str) -> bool:
         """Whether any article uses the surname of `asked` at all."""
@@ -167,6 +179,13 @@ class _Saved(BaseModel):
 
 
 _SAVED = TypeAdapter(_Saved | dict[str, _SavedArticle])
+
+
+def _plain(name: str) -> str:
+    """A name lower-cased without accents, for comparing spellings letter by letter
+    (`fold` merges sounds and drops final vowels: too coarse to rank near spellings)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _title_holders(speech: Iterable[ArticleSpeech]) -> dict[str, str]:

@@ -10,6 +10,8 @@ Example::
     print(answer.text)
     for citation in answer.citations:
         print(citation.n, citation.title, citation.quote)
+    for entry in assistant.timeline("Rubio", topic="Russia").entries:
+        print(entry.date, entry.title, [c.quote for c in entry.citations])
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError, IndexDamaged, ModelError
+from assistant.errors import AssistantError, BadQuestion, IndexDamaged, ModelError, UnknownPerson
 from assistant.index.generations import IndexCheck, check_live, live_generation, open_live
 from assistant.index.store import ArticleRecord, Hit
 from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_index
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from assistant.answering.answer import Answer
     from assistant.answering.chain import AnswerChain
     from assistant.answering.pipeline import AnswerPipeline
+    from assistant.answering.timeline import Timeline
     from assistant.retrieval.hybrid import HybridRetriever
     from assistant.retrieval.langchain_retriever import LangChainRetriever
 
@@ -178,6 +181,39 @@ class Assistant:
         question, history = check_question(question), check_history(history)
         k = check_k(k) or self.settings.top_k
         return self._pipeline(use_llm).run(question, history, k, on_token)
+
+    def timeline(self, person: str, topic: str | None = None, k: int | None = None) -> Timeline:
+        """How `person`'s view of `topic` changed: their statements on it, grouped by
+        article, oldest article first (undated ones last), each citation with its article's
+        title and date; without a topic, all their statements. The same as asking "How has
+        <person>'s position on <topic> changed?".
+
+        `person`: a name as typed ("Lagarde", "Christine Lagarde", "Selenskyj"), matched to
+        the people quoted across spellings; `k`: passages of the usual retrieval weighed
+        besides the person's (default settings.top_k).
+
+        Raises:
+            UnknownPerson: no one quoted has that name (the message lists near spellings).
+            BadQuestion: an empty name or a bad topic or k.
+            IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
+        """
+        from assistant.language.detection import detect_language
+        from assistant.question.person import PersonQuestion
+        from assistant.question.routing import Route
+
+        name = " ".join((person or "").split()) if isinstance(person, str) else ""
+        if not name:
+            raise BadQuestion("Name a person the articles quote (see: assistant people).")
+        topic = check_question(topic) if topic is not None and topic.strip() else ""
+        k = check_k(k) or self.settings.top_k
+        statements = self._hybrid().statements
+        if not statements.by_speaker(name):
+            raise UnknownPerson(name, statements.near_names(name))
+        text = topic or name
+        asked = f"{name}: {topic}" if topic else name
+        quoted = PersonQuestion(name, quoted=True, mentioned=True, topic=topic)
+        route = Route(asked, text, detect_language(text), person=quoted, view_change=True)
+        return self._pipeline(use_llm=False).timeline(route, k)
 
     def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
         """The assistant as a LangChain `Runnable`: ``{"question", "history", "k"}`` in, the

@@ -353,6 +353,44 @@ def _print_citations(answer) -> None:
         )
 
 
+@app.command("timeline")
+def timeline_command(
+    context: typer.Context,
+    person: Annotated[str, typer.Argument(help="The person, as typed: a name or surname.")],
+    topic: Annotated[
+        str | None, typer.Option("--topic", "-t", help="What about (default: everything).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+) -> None:
+    """How a person's view changed: their statements (on a topic), article by article,
+    oldest first, each with its article's date and title; undated articles last.
+
+    Examples:
+
+        assistant timeline Lagarde --topic inflation
+
+        assistant timeline "Pedro Sánchez" --topic amnistía --json
+    """
+    assistant = _assistant(context.obj)
+    try:
+        timeline = assistant.timeline(person, topic)
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        print(_json(timeline.as_json()))
+        return
+    if not timeline.entries:  # a refusal: what the articles do quote them on
+        _print_answer(timeline.answer)
+        return
+    console.print(_shown(timeline.answer.text.split("\n", 1)[0]))
+    for entry in timeline.entries:
+        when = entry.date or "undated (the article states no date)"
+        console.print(f"\n[bold]{_shown(when)}[/bold] {_shown(entry.title)}")
+        for c in entry.citations:
+            console.print(f"  [bold][{c.n}][/bold] {_shown(c.quote, lines=True)}")
+        console.print(f"  [dim]({_shown(entry.source)})[/dim]")
+
+
 @app.command("chat")
 def chat_command(context: typer.Context) -> None:
     """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""

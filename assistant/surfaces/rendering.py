@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.answer import MARKER, Answer, Citation
+from assistant.answering.timeline import Timeline, TimelineEntry
 
 # Characters Markdown (or Gradio's LaTeX rendering) would interpret. With ":", "." and "@"
 # escaped too, no "https://…", "www.…" or "name@host" is turned into a link by the renderer
@@ -130,3 +131,31 @@ def _highlighted(passage: str, citations: list[Citation]) -> str:
 def error_markdown(message: str) -> str:
     """A user-facing error shown in the chat instead of an answer."""
     return f'<span class="error">⚠️ {escape_markdown(message)}</span>'
+
+
+def timeline_html(timeline: Timeline) -> str:
+    """A person's timeline as a dated list down a line: per article its date, title and
+    file, then the person's quotes. A refusal (no entries) shows its text."""
+    if not timeline.entries:
+        return f'<div class="timeline empty">{html.escape(timeline.answer.text)}</div>'
+    items = [_timeline_item(entry) for entry in timeline.entries]
+    heading = html.escape(timeline.answer.text.split("\n", 1)[0])
+    return (
+        f'<div class="timeline"><p class="timeline-head">{heading}</p>'
+        f"<ol>{''.join(items)}</ol></div>"
+    )
+
+
+def _timeline_item(entry: TimelineEntry) -> str:
+    undated = entry.date is None
+    date = "no date stated" if undated else html.escape(entry.date)
+    quotes = "".join(
+        f'<blockquote data-n="{c.n}"><sup class="mark-n">{c.n}</sup>'
+        f"{html.escape(c.quote)}</blockquote>"
+        for c in entry.citations
+    )
+    return (
+        f'<li class="entry{" undated" if undated else ""}"><span class="when">{date}</span>'
+        f'<div class="what"><span class="title">{html.escape(entry.title)}</span>'
+        f' · <span class="file">{html.escape(entry.article_id)}</span>{quotes}</div></li>'
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import html
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ from assistant.surfaces.rendering import (
     error_markdown,
     escape_markdown,
     sources_html,
+    timeline_html,
 )
 from assistant.surfaces.suggestions import examples_from_folder
 from assistant.surfaces.uploads import MAX_UPLOAD_BYTES, save_uploads
@@ -61,6 +63,17 @@ CSS = """
 .sources .mark-n { font-weight: 600; margin-right: 2px; }
 .unsupported { text-decoration: underline wavy #d97706; }
 .confidence { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.timeline ol { list-style: none; margin: 0; padding: 0 0 0 18px;
+  border-left: 3px solid var(--color-accent); }
+.timeline .entry { position: relative; margin: 0 0 16px 0; padding-left: 10px; }
+.timeline .entry::before { content: ""; position: absolute; left: -27px; top: 4px; width: 12px;
+  height: 12px; border-radius: 50%; background: var(--color-accent); }
+.timeline .entry.undated::before { background: var(--body-text-color-subdued); }
+.timeline .when { font-weight: 700; display: block; }
+.timeline .title { font-weight: 600; }
+.timeline .file { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.timeline blockquote { margin: 6px 0; padding-left: 10px; white-space: pre-wrap;
+  border-left: 2px solid var(--border-color-primary); }
 """
 
 # Citation links scroll the sources panel instead of following the link (Gradio opens
@@ -137,6 +150,15 @@ class ChatPage:
     def show_sources(self, state: dict, event: gr.SelectData) -> str:
         """The sources of the answer the user clicked."""
         return state["sources"].get(str(event.index), gr.skip())
+
+    # --- timeline -------------------------------------------------------------------------
+
+    def show_timeline(self, person: str, topic: str) -> str:
+        """A person's statements (on a topic) by date, as HTML; errors as a message."""
+        try:
+            return timeline_html(self.assistant.timeline(person, topic or None))
+        except AssistantError as err:
+            return f'<div class="timeline error">⚠️ {html.escape(str(err))}</div>'
 
     # --- articles -------------------------------------------------------------------------
 
@@ -238,6 +260,19 @@ class ChatPage:
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
+    def timeline_api(self, person: str, topic: str | None = None) -> dict:
+        """A person's statements on a topic by date; returns the same JSON as `assistant
+        timeline --json`.
+
+        Args:
+            person: the person, as typed (a name or surname).
+            topic: what about (default: all their statements).
+        """
+        try:
+            return self.assistant.timeline(person, topic).as_json()
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
     def articles_api(self) -> list[dict]:
         """The indexed articles: id, title, date (and where it was read), language, passages."""
         try:
@@ -286,6 +321,8 @@ def build_page(assistant: Assistant) -> gr.Blocks:
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     sources = gr.HTML(_NO_SOURCES, elem_id="sources")
+            with gr.Tab("Timeline", id="timeline"):
+                _timeline_tab(page)
             with gr.Tab("Articles", id="articles"):
                 library = _articles_tab(page)
         _wire_chat(page, chat, state, sources)
@@ -301,6 +338,7 @@ def build_page(assistant: Assistant) -> gr.Blocks:
         )
         answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
         gr.api(page.ask_api, api_name="ask", **answer_events)
+        gr.api(page.timeline_api, api_name="timeline", **answer_events)
         gr.api(page.articles_api, api_name="articles")
         gr.api(page.people_api, api_name="people")
     return blocks
@@ -344,6 +382,27 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
         "mode": mode, "clear": clear,
     }  # fmt: skip
+
+
+def _timeline_tab(page: ChatPage) -> None:
+    """How a person's view changed: their statements on a topic, by date."""
+    with gr.Row():
+        person = gr.Textbox(label="Person", placeholder="e.g. Lagarde", scale=2, max_length=200,
+                            elem_id="timeline-person")  # fmt: skip
+        topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. inflation", scale=3,
+                           max_length=4000, elem_id="timeline-topic")  # fmt: skip
+        show = gr.Button("Show timeline", variant="primary", scale=1, elem_id="timeline-show")
+    shown = gr.HTML('<div class="timeline empty">Statements appear here by date.</div>',
+                    elem_id="timeline")  # fmt: skip
+    for trigger in (show.click, person.submit, topic.submit):
+        trigger(
+            page.show_timeline,
+            [person, topic],
+            shown,
+            concurrency_limit=ANSWER_CONCURRENCY,
+            concurrency_id="answer",
+            api_visibility="private",
+        )
 
 
 def _articles_tab(page: ChatPage) -> dict:
@@ -476,7 +535,7 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
-    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3, "timeline": 2})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
