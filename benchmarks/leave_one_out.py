@@ -27,12 +27,12 @@ from assistant.fitted import FOLDER, Answerability, AnswerTypes, ConfidenceFloor
 from assistant.fitted import write_fitted as write_values
 
 SCRIPT = "benchmarks/leave_one_out.py"
-# Each measure and which way is better (True: higher).
+# Each measure, which way is better (True: higher) and the questions it counts.
 MEASURES = {
-    "quotes_hold": ("quotes hold the answer", True),
-    "wrongly_refused": ("answerable refused", False),
-    "offcorpus_refused": ("off-corpus refused", True),
-    "removed_refused": ("refused, answering articles removed", True),
+    "quotes_hold": ("quotes hold the answer", True, "answerable"),
+    "wrongly_refused": ("answerable refused", False, "answerable"),
+    "offcorpus_refused": ("off-corpus refused", True, "offcorpus"),
+    "removed_refused": ("refused, answering articles removed", True, "removed"),
 }
 FITTED_ON = (
     "news-dev and news3-dev (each question as asked, follow-ups with their history; each "
@@ -48,7 +48,7 @@ FITTED_ON = (
 def worse(left_out: dict, shipped: dict) -> list[str]:
     """The measures on which `left_out` does worse than `shipped`."""
     out = []
-    for key, (label, higher) in MEASURES.items():
+    for key, (label, higher, _) in MEASURES.items():
         a, b = left_out[key], shipped[key]
         if a is not None and b is not None and (a < b if higher else a > b):
             out.append(label)
@@ -58,17 +58,14 @@ def worse(left_out: dict, shipped: dict) -> list[str]:
 def table(results: dict[str, dict[str, dict]]) -> str:
     rows = []
     for name, by_values in results.items():
-        for key, (label, _) in MEASURES.items():
+        for key, (label, _, counted) in MEASURES.items():
             cells = [by_values[v][key] for v in ("shipped", "in-set", "left out")]
             if all(c is None for c in cells):
                 continue
             gap = f"{cells[2] - cells[1]:+.3f}" if None not in (cells[1], cells[2]) else "-"
-            rows.append([name, label, *("-" if c is None else f"{c:.3f}" for c in cells), gap])
-        answerable = by_values["shipped"]["answerable"]
-        rows.append([name, "answerable / off-corpus / removed questions", "",
-                     f"{answerable} / {by_values['shipped']['offcorpus']} / "
-                     f"{by_values['shipped']['removed']}", "", ""])  # fmt: skip
-    header = ["set", "measure", "shipped", "in-set", "left out", "left out - in-set"]
+            formatted = ("-" if c is None else f"{c:.3f}" for c in cells)
+            rows.append([name, label, str(by_values["shipped"][counted]), *formatted, gap])
+    header = ["set", "measure", "n", "shipped", "in-set", "left out", "left out - in-set"]
     return markdown_table(header, rows)
 
 
@@ -94,18 +91,27 @@ def main() -> None:
         for name, rows in rows_by_set.items()
     }
     print(table(results))
-    print(f"\nconfidence floor: shipped {shipped.min_confidence}, every set "
-          f"{everywhere.min_confidence}, left out: "
-          + ", ".join(f"{n} {v.min_confidence}" for n, v in held_out.items()))  # fmt: skip
+    floors = (
+        f"Confidence floor: shipped {shipped.min_confidence}, fitted on every set "
+        f"{everywhere.min_confidence}; left out: "
+        + ", ".join(f"{n} {v.min_confidence}" for n, v in held_out.items())
+        + "."
+    )
     losses = {n: worse(r["left out"], r["shipped"]) for n, r in results.items()}
     losses = {n: lost for n, lost in losses.items() if lost}
-    print("left out worse than shipped: " + (str(losses) if losses else "nowhere"))
+    verdict = "Left out worse than shipped: " + (
+        "; ".join(f"{n} ({', '.join(lost)})" for n, lost in losses.items())
+        if losses
+        else "nowhere."
+    )
+    print(f"\n{floors}\n{verdict}")
     if args.write_docs:
         note = (
             "`python benchmarks/leave_one_out.py`: the answerability model and the confidence "
-            f"floor; in-set: fitted on all three sets, left out: on the other two; {measured_on()}."
+            "floor; in-set: fitted on all three sets, left out: on the other two; "
+            f"{measured_on()}."
         )
-        write_section("leave-one-out", f"{table(results)}\n\n{note}\n")
+        write_section("leave-one-out", f"{table(results)}\n\n{floors} {verdict}\n\n{note}\n")
     if args.write:
         if losses:
             print("not written: a set does worse left out than under the shipped values")
