@@ -14,6 +14,7 @@ Nothing here retrieves, so a refit takes a second.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -21,12 +22,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from assistant.answering.answerability import FEATURES
-from assistant.fitted import Answerability, ConfidenceFloor, fitted, ordered
+from assistant.fitted import Answerability, ConfidenceFloor, Floors, fitted, ordered
 
-# Confidence floors tried; the chosen one refuses the most unanswerable questions of the
-# sets fitted on while adding at most `MAX_EXTRA_WRONG` wrongly refused answerable ones to
-# any of them (over the refusals made without a confidence floor).
+# Moves of both similarity floors (cosine) and confidence floors tried; the pair chosen
+# refuses the most unanswerable questions of the sets fitted on while adding at most
+# `MAX_EXTRA_WRONG` wrongly refused answerable ones to any of them (over the refusals of the
+# rows' own similarity floors alone).
+FLOOR_SHIFTS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.02, 0.61, 0.01))
+_MARGIN = FEATURES.index("dense_margin")
 MAX_EXTRA_WRONG = 0.02
 
 
@@ -67,11 +71,14 @@ class Row:
 
 @dataclass(frozen=True)
 class RefusalValues:
-    """What the fitting sets: the answerability model and the confidence floor."""
+    """What the fitting sets: the answerability model, the confidence floor, and how far
+    both similarity floors move from those the rows were read under (the gap between them
+    kept: the person path compares across languages with it)."""
 
     weights: tuple[float, ...]
     bias: float
     min_confidence: float
+    floor_shift: float = 0.0
 
     @classmethod
     def shipped(cls) -> RefusalValues:
@@ -87,18 +94,35 @@ class RefusalValues:
     def confidence_floor(self) -> ConfidenceFloor:
         return ConfidenceFloor(min_confidence=self.min_confidence)
 
+    def floors(self) -> Floors:
+        """The similarity floors, moved from the shipped ones by `floor_shift`."""
+        shipped = fitted(Floors)
+        return dataclasses.replace(
+            shipped,
+            same_language=round(shipped.same_language + self.floor_shift, 3),
+            cross_lingual=round(shipped.cross_lingual + self.floor_shift, 3),
+        )
+
+
+def _shifted(row: Row, shift: float) -> tuple[float, ...] | None:
+    """The row's features with the similarity floors moved by `shift`: the best passage's
+    margin over its floor moves by as much, whichever language it is in."""
+    if row.features is None or not shift:
+        return row.features
+    features = list(row.features)
+    features[_MARGIN] -= shift
+    return tuple(features)
+
 
 def confidences(rows: Sequence[Row], values: RefusalValues) -> np.ndarray:
     """Each row's answerability chance under `values` (0 where it has no features)."""
     weights = np.array(values.weights)
-    return np.array(
-        [
-            0.0
-            if row.features is None
-            else 1.0 / (1.0 + np.exp(-(np.array(row.features) @ weights + values.bias)))
-            for row in rows
-        ]
-    )
+    chances = []
+    for row in rows:
+        features = _shifted(row, values.floor_shift)
+        logit = 0.0 if features is None else np.array(features) @ weights + values.bias
+        chances.append(0.0 if features is None else 1.0 / (1.0 + np.exp(-logit)))
+    return np.array(chances)
 
 
 def refused(rows: Sequence[Row], values: RefusalValues, answer_anyway: float) -> np.ndarray:
@@ -111,7 +135,10 @@ def refused(rows: Sequence[Row], values: RefusalValues, answer_anyway: float) ->
         if row.fixed is not None:
             out.append(row.fixed)
             continue
-        answers = row.evidence and confidence >= values.min_confidence
+        evidence = row.evidence
+        if values.floor_shift:
+            evidence = row.features[_MARGIN] >= values.floor_shift
+        answers = evidence and confidence >= values.min_confidence
         out.append(not (answers or (row.typed and confidence >= answer_anyway)))
     return np.array(out, dtype=bool)
 
@@ -143,57 +170,65 @@ def figures(rows: Sequence[Row], values: RefusalValues, answer_anyway: float) ->
 
 
 def fit(rows_by_set: Mapping[str, Sequence[Row]], answer_anyway: float) -> RefusalValues:
-    """The answerability model and confidence floor fitted on the sets given.
+    """The refusal values fitted on the sets given.
 
-    The model: a logistic regression of every row with features on its label, each set
-    weighing the same whatever its size. The floor: of `THRESHOLDS`, the one refusing the
+    For each shift of the similarity floors (`FLOOR_SHIFTS`): a logistic regression of
+    every row with features on its label, each set weighing the same whatever its size,
+    and the confidence floor of `THRESHOLDS`. Chosen: the shift and floor refusing the
     largest share of unanswerable rows (mean over the sets) while no set's answerable
-    questions are refused `MAX_EXTRA_WRONG` more often than with no confidence floor.
+    questions are refused `MAX_EXTRA_WRONG` more often than under the rows' own similarity
+    floors with no confidence rule; at equal shares, the floors nearest the rows' own.
     """
-    chosen = {
-        name: [r for r in rows if r.features is not None] for name, rows in rows_by_set.items()
-    }
-    chosen = {name: rows for name, rows in chosen.items() if rows}
-    if not chosen:
-        raise ValueError("no rows with features to fit on")
-    features = np.array([r.features for rows in chosen.values() for r in rows])
-    labels = np.array([r.label for rows in chosen.values() for r in rows])
-    weights = np.concatenate([np.full(len(rows), 1.0 / len(rows)) for rows in chosen.values()])
-    model = LogisticRegression(max_iter=5000).fit(
-        features, labels, sample_weight=weights * len(weights) / len(chosen)
-    )
-    coefficients = tuple(round(float(w), 4) for w in model.coef_[0])
-    bias = round(float(model.intercept_[0]), 4)
-    return RefusalValues(coefficients, bias, _floor(rows_by_set, coefficients, bias, answer_anyway))
-
-
-def _floor(
-    rows_by_set: Mapping[str, Sequence[Row]],
-    weights: tuple[float, ...],
-    bias: float,
-    answer_anyway: float,
-) -> float:
-    def refusals(threshold: float) -> list[tuple[float, float]]:
-        values = RefusalValues(weights, bias, threshold)
-        out = []
-        for rows in rows_by_set.values():
-            no = refused(rows, values, answer_anyway)
-            answerable = np.array([r.label == 1 for r in rows])
-            wrong = float(no[answerable].mean()) if answerable.any() else 0.0
-            right = float(no[~answerable].mean()) if (~answerable).any() else 0.0
-            out.append((wrong, right))
-        return out
-
-    base = [wrong for wrong, _ in refusals(0.0)]
-    best, best_score = 0.0, -1.0
-    for threshold in THRESHOLDS:
-        per_set = refusals(threshold)
-        if any(w - b > MAX_EXTRA_WRONG for (w, _), b in zip(per_set, base, strict=True)):
-            continue
-        score = float(np.mean([right for _, right in per_set]))
-        if score > best_score:
-            best, best_score = threshold, score
+    reference = RefusalValues((0.0,) * len(FEATURES), 0.0, 0.0)
+    base = [_wrong_right(rows, reference, answer_anyway)[0] for rows in rows_by_set.values()]
+    best, best_score = None, -1.0
+    for shift in sorted(FLOOR_SHIFTS, key=abs):
+        weights, bias = _model(rows_by_set, shift)
+        for threshold in THRESHOLDS:
+            values = RefusalValues(weights, bias, threshold, shift)
+            per_set = [_wrong_right(rows, values, answer_anyway) for rows in rows_by_set.values()]
+            if any(w - b > MAX_EXTRA_WRONG for (w, _), b in zip(per_set, base, strict=True)):
+                continue
+            score = float(np.mean([right for _, right in per_set]))
+            if score > best_score:
+                best, best_score = values, score
+    if best is None:
+        weights, bias = _model(rows_by_set, 0.0)
+        return RefusalValues(weights, bias, 0.0)
     return best
+
+
+def _model(rows_by_set: Mapping[str, Sequence[Row]], shift: float) -> tuple[tuple, float]:
+    """The answerability model's weights and bias, fitted with the floors moved by `shift`."""
+    chosen = {
+        name: [_shifted(r, shift) for r in rows if r.features is not None]
+        for name, rows in rows_by_set.items()
+    }
+    labels_of = {
+        name: [r.label for r in rows if r.features is not None]
+        for name, rows in rows_by_set.items()
+    }
+    names = [name for name, rows in chosen.items() if rows]
+    if not names:
+        raise ValueError("no rows with features to fit on")
+    features = np.array([f for name in names for f in chosen[name]])
+    labels = np.array([label for name in names for label in labels_of[name]])
+    weights = np.concatenate([np.full(len(chosen[n]), 1.0 / len(chosen[n])) for n in names])
+    model = LogisticRegression(max_iter=5000).fit(
+        features, labels, sample_weight=weights * len(weights) / len(names)
+    )
+    return tuple(round(float(w), 4) for w in model.coef_[0]), round(float(model.intercept_[0]), 4)
+
+
+def _wrong_right(
+    rows: Sequence[Row], values: RefusalValues, answer_anyway: float
+) -> tuple[float, float]:
+    """The share of answerable rows refused, and of the others."""
+    no = refused(rows, values, answer_anyway)
+    answerable = np.array([r.label == 1 for r in rows])
+    wrong = float(no[answerable].mean()) if answerable.any() else 0.0
+    right = float(no[~answerable].mean()) if (~answerable).any() else 0.0
+    return wrong, right
 
 
 def leave_one_out(

@@ -1,4 +1,5 @@
-"""The refusal values (answerability model, confidence floor) fitted leave-one-set-out.
+"""The refusal values (answerability model, confidence and similarity floors) fitted
+leave-one-set-out.
 
     python benchmarks/leave_one_out.py                # the table (rows from fitting_rows.py)
     python benchmarks/leave_one_out.py --write-docs   # and into docs/benchmarks.md
@@ -9,9 +10,11 @@ For each of news-dev, news3-dev and the XQuAD tune half: the figures under the s
 values, under values fitted on every set (in-set) and under values fitted on the other sets
 only (left out). A value that helps only the set it was read from shows as an in-set figure
 the left-out one does not reach. `--write` writes the values fitted on every set to
-assistant/fitted/answerability.json and confidence_floor.json only when, on every set, the
-left-out figures are no worse than the shipped ones (quotes holding the answer, answerable
-questions refused, unanswerable ones refused); either way it prints the comparison.
+assistant/fitted/answerability.json, confidence_floor.json and floors.json only when, on
+every set, the left-out figures are no worse than the shipped ones (quotes holding the
+answer, answerable questions refused, unanswerable ones refused); either way it prints the
+comparison. The similarity floors move together (their gap kept), by one of
+`fitting.FLOOR_SHIFTS`.
 """
 
 from __future__ import annotations
@@ -19,11 +22,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fitting import MAX_EXTRA_WRONG, THRESHOLDS, RefusalValues, Row, figures, fit, leave_one_out
+from fitting import (
+    FLOOR_SHIFTS,
+    MAX_EXTRA_WRONG,
+    THRESHOLDS,
+    RefusalValues,
+    Row,
+    figures,
+    fit,
+    leave_one_out,
+)
 from fitting_rows import CACHE, SETS, rows_of
 from report import markdown_table, measured_on, write_section
 
-from assistant.fitted import FOLDER, Answerability, AnswerTypes, ConfidenceFloor, fitted
+from assistant.fitted import FOLDER, Answerability, AnswerTypes, ConfidenceFloor, Floors, fitted
 from assistant.fitted import write_fitted as write_values
 
 SCRIPT = "benchmarks/leave_one_out.py"
@@ -39,9 +51,10 @@ FITTED_ON = (
     "answerable one again with its answering articles left out of retrieval: not answerable; "
     "off-corpus questions: not answerable) and the XQuAD tune half (every other question of "
     "the even-numbered articles, German and English, over the 48 German articles, with and "
-    "without its own article); each set weighing the same. The confidence floor: of {low} "
-    "to {high}, the one refusing the most unanswerable questions (mean over the sets) while "
-    "adding at most {extra:.0%} wrongly refused answerable questions to any set."
+    "without its own article); each set weighing the same. The confidence floor (of {low} "
+    "to {high}) and the move of both similarity floors (of {shifts}): the pair refusing the "
+    "most unanswerable questions (mean over the sets) while adding at most {extra:.0%} "
+    "wrongly refused answerable questions to any set."
 )
 
 
@@ -92,9 +105,12 @@ def main() -> None:
     }
     print(table(results))
     floors = (
-        f"Confidence floor: shipped {shipped.min_confidence}, fitted on every set "
-        f"{everywhere.min_confidence}; left out: "
-        + ", ".join(f"{n} {v.min_confidence}" for n, v in held_out.items())
+        "Fitted values (confidence floor, similarity-floor shift): shipped "
+        + "; ".join(
+            f"{label} {v.min_confidence}, {v.floor_shift:+.2f}"
+            for label, v in [("", shipped), ("fitted on every set", everywhere)]
+            + [(f"left out {n}", v) for n, v in held_out.items()]
+        ).lstrip()
         + "."
     )
     losses = {n: worse(r["left out"], r["shipped"]) for n, r in results.items()}
@@ -122,7 +138,9 @@ def main() -> None:
 def write_refusal_values(values: RefusalValues, results: dict, folder: Path) -> None:
     """The values fitted on every set, as the shipped files in `folder`, with each set's
     in-set and left-out figures as their score."""
-    fitted_on = FITTED_ON.format(low=THRESHOLDS[0], high=THRESHOLDS[-1], extra=MAX_EXTRA_WRONG)
+    fitted_on = FITTED_ON.format(
+        low=THRESHOLDS[0], high=THRESHOLDS[-1], shifts=FLOOR_SHIFTS, extra=MAX_EXTRA_WRONG
+    )
     score = {
         name: {"in_set": r["in-set"], "left_out": r["left out"]} for name, r in results.items()
     }
@@ -130,7 +148,9 @@ def write_refusal_values(values: RefusalValues, results: dict, folder: Path) -> 
                  script=SCRIPT, score=score)  # fmt: skip
     write_values(folder / ConfidenceFloor.FILE, values.confidence_floor(), fitted_on=fitted_on,
                  script=SCRIPT, score=score)  # fmt: skip
-    print(f"wrote {folder / Answerability.FILE} and {folder / ConfidenceFloor.FILE}")
+    write_values(folder / Floors.FILE, values.floors(), fitted_on=fitted_on, script=SCRIPT,
+                 score=score)  # fmt: skip
+    print(f"wrote {Answerability.FILE}, {ConfidenceFloor.FILE} and {Floors.FILE} in {folder}")
 
 
 if __name__ == "__main__":

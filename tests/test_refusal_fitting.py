@@ -8,9 +8,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.answering.answerability import FEATURES
-from assistant.fitted import Answerability, AnswerTypes, ConfidenceFloor, fitted, read_fitted
+from assistant.fitted import (
+    Answerability,
+    AnswerTypes,
+    ConfidenceFloor,
+    Floors,
+    fitted,
+    read_fitted,
+)
 from assistant.surfaces.api import Assistant
 
 # The fitting lives with the benchmarks that feed it (they import each other by name).
@@ -77,6 +85,20 @@ def test_refusal_replays_the_extractive_rule():
     ]
 
 
+def test_moved_similarity_floors_move_the_margin_and_keep_their_gap():
+    rng = np.random.default_rng(3)
+    # The best passage clears its floor by 0.01 (the first feature is that margin).
+    close = _row(1, rng, "s", features=(0.01,) + (0.0,) * (len(FEATURES) - 1))
+    values = RefusalValues((0.0,) * len(FEATURES), 0.0, 0.0)
+    assert refused([close], values, ANSWER_ANYWAY).tolist() == [False]
+    raised = dataclasses.replace(values, floor_shift=0.02)
+    assert refused([close], raised, ANSWER_ANYWAY).tolist() == [True]
+    shipped, moved = fitted(Floors), raised.floors()
+    assert moved.same_language == pytest.approx(shipped.same_language + 0.02)
+    assert moved.cross_lingual == pytest.approx(shipped.cross_lingual + 0.02)
+    assert moved.cross_lingual_offset == shipped.cross_lingual_offset
+
+
 def test_figures_count_each_kind_of_question():
     rng = np.random.default_rng(2)
     rows = [
@@ -134,6 +156,7 @@ def test_fitted_values_are_written_as_valid_fitted_files(tmp_path: Path):
     assert [model.weights[name] for name in FEATURES] == list(values.weights)
     floor = read_fitted(ConfidenceFloor, tmp_path / ConfidenceFloor.FILE)
     assert floor == ConfidenceFloor(min_confidence=values.min_confidence)
+    assert read_fitted(Floors, tmp_path / Floors.FILE) == values.floors()
 
 
 def test_shipped_values_replay_the_pipeline_on_the_seed(built: Assistant):
