@@ -123,8 +123,8 @@ def main() -> None:
     print(f"\n{floors}\n{verdict}")
     if args.write_docs:
         note = (
-            "`python benchmarks/leave_one_out.py`: the answerability model and the confidence "
-            "floor; in-set: fitted on all three sets, left out: on the other two; "
+            "`python benchmarks/leave_one_out.py`: the answerability model, the confidence and "
+            "similarity floors; in-set: fitted on all three sets, left out: on the other two; "
             f"{measured_on()}."
         )
         write_section("leave-one-out", f"{table(results)}\n\n{floors} {verdict}\n\n{note}\n")
