@@ -178,3 +178,13 @@ def test_shipped_values_replay_the_pipeline_on_the_seed(built: Assistant):
     replayed = refused(rows, RefusalValues.shipped(), fitted(AnswerTypes).answer_anyway)
     assert replayed.tolist() == [pipeline.run(q, [], 5).abstained for q in questions]
     assert True in replayed.tolist() and False in replayed.tolist()
+
+
+def test_naive_chunks_keep_every_word_within_the_size():
+    from naive_e5 import chunks
+
+    text = "Die Waffenruhe soll dreißig Tage dauern. " * 40 + "Unzertrennlichkeitserklärung " * 3
+    pieces = chunks(text, 100)
+    assert all(len(piece) <= 100 for piece in pieces)
+    assert " ".join(pieces).split() == text.split()
+    assert chunks("ein " + "x" * 120, 100) == ["ein", "x" * 120]
