@@ -44,11 +44,12 @@ TEXTS = [
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty cache for prepared package data, and nothing loaded from another."""
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path / "cache"))
-    use_model._load.cache_clear()
-    word_frequencies._load_bands.cache_clear()
+    loaded = (use_model._load, word_frequencies._load_bands, word_frequencies.zipf_frequency)
+    for cached in loaded:
+        cached.cache_clear()
     yield tmp_path / "cache"
-    use_model._load.cache_clear()
-    word_frequencies._load_bands.cache_clear()
+    for cached in loaded:
+        cached.cache_clear()
 
 
 def _write_number(number: int):
