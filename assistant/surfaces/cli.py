@@ -346,7 +346,7 @@ def _print_citations(answer) -> None:
                 f"  [yellow]Not supported by its citations:[/yellow] {_shown(sentence.text)}"
             )
     for c in answer.citations:
-        date = f", {c.date}" if c.date else ""
+        date = (f", {c.date}" if c.date else "") + (f", p. {c.page}" if c.page else "")
         console.print(
             f"  [bold][{c.n}][/bold] {_shown(c.title)}{_shown(date)} "
             f"[dim]({_shown(c.source)}, characters {c.start}-{c.end})[/dim]"
