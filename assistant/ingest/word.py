@@ -29,7 +29,9 @@ def read_docx(path: Path, raw: bytes) -> DocumentText:
         properties = document.core_properties
         paragraphs = [(p.style.name if p.style else "", p.text) for p in document.paragraphs]
     except (zipfile.BadZipFile, PackageNotFoundError, LxmlError, KeyError, ValueError) as err:
-        raise ArticleError(path, f"is not a readable .docx file ({err.__class__.__name__})") from err
+        raise ArticleError(
+            path, f"is not a readable .docx file ({err.__class__.__name__})"
+        ) from err
     title = (properties.title or "").strip() or None
     parts = []
     for style, text in paragraphs:
