@@ -343,11 +343,14 @@ def _parse_markdown(path: Path, content: str) -> dict:
     return fields
 
 
-def _parse_html(path: Path, content: str) -> dict:
+def extract_page(content: str | bytes, url: str | None = None):
+    """trafilatura's reading of a web page: its main text and metadata (title, date,
+    author, url), or None when it finds none. `url` is where the page came from."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(
+    return trafilatura.bare_extraction(
         content,
+        url=url,
         with_metadata=True,
         include_comments=False,
         favor_recall=True,
@@ -355,6 +358,10 @@ def _parse_html(path: Path, content: str) -> dict:
         # the text or a copyright line (it would read "© 2026" as 2026-01-01).
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+
+
+def _parse_html(path: Path, content: str) -> dict:
+    document = extract_page(content)
     if document is None or not (document.text or "").strip():
         raise ArticleError(path, "has no readable article text")
     return {
