@@ -147,7 +147,7 @@ def _read_until(response, url: str, deadline: float, max_bytes: int) -> bytes:
     while chunk := response.read(_CHUNK_BYTES):
         size += len(chunk)
         if size > max_bytes:
-            raise PageNotFetched(url, f"is over {max_bytes // 1024 // 1024} MB; not fetched")
+            raise PageNotFetched(url, f"is over the size limit ({max_bytes:,} bytes); not fetched")
         if time.monotonic() > deadline:
             raise PageNotFetched(url, "took too long to download; not fetched")
         chunks.append(chunk)
