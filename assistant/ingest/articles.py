@@ -246,7 +246,8 @@ def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
     of `path`.
 
     Raises:
-        ArticleError: the bytes are binary, the front matter is malformed, or there is no text.
+        ArticleError: the bytes are binary, the front matter is malformed, a PDF or .docx
+            file is damaged (or a PDF has no text layer), or there is no text.
     """
     suffix = path.suffix.lower()
     if suffix in _DOCUMENT_READERS:
@@ -263,6 +264,7 @@ def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
 
 
 def _article(path: Path, article_id: str, raw: bytes, fields: dict) -> Article:
+    """The article of a parsed file's `fields` (text, title, date, ...)."""
     suffix = path.suffix.lower()
     text = fields.pop("text").strip()
     if not text:
