@@ -195,3 +195,28 @@ def test_pages_survive_the_index_and_show_in_the_cli(indexed: Assistant):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "[1] Lakeside Library reopens, p. 2 (" in result.stdout
+
+
+def test_pdf_and_docx_uploads_are_saved_and_a_scan_refused(tmp_path: Path):
+    from assistant.surfaces.uploads import UploadResult, save_uploads
+
+    uploads = tmp_path / "uploads"
+    _write(
+        uploads,
+        {
+            "library.pdf": make_pdf(LIBRARY_PAGES),
+            "orchard.docx": make_docx(ORCHARD),
+            "scan.pdf": make_pdf([[]]),
+        },
+    )
+    names = ["library.pdf", "orchard.docx", "scan.pdf"]
+    result = save_uploads([uploads / name for name in names], tmp_path / "seeds")
+    assert result == UploadResult(
+        saved=["library.pdf", "orchard.docx"],
+        rejected=[
+            (
+                "scan.pdf",
+                "has no text layer (a scanned PDF?); run it through OCR (e.g. ocrmypdf) first",
+            )
+        ],
+    )
