@@ -4,6 +4,7 @@ articles folder, indexed and answerable; failures reported per address. Texts in
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -80,6 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
     routes: ClassVar[dict[str, tuple[str, bytes]]] = {}  # path -> (content type, body)
 
     def do_GET(self) -> None:
+        if self.path == "/slow.html":  # answers after the client gave up
+            time.sleep(1.5)
         found = self.routes.get(self.path)
         if found is None:
             self.send_error(404, "Not Found")
@@ -183,6 +186,12 @@ def test_oversized_response_is_refused(site, tmp_path: Path):
     assert report.failures == [
         FetchFailure(f"{base}/tram.html", "is over the size limit (100 bytes); not fetched")
     ]
+
+
+def test_a_slow_server_is_given_up_on(site, tmp_path: Path):
+    base, _ = site
+    report = fetch_articles([f"{base}/slow.html"], tmp_path, timeout=0.3)
+    assert report.failures == [FetchFailure(f"{base}/slow.html", "did not answer within 0.3 s")]
 
 
 @pytest.fixture
