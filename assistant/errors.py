@@ -24,6 +24,15 @@ class ArticleError(AssistantError):
         return (ArticleError, (self.path, self.reason))  # rebuilt as such in another process
 
 
+class PageNotFetched(AssistantError):
+    """A web page or feed could not be fetched or saved as an article; the others go on."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
 class LanguageFileError(AssistantError):
     """A language file (assistant/language/words/<code>.toml, or one in ASSISTANT_WORDS)
     cannot be used."""

@@ -124,7 +124,7 @@ def test_bad_files_are_reported_and_the_rest_read(tmp_path: Path):
         ArticleFailure(
             "image.png",
             str(tmp_path / "image.png"),
-            "unsupported file type '.png' (use .txt, .md or .html)",
+            "unsupported file type '.png' (use .txt, .md, .html, .pdf or .docx)",
         ),
         ArticleFailure(
             "later-copy.txt", str(tmp_path / "later-copy.txt"), "is a duplicate of good.txt"

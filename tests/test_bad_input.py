@@ -44,8 +44,9 @@ ARTICLE_CASES = [
     ("kopie von hafen.txt", GOOD, "is a duplicate of hafen.txt"),
     ("leerzeichen und ümlaute ✓.txt", "Titel\nDer Dateiname hat Leerzeichen.", None),
     ("scripts.html", "<script>alert(1)</script><style>p{}</style>", "no readable article text"),
-    ("report.pdf", b"%PDF-1.7\n", "unsupported file type '.pdf'"),
-    ("notes.docx", b"PK\x03\x04", "unsupported file type '.docx'"),
+    ("report.pdf", b"%PDF-1.7\n", "is not a readable PDF"),
+    ("notes.docx", b"PK\x03\x04", "is not a readable .docx file"),
+    ("notes.odt", b"PK\x03\x04", "unsupported file type '.odt'"),
     ("only-front-matter.md", "---\ntitle: Leer\n---\n", "has no text"),
     ("controls.txt", "Steuer\x1b[31m\nDer Text\x07 hat \x1b[2JSteuerzeichen.\r\n", None),
 ]

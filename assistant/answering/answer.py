@@ -39,6 +39,7 @@ class Citation:
     end: int
     score: float  # the quote's similarity to the question; higher = closer
     speaker: str | None = None  # whose words the quote is, when it is someone's statement
+    page: int | None = None  # the page the quote starts on, for articles with pages (PDF)
 
     def as_json(self) -> dict:
         shape = {
@@ -53,7 +54,8 @@ class Citation:
             "end": self.end,
             "score": round(self.score, 4),
         }
-        return shape | ({"speaker": self.speaker} if self.speaker else {})
+        shape |= {"speaker": self.speaker} if self.speaker else {}
+        return shape | ({"page": self.page} if self.page is not None else {})
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def citation(
         end=end,
         score=score,
         speaker=speaker,
+        page=hit.article.page_at(start),
     )
 
 

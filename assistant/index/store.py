@@ -16,6 +16,7 @@ generation ("gen-…-passages-0"). How generations are created, swapped and read
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -69,6 +70,11 @@ class ArticleRecord:
     url: str | None
     passages: int
     date_source: str | None = None  # None in records written without one
+    pages: tuple[int, ...] = ()  # where each page starts in the text (Article.pages)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) holding character `offset` of the text; None without pages."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
 
     @classmethod
     def of(cls, article: Article, passages: int) -> ArticleRecord:

@@ -1,4 +1,4 @@
-"""Reading article files (.txt, .md, .html) into `Article`s with their metadata."""
+"""Reading article files (.txt, .md, .html, .pdf, .docx) into `Article`s with their metadata."""
 
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ArticleError, SeedsNotFound
+from assistant.ingest.pdf import DocumentText, read_pdf
+from assistant.ingest.word import read_docx
 from assistant.language.detection import detect_language
 from assistant.parallel import map_in_processes
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+# Formats read from their bytes by a library rather than decoded as text.
+_DOCUMENT_READERS = {".pdf": read_pdf, ".docx": read_docx}
 # Where each kind of file states its date; an article that states none has no date.
 DATE_SOURCES = {
     ".txt": "first line",
@@ -53,6 +57,9 @@ class Article:
     author: str | None = None
     url: str | None = None
     date_source: str | None = None  # where the date was read: DATE_SOURCES[suffix]
+    # A PDF's pages: where each starts in `text` (page n at pages[n - 1]; a page without
+    # text has no characters of its own). Empty for formats without pages.
+    pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,8 @@ def read_article_bytes(path: Path, root: Path | None = None) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise ArticleError(
-            path, f"unsupported file type '{suffix or path.name}' (use .txt, .md or .html)"
+            path,
+            f"unsupported file type '{suffix or path.name}' (use .txt, .md, .html, .pdf or .docx)",
         )
     descriptor = _open_without_waiting(path)
     try:
@@ -238,9 +246,13 @@ def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
     of `path`.
 
     Raises:
-        ArticleError: the bytes are binary, the front matter is malformed, or there is no text.
+        ArticleError: the bytes are binary, the front matter is malformed, a PDF or .docx
+            file is damaged (or a PDF has no text layer), or there is no text.
     """
     suffix = path.suffix.lower()
+    if suffix in _DOCUMENT_READERS:
+        fields = _document_fields(_DOCUMENT_READERS[suffix](path, raw), paged=suffix == ".pdf")
+        return _article(path, article_id, raw, fields)
     content = clean_text(_decode(path, raw))
     if suffix == ".txt":
         fields = _parse_txt(content)
@@ -248,6 +260,12 @@ def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
         fields = _parse_markdown(path, content)
     else:
         fields = _parse_html(path, content)
+    return _article(path, article_id, raw, fields)
+
+
+def _article(path: Path, article_id: str, raw: bytes, fields: dict) -> Article:
+    """The article of a parsed file's `fields` (text, title, date, ...)."""
+    suffix = path.suffix.lower()
     text = fields.pop("text").strip()
     if not text:
         raise ArticleError(path, "has no text")
@@ -264,6 +282,22 @@ def parse_article(path: Path, article_id: str, raw: bytes) -> Article:
         date_source=DATE_SOURCES[suffix] if date else None,
         **fields,
     )
+
+
+def _document_fields(document: DocumentText, paged: bool) -> dict:
+    """An article's fields from a PDF's pages or a Word file's paragraphs: the parts joined
+    as paragraphs, and with `paged`, where each part (page) starts."""
+    pieces, starts, length = [], [], 0
+    for part in document.parts:
+        piece = clean_text(part).strip()
+        if piece and pieces:
+            length += 2  # the blank line between parts
+        starts.append(length)
+        if piece:
+            pieces.append(piece)
+            length += len(piece)
+    fields = {"title": document.title, "author": document.author, "text": "\n\n".join(pieces)}
+    return fields | ({"pages": tuple(starts)} if paged else {})
 
 
 def clean_text(text: str) -> str:
@@ -311,11 +345,14 @@ def _parse_markdown(path: Path, content: str) -> dict:
     return fields
 
 
-def _parse_html(path: Path, content: str) -> dict:
+def extract_page(content: str | bytes, url: str | None = None):
+    """trafilatura's reading of a web page: its main text and metadata (title, date,
+    author, url), or None when it finds none. `url` is where the page came from."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(
+    return trafilatura.bare_extraction(
         content,
+        url=url,
         with_metadata=True,
         include_comments=False,
         favor_recall=True,
@@ -323,6 +360,10 @@ def _parse_html(path: Path, content: str) -> dict:
         # the text or a copyright line (it would read "© 2026" as 2026-01-01).
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+
+
+def _parse_html(path: Path, content: str) -> dict:
+    document = extract_page(content)
     if document is None or not (document.text or "").strip():
         raise ArticleError(path, "has no readable article text")
     return {

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from assistant.answering.chain import AnswerChain
     from assistant.answering.pipeline import AnswerPipeline
     from assistant.answering.timeline import Timeline
+    from assistant.ingest.fetching import FetchReport
     from assistant.retrieval.hybrid import HybridRetriever
     from assistant.retrieval.langchain_retriever import LangChainRetriever
 
@@ -105,6 +106,21 @@ class Assistant:
         report = sync_index(self.settings, self.embedders, rebuild=rebuild, progress=progress)
         self._retriever = None  # the next question opens the new generation
         return report
+
+    def add_urls(
+        self, urls: Sequence[str], *, progress: Progress | None = None
+    ) -> tuple[FetchReport, SyncReport | None]:
+        """Fetch web pages, or every entry of an RSS/Atom feed, into the articles folder as
+        Markdown articles (`fetching.fetch_articles`), then sync the index.
+
+        Returns:
+            What was saved and what failed (address and reason, the others go on); the
+            sync's report, None when nothing was saved.
+        """
+        from assistant.ingest.fetching import fetch_articles
+
+        fetched = fetch_articles(urls, self.settings.seeds)
+        return fetched, self.sync(progress=progress) if fetched.saved else None
 
     def articles(self) -> list[ArticleRecord]:
         """The indexed articles, by id."""

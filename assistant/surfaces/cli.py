@@ -170,6 +170,17 @@ def index_command(
     if check:
         _check_index(assistant)
         return
+    with _progress_bar() as progress:
+        try:
+            report = assistant.sync(rebuild=rebuild, progress=progress)
+        except AssistantError as err:
+            raise _fail(err) from err
+    _print_sync(report)
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of the passages embedded, on stderr; yields its update function."""
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -179,18 +190,49 @@ def index_command(
         transient=True,
     ) as bar:
         task = bar.add_task("Embedding passages", total=None)
-        try:
-            report = assistant.sync(
-                rebuild=rebuild,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        except AssistantError as err:
-            raise _fail(err) from err
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _print_sync(report) -> None:
     for failure in report.failures:
         err_console.print(
             f"[yellow]Skipped {_shown(failure.source)}: {_shown(failure.reason)}[/yellow]"
         )
     console.print(report.summary())
+
+
+@app.command("add")
+def add_command(
+    context: typer.Context,
+    urls: Annotated[list[str], typer.Argument(help="Web pages or RSS/Atom feeds (http/https).")],
+) -> None:
+    """Fetch web pages (or every entry of a feed) into the articles folder, then index.
+
+    Each page is saved as a Markdown article (title, date and author from the page); fetching
+    an address again updates its file. Failures are reported per address, and the exit code
+    is 1 when any failed.
+
+    Examples:
+
+        assistant add https://example.org/2025/05/harbour-reopens.html
+
+        assistant add https://example.org/news/feed.xml
+    """
+    assistant = _assistant(context.obj)
+    with _progress_bar() as progress:
+        try:
+            fetched, report = assistant.add_urls(urls, progress=progress)
+        except AssistantError as err:
+            raise _fail(err) from err
+    for page in fetched.saved:
+        verb = "Updated" if page.updated else "Saved"
+        console.print(f"{verb} {_shown(page.url)} as {_shown(page.article_id)}")
+    for failure in fetched.failures:
+        err_console.print(f"[red]Not fetched {_shown(failure.url)}: {_shown(failure.reason)}[/red]")
+    if report is not None:
+        _print_sync(report)
+    if fetched.failures:
+        raise typer.Exit(1)
 
 
 def _check_index(assistant: Assistant) -> None:
@@ -346,7 +388,7 @@ def _print_citations(answer) -> None:
                 f"  [yellow]Not supported by its citations:[/yellow] {_shown(sentence.text)}"
             )
     for c in answer.citations:
-        date = f", {c.date}" if c.date else ""
+        date = (f", {c.date}" if c.date else "") + (f", p. {c.page}" if c.page else "")
         console.print(
             f"  [bold][{c.n}][/bold] {_shown(c.title)}{_shown(date)} "
             f"[dim]({_shown(c.source)}, characters {c.start}-{c.end})[/dim]"

@@ -79,7 +79,7 @@ def _link_markers(text: str, known: set[int]) -> str:
 
 
 def sources_html(citations: Sequence[Citation]) -> str:
-    """The sources panel: per cited passage its article's title, date and file, and the
+    """The sources panel: per cited passage its article's title, date, page and file, and the
     passage with the quoted sentences highlighted. Citations of one passage share a card."""
     if not citations:
         return '<div class="sources empty">No sources: this answer cites no passage.</div>'
@@ -95,6 +95,9 @@ def _source_card(citations: list[Citation]) -> str:
     anchors = "".join(f'<span id="source-{c.n}" class="anchor"></span>' for c in citations)
     numbers = " ".join(f"[{c.n}]" for c in citations)
     date = f' · <span class="date">{html.escape(first.date)}</span>' if first.date else ""
+    if first.page is not None:  # a passage's quotes may start on different pages
+        pages = sorted({c.page for c in citations if c.page is not None})
+        date += f' · <span class="page">p. {", ".join(map(str, pages))}</span>'
     speakers = sorted({c.speaker for c in citations if c.speaker})
     if speakers:  # whose words the quotes are
         date += f' · <span class="speaker">{html.escape(", ".join(speakers))}</span>'

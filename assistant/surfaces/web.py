@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # A Gradio upload folder the user chose; otherwise each server gets its own, removed at exit.
 _USER_UPLOAD_FOLDER = os.environ.get("GRADIO_TEMP_DIR")
 
-ARTICLE_FILE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
+ARTICLE_FILE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"]
 EXTRACTIVE_MODE = "Quotes from the articles (no LLM)"
 # Several analysts can chat at once; answering is CPU-bound, so more in flight only queue.
 ANSWER_CONCURRENCY = 4
