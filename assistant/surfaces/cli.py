@@ -275,14 +275,14 @@ def report_json(report: SyncReport) -> dict:
 
 
 def _watch(assistant: Assistant, as_json: bool) -> None:
-    """Sync after each burst of changes, printing each sync that changed the index; exit 0
-    on Ctrl-C or SIGTERM."""
+    """Sync after each burst of changes, printing each sync that changed the index or
+    skipped a file; exit 0 on Ctrl-C or SIGTERM."""
     from assistant.surfaces.watch import FolderWatch
 
     def show(change: IndexChange) -> None:
         if change.report is None:
             err_console.print(f"[red]{_shown(change.notice(), lines=True)}[/red]")
-        elif change.changed:
+        elif change.changed or change.report.failures:
             _print_report(change.report, as_json)
 
     _stop_on_sigterm()

@@ -229,22 +229,18 @@ class ChatPage:
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> dict:
         """Answer a question from the indexed news articles by quoting them, every claim cited.
 
-        Ask in any language; the articles may be in another. The answer's `[n]` markers refer
-        to `citations`, each with the article's `title`, `date`, `source`, the exact `quote`
-        and the `passage` around it: name the title and date when you use a quote. When the
-        articles do not answer the question, `abstained` is true, `citations` is empty and
-        `nearest` holds what they say closest to it. For who-said-what, ask "What did <person>
-        say about <topic>?" (the `people` tool lists who is quoted).
+        Ask in any language; the articles may be in another. Returns the answer as JSON:
+        "answer" (its [n] markers refer to "citations"), "citations" (each with the article's
+        "title", "date", "source", the exact "quote" and the "passage" around it: name the
+        title and date when you use a quote), "confidence" (0-1), and "abstained": true when
+        the articles do not answer it (then "nearest" holds what they say closest to it).
+        For who-said-what, ask "What did <person> say about <topic>?" (the people tool lists
+        who is quoted).
 
         Args:
-            question: the question, in any language (at most 2,000 characters).
-            history: the conversation so far, for follow-up questions: a list of
-                {"role": "user" or "assistant", "content": text}; leave empty otherwise.
-            k: passages to consider, 1-50 (default: the server's setting, 5).
-
-        Returns:
-            {"question", "answer", "abstained", "confidence", "citations", "nearest",
-            "sentences", "retrieved"}, as `assistant ask --json` prints it.
+            question: The question, in any language (at most 2,000 characters).
+            history: Earlier turns for a follow-up: [{"role": "user"|"assistant", "content"}].
+            k: Passages to consider, 1-50 (leave empty for the server's setting).
         """
         try:
             request = {"question": question, "history": history, "k": k}
@@ -253,11 +249,10 @@ class ChatPage:
             raise gr.Error(str(err), print_exception=False) from err
 
     def articles(self) -> list[dict]:
-        """List the indexed news articles the `ask` tool answers from.
+        """List the indexed news articles the ask tool answers from, by id.
 
-        Returns:
-            one {"id", "title", "date", "date_source", "language", "author", "url", "source",
-            "passages"} per article, by id; `date` is the one the article states (or null).
+        Returns one {"id", "title", "date", "date_source", "language", "author", "url",
+        "source", "passages"} per article; "date" is the one the article states, or null.
         """
         try:
             records = self.assistant.articles()
@@ -266,13 +261,11 @@ class ChatPage:
         return [article_json(r) for r in records]
 
     def people(self) -> list[dict]:
-        """List the people (and bodies) the indexed articles quote, most quoted first.
+        """List the people (and bodies) the indexed news articles quote, most quoted first.
 
-        Ask the `ask` tool "What did <name> say about <topic>?" to get their statements.
-
-        Returns:
-            one {"name", "statements" (how many), "articles" (the ids quoting them)} per
-            person.
+        Returns one {"name", "statements" (how many), "articles" (ids of the articles quoting
+        them)} per person. To get what someone said, ask the ask tool "What did <name> say
+        about <topic>?".
         """
         try:
             people = self.assistant.people()
