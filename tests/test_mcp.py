@@ -1,5 +1,6 @@
-"""`assistant serve --mcp`: an MCP client (the `mcp` package) calls ask, people and articles
-on the running server over streamable HTTP on 127.0.0.1."""
+"""`assistant serve --mcp --watch`: an MCP client (the `mcp` package) calls ask, people and
+articles on the running server over streamable HTTP on 127.0.0.1, and sees an article dropped
+into the watched folder."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ START_SECONDS = 180  # the server loads LangChain and Gradio; the machine may be
 
 @pytest.fixture
 def server(seeds: Path, tmp_path: Path) -> Iterator[str]:
-    """`assistant serve --mcp` over the indexed seed article; its MCP URL."""
+    """`assistant serve --mcp --watch` over the indexed seed article; its MCP URL. Stopped
+    with SIGTERM, it exits with code 0."""
     Assistant(seeds=seeds, index=tmp_path / "index", dense_models=HASHING).sync()
     port = _free_port()
     env = {
@@ -42,7 +44,7 @@ def server(seeds: Path, tmp_path: Path) -> Iterator[str]:
         "ASSISTANT_INDEX": str(tmp_path / "index"),
         "PYTHONPATH": str(REPO),
     }
-    command = [sys.executable, "-m", "assistant", "serve", "--mcp", "--port", str(port)]
+    command = [sys.executable, "-m", "assistant", "serve", "--mcp", "--watch", "--port", str(port)]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         try:
@@ -51,6 +53,8 @@ def server(seeds: Path, tmp_path: Path) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=60)
+        log.seek(0)
+        assert process.returncode == 0, log.read().decode()[-3000:]
 
 
 def _wait_until_serving(process: subprocess.Popen, url: str, log) -> None:
@@ -121,3 +125,23 @@ def test_mcp_clients_call_ask_people_and_articles(server: str):
 
     assert replies["empty"].isError  # a bad question is the tool's error, with the reason
     assert "question" in replies["empty"].content[0].text.lower()
+
+
+async def _article_ids(url: str) -> list[str]:
+    async with (
+        streamable_http_client(url) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        return [a["id"] for a in _value(await session.call_tool("articles", {}))]
+
+
+def test_an_article_dropped_into_the_watched_folder_reaches_the_tools(server: str, seeds: Path):
+    (seeds / "korvath.txt").write_text(
+        "date 2026-02-03 Lighthouse of Korvath reopens\n\nThe lighthouse of Korvath reopened.\n",
+        encoding="utf-8",
+    )
+    deadline = time.monotonic() + 60
+    while (ids := asyncio.run(_article_ids(server))) != sorted([SEED.name, "korvath.txt"]):
+        assert time.monotonic() < deadline, ids
+        time.sleep(0.5)

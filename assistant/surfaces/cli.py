@@ -285,12 +285,14 @@ def _watch(assistant: Assistant, as_json: bool) -> None:
         elif change.changed or change.report.failures:
             _print_report(change.report, as_json)
 
+    try:
+        watch = FolderWatch(assistant, on_change=show)
+    except AssistantError as err:  # the folder went away since the first sync
+        raise _fail(err) from err
     _stop_on_sigterm()
     err_console.print(f"Watching {_shown(str(assistant.settings.seeds))} (Ctrl-C stops).")
     try:
-        FolderWatch(assistant, on_change=show).run()
-    except AssistantError as err:
-        raise _fail(err) from err
+        watch.run()
     except KeyboardInterrupt:
         err_console.print("Stopped watching.")
 
@@ -555,7 +557,10 @@ def serve_command(
     if watch:
         from assistant.surfaces.watch import FolderWatch
 
-        folder_watch = FolderWatch(assistant)
+        try:
+            folder_watch = FolderWatch(assistant)
+        except AssistantError as err:
+            raise _fail(err) from err
     try:
         launch(assistant, host=host, port=port, auth=credentials, watch=folder_watch, mcp=mcp)
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import watchfiles
 
-from assistant.errors import AssistantError, IndexBusy
+from assistant.errors import AssistantError, IndexBusy, SeedsNotFound
 from assistant.surfaces.api import Assistant, SyncReport
 
 logger = logging.getLogger(__name__)
@@ -97,11 +97,16 @@ class FolderWatch:
     Args:
         assistant: the assistant whose `sync()` runs (its settings name both folders).
         on_change: called with every sync's outcome, from the watching thread.
+
+    Raises:
+        SeedsNotFound: the articles folder does not exist (there is nothing to watch).
     """
 
     def __init__(
         self, assistant: Assistant, on_change: Callable[[IndexChange], None] | None = None
     ) -> None:
+        if not assistant.settings.seeds.is_dir():
+            raise SeedsNotFound(assistant.settings.seeds)
         self.assistant = assistant
         self.on_change = on_change
         self.last: IndexChange | None = None  # the latest sync that changed the index or failed
@@ -110,11 +115,8 @@ class FolderWatch:
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
-        """Watch until stopped. Raises KeyboardInterrupt on Ctrl-C in the main thread, and
-        `SeedsNotFound` when the articles folder does not exist."""
+        """Watch until stopped (in the main thread, Ctrl-C raises KeyboardInterrupt)."""
         settings = self.assistant.settings
-        if not settings.seeds.is_dir():
-            self.assistant.sync()  # raises SeedsNotFound, saying how to fix it
         pending = True  # the first wake-up catches up with changes made while no one watched
         for changes in watchfiles.watch(
             settings.seeds,

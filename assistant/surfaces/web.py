@@ -281,7 +281,8 @@ class ChatPage:
         watch = self.watch
         if watch is None or watch.version == seen or watch.last is None:
             return (gr.skip(),) * 6
-        notice = escape_markdown(watch.last.notice())
+        failed = "⚠️ " if watch.last.report is None else ""
+        notice = failed + escape_markdown(watch.last.notice())
         return notice, *self.library_view(), watch.version
 
 
