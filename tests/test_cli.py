@@ -274,3 +274,12 @@ def test_usage_errors_exit_2_and_fixable_errors_1(run_hashing):
     clash = run_hashing("serve", "--mcp", "--auth", "analyst:secret")
     assert clash.exit_code == 2 and "--mcp" in clash.stderr
     assert run_hashing("articles", "--json").exit_code == 1  # no index yet
+
+
+def test_watching_a_missing_folder_is_an_error_saying_so(tmp_path: Path):
+    env = {"ASSISTANT_DENSE_MODELS": json.dumps([{"model": "hashing", "quote_weight": 1.0}])}
+    where = ["--seeds", str(tmp_path / "nowhere"), "--index", str(tmp_path / "index")]
+    for command in (["index", "--watch"], ["serve", "--watch"]):
+        result = CliRunner().invoke(app, [*where, *command], env=env)
+        assert result.exit_code == 1, result.output
+        assert "No articles folder" in result.stderr
