@@ -33,7 +33,7 @@ from assistant.surfaces.api import (
 )
 
 if TYPE_CHECKING:
-    from assistant.surfaces.watch import IndexChange
+    from assistant.surfaces.watch import FolderWatch, IndexChange
 
 # What the exit codes mean, as every command uses them.
 EXIT_CODES = (
@@ -553,19 +553,21 @@ def serve_command(
     from assistant.surfaces.web import launch
 
     assistant = _assistant(settings)
-    folder_watch = None
-    if watch:
-        from assistant.surfaces.watch import FolderWatch
-
-        try:
-            folder_watch = FolderWatch(assistant)
-        except AssistantError as err:
-            raise _fail(err) from err
+    folder_watch = _folder_watch(assistant) if watch else None
     try:
         launch(assistant, host=host, port=port, auth=credentials, watch=folder_watch, mcp=mcp)
     finally:
         if folder_watch is not None:
             folder_watch.stop(timeout=10)  # a sync cut short leaves the live index as it was
+
+
+def _folder_watch(assistant: Assistant) -> FolderWatch:
+    from assistant.surfaces.watch import FolderWatch
+
+    try:
+        return FolderWatch(assistant)
+    except AssistantError as err:
+        raise _fail(err) from err
 
 
 def _credentials(auth: str) -> tuple[str, str]:
