@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.surfaces.cli import app
+from tests.conftest import SEED
 
 # Each command loads the real models, as a user's does: not in the fast loop.
 pytestmark = pytest.mark.slow
@@ -219,3 +220,66 @@ def test_seed_questions_are_answered_or_refused_as_they_should_be(run, tmp_path:
     follow_up = run("ask", "--json", "--history", str(history), "What did he write on Facebook?")
     cited = json.loads(follow_up.stdout)["citations"]
     assert cited and cited[0]["speaker"] == "Pawlo Palissa"
+
+
+@pytest.fixture
+def run_hashing(seeds: Path, tmp_path: Path):
+    """The command with the model-free embedder, where the models are not the point."""
+    runner = CliRunner()
+    env = {"ASSISTANT_DENSE_MODELS": json.dumps([{"model": "hashing", "quote_weight": 1.0}])}
+
+    def invoke(*args: str):
+        where = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+        return runner.invoke(app, [*where, *args], env=env)
+
+    return invoke
+
+
+def test_version_prints_the_installed_version(run_hashing):
+    from importlib.metadata import version
+
+    result = run_hashing("--version")
+    assert (result.exit_code, result.stdout) == (0, f"assistant {version('assistant')}\n")
+
+
+def test_index_articles_and_people_print_json(run_hashing):
+    indexed = run_hashing("index", "--json")
+    assert indexed.exit_code == 0, indexed.output
+    report = json.loads(indexed.stdout)
+    assert set(report) == {
+        "rebuilt", "added", "updated", "removed", "unchanged", "skipped", "passages",
+        "passages_embedded", "statements", "speakers", "seconds",
+    }  # fmt: skip
+    assert (report["added"], report["removed"], report["skipped"]) == ([SEED.name], [], [])
+    assert report["passages"] == report["passages_embedded"] > 0
+    again = json.loads(run_hashing("index", "--json").stdout)
+    assert (again["added"], again["unchanged"], again["passages_embedded"]) == ([], 1, 0)
+
+    articles = json.loads(run_hashing("articles", "--json").stdout)
+    assert [a["id"] for a in articles] == [SEED.name]
+    assert set(articles[0]) == {
+        "id", "title", "date", "date_source", "language", "author", "url", "source", "passages",
+    }  # fmt: skip
+    assert (articles[0]["date"], articles[0]["language"]) == ("2025-03", "de")
+    assert articles[0]["passages"] == report["passages"]
+
+    people = json.loads(run_hashing("people", "--json").stdout)
+    assert all(set(p) == {"name", "statements", "articles"} for p in people)
+    assert "Marco Rubio" in [p["name"] for p in people]
+
+
+def test_usage_errors_exit_2_and_fixable_errors_1(run_hashing):
+    assert run_hashing("index", "--check", "--watch").exit_code == 2
+    assert run_hashing("articles", "--no-such-option").exit_code == 2
+    clash = run_hashing("serve", "--mcp", "--auth", "analyst:secret")
+    assert clash.exit_code == 2 and "--mcp" in clash.stderr
+    assert run_hashing("articles", "--json").exit_code == 1  # no index yet
+
+
+def test_watching_a_missing_folder_is_an_error_saying_so(tmp_path: Path):
+    env = {"ASSISTANT_DENSE_MODELS": json.dumps([{"model": "hashing", "quote_weight": 1.0}])}
+    where = ["--seeds", str(tmp_path / "nowhere"), "--index", str(tmp_path / "index")]
+    for command in (["index", "--watch"], ["serve", "--watch"]):
+        result = CliRunner().invoke(app, [*where, *command], env=env)
+        assert result.exit_code == 1, result.output
+        assert "No articles folder" in result.stderr

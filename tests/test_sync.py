@@ -13,6 +13,7 @@ from assistant.index.generations import live_generation, write_lock
 from assistant.speech.statement_index import STATEMENTS_FILE, StatementIndex
 from assistant.speech.statements import reader_version
 from assistant.surfaces.api import Assistant
+from tests.conftest import SEED
 
 NEWS = (
     "Hafen\nDer Hafen von Hamburg wurde nach dem Sturm wieder geöffnet. Die Fähren fahren wieder."
@@ -127,3 +128,33 @@ def test_new_title_reembeds_the_article(built: Assistant, seeds: Path):
     assert report.updated == [seed.name]
     assert report.passages_embedded == report.passages
     assert built.articles()[0].title == "Waffenruhe: USA geben Hilfen frei"
+
+
+def test_a_generation_is_probed_once_per_process(seeds: Path, tmp_path: Path, monkeypatch):
+    """The probe (another process reading the generation) runs for a generation this
+    process did not write, once; never for one it wrote and promoted. A watch or a server
+    syncing every few seconds pays for it once, not at every sync and every swap."""
+    from assistant.index import health
+
+    hashing = [{"model": "hashing", "quote_weight": 1.0}]
+    Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing).sync()
+    probed: list[str] = []
+    real_probe = health.probe
+
+    def counted(folder: Path, *args, **kwargs):
+        probed.append(folder.name)
+        return real_probe(folder, *args, **kwargs)
+
+    monkeypatch.setattr(health, "probe", counted)
+    monkeypatch.setattr(health, "_readable", set())  # as a process started after the sync
+    server = Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing)
+    server.probe_index = True
+    first = live_generation(tmp_path / "index").name
+    server.articles()
+    server.articles()
+    assert probed == [first]
+    (seeds / "more.txt").write_text("An added article.\n\nThe ferry left at noon.\n")
+    server.sync()  # the live generation was probed already: not again
+    server.articles()  # the new one was written by this process: not probed
+    assert probed == [first]
+    assert {r.id for r in server.articles()} == {SEED.name, "more.txt"}

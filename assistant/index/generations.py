@@ -34,7 +34,7 @@ from assistant.errors import (
     describe_invalid,
 )
 from assistant.index.folders import copy_folder
-from assistant.index.health import open_generation, probe
+from assistant.index.health import open_generation, probe, probe_once, written_whole
 from assistant.index.store import (
     MANIFEST,
     Manifest,
@@ -70,8 +70,8 @@ def open_live(
 ) -> PassageStore:
     """Open the live generation for reading, checking it was built like `expected` says and
     that its files are whole (`open_generation`). `probe_first` reads it in another process
-    before this one touches it (`probe`): for long-running servers, which a damaged segment
-    must not crash.
+    before this one touches it (`probe_once`: not one this process wrote or probed before):
+    for long-running servers, which a damaged segment must not crash.
 
     Raises:
         IndexNotFound: nothing has been indexed yet.
@@ -82,7 +82,7 @@ def open_live(
     if folder is None:
         raise IndexNotFound(index_dir)
     folder = _matching_generation(index_dir, folder, expected)
-    if probe_first and (damage := probe(folder, chroma_url)):
+    if probe_first and (damage := probe_once(folder, chroma_url)):
         raise IndexDamaged(folder, damage)
     return open_generation(folder, chroma_url)
 
@@ -218,6 +218,7 @@ def promote(
         live = None
     pointer = _Pointer(live=folder.name, previous=live if keep_previous else None)
     write_atomically(index_dir / _POINTER, pointer.model_dump_json())
+    written_whole(folder)
     remove_stale_generations(index_dir, chroma_url)
 
 

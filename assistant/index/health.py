@@ -82,6 +82,30 @@ except AssistantError as err:
 """
 
 
+# Generations this process knows it can read: it wrote them and lived to promote them (the
+# broken segment a probe looks for is left by a write that was killed), or a quick probe read
+# them. A promoted generation is never written again, so a long-running server or watch
+# probes each one once at most instead of at every sync and every swap; the cheap checks
+# still run every time.
+_readable: set[Path] = set()
+
+
+def written_whole(folder: Path) -> None:
+    """Remember generation `folder` as readable: this process wrote it and closed it."""
+    _readable.add(folder.resolve())
+
+
+def probe_once(folder: Path, chroma_url: str | None = None) -> str | None:
+    """`probe(folder)`, unless this process knows the generation readable already (it wrote
+    it, or a probe found it healthy, which is then remembered)."""
+    if folder.resolve() in _readable:
+        return None
+    damage = probe(folder, chroma_url)
+    if damage is None:
+        _readable.add(folder.resolve())
+    return damage
+
+
 def probe(folder: Path, chroma_url: str | None = None, thorough: bool = False) -> str | None:
     """Whether generation `folder` can be read, asked in a separate process.
 

@@ -18,7 +18,7 @@ from assistant.index.generations import (
     start_generation,
     write_lock,
 )
-from assistant.index.health import check_files, probe
+from assistant.index.health import check_files, probe_once
 from assistant.index.keywords import (
     TokenizedPassages,
     keywords_damage,
@@ -189,7 +189,7 @@ def _start(settings: Settings, expected: Manifest, rebuild: bool) -> _Start:
             check_files(live, url)
         scan, plan = _scan_and_plan(settings, live, indexed)
         # Damage the cheap checks cannot see (a segment's bytes) would be copied, or stay.
-        if live is not None and (damage := probe(live, url)):
+        if live is not None and (damage := probe_once(live, url)):
             raise IndexDamaged(live, damage)
     except IndexDamaged as err:
         logger.warning("%s cannot be read (%s); indexing the articles anew.", err.path, err.reason)

@@ -325,3 +325,18 @@ class Assistant:
                 f"Cannot load the reranker '{self.settings.reranker_model}' ({err}). Check the "
                 "name or folder, or unset ASSISTANT_RERANKER_MODEL."
             ) from err
+
+
+def article_json(record: ArticleRecord) -> dict:
+    """An indexed article as `assistant articles --json`, the page's API and MCP give it."""
+    keys = ("id", "title", "date", "date_source", "language", "author", "url", "source")
+    return {key: getattr(record, key) for key in keys} | {"passages": record.passages}
+
+
+def person_json(speaker: Speaker) -> dict:
+    """A person quoted as `assistant people --json`, the page's API and MCP give them."""
+    return {
+        "name": speaker.name,
+        "statements": speaker.statements,
+        "articles": list(speaker.articles),
+    }

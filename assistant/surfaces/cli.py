@@ -10,10 +10,11 @@ import gc
 import json
 import logging
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,10 +24,27 @@ from rich.table import Table
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
-from assistant.surfaces.api import Assistant, check_history
+from assistant.surfaces.api import (
+    Assistant,
+    SyncReport,
+    article_json,
+    check_history,
+    person_json,
+)
+
+if TYPE_CHECKING:
+    from assistant.surfaces.watch import FolderWatch, IndexChange
+
+# What the exit codes mean, as every command uses them.
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 an error the message says how to fix (no index, a bad question, "
+    "a bad article folder, a damaged index, a full disk); 2 a usage error (an unknown "
+    "option, options that clash, a bad setting or history file)."
+)
 
 app = typer.Typer(
     help="Ask questions about news articles and get answers with cited passages.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -64,6 +82,18 @@ class _PrintableLogs(logging.Formatter):
         return _escaped(_CONTROL_BUT_LINES, super().format(record))
 
 
+def _print_version(given: bool) -> None:
+    if given:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("assistant")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown (not installed; pip install -e .)"
+        typer.echo(f"assistant {number}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     context: typer.Context,
@@ -93,6 +123,12 @@ def main(
         str | None, typer.Option(help="The LLM server's URL.", envvar="ASSISTANT_LLM_URL")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     """Ask questions about news articles and get answers with cited passages."""
     handler = logging.StreamHandler(sys.stderr)
@@ -149,11 +185,22 @@ def index_command(
             "--check", help="Check the index whole (every file and vector); change nothing."
         ),
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep syncing as files appear, change or disappear (Ctrl-C stops)."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON (one line per sync).")
+    ] = False,
 ) -> None:
     """Index the articles folder: add new, update changed, remove deleted articles.
 
     A damaged index is built anew from the articles. With --check, the index is only
-    checked: exit code 0 when it is whole, 1 with what is wrong.
+    checked: exit code 0 when it is whole, 1 with what is wrong. With --watch, the folder is
+    synced, then synced again after each burst of changes until Ctrl-C or SIGTERM; a sync
+    that fails then is reported and the watch goes on.
 
     Examples:
 
@@ -162,20 +209,30 @@ def index_command(
         assistant --seeds my-articles --index my-index index --rebuild
 
         assistant index --check
+
+        assistant index --watch --json
     """
-    if check and rebuild:
-        err_console.print("[red]--check changes nothing; it cannot be given with --rebuild.[/red]")
+    clash = [name for name, given in (("--rebuild", rebuild), ("--watch", watch)) if given]
+    if check and clash:
+        err_console.print(
+            f"[red]--check changes nothing; it cannot be given with {clash[0]}.[/red]"
+        )
         raise typer.Exit(2)
     assistant = Assistant(context.obj)
     if check:
         _check_index(assistant)
-        return
+    else:
+        _print_report(_sync_with_progress(assistant, rebuild), as_json)
+        if watch:
+            _watch(assistant, as_json)
+
+
+def _sync_with_progress(assistant: Assistant, rebuild: bool) -> SyncReport:
     with _progress_bar() as progress:
         try:
-            report = assistant.sync(rebuild=rebuild, progress=progress)
+            return assistant.sync(rebuild=rebuild, progress=progress)
         except AssistantError as err:
             raise _fail(err) from err
-    _print_sync(report)
 
 
 @contextlib.contextmanager
@@ -193,12 +250,65 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _print_sync(report) -> None:
+def _print_report(report: SyncReport, as_json: bool) -> None:
     for failure in report.failures:
         err_console.print(
             f"[yellow]Skipped {_shown(failure.source)}: {_shown(failure.reason)}[/yellow]"
         )
-    console.print(report.summary())
+    if as_json:
+        print(_json(report_json(report)), flush=True)
+    else:
+        console.print(report.summary())
+
+
+def report_json(report: SyncReport) -> dict:
+    """A sync's report as `index --json` prints it."""
+    return {
+        "rebuilt": report.rebuilt,
+        "added": report.added,
+        "updated": report.updated,
+        "removed": report.removed,
+        "unchanged": len(report.unchanged),
+        "skipped": [{"source": f.source, "reason": f.reason} for f in report.failures],
+        "passages": report.passages,
+        "passages_embedded": report.passages_embedded,
+        "statements": report.statements,
+        "speakers": report.speakers,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def _watch(assistant: Assistant, as_json: bool) -> None:
+    """Sync after each burst of changes, printing each sync that changed the index or
+    skipped a file; exit 0 on Ctrl-C or SIGTERM."""
+    from assistant.surfaces.watch import FolderWatch
+
+    def show(change: IndexChange) -> None:
+        if change.report is None:
+            err_console.print(f"[red]{_shown(change.notice(), lines=True)}[/red]")
+        elif change.changed or change.report.failures:
+            _print_report(change.report, as_json)
+
+    try:
+        watch = FolderWatch(assistant, on_change=show)
+    except AssistantError as err:  # the folder went away since the first sync
+        raise _fail(err) from err
+    _stop_on_sigterm()
+    err_console.print(f"Watching {_shown(str(assistant.settings.seeds))} (Ctrl-C stops).")
+    try:
+        watch.run()
+    except KeyboardInterrupt:
+        err_console.print("Stopped watching.")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (`kill`, systemd) stops as Ctrl-C does: a sync under way is abandoned whole,
+    its copy removed, and the live index stays as it was."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @app.command("add")
@@ -230,7 +340,7 @@ def add_command(
     for failure in fetched.failures:
         err_console.print(f"[red]Not fetched {_shown(failure.url)}: {_shown(failure.reason)}[/red]")
     if report is not None:
-        _print_sync(report)
+        _print_report(report, as_json=False)
     if fetched.failures:
         raise typer.Exit(1)
 
@@ -482,36 +592,86 @@ def serve_command(
             help="user:password required for the page and its API (env ASSISTANT_WEB_AUTH).",
         ),
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep the index in sync as files appear, change or disappear."
+        ),
+    ] = False,
+    mcp: Annotated[
+        bool,
+        typer.Option(
+            "--mcp", help="Also serve ask, articles and people as MCP tools at /gradio_api/mcp/."
+        ),
+    ] = False,
 ) -> None:
     """Open the chat page in the browser (index the articles first with `assistant index`).
+
+    With --watch, the articles folder is synced into the index as it changes, and the page
+    says when. With --mcp, MCP clients (agents) call ask, articles and people over
+    streamable HTTP at http://HOST:PORT/gradio_api/mcp/; MCP clients cannot sign in, so
+    --mcp cannot be given with --auth.
 
     Examples:
 
         assistant serve
 
         assistant serve --port 8080 --auth analyst:secret
+
+        assistant serve --watch --mcp
     """
     settings: Settings = context.obj
     auth = auth if auth is not None else settings.web_auth  # ASSISTANT_WEB_AUTH
-    credentials = None
-    if auth is not None:
-        user, _, password = auth.partition(":")
-        if not user or not password:
-            err_console.print("[red]--auth takes user:password, both non-empty.[/red]")
-            raise typer.Exit(2)
-        credentials = (user, password)
+    credentials = _credentials(auth) if auth is not None else None
+    if mcp and credentials:
+        err_console.print("[red]--mcp cannot be given with --auth (or ASSISTANT_WEB_AUTH).[/red]")
+        raise typer.Exit(2)
     from assistant.surfaces.web import launch
 
-    launch(_assistant(settings), host=host, port=port, auth=credentials)
+    assistant = _assistant(settings)
+    folder_watch = _folder_watch(assistant) if watch else None
+    try:
+        launch(assistant, host=host, port=port, auth=credentials, watch=folder_watch, mcp=mcp)
+    finally:
+        if folder_watch is not None:
+            folder_watch.stop(timeout=10)  # a sync cut short leaves the live index as it was
+
+
+def _folder_watch(assistant: Assistant) -> FolderWatch:
+    from assistant.surfaces.watch import FolderWatch
+
+    try:
+        return FolderWatch(assistant)
+    except AssistantError as err:
+        raise _fail(err) from err
+
+
+def _credentials(auth: str) -> tuple[str, str]:
+    """--auth's user:password; exit code 2 when either is missing."""
+    user, _, password = auth.partition(":")
+    if not user or not password:
+        err_console.print("[red]--auth takes user:password, both non-empty.[/red]")
+        raise typer.Exit(2)
+    return user, password
 
 
 @app.command("articles")
-def articles_command(context: typer.Context) -> None:
-    """List the indexed articles."""
+def articles_command(
+    context: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List the indexed articles: id, title, date (and where it was read), language, passages.
+
+    With --json: one list of {"id", "title", "date", "date_source", "language", "author",
+    "url", "source", "passages"}.
+    """
     try:
         records = Assistant(context.obj).articles()
     except AssistantError as err:
         raise _fail(err) from err
+    if as_json:
+        print(_json([article_json(r) for r in records]))
+        return
     table = Table("id", "title", "date", "date from", "language", "passages")
     for r in records:
         table.add_row(
@@ -530,17 +690,16 @@ def people_command(
     context: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
-    """List the people the articles quote: statements and articles per person."""
+    """List the people the articles quote: statements and articles per person.
+
+    With --json: one list of {"name", "statements", "articles"}, most quoted first.
+    """
     try:
         people = Assistant(context.obj).people()
     except AssistantError as err:
         raise _fail(err) from err
     if as_json:
-        rows = [
-            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
-            for p in people
-        ]
-        typer.echo(_json(rows))
+        print(_json([person_json(p) for p in people]))
         return
     table = Table("person", "statements", "articles")
     for person in people:

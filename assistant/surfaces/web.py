@@ -26,7 +26,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.errors import AssistantError, IndexNotFound
-from assistant.surfaces.api import Assistant
+from assistant.surfaces.api import Assistant, article_json, person_json
 from assistant.surfaces.rendering import (
     answer_markdown,
     error_markdown,
@@ -36,6 +36,7 @@ from assistant.surfaces.rendering import (
 )
 from assistant.surfaces.suggestions import examples_from_folder
 from assistant.surfaces.uploads import MAX_UPLOAD_BYTES, save_uploads
+from assistant.surfaces.watch import FolderWatch
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ EXTRACTIVE_MODE = "Quotes from the articles (no LLM)"
 ANSWER_CONCURRENCY = 4
 QUEUE_SIZE = 64
 STREAMING = " ▍"  # cursor shown while an LLM's reply is still arriving
+WATCH_POLL_SECONDS = 2.0  # how often a page asks whether the watched folder changed the index
 _NO_SOURCES = '<div class="sources empty">Citations of the selected answer appear here.</div>'
 
 CSS = """
@@ -99,9 +101,10 @@ document.addEventListener("click", (event) => {
 class ChatPage:
     """The page's handlers, around one `Assistant` shared by every session."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, watch: FolderWatch | None = None) -> None:
         self.assistant = assistant
         self.llm_label = assistant.llm_label
+        self.watch = watch
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -242,17 +245,24 @@ class ChatPage:
         ]
         return "\n\n".join(lines), *self.library_view()
 
-    # --- API ------------------------------------------------------------------------------
+    # --- API (and MCP tools: the function's name is the tool's, its docstring the tool's
+    # description, read by the agent that calls it) -------------------------------------
 
-    def ask_api(
-        self, question: str, history: list[dict] | None = None, k: int | None = None
-    ) -> dict:
-        """Answer a question; returns the same JSON as `assistant ask --json`.
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> dict:
+        """Answer a question from the indexed news articles by quoting them, every claim cited.
+
+        Ask in any language; the articles may be in another. Returns the answer as JSON:
+        "answer" (its [n] markers refer to "citations"), "citations" (each with the article's
+        "title", "date", "source", the exact "quote" and the "passage" around it: name the
+        title and date when you use a quote), "confidence" (0-1), and "abstained": true when
+        the articles do not answer it (then "nearest" holds what they say closest to it).
+        For who-said-what, ask "What did <person> say about <topic>?" (the people tool lists
+        who is quoted).
 
         Args:
-            question: the question, in any language.
-            history: the conversation so far, [{"role": "user"|"assistant", "content": …}].
-            k: passages to consider (default: the server's setting).
+            question: The question, in any language (at most 2,000 characters).
+            history: Earlier turns for a follow-up: [{"role": "user"|"assistant", "content"}].
+            k: Passages to consider, 1-50 (leave empty for the server's setting).
         """
         try:
             request = {"question": question, "history": history, "k": k}
@@ -260,9 +270,10 @@ class ChatPage:
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
-    def timeline_api(self, person: str, topic: str | None = None) -> dict:
-        """A person's statements on a topic by date; returns the same JSON as `assistant
-        timeline --json`.
+    def timeline(self, person: str, topic: str | None = None) -> dict:
+        """A person's statements in the news articles, on a topic, in date order; returns
+        the same JSON as `assistant timeline --json` (each entry with its article's title,
+        date and the quoted statements with their citations).
 
         Args:
             person: the person, as typed (a name or surname).
@@ -273,26 +284,42 @@ class ChatPage:
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
-    def articles_api(self) -> list[dict]:
-        """The indexed articles: id, title, date (and where it was read), language, passages."""
+    def articles(self) -> list[dict]:
+        """List the indexed news articles the ask tool answers from, by id.
+
+        Returns one {"id", "title", "date", "date_source", "language", "author", "url",
+        "source", "passages"} per article; "date" is the one the article states, or null.
+        """
         try:
             records = self.assistant.articles()
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        keys = ("id", "title", "date", "date_source", "language", "passages")
-        return [{key: getattr(r, key) for key in keys} for r in records]
+        return [article_json(r) for r in records]
 
-    def people_api(self) -> list[dict]:
-        """The people the articles quote: name, statements, articles (as `assistant people
-        --json`)."""
+    def people(self) -> list[dict]:
+        """List the people (and bodies) the indexed news articles quote, most quoted first.
+
+        Returns one {"name", "statements" (how many), "articles" (ids of the articles quoting
+        them)} per person. To get what someone said, ask the ask tool "What did <name> say
+        about <topic>?".
+        """
         try:
             people = self.assistant.people()
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return [
-            {"name": p.name, "statements": p.statements, "articles": list(p.articles)}
-            for p in people
-        ]
+        return [person_json(p) for p in people]
+
+    # --- the watched folder ---------------------------------------------------------------
+
+    def watch_view(self, seen: int) -> tuple:
+        """When the watch has synced since this page last looked (`seen`): the notice, the
+        library as the index now has it and the new count; otherwise nothing changes."""
+        watch = self.watch
+        if watch is None or watch.version == seen or watch.last is None:
+            return (gr.skip(),) * 6
+        failed = "⚠️ " if watch.last.report is None else ""
+        notice = failed + escape_markdown(watch.last.notice())
+        return notice, *self.library_view(), watch.version
 
 
 def _statements(count: int) -> str:
@@ -308,13 +335,15 @@ def person_question(sample: list[str]) -> str:
 PERSON_SEPARATOR = " — "  # between a person's name and their statement count
 
 
-def build_page(assistant: Assistant) -> gr.Blocks:
-    """The chat page for `assistant` (not yet launched)."""
-    page = ChatPage(assistant)
+def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blocks:
+    """The chat page for `assistant` (not yet launched); with `watch`, it says when the
+    watch updated the index, and shows the index as it is then."""
+    page = ChatPage(assistant, watch)
     with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
         state = gr.State({"history": [], "sources": {}})
         gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
         notice = gr.Markdown(elem_id="index-notice")
+        updated = gr.Markdown(elem_id="watch-notice") if watch is not None else None
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 chat = _chat_column(page, assistant.settings.top_k)
@@ -337,10 +366,13 @@ def build_page(assistant: Assistant) -> gr.Blocks:
             queue=False,
         )
         answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
-        gr.api(page.ask_api, api_name="ask", **answer_events)
-        gr.api(page.timeline_api, api_name="timeline", **answer_events)
-        gr.api(page.articles_api, api_name="articles")
-        gr.api(page.people_api, api_name="people")
+        gr.api(page.ask, api_name="ask", **answer_events)
+        gr.api(page.timeline, api_name="timeline", **answer_events)
+        gr.api(page.articles, api_name="articles")
+        gr.api(page.people, api_name="people")
+        if watch is not None:
+            library_view = [library["table"], chat["examples"], library["people"], notice]
+            _wire_watch(page, updated, library_view)
     return blocks
 
 
@@ -495,6 +527,19 @@ def _wire_articles(
     )
 
 
+def _wire_watch(page: ChatPage, updated: gr.Markdown, library: list) -> None:
+    """Every few seconds the page asks whether the watch synced since it last looked."""
+    seen = gr.State(page.watch.version)
+    gr.Timer(WATCH_POLL_SECONDS).tick(
+        page.watch_view,
+        seen,
+        [updated, *library, seen],
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+
+
 def _wire_people(
     page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
 ) -> None:
@@ -522,10 +567,19 @@ def launch(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     block: bool = True,
+    watch: FolderWatch | None = None,
+    mcp: bool = False,
 ) -> gr.Blocks:
-    """Serve the page. With `block=False`, return once the server is up (tests)."""
+    """Serve the page. With `block=False`, return once the server is up (tests).
+
+    `watch`: started once the models are loaded (the caller stops it); the page then says
+    when it updated the index. `mcp`: also serve the API's ask, articles and people as MCP
+    tools, at /gradio_api/mcp/ (streamable HTTP).
+    """
     assistant.probe_index = True  # a damaged index must not take the server down
     assistant.warm_up()  # before serving: the first question is then answered as fast as any
+    if watch is not None:
+        watch.start()  # after the warm-up, which loads the models the sync shares
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -541,7 +595,7 @@ def launch(
     _use_private_upload_folder()
     if block:
         _stop_on_sigterm()
-    blocks = build_page(assistant)
+    blocks = build_page(assistant, watch)
     blocks.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     settings = assistant.settings
     blocks.launch(
@@ -554,7 +608,7 @@ def launch(
         allowed_paths=[],
         show_error=False,
         ssr_mode=False,
-        mcp_server=False,
+        mcp_server=mcp,
         quiet=not block,
         prevent_thread_lock=not block,
         theme=gr.themes.Default(
