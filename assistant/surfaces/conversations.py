@@ -24,6 +24,12 @@ logger = logging.getLogger(__name__)
 MAX_CHATS = 50
 MAX_SAVED_CHARS = 2_000_000
 _TITLE_CHARS = 120
+# An answer's record keeps the conversation's last messages before it: what a follow-up
+# needs to be asked again.
+HISTORY_KEPT = 20
+# Ids are made here (uuid4 hex); one that comes back from the browser names a file, so it
+# must be nothing else.
+_ID = r"^[0-9a-f]{32}$"
 
 
 class CitedQuote(BaseModel):
@@ -35,7 +41,6 @@ class CitedQuote(BaseModel):
     article_id: str = Field(max_length=1000)
     title: str = Field(max_length=1000)
     date: str | None = Field(None, max_length=40)
-    source: str = Field("", max_length=1000)
     page: int | None = None
     quote: str = Field(max_length=10_000)
 
@@ -56,11 +61,11 @@ class AnswerRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(max_length=64)
+    id: str = Field(pattern=_ID)
     time: str = Field(max_length=40)
     question: str = Field(max_length=4000)
-    history: list[Message] = Field(default_factory=list, max_length=100)
-    answer: str = Field(max_length=40_000)
+    history: list[Message] = Field(default_factory=list, max_length=HISTORY_KEPT)
+    answer: str = Field(max_length=100_000)
     abstained: bool = False
     citations: list[CitedQuote] = Field(default_factory=list, max_length=60)
 
@@ -71,7 +76,7 @@ class SavedChat(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(max_length=64)
+    id: str = Field(pattern=_ID)
     title: str = Field(max_length=_TITLE_CHARS)
     created: str = Field(max_length=40)
     updated: str = Field(max_length=40)
@@ -104,7 +109,6 @@ def answer_record(question: str, history: list[dict], answer: Answer) -> AnswerR
             article_id=c.article_id,
             title=c.title,
             date=c.date,
-            source=c.source,
             page=c.page,
             quote=c.quote,
         )
@@ -114,7 +118,7 @@ def answer_record(question: str, history: list[dict], answer: Answer) -> AnswerR
         id=uuid.uuid4().hex,
         time=now(),
         question=question,
-        history=[Message.model_validate(m) for m in history],
+        history=[Message.model_validate(m) for m in history[-HISTORY_KEPT:]],
         answer=answer.text,
         abstained=answer.abstained,
         citations=citations,
@@ -260,7 +264,7 @@ def _citation_lines(citations: list[CitedQuote]) -> list[str]:
             part
             for part in (
                 c.date or "undated",
-                c.source or c.article_id,
+                c.article_id,
                 f"page {c.page}" if c.page is not None else "",
             )
             if part
