@@ -274,6 +274,8 @@ def test_conversation_is_kept_across_reloads_renamed_and_deleted(page: Page):
     page.wait_for_function(
         "() => document.querySelector('#saved-chats').innerText.includes('Rubio on Russia')"
     )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-saved-chats.png"), full_page=True)
     page.locator("#new-chat").click()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"bot\"]')")
     page.locator("#saved-chats").get_by_text("Rubio on Russia").click()
@@ -324,6 +326,8 @@ def test_thumbs_down_with_a_note_is_appended_to_the_feedback_file(page: Page, se
     page.locator('[data-testid="bot"]').last.hover()
     page.get_by_role("button", name="Dislike").last.click()
     page.wait_for_selector("#feedback-note textarea")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-feedback.png"), full_page=True)
     page.locator("#feedback-note textarea").fill("Wanted what he said about the G7 too")
     page.locator("#feedback-send").click()
     page.wait_for_selector("#feedback-note", state="hidden")

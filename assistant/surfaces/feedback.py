@@ -137,7 +137,8 @@ def _question(entry: Feedback) -> dict:
 
 def key_words(quote: str) -> str:
     """The run of at most `KEY_WORDS` words of `quote` that holds the most content words (not
-    stop words of its language), copied verbatim; the earliest of equals."""
+    stop words of its language), the earliest of equals, less stop words at either end;
+    copied verbatim."""
     words = list(_WORD.finditer(quote))
     if not words:
         return ""
@@ -149,6 +150,10 @@ def key_words(quote: str) -> str:
         if count > best_count:
             best, best_count = first, count
     window = words[best : best + KEY_WORDS]
+    while len(window) > 2 and window[0].group().lower() not in content:
+        window = window[1:]
+    while len(window) > 2 and window[-1].group().lower() not in content:
+        window = window[:-1]
     return quote[window[0].start() : window[-1].end()]
 
 

@@ -520,6 +520,7 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             feedback_options=("Like", "Dislike"),
             elem_id="chat",
         )
+        feedback = _feedback_note()
         with gr.Row():
             box = gr.Textbox(
                 placeholder="Ask about the articles, e.g. a person or an event…",
@@ -542,7 +543,6 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             mode = gr.Dropdown(
                 modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
             )
-        feedback = _feedback_note()
         clear = gr.Button("New conversation", size="sm", elem_id="new-chat")
     return {
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
