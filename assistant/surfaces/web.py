@@ -412,14 +412,14 @@ class ChatPage:
             return gr.Row(visible=False), "", None
         label = "What was good?" if rating > 0 else "What was wrong, or missing?"
         note = gr.Textbox(value="", label=f"{label} (optional note)")
-        return gr.Row(visible=True), note, {"row": row, "rating": rating}
+        # The rated record itself waits for the note: another chat may be opened meanwhile.
+        return gr.Row(visible=True), note, {"record": record, "rating": rating}
 
-    def send_note(self, note: str, pending: dict | None, state: dict) -> tuple:
+    def send_note(self, note: str, pending: dict | None) -> tuple:
         """Add the reader's note to their rating; returns (note row, note box, pending)."""
         if pending is None or not (note or "").strip():
             return gr.Row(visible=False), "", None
-        record = state["answers"].get(str(pending["row"]))
-        if record is not None and self._record_feedback(record, pending["rating"], note):
+        if self._record_feedback(pending["record"], pending["rating"], note):
             gr.Info("Thank you: your note is saved with the rating.")
         return gr.Row(visible=False), "", None
 
@@ -694,7 +694,7 @@ def _wire_feedback(page: ChatPage, chat: dict, state: gr.State) -> None:
     note = [chat["note_row"], chat["note"], chat["note_pending"]]
     chat["chatbot"].like(page.rate_answer, state, note, **quick)
     for trigger in (chat["note_send"].click, chat["note"].submit):
-        trigger(page.send_note, [chat["note"], chat["note_pending"], state], note, **quick)
+        trigger(page.send_note, [chat["note"], chat["note_pending"]], note, **quick)
 
 
 def _wire_articles(
