@@ -310,6 +310,9 @@ def test_conversation_downloads_as_markdown_with_its_citations(page: Page, tmp_p
     assert cited, text
     assert "Waffenruhe" in cited[1] and cited[2] == f"2025-03, {SEED.name}"
     assert "Russland" in cited[3]
+    # The chat's own trash button deletes the conversation, as the sidebar's Delete does.
+    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function("() => !document.querySelector('#saved-chats label')")
 
 
 def _feedback_lines(assistant: Assistant) -> list[dict]:
