@@ -21,7 +21,8 @@ FLOW = [
 # Importable by every stage, importing no stage: modules, and `fitted` (a package of data).
 SHARED = {"settings", "errors", "prompts", "parallel", "prepared", "fitted"}
 # What the CLI and the page may use besides the API: presentation helpers, not the pipeline.
-SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "watch", "web"}
+SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "watch", "web",
+                   "conversations", "feedback"}  # fmt: skip
 
 
 def _modules() -> list[Path]:

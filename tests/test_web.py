@@ -245,6 +245,107 @@ def test_chat_answers_how_a_view_changed_as_a_dated_list(page: Page):
     assert "Rubio" in page.locator("#sources").inner_text()
 
 
+def _wait_for_answer_in_chat(page: Page, text: str) -> None:
+    page.wait_for_function(
+        """t => [...document.querySelectorAll('[data-testid="bot"]')]
+                .some(b => b.innerText.includes(t))""",
+        arg=text,
+        timeout=30_000,
+    )
+
+
+def _saved_titles(page: Page) -> list[str]:
+    return page.locator("#saved-chats label").all_inner_texts()
+
+
+def test_conversation_is_kept_across_reloads_renamed_and_deleted(page: Page):
+    _ask(page, "What did Rubio say about Russia?")
+    page.wait_for_function("() => document.querySelectorAll('#saved-chats label').length == 1")
+    assert _saved_titles(page)[0].startswith("What did Rubio say about Russia? · 20")
+
+    # A reload shows the conversation, its sources, and continues it with its history.
+    page.reload()
+    _wait_for_answer_in_chat(page, "Russland")
+    assert "Rubio" in page.locator("#sources").inner_text()
+    assert "G7" in _ask(page, "And what will he discuss with the G7?")
+
+    page.locator("#chat-title textarea").fill("Rubio on Russia")
+    page.locator("#rename-chat").click()
+    page.wait_for_function(
+        "() => document.querySelector('#saved-chats').innerText.includes('Rubio on Russia')"
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-saved-chats.png"), full_page=True)
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"bot\"]')")
+    page.locator("#saved-chats").get_by_text("Rubio on Russia").click()
+    _wait_for_answer_in_chat(page, "G7")
+    assert page.locator('[data-testid="bot"]').count() == 2
+
+    page.reload()
+    _wait_for_answer_in_chat(page, "G7")
+    assert [t.split(" · ")[0] for t in _saved_titles(page)] == ["Rubio on Russia"]
+    page.locator("#delete-chat").click()
+    page.wait_for_function("() => !document.querySelector('#saved-chats label')")
+    assert page.locator('[data-testid="bot"]').count() == 0
+    page.reload()
+    page.wait_for_selector("#saved-chats")
+    page.wait_for_timeout(1000)  # the saved chats, had any survived, are listed by now
+    assert _saved_titles(page) == [] and page.locator('[data-testid="bot"]').count() == 0
+
+
+def test_conversation_downloads_as_markdown_with_its_citations(page: Page, tmp_path: Path):
+    _ask(page, "What did Rubio say about Russia?")
+    page.wait_for_function("() => document.querySelectorAll('#saved-chats label').length == 1")
+    with page.expect_download() as download:
+        page.locator("#download-chat").click()
+    assert download.value.suggested_filename == "What did Rubio say about Russia.md"
+    saved = tmp_path / "chat.md"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith("# What did Rubio say about Russia?\n")
+    assert re.search(r"\*Asked 20\d\d-\d\d-\d\d \d\d:\d\d UTC\*", text)
+    # Each citation: its number, the article's title, date and file, and the quote.
+    cited = re.search(r"^1\. \*\*(.+)\*\* \((.+)\)\n   > (.+)$", text, re.MULTILINE)
+    assert cited, text
+    assert "Waffenruhe" in cited[1] and cited[2] == f"2025-03, {SEED.name}"
+    assert "Russland" in cited[3]
+    # The chat's own trash button deletes the conversation, as the sidebar's Delete does.
+    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function("() => !document.querySelector('#saved-chats label')")
+
+
+def _feedback_lines(assistant: Assistant) -> list[dict]:
+    path = assistant.settings.index / "feedback.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_thumbs_down_with_a_note_is_appended_to_the_feedback_file(page: Page, served):
+    _, assistant = served
+    before = len(_feedback_lines(assistant))
+    _ask(page, "What did Rubio say about Russia?")
+    page.locator('[data-testid="bot"]').last.hover()
+    page.get_by_role("button", name="Dislike").last.click()
+    page.wait_for_selector("#feedback-note textarea")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "web-feedback.png"), full_page=True)
+    page.locator("#feedback-note textarea").fill("Wanted what he said about the G7 too")
+    page.locator("#feedback-send").click()
+    page.wait_for_selector("#feedback-note", state="hidden")
+    records = _feedback_lines(assistant)[before:]
+    assert [(r["rating"], r["note"]) for r in records] == [
+        (-1, ""),
+        (-1, "Wanted what he said about the G7 too"),
+    ]
+    record = records[-1]
+    assert record["question"] == "What did Rubio say about Russia?" and record["history"] == []
+    assert "Russland" in record["answer"] and not record["abstained"]
+    assert record["citations"][0]["article_id"] == SEED.name
+    assert "Russland" in record["citations"][0]["quote"]
+
+
 def test_api_timeline_is_the_cli_json(served):
     url, assistant = served
     client = Client(url, verbose=False)

@@ -6,6 +6,7 @@ Results go to stdout, progress and errors to stderr.
 from __future__ import annotations
 
 import contextlib
+import enum
 import gc
 import json
 import logging
@@ -763,3 +764,50 @@ def _print_news_metrics(metrics: dict) -> None:
         values = [row[measure] for row in columns.values()]
         table.add_row(measure, *("-" if v is None else f"{v:.3g}" for v in values))
     console.print(table)
+
+
+class Thumbs(enum.StrEnum):
+    up = "up"
+    down = "down"
+
+
+feedback_app = typer.Typer(help="Feedback given on the page's answers (thumbs up or down).")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export_command(
+    context: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: stdout).")
+    ] = None,
+    only: Annotated[
+        Thumbs | None, typer.Option("--only", help="Only thumbs up, or only thumbs down.")
+    ] = None,
+) -> None:
+    """Write the page's feedback as questions for `assistant eval` (JSON lines).
+
+    A thumbs-up answer becomes a question whose "answers" are key words of its cited quotes
+    and whose "article" is the cited article, so that `assistant eval` checks the assistant
+    still finds them (a thumbs-up refusal: an "offcorpus" question). A thumbs-down answer
+    becomes kind "flagged", with the reader's note: fill in its "answers" and "article"
+    (or make it "offcorpus") before `assistant eval` takes it.
+
+    Example:
+
+        assistant feedback export --only up --out regressions.jsonl
+        assistant eval regressions.jsonl
+    """
+    from assistant.surfaces.feedback import eval_questions, read_feedback, write_questions
+
+    settings: Settings = context.obj
+    try:
+        questions = eval_questions(read_feedback(settings.index), only and only.value)
+    except AssistantError as err:
+        raise _fail(err) from err
+    text = write_questions(questions)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"Wrote {len(questions)} questions to {_shown(str(out))}.")

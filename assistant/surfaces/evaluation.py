@@ -49,7 +49,7 @@ class NewsItem:
     question: str
     answers: tuple[str, ...]
     articles: frozenset[str]
-    kind: str  # speaker, fact, crosslingual, offcorpus, followup
+    kind: str  # speaker, fact, crosslingual, offcorpus, followup, liked (page feedback)
     language: str = ""
     history: tuple[dict, ...] = ()
 
@@ -83,6 +83,8 @@ def read_qa_file(path: Path) -> list[QAItem] | list[NewsItem]:
             continue
         try:
             entry = json.loads(line)
+            if isinstance(entry, dict) and entry.get("kind") == "flagged":
+                raise AssistantError(_FLAGGED.format(path=path, number=number))
             items.append(NewsItem.of(entry) if "q" in entry else QAItem(**entry))
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as err:
             raise AssistantError(
@@ -92,6 +94,16 @@ def read_qa_file(path: Path) -> list[QAItem] | list[NewsItem]:
     if len({type(item) for item in items}) > 1:
         raise AssistantError(f"{path} mixes the two formats; use one per file.")
     return items
+
+
+# A thumbs-down from the page (`assistant feedback export`) says an answer was wrong, not
+# what the right one is: scored as it stands, it would be a miss whatever the assistant says.
+_FLAGGED = (
+    '{path}, line {number} is a thumbs-down answer still to be reviewed (kind "flagged"). '
+    'Read its "note" and "answer_given", then give it "answers" (a few words the right '
+    'quote holds) and the "article" that answers, with a kind such as "fact" or '
+    '"speaker"; or kind "offcorpus" when the articles do not answer it; or delete the line.'
+)
 
 
 def holds_answer(answer: str, article_id: str | None, passage: Passage) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import html
 import json
 import logging
@@ -24,9 +25,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
+from pydantic import ValidationError
 
 from assistant.errors import AssistantError, IndexNotFound
 from assistant.surfaces.api import Assistant, article_json, person_json
+from assistant.surfaces.conversations import (
+    AnswerRecord,
+    SavedChat,
+    answer_record,
+    chat_choices,
+    chat_markdown,
+    conversation_of,
+    delete_chat,
+    empty_conversation,
+    find_chat,
+    markdown_file_name,
+    read_saved,
+    rename_chat,
+    save_conversation,
+)
+from assistant.surfaces.feedback import record_feedback
 from assistant.surfaces.rendering import (
     answer_markdown,
     error_markdown,
@@ -112,7 +130,12 @@ class ChatPage:
         self, message: str, chat: list[dict], state: dict, k: int, mode: str | None
     ) -> Iterator[tuple]:
         """Answer `message`, streaming an LLM's reply; yields (chat, state, sources, box)."""
-        state = {"history": list(state["history"]), "sources": dict(state["sources"])}
+        state = {
+            **state,
+            "history": list(state["history"]),
+            "sources": dict(state["sources"]),
+            "answers": dict(state["answers"]),
+        }
         chat = [*chat, {"role": "user", "content": escape_markdown(message or "")}]
         row = len(chat)
         chat.append({"role": "assistant", "content": "*Searching the articles…*"})
@@ -144,6 +167,7 @@ class ChatPage:
         chat[row] = {"role": "assistant", "content": answer_markdown(answer)}
         panel = sources_html(answer.citations or answer.nearest)
         state["sources"][str(row)] = panel
+        state["answers"][str(row)] = answer_record(message, state["history"], answer).model_dump()
         state["history"] += [
             {"role": "user", "content": message},
             {"role": "assistant", "content": answer.text},
@@ -321,6 +345,144 @@ class ChatPage:
         notice = failed + escape_markdown(watch.last.notice())
         return notice, *self.library_view(), watch.version
 
+    # --- saved chats (kept in the browser) -------------------------------------------------
+
+    def save_chat(self, chat: list[dict], state: dict, saved: object) -> tuple:
+        """Keep the conversation among the browser's saved chats; returns (state, saved,
+        chat list, title, Markdown download)."""
+        stored = read_saved(saved)
+        try:
+            entry = save_conversation(stored, state, chat)
+        except ValidationError:
+            logger.exception("The conversation could not be saved")
+            return (gr.skip(),) * 5
+        state = {**state, "id": entry.id, "title": entry.title, "created": entry.created}
+        return state, stored.model_dump(), *self._chat_list(entry, stored)
+
+    def restore_chats(self, saved: object) -> tuple:
+        """On opening the page: the saved chats listed, the one shown last shown again;
+        returns (chat, state, sources, chat list, title, download)."""
+        stored = read_saved(saved)
+        entry = find_chat(stored, stored.current)
+        if entry is None:
+            return gr.skip(), gr.skip(), gr.skip(), *self._chat_list(None, stored)
+        return *self._shown_chat(entry), *self._chat_list(entry, stored)
+
+    def open_chat(self, chat_id: str | None, saved: object) -> tuple:
+        """Show a saved chat to continue it; returns (chat, state, sources, saved, title,
+        download)."""
+        stored = read_saved(saved)
+        entry = find_chat(stored, chat_id)
+        if entry is None:
+            return (gr.skip(),) * 6
+        stored.current = entry.id
+        _, title, download = self._chat_list(entry, stored)
+        return *self._shown_chat(entry), stored.model_dump(), title, download
+
+    def new_chat(self, saved: object) -> tuple:
+        """An empty conversation; saved chats stay. Returns (chat, state, sources, saved,
+        chat list, title, download)."""
+        stored = read_saved(saved)
+        stored.current = None
+        return (
+            [],
+            empty_conversation(),
+            _NO_SOURCES,
+            stored.model_dump(),
+            *self._chat_list(None, stored),
+        )
+
+    def rename_chat(self, title: str, state: dict, saved: object) -> tuple:
+        """Give the conversation a title; returns (state, saved, chat list, title,
+        download). A conversation not yet saved takes the title when it is."""
+        stored = read_saved(saved)
+        if not rename_chat(stored, state["id"], title or ""):
+            clean = " ".join((title or "").split())
+            return ({**state, "title": clean} if clean else gr.skip()), *(gr.skip(),) * 4
+        entry = find_chat(stored, state["id"])
+        state = {**state, "title": entry.title}
+        return state, stored.model_dump(), *self._chat_list(entry, stored)
+
+    def delete_chat(self, state: dict, saved: object) -> tuple:
+        """Delete the conversation shown from the saved chats, and start an empty one;
+        returns what `new_chat` does."""
+        stored = read_saved(saved)
+        delete_chat(stored, state["id"])
+        return self.new_chat(stored.model_dump())
+
+    def _shown_chat(self, entry: SavedChat) -> tuple:
+        """(chat, state, sources panel of its last answer) for a saved chat."""
+        rows = sorted(entry.sources, key=int)
+        panel = entry.sources[rows[-1]] if rows else _NO_SOURCES
+        return [m.model_dump() for m in entry.messages], conversation_of(entry), panel
+
+    def _chat_list(self, entry: SavedChat | None, stored) -> tuple:
+        """(chat list, title box, Markdown download) with `entry` selected."""
+        chats = gr.Radio(choices=chat_choices(stored), value=entry.id if entry else None)
+        if entry is None:
+            return chats, "", None
+        return chats, entry.title, _markdown_file(entry)
+
+    # --- feedback on answers ---------------------------------------------------------------
+
+    def rate_answer(self, state: dict, event: gr.LikeData) -> tuple:
+        """Record a thumbs up or down (or its withdrawal) on an answer in the index folder's
+        feedback file; returns (note row, note box, the rating awaiting a note)."""
+        row = event.index if isinstance(event.index, int) else event.index[0]
+        record = state["answers"].get(str(row))
+        if record is None:  # an error message or an answer still arriving: nothing to rate
+            return gr.skip(), gr.skip(), None
+        rating = 1 if event.liked is True else -1 if event.liked is False else 0
+        if not self._record_feedback(record, rating):
+            return gr.skip(), gr.skip(), None
+        if rating == 0:
+            return gr.Row(visible=False), "", None
+        label = "What was good?" if rating > 0 else "What was wrong, or missing?"
+        note = gr.Textbox(value="", label=f"{label} (optional note)")
+        # The rated record itself waits for the note: another chat may be opened meanwhile.
+        return gr.Row(visible=True), note, {"record": record, "rating": rating}
+
+    def send_note(self, note: str, pending: dict | None) -> tuple:
+        """Add the reader's note to their rating; returns (note row, note box, pending)."""
+        if pending is None or not (note or "").strip():
+            return gr.Row(visible=False), "", None
+        if self._record_feedback(pending["record"], pending["rating"], note):
+            gr.Info("Thank you: your note is saved with the rating.")
+        return gr.Row(visible=False), "", None
+
+    def _record_feedback(self, record: dict, rating: int, note: str = "") -> bool:
+        try:
+            checked = AnswerRecord.model_validate(record)
+            record_feedback(self.assistant.settings.index, checked, rating, note[:4000])
+        except ValidationError:
+            logger.exception("Feedback on an answer record that does not fit")
+            return False
+        except AssistantError as err:
+            gr.Warning(str(err))
+            return False
+        return True
+
+
+def _markdown_file(entry: SavedChat) -> str:
+    """The chat as a Markdown file in the page's upload folder (removed when the server
+    stops), for the download button."""
+    folder = Path(gr.utils.get_upload_folder()) / "conversations" / entry.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.md"):  # a renamed chat leaves no file under its old name
+        old.unlink()
+    path = folder / markdown_file_name(entry)
+    path.write_text(chat_markdown(entry), encoding="utf-8")
+    return str(path)
+
+
+def _browser_storage(assistant: Assistant) -> dict:
+    """Where the browser keeps this index's chats: a key and secret that stay the same
+    across restarts (a random one would lose the chats with each restart). Gradio hands the
+    secret to the page, so it hides nothing from the browser's owner; chats of pages over
+    other indexes on the same address are kept apart."""
+    digest = hashlib.sha256(str(assistant.settings.index.resolve()).encode()).hexdigest()
+    return {"storage_key": f"assistant-chats-{digest[:12]}", "secret": digest[12:44]}
+
 
 def _statements(count: int) -> str:
     return f"{count} statement{'s' if count != 1 else ''}"
@@ -340,7 +502,8 @@ def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blo
     watch updated the index, and shows the index as it is then."""
     page = ChatPage(assistant, watch)
     with gr.Blocks(title="Article assistant", analytics_enabled=False) as blocks:
-        state = gr.State({"history": [], "sources": {}})
+        state = gr.State(empty_conversation())
+        saved, conversations = _conversations_sidebar(assistant)
         gr.Markdown("## Ask the articles\nAnswers quote the articles; every claim is cited.")
         notice = gr.Markdown(elem_id="index-notice")
         updated = gr.Markdown(elem_id="watch-notice") if watch is not None else None
@@ -354,9 +517,11 @@ def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blo
                 _timeline_tab(page)
             with gr.Tab("Articles", id="articles"):
                 library = _articles_tab(page)
-        _wire_chat(page, chat, state, sources)
+        answered = _wire_chat(page, chat, state, sources)
         _wire_articles(page, library, chat["examples"], notice)
-        _wire_people(page, library["people"], chat, state, sources, tabs)
+        answered.append(_wire_people(page, library["people"], chat, state, sources, tabs))
+        _wire_conversations(blocks, page, conversations, answered, chat, state, saved, sources)
+        _wire_feedback(page, chat, state)
         # Each page load shows the index as it is now, not as it was at server start.
         blocks.load(
             page.library_view,
@@ -384,9 +549,10 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             sanitize_html=True,
             latex_delimiters=[],
             buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
-            feedback_options=None,
+            feedback_options=("Like", "Dislike"),
             elem_id="chat",
         )
+        feedback = _feedback_note()
         with gr.Row():
             box = gr.Textbox(
                 placeholder="Ask about the articles, e.g. a person or an event…",
@@ -409,10 +575,10 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             mode = gr.Dropdown(
                 modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
             )
-        clear = gr.Button("New conversation", size="sm")
+        clear = gr.Button("New conversation", size="sm", elem_id="new-chat")
     return {
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
-        "mode": mode, "clear": clear,
+        "mode": mode, "clear": clear, **feedback,
     }  # fmt: skip
 
 
@@ -470,8 +636,9 @@ def _articles_tab(page: ChatPage) -> dict:
             "status": status, "people": people}  # fmt: skip
 
 
-def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> None:
-    """Connect the chat's events; none of them is part of the public API."""
+def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> list:
+    """Connect the chat's events; none of them is part of the public API. Returns the
+    events that answer."""
     chatbot, box = chat["chatbot"], chat["box"]
     answering = {
         "concurrency_limit": ANSWER_CONCURRENCY,
@@ -480,27 +647,86 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
     }
     inputs = [box, chatbot, state, chat["k"], chat["mode"]]
     outputs = [chatbot, state, sources, box]
-    for trigger in (box.submit, chat["send"].click):
+    answered = [
         trigger(page.respond, inputs, outputs, **answering)
-    chat["examples"].click(
-        lambda sample: sample[0], chat["examples"], box, api_visibility="private", queue=False
-    ).then(page.respond, inputs, outputs, **answering)
+        for trigger in (box.submit, chat["send"].click)
+    ]
+    answered.append(
+        chat["examples"]
+        .click(
+            lambda sample: sample[0], chat["examples"], box, api_visibility="private", queue=False
+        )
+        .then(page.respond, inputs, outputs, **answering)
+    )
     chatbot.select(page.show_sources, state, sources, api_visibility="private")
-    chat["clear"].click(
-        lambda: ([], {"history": [], "sources": {}}, _NO_SOURCES),
-        None,
-        [chatbot, state, sources],
-        api_visibility="private",
-        queue=False,
+    return answered
+
+
+def _conversations_sidebar(assistant: Assistant) -> tuple[gr.BrowserState, dict]:
+    """The saved chats: kept in the browser's localStorage (never on the server), listed in
+    a sidebar to open, rename, delete or download as Markdown."""
+    saved = gr.BrowserState({"chats": [], "current": None}, **_browser_storage(assistant))
+    with gr.Sidebar(label="Conversations", open=True, elem_id="conversations"):
+        gr.Markdown("### Saved conversations\nKept in this browser only.")
+        chats = gr.Radio(choices=[], label="Open", elem_id="saved-chats")
+        title = gr.Textbox(label="Title", max_length=200, elem_id="chat-title")
+        with gr.Row():
+            rename = gr.Button("Rename", size="sm", elem_id="rename-chat")
+            delete = gr.Button("Delete", size="sm", variant="stop", elem_id="delete-chat")
+        download = gr.DownloadButton(
+            "Download as Markdown", value=None, size="sm", elem_id="download-chat"
+        )
+    return saved, {"chats": chats, "title": title, "rename": rename, "delete": delete,
+                   "download": download}  # fmt: skip
+
+
+def _wire_conversations(
+    blocks: gr.Blocks,
+    page: ChatPage,
+    parts: dict,
+    answered: list,
+    chat: dict,
+    state: gr.State,
+    saved: gr.BrowserState,
+    sources: gr.HTML,
+) -> None:
+    """Every answer saves the conversation in the browser; the sidebar opens, renames and
+    deletes saved ones; opening the page shows the chat shown last. None of these events is
+    part of the public API."""
+    quick = {"api_visibility": "private", "queue": False}
+    chatbot, listing = chat["chatbot"], [parts["chats"], parts["title"], parts["download"]]
+    for event in answered:
+        event.then(page.save_chat, [chatbot, state, saved], [state, saved, *listing], **quick)
+    shown = [chatbot, state, sources]
+    fresh = [*shown, saved, *listing]
+    parts["chats"].input(
+        page.open_chat, [parts["chats"], saved], [*shown, saved, *listing[1:]], **quick
     )
-    # The chat's own trash button clears the messages; the conversation goes with them.
-    chatbot.clear(
-        lambda: ({"history": [], "sources": {}}, _NO_SOURCES),
-        None,
-        [state, sources],
-        api_visibility="private",
-        queue=False,
-    )
+    chat["clear"].click(page.new_chat, saved, fresh, **quick)
+    for trigger in (parts["rename"].click, parts["title"].submit):
+        trigger(page.rename_chat, [parts["title"], state, saved], [state, saved, *listing], **quick)
+    # The chat's own trash button deletes the conversation, as the sidebar's Delete does.
+    for trigger in (parts["delete"].click, chatbot.clear):
+        trigger(page.delete_chat, [state, saved], fresh, **quick)
+    blocks.load(page.restore_chats, saved, [*shown, *listing], **quick)
+
+
+def _feedback_note() -> dict:
+    """The optional note that follows a thumbs up or down, hidden until one is given."""
+    pending = gr.State(None)
+    with gr.Row(visible=False, elem_id="feedback-note") as row:
+        note = gr.Textbox(label="Note", max_length=4000, scale=5, elem_id="feedback-text")
+        send = gr.Button("Send note", scale=1, elem_id="feedback-send")
+    return {"note_row": row, "note": note, "note_send": send, "note_pending": pending}
+
+
+def _wire_feedback(page: ChatPage, chat: dict, state: gr.State) -> None:
+    """Thumbs on an answer are recorded at once; a note, when given, is recorded with them."""
+    quick = {"api_visibility": "private", "queue": False}
+    note = [chat["note_row"], chat["note"], chat["note_pending"]]
+    chat["chatbot"].like(page.rate_answer, state, note, **quick)
+    for trigger in (chat["note_send"].click, chat["note"].submit):
+        trigger(page.send_note, [chat["note"], chat["note_pending"]], note, **quick)
 
 
 def _wire_articles(
@@ -542,10 +768,10 @@ def _wire_watch(page: ChatPage, updated: gr.Markdown, library: list) -> None:
 
 def _wire_people(
     page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
-) -> None:
-    """A click on a person asks the chat what they said."""
+):
+    """A click on a person asks the chat what they said; returns the event that answers."""
     chat_inputs = [chat["box"], chat["chatbot"], state, chat["k"], chat["mode"]]
-    people.click(
+    return people.click(
         lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
         people,
         [chat["box"], tabs],
