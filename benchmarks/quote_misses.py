@@ -71,6 +71,7 @@ def classify(assistant: Assistant, item: NewsItem) -> dict:
     else:
         kind = "wrong-sentence"
     return {
+        "gold_distance": _gold_distance(answer, item.answers) if kind == "wrong-sentence" else None,
         "question": item.question,
         "standalone": route.text,
         "kind": item.kind,
@@ -81,8 +82,25 @@ def classify(assistant: Assistant, item: NewsItem) -> dict:
     }
 
 
-def set_rows(name: str, cache: Path) -> list[dict]:
-    """Every answerable question of set `name`, classified."""
+def _gold_distance(answer, gold: tuple[str, ...]) -> int | None:
+    """Of a wrong-sentence miss: how many sentences from the nearest cited sentence of its
+    article the nearest sentence holding a gold string lies (+1: the next one)."""
+    spans = {}
+    for hit in answer.retrieved:
+        for start, end in hit.passage.sentences:
+            spans[(hit.article.id, start)] = (end, hit.passage.excerpt(start, end))
+    distances = []
+    for c in answer.citations:
+        ordered = sorted((s, e, t) for (a, s), (e, t) in spans.items() if a == c.article_id)
+        starts = [s for s, _, _ in ordered]
+        cited = [i for i, s in enumerate(starts) if c.start <= s < c.end]
+        golden = [i for i, (_, _, t) in enumerate(ordered) if _holds(t, gold)]
+        distances += [g - i for i in cited for g in golden]
+    return min(distances, key=abs) if distances else None
+
+
+def set_rows(name: str, cache: Path, kinds: list[str] | None = None) -> list[dict]:
+    """Every answerable question of set `name` (of `kinds` if given), classified."""
     folder = SHARED_DATA / name
     seeds, index = cache / name / "seeds", cache / name / "index"
     seeds.mkdir(parents=True, exist_ok=True)
@@ -90,6 +108,7 @@ def set_rows(name: str, cache: Path) -> list[dict]:
     assistant = Assistant(seeds=seeds, index=index)
     assistant.sync()
     items = [i for i in read_qa_file(folder / "questions.jsonl") if i.kind != "offcorpus"]
+    items = [i for i in items if kinds is None or i.kind in kinds]
     return [{"set": name, **classify(assistant, item)} for item in items]
 
 
@@ -113,10 +132,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=SETS, action="append", help="default: both")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the indexes are kept")
+    parser.add_argument("--kind", choices=KINDS, action="append", help="default: every kind")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     parser.add_argument("--json", type=Path, help="write every question's class here")
     args = parser.parse_args()
-    rows = [row for name in args.set or SETS for row in set_rows(name, args.cache)]
+    rows = [row for name in args.set or SETS for row in set_rows(name, args.cache, args.kind)]
     if args.verbose:
         for r in rows:
             if r["class"] != "right":
@@ -124,7 +144,7 @@ def main() -> None:
                 print(f"\n{r['set']} {r['kind']}{person} {r['class']}: {r['question']}")
                 if r["standalone"] != r["question"]:
                     print(f"  standalone: {r['standalone']}")
-                print(f"  gold: {r['gold']}")
+                print(f"  gold: {r['gold']}, sentences from a quote: {r['gold_distance']}")
                 for quote in r["quotes"]:
                     print(f"  quote: {quote}")
     if args.json:
