@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
             return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")
         chosen = choose_quotes(ranking.chances, order)
-        citations = cite_sentences(evidence, ranking, chosen)
+        citations = cite_sentences(evidence, ranking, chosen, _continued(evidence, ranking, chosen))
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
@@ -248,15 +248,45 @@ def _continuation(ranking: QuoteRanking, own: list[int], chosen: list[int]) -> l
 
 
 def cite_sentences(
-    evidence: Evidence, ranking: QuoteRanking, chosen: list[int]
+    evidence: Evidence,
+    ranking: QuoteRanking,
+    chosen: list[int],
+    ends: Mapping[int, int] | None = None,
 ) -> tuple[Citation, ...]:
-    """The chosen sentences as citations [1], [2], ... with their speakers."""
+    """The chosen sentences as citations [1], [2], ... with their speakers; a sentence in
+    `ends` quoted on to that article offset (the sentences after it in its passage)."""
     question_vector = evidence.sentences[0].question
-    speakers = ranking.speakers
+    speakers, ends = ranking.speakers, ends or {}
     return tuple(
-        citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), speakers[i])
+        citation(
+            n, s.hit, s.start, ends.get(i, s.end), float(s.vector @ question_vector), speakers[i]
+        )
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
+
+
+def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> dict[int, int]:
+    """Where each chosen statement's quote ends when the speaker's own words go on in the
+    next sentence of its passage ("..., so Klein weiter." followed by "Aber es ist alles
+    da, es liegt an uns."): that sentence, a quotation with no speaker named in it, shares
+    few words with the question, yet it is what the chosen one introduces. Keyed by the
+    chosen sentence's index; the end is the next sentence's."""
+    statements, ends = evidence.statements, {}
+    if statements is None:
+        return ends
+    taken = {(ranking.sentences[i].hit.article.id, ranking.sentences[i].start) for i in chosen}
+    for i in chosen:
+        sentence, said = ranking.sentences[i], ranking.said[i]
+        spans = sentence.hit.passage.sentences
+        ordinal = sentence.key[1] + 1
+        if said is None or ordinal >= len(spans):
+            continue
+        start, end = spans[ordinal]
+        article = sentence.hit.article.id
+        then = statements.statement_at(article, start)
+        if then and then.direct and then.speaker == said.speaker and (article, start) not in taken:
+            ends[i] = end
+    return ends
 
 
 def _reported(
