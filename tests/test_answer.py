@@ -222,6 +222,28 @@ def test_a_follow_up_is_answered_with_what_it_asks_now(tmp_path: Path, embedders
     assert answer.citations[0].quote.startswith("Second place went to the Albatros")
 
 
+_HARBOUR = """date 2026-05-02 Nordhafen expects more container ships
+
+Nordhafen expects more container ships this year, its director Lena Brandt said on Monday.
+The new quay would have to be finished first, Brandt told the local radio.
+"But everything is ready, it is up to us and our crews."
+About three hundred people work at the harbour, which opened in 1962.
+"""
+
+
+def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path, embedders):
+    # The quotation after Brandt's statement names no speaker and shares no word with the
+    # question, but it is her answer to it: the quote runs on into it.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "harbour.txt").write_text(_HARBOUR, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    first = assistant.ask("Was muss in Nordhafen zuerst fertig werden?").citations[0].quote
+    assert first.startswith("The new quay would have to be finished first")
+    assert first.endswith('"But everything is ready, it is up to us and our crews."')
+
+
 def test_chain_answers_like_ask_with_the_real_models(built: Assistant):
     """`Assistant.chain()` is the Runnable every surface calls; same answer as `ask`."""
     answer = built.chain().invoke({"question": "What did Rubio say about Russia?"})

@@ -266,11 +266,11 @@ def cite_sentences(
 
 
 def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> dict[int, int]:
-    """Where each chosen statement's quote ends when the speaker's own words go on in the
-    next sentence of its passage ("..., so Klein weiter." followed by "Aber es ist alles
-    da, es liegt an uns."): that sentence, a quotation with no speaker named in it, shares
-    few words with the question, yet it is what the chosen one introduces. Keyed by the
-    chosen sentence's index; the end is the next sentence's."""
+    """Where each chosen statement's quote ends when the next sentence of its passage
+    quotes the same speaker's own words ("..., so Klein weiter." followed by "Aber es ist
+    alles da, es liegt an uns."): such a sentence often names no one and shares few words
+    with the question, yet it goes on with what the chosen one says. Keyed by the chosen
+    sentence's index; the end is the next sentence's (not chosen itself)."""
     statements, ends = evidence.statements, {}
     if statements is None:
         return ends
