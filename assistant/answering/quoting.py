@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 # (`AnswerTypes`; a credit line gains more, being short and sharing no words with "who took
 # the photo"), and what a quotation adds in a person answer (`People.direct_quote_bonus`: a
 # person's own words answer "what did X say" better than the article's summary of them).
+# Of a follow-up, what it asks in its own words outweighs what its standalone text carried
+# over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation.
 # Answers stay short: at most this many quotes.
 _MAX_QUOTES = 3
 _MAX_NEAREST = 2  # sentences a refusal offers instead
