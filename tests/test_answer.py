@@ -153,6 +153,97 @@ def test_second_model_decides_between_sentences_e5_finds_equally_close():
         assert answer.citations[0].quote.startswith(opening)
 
 
+def _regatta_hit(first: str, second: str) -> Hit:
+    """An English passage of two invented sentences about a regatta."""
+    text = f"{first} {second}"
+    start = len(first) + 1
+    passage = Passage("r1", "r.txt", 0, len(text), text, ((0, start - 1), (start, len(text))))
+    article = ArticleRecord("r.txt", "Regatta", "seeds/r.txt", "h", "en", None, None, None, 1)
+    return Hit(passage, article, "en", score=1.0, dense=0.9)
+
+
+def _follow_up(hit: Hit, rows: dict, own: np.ndarray) -> str:
+    """The first quote answering "And who came second?" after "Who won the sailing race at
+    Kiel?", made standalone by appending the previous question; `rows`: each sentence's
+    vector under both models, `own`: the follow-up's own words' vector."""
+    standalone = "And who came second? Who won the sailing race at Kiel?"
+    encoded = EncodedQuestion(
+        standalone, "en", (_QUESTION, _QUESTION), None, "And who came second?", (own, own)
+    )
+    vectors = [SentenceVectors(_QUESTION, rows), SentenceVectors(_QUESTION, rows)]
+    answer = _ANSWERER.answer("And who came second?", Evidence(encoded, [hit], vectors))
+    return answer.citations[0].quote
+
+
+def test_a_follow_ups_own_words_outweigh_the_words_it_carries_over():
+    # The first sentence holds three words of the previous question (sailing, race,
+    # Kiel), the second two of the follow-up's own (came, second); the vectors tie. Counted
+    # alike, the previous question's words would quote the winner.
+    hit = _regatta_hit(
+        "The sailing race at Kiel went to the Möwe crew.",
+        "The Albatros crew came second, two minutes behind.",
+    )
+    same = np.array([0.9, np.sqrt(1 - 0.81)])
+    rows = {("r1", 0): same, ("r1", 1): same}
+    assert _follow_up(hit, rows, _QUESTION).startswith("The Albatros crew came second")
+
+
+def test_a_follow_ups_own_question_outweighs_the_standalone_texts_similarity():
+    # No question word in either sentence: the standalone text is closer to the first
+    # sentence (the winner), the follow-up's own words to the second.
+    hit = _regatta_hit("The Möwe crew took the cup home.", "The Albatros crew finished next.")
+    rows = {("r1", 0): np.array([1.0, 0.0]), ("r1", 1): np.array([0.6, 0.8])}
+    own = np.array([0.0, 1.0])
+    assert _follow_up(hit, rows, own).startswith("The Albatros crew finished next")
+
+
+_REGATTA = """date 2026-06-20 Möwe wins the Kiel sailing race
+
+The crew of the Möwe won the Kiel sailing race on Saturday, skippered by Jana Olsen.
+Olsen had steered the boat through two sudden turns of the wind.
+Second place went to the Albatros from Eckernförde, four minutes behind.
+About forty boats started this year, fewer than last summer.
+"""
+
+
+def test_a_follow_up_is_answered_with_what_it_asks_now(tmp_path: Path, embedders):
+    # "And who came second?" is searched for with the previous question appended; the
+    # sentences naming the winner share more of that text, the answer is the one after.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "regatta.txt").write_text(_REGATTA, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    history = [
+        {"role": "user", "content": "Who won the sailing race at Kiel?"},
+        {"role": "assistant", "content": "The crew of the Möwe [1]."},
+    ]
+    answer = assistant.ask("And who came second?", history)
+    assert answer.citations[0].quote.startswith("Second place went to the Albatros")
+
+
+_HARBOUR = """date 2026-05-02 Nordhafen expects more container ships
+
+Nordhafen expects more container ships this year, its director Lena Brandt said on Monday.
+The new quay would have to be finished first, Brandt told the local radio.
+"But everything is ready, it is up to us and our crews."
+About three hundred people work at the harbour, which opened in 1962.
+"""
+
+
+def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path, embedders):
+    # The quotation after Brandt's statement names no speaker and shares no word with the
+    # question, but it is her answer to it: the quote runs on into it.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "harbour.txt").write_text(_HARBOUR, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    first = assistant.ask("Was muss in Nordhafen zuerst fertig werden?").citations[0].quote
+    assert first.startswith("The new quay would have to be finished first")
+    assert first.endswith('"But everything is ready, it is up to us and our crews."')
+
+
 def test_chain_answers_like_ask_with_the_real_models(built: Assistant):
     """`Assistant.chain()` is the Runnable every surface calls; same answer as `ask`."""
     answer = built.chain().invoke({"question": "What did Rubio say about Russia?"})

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +25,7 @@ from assistant.language.lexicon import lexicon
 from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
-from assistant.retrieval.hybrid import Evidence, SentenceVectors, zscore
+from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
 from assistant.speech.statements import Statement, declines_comment
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 # (`AnswerTypes`; a credit line gains more, being short and sharing no words with "who took
 # the photo"), and what a quotation adds in a person answer (`People.direct_quote_bonus`: a
 # person's own words answer "what did X say" better than the article's summary of them).
+# Of a follow-up, what it asks in its own words outweighs what its standalone text carried
+# over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation.
 # Answers stay short: at most this many quotes.
 _MAX_QUOTES = 3
 _MAX_NEAREST = 2  # sentences a refusal offers instead
@@ -49,6 +51,11 @@ _NOT_ON_TOPIC_CONFIDENCE = 0.2  # the most a "quoted, but not on this" refusal s
 # Headings and photo credits ("US-Unterhändler loben Ukrainer", "(Quelle: Saul Loeb)") give
 # passages context but answer nothing, so fragments this short are never quoted.
 _MIN_QUOTE_WORDS = 4
+# A follow-up's standalone text carries the previous question's words so that retrieval
+# finds its subject; among the passages found, the sentence to quote is the one answering
+# what is asked now ("And who came second?"): what was carried over counts half of what
+# the follow-up asks in its own words.
+_CARRIED_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,13 +97,19 @@ class QuoteRanking:
 
 def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
     """Score every quotable sentence of the evidence with the quote model."""
-    # The words are those searched for: a follow-up made standalone carries its subject.
     question = evidence.question
     speech_verbs = lexicon(question.language).words("questions.speech_verbs")
-    asked = content_words(question.text, question.language) - speech_verbs
+    searched = content_words(question.text, question.language) - speech_verbs
+    asked, carried = _asked_words(question, searched)
     kind = question.answer_type
     sentences, features = quotable_sentences(
-        evidence.hits, asked, evidence.sentences, credits=kind == "credit", words=evidence.words
+        evidence.hits,
+        asked,
+        evidence.sentences,
+        credits=kind == "credit",
+        words=evidence.words,
+        carried=carried,
+        asked_vectors=question.asked_vectors,
     )
     model, types = fitted(QuoteModel), fitted(AnswerTypes)
     weights = np.array([*quote_weights, model.word_share_weight])
@@ -110,6 +123,16 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     ]
     logits = features @ weights + model.bias + (typed if len(sentences) else 0.0)
     return QuoteRanking(sentences, logits, said)
+
+
+def _asked_words(question: EncodedQuestion, words: set[str]) -> tuple[set[str], set[str]]:
+    """The question's content words `words` split into its own and, of a follow-up, those
+    its standalone text carried over from the previous question ("E chi è arrivato
+    secondo? Chi ha vinto il Festival di Sanremo?": "vinto", "festival", "sanremo")."""
+    if not question.asked:
+        return words, set()
+    own = words & content_words(question.asked, question.language)
+    return own, words - own
 
 
 class ExtractiveAnswerer:
@@ -147,7 +170,7 @@ class ExtractiveAnswerer:
             return abstention(question, hits, confidence, nearest)
         order = np.argsort(-ranking.chances, kind="stable")
         chosen = choose_quotes(ranking.chances, order)
-        citations = cite_sentences(evidence, ranking, chosen)
+        citations = cite_sentences(evidence, ranking, chosen, _continued(evidence, ranking, chosen))
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
@@ -227,15 +250,45 @@ def _continuation(ranking: QuoteRanking, own: list[int], chosen: list[int]) -> l
 
 
 def cite_sentences(
-    evidence: Evidence, ranking: QuoteRanking, chosen: list[int]
+    evidence: Evidence,
+    ranking: QuoteRanking,
+    chosen: list[int],
+    ends: Mapping[int, int] | None = None,
 ) -> tuple[Citation, ...]:
-    """The chosen sentences as citations [1], [2], ... with their speakers."""
+    """The chosen sentences as citations [1], [2], ... with their speakers; a sentence in
+    `ends` quoted on to that article offset (the sentences after it in its passage)."""
     question_vector = evidence.sentences[0].question
-    speakers = ranking.speakers
+    speakers, ends = ranking.speakers, ends or {}
     return tuple(
-        citation(n, s.hit, s.start, s.end, float(s.vector @ question_vector), speakers[i])
+        citation(
+            n, s.hit, s.start, ends.get(i, s.end), float(s.vector @ question_vector), speakers[i]
+        )
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
+
+
+def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> dict[int, int]:
+    """Where each chosen statement's quote ends when the next sentence of its passage
+    quotes the same speaker's own words ("..., so Klein weiter." followed by "Aber es ist
+    alles da, es liegt an uns."): such a sentence often names no one and shares few words
+    with the question, yet it goes on with what the chosen one says. Keyed by the chosen
+    sentence's index; the end is the next sentence's (not chosen itself)."""
+    statements, ends = evidence.statements, {}
+    if statements is None:
+        return ends
+    taken = {(ranking.sentences[i].hit.article.id, ranking.sentences[i].start) for i in chosen}
+    for i in chosen:
+        sentence, said = ranking.sentences[i], ranking.said[i]
+        spans = sentence.hit.passage.sentences
+        ordinal = sentence.key[1] + 1
+        if said is None or ordinal >= len(spans):
+            continue
+        start, end = spans[ordinal]
+        article = sentence.hit.article.id
+        then = statements.statement_at(article, start)
+        if then and then.direct and then.speaker == said.speaker and (article, start) not in taken:
+            ends[i] = end
+    return ends
 
 
 def _reported(
@@ -289,29 +342,47 @@ def quotable_sentences(
     models: Sequence[SentenceVectors],
     credits: bool = False,
     words: WordMatcher | None = None,
+    carried: set[str] = frozenset(),
+    asked_vectors: Sequence[np.ndarray] = (),
 ) -> tuple[list[QuotableSentence], np.ndarray]:
     """The hits' sentences worth quoting and, per sentence, what says it answers the question:
     its similarity to the question under each dense model (each z-scored over these
     sentences, as raw cosines run higher within a language than across), and the share of
     the question's content words (`asked`) it contains (with `words`, also in translation or
-    another inflection: "veröffentlicht" holds "published"). Sentences are those the primary
-    model (`models[0]`) has vectors for; photo credits and source lines among them with
-    `credits` (the question asks who took a picture)."""
+    another inflection: "veröffentlicht" holds "published"). Of a follow-up, what it asks
+    in its own words counts more than what its standalone text carried over from the
+    previous question (see _CARRIED_WEIGHT): its `carried` words, and the similarity to
+    the standalone text beside that to its own words (`asked_vectors`, one per model).
+    Sentences are those the primary model (`models[0]`) has vectors for; photo credits and
+    source lines among them with `credits` (the question asks who took a picture)."""
     primary = models[0]
     sentences = _unique_sentences(hits, primary.sentences, credits)
     if not sentences:
         return [], np.zeros((0, len(models) + 1))
-    similarity = np.stack([s.vector for s in sentences]) @ primary.question
     held = [content_words(s.text, s.hit.language) for s in sentences]
-    shared = words.shared(asked, held) if words else [len(asked & h) for h in held]
-    features = np.column_stack(
-        [
-            zscore(similarity),
-            *(zscore(_similarity(sentences, other)) for other in models[1:]),
-            np.array(shared) / max(len(asked), 1),
+    shared = _shared(asked, held, words) + _CARRIED_WEIGHT * _shared(carried, held, words)
+    similarity = [
+        zscore(np.stack([s.vector for s in sentences]) @ primary.question),
+        *(zscore(_similarity(sentences, other)) for other in models[1:]),
+    ]
+    if asked_vectors:
+        own = [
+            zscore(_similarity(sentences, replace(model, question=vector)))
+            for model, vector in zip(models, asked_vectors, strict=True)
         ]
-    )
-    return sentences, features
+        similarity = [
+            (_CARRIED_WEIGHT * whole + mine) / (1 + _CARRIED_WEIGHT)
+            for whole, mine in zip(similarity, own, strict=True)
+        ]
+    share = shared / max(len(asked) + _CARRIED_WEIGHT * len(carried), 1)
+    return sentences, np.column_stack([*similarity, share])
+
+
+def _shared(asked: set[str], held: list[set[str]], words: WordMatcher | None) -> np.ndarray:
+    """How many of the `asked` words each sentence's words `held` hold."""
+    if not asked:
+        return np.zeros(len(held))
+    return np.array(words.shared(asked, held) if words else [len(asked & h) for h in held], float)
 
 
 def _similarity(sentences: list[QuotableSentence], model: SentenceVectors) -> np.ndarray:

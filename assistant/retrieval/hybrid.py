@@ -56,6 +56,11 @@ class EncodedQuestion:
     language: str
     vectors: tuple[np.ndarray, ...]
     answer_type: str | None
+    # A follow-up's own words, before its standalone `text` carried the previous question's
+    # subject in ("" when it is `text`), and their vector under each dense model (else
+    # none): what the quoted sentence must answer.
+    asked: str = ""
+    asked_vectors: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,11 +189,17 @@ class HybridRetriever:
     def encode_route(self, route: Route) -> EncodedQuestion:
         """Embed a routed question's standalone text, with the language and answer type
         its route decided."""
-        return self._encoded(route.text, route.language, route.answer_type)
+        asked = route.asked if route.asked != route.text else ""
+        return self._encoded(route.text, route.language, route.answer_type, asked)
 
-    def _encoded(self, text: str, language: str, kind: str | None) -> EncodedQuestion:
-        vectors = tuple(embedder.embed_questions([text])[0] for embedder in self.embedders)
-        return EncodedQuestion(text, language, vectors, kind)
+    def _encoded(
+        self, text: str, language: str, kind: str | None, asked: str = ""
+    ) -> EncodedQuestion:
+        texts = [text, asked] if asked else [text]
+        embedded = [embedder.embed_questions(texts) for embedder in self.embedders]
+        vectors = tuple(rows[0] for rows in embedded)
+        own = tuple(rows[1] for rows in embedded) if asked else ()
+        return EncodedQuestion(text, language, vectors, kind, asked, own)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The `k` most relevant passages, best first (higher `score` = more relevant)."""
