@@ -13,7 +13,7 @@ from assistant.language.folding import fold
 from assistant.question.follow_ups import standalone_query
 from assistant.question.person import read_person_question
 from assistant.retrieval.hybrid import owned_topic
-from assistant.speech.names import name_keys, same_name
+from assistant.speech.names import name_keys, person_names, same_name
 from assistant.speech.statement_index import StatementIndex
 from assistant.speech.statements import (
     ArticleSpeech,
@@ -320,3 +320,57 @@ def test_follow_ups_about_people_become_standalone(previous, follow_up, standalo
 )
 def test_sentences_reporting_no_comment_are_told(sentence: str, language: str, silent: bool):
     assert declines_comment(sentence, language) is silent
+
+
+def speakers_in(text: str, language: str, title: str = "") -> dict[str, str | None]:
+    """Each sentence of `text` -> the speaker the extractor gives it (or None)."""
+    sentences = [(s.start, s.end) for s in split_sentences(text, language)]
+    found = {s.start: s.speaker for s in extract_statements(text, language, sentences, title)}
+    return {text[start:end].strip(): found.get(start) for start, end in sentences}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "not_a_person"),
+    [
+        # Negations name no one.
+        ("Neither Oslo nor Vienna came. Neither Oslo nor Vienna replied.", "en", "Neither Oslo"),
+        ("Ni Lyon ni Nantes n'ont signé. Ni Lyon ni Nantes n'ont répondu.", "fr", "Ni Lyon"),
+        ("Né Torino né Bari hanno risposto. Né Torino né Bari hanno firmato.", "it", "Né Torino"),
+        # The tail of a state's name that ends in a place is no person.
+        ("La República Bolivariana de Venezuela votó.", "es", "Bolivariana de Venezuela"),
+        ("A República Federativa do Brasil assinou o acordo ontem.", "pt", "Federativa do Brasil"),
+    ],
+)  # fmt: skip
+def test_negations_and_name_tails_are_not_people(text: str, language: str, not_a_person: str):
+    assert not_a_person not in person_names(text, language)
+
+
+def test_a_title_after_a_preposition_or_from_another_line_is_not_the_persons():
+    text = (
+        'Maria Lindqvist won a second term. "Thank you all," Lindqvist told supporters. '
+        '"We will govern for everyone," the prime minister said. With the win, Lindqvist is '
+        "the first prime minister since Paul Hendricks to win twice."
+    )
+    found = speakers_in(text, "en")
+    assert found['"We will govern for everyone," the prime minister said.'] == "Maria Lindqvist"
+    assert (
+        "day" not in person_names("Budget day\n\nMaria Lindqvist spoke.", "en")["Maria Lindqvist"]
+    )
+
+
+def test_a_reporting_word_after_a_quantifier_is_a_noun():
+    text = (
+        "Ana Costa, the governor, said prices would fall. Prices rose in several states on Monday."
+    )
+    assert speakers_in(text, "en")["Prices rose in several states on Monday."] is None
+
+
+def test_a_french_reporting_verb_after_encore_is_read():
+    text = (
+        "Claire Dubois dirige la région depuis 2020. "
+        "« Nous tiendrons parole devant les électeurs », a encore indiqué Claire Dubois."
+    )
+    found = speakers_in(text, "fr")
+    assert found[
+        "« Nous tiendrons parole devant les électeurs », a encore indiqué Claire Dubois."
+    ] == ("Claire Dubois")
