@@ -374,3 +374,28 @@ def test_a_french_reporting_verb_after_encore_is_read():
     assert found[
         "« Nous tiendrons parole devant les électeurs », a encore indiqué Claire Dubois."
     ] == ("Claire Dubois")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "quotation", "speaker"),
+    [
+        (
+            'La legge è passata ieri. "Più lavoro, più crescita, più giustizia per tutti." '
+            "Così il ministro Paolo Verdi ha commentato il voto della Camera.",
+            "it",
+            '"Più lavoro, più crescita, più giustizia per tutti."',
+            "Paolo Verdi",
+        ),
+        (
+            'La ley fue aprobada ayer. "Es un día histórico para todo el país." '
+            "Así lo afirmó la ministra Carmen Ruiz tras la votación.",
+            "es",
+            '"Es un día histórico para todo el país."',
+            "Carmen Ruiz",
+        ),
+    ],
+)
+def test_a_quotation_before_a_sentence_pointing_back_at_it_is_its_speakers(
+    text: str, language: str, quotation: str, speaker: str
+):
+    assert speakers_in(text, language)[quotation] == speaker

@@ -62,6 +62,7 @@ KEYS: dict[str, dict[str, str]] = {
         "transitive": PATTERN,
         "no_comment": PATTERN,
         "interviewers": WORD,
+        "back_references": WORD,
     },
     "names": {
         "particles": WORD,

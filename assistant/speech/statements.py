@@ -508,6 +508,29 @@ def _outside_quotes(sentence: str, inside: bool = False) -> str:
     return "".join(out)
 
 
+def _credit_quotes_before(
+    text: str,
+    language: str,
+    sentences: Sequence[tuple[int, int]],
+    found: list[Statement | None],
+) -> list[Statement | None]:
+    """A quotation no one was found for, right before a statement that opens by pointing
+    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's."""
+    opener = lexicon(language).regex(r"(?i:{speech.back_references})(?!\w)")
+    credited = list(found)
+    for i in range(len(found) - 1):
+        start, end = sentences[i]
+        after = found[i + 1]
+        if found[i] is not None or after is None:
+            continue
+        sentence = _DOUBLED.sub('" ', text[start:end])
+        quoted = _quoted_words(sentence)
+        whole = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
+        if whole and opener.match(text[after.start : after.end].lstrip(_OPENERS)):
+            credited[i] = Statement(start, end, after.speaker, True)
+    return credited
+
+
 @dataclass(frozen=True)
 class ArticleSpeech:
     """What an article says about people: its statements, every capitalised word it uses,
@@ -526,6 +549,7 @@ def article_speech(
     """An article's statements, the names it uses and the titles it gives people."""
     reader = _Reader(text, language, title)
     found = [reader.read(start, end) for start, end in sentences]
+    found = _credit_quotes_before(text, language, sentences, found)
     runs = name_runs(text, language)
     statements = reader.linked([s for s in found if s is not None], runs)
     names = frozenset(fold(w) for run in runs for w in run.words)
