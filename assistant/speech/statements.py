@@ -289,7 +289,16 @@ class _Reader:
             return _NO_ONE
         if cue.group().lower() in pronouns or any(w in pronouns for w in adjacent):
             return self._referent()
-        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        # "According to" names its source after it: a name before it is not the speaker
+        # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
+        source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group()))
+        before = [] if source else [(r, n) for r, n in people if r.end <= cue.start()]
+        # "Luis Rubiales, presidente de la Federación Española, aseguró": the person the
+        # sentence opens with, not a name inside the apposition that follows them.
+        opener = before[0] if before else None
+        if opener and not outside[: opener[0].start].strip(_OPENERS):  # noqa: SIM102
+            if _APPOSITION.match(outside[opener[0].end : cue.start()]):
+                return self._remembered(opener[1])
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
             return self._remembered(before[-1][1])
         following = [
@@ -299,7 +308,8 @@ class _Reader:
         ]
         if following and not outside[cue.end() : following[0][0].start].split():
             return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
-        if (adjacent_name := self._adjacent_name(outside, runs, cue)) is not None:
+        after_cue = [r for r in runs if r.start >= cue.end()] if source else runs
+        if (adjacent_name := self._adjacent_name(outside, after_cue, cue)) is not None:
             return self._remembered(adjacent_name)
         return None
 
@@ -404,10 +414,11 @@ class _Reader:
         return name
 
     def _remember_people(self, sentence: str) -> None:
-        for run in name_runs(_outside_quotes(sentence, self.open_quote), self.language):
-            if name := self._person(run):
-                self.last_person = name
-                return
+        """The first person the sentence names, for a "he" after it (not a place: "in
+        Addis Ababa")."""
+        _, people = self._people_in(_outside_quotes(sentence, self.open_quote))
+        if people:
+            self.last_person = people[0][1]
 
     def linked(self, statements: list[Statement], runs: list[NameRun]) -> list[Statement]:
         """Each speaker under the fullest name the article gives them ("Merz" -> "Friedrich
