@@ -399,3 +399,58 @@ def test_a_quotation_before_a_sentence_pointing_back_at_it_is_its_speakers(
     text: str, language: str, quotation: str, speaker: str
 ):
     assert speakers_in(text, language)[quotation] == speaker
+
+
+def test_according_to_takes_its_source_after_it_not_a_name_before_it():
+    text = (
+        "Três hospitais vão fechar no sábado em Lisboa e Vale do Sorraia, segundo informação "
+        "oficial divulgada ontem."
+    )
+    assert "Vale do Sorraia" in person_names(text, "pt")  # a name the article never explains
+    assert next(iter(speakers_in(text, "pt").values())) is None
+
+
+def test_the_person_before_an_apposition_speaks_not_a_name_inside_it():
+    text = (
+        "Marta Ibáñez, presidenta de la Liga Nacional de Balonmano, aseguró que no dimitirá. "
+        "Marta Ibáñez habló ayer."
+    )
+    found = speakers_in(text, "es")
+    assert (
+        found["Marta Ibáñez, presidenta de la Liga Nacional de Balonmano, aseguró que no dimitirá."]
+        == "Marta Ibáñez"
+    )
+
+
+def test_a_place_is_not_whom_a_later_he_refers_to():
+    text = (
+        "At the opening of the new library in Port Arvel, Secretary-General Tomas Ekberg "
+        "toured the reading rooms. "
+        '"This building belongs to every reader in the region," he stated.'
+    )
+    found = speakers_in(text, "en")
+    assert found['"This building belongs to every reader in the region," he stated.'] == (
+        "Tomas Ekberg"
+    )
+
+
+def test_cette_opening_a_sentence_is_no_name():
+    text = (
+        "Cette réforme divise le pays. Cette réforme sera votée demain. "
+        "Ils dénoncent «une menace pour la justice»."
+    )
+    assert "Cette" not in person_names(text, "fr")
+    assert speakers_in(text, "fr")["Ils dénoncent «une menace pour la justice»."] is None
+
+
+def test_a_verb_without_subject_goes_on_with_the_speaker_not_a_person_named_in_passing():
+    text = (
+        'Elena Campos ha defendido la reforma. "Es una ley justa", ha dicho Campos. '
+        "El partido del exalcalde Jordi Ferrer pide más cambios. "
+        '"La ley es constitucional y protege a todos los ciudadanos", ha apuntado.'
+    )
+    found = speakers_in(text, "es")
+    assert (
+        found['"La ley es constitucional y protege a todos los ciudadanos", ha apuntado.']
+        == "Elena Campos"
+    )

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 4
+READER_RULES = 5
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -137,6 +137,7 @@ class _Reader:
         self.last_speaker: str | None = None
         self.previous_was_statement = False
         self.last_person: str | None = None
+        self.spoken: set[str] = set()  # who has spoken so far
         self.open_quote = False  # a quotation runs on past the sentence end
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.introduced = False  # the sentence before introduced a quotation with a colon
@@ -167,6 +168,7 @@ class _Reader:
             self._remember_people(sentence)
             return None
         self.last_speaker = speaker
+        self.spoken.add(speaker)
         return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
 
     def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
@@ -288,7 +290,7 @@ class _Reader:
         if any(w in nobody for w in adjacent) or last_word in nobody:
             return _NO_ONE
         if cue.group().lower() in pronouns or any(w in pronouns for w in adjacent):
-            return self._referent()
+            return self._referent(pronoun=True)
         # "According to" names its source after it: a name before it is not the speaker
         # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
         source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group()))
@@ -296,9 +298,9 @@ class _Reader:
         # "Luis Rubiales, presidente de la Federación Española, aseguró": the person the
         # sentence opens with, not a name inside the apposition that follows them.
         opener = before[0] if before else None
-        if opener and not outside[: opener[0].start].strip(_OPENERS):  # noqa: SIM102
-            if _APPOSITION.match(outside[opener[0].end : cue.start()]):
-                return self._remembered(opener[1])
+        opens = opener and not outside[: opener[0].start].strip(_OPENERS)
+        if opens and _APPOSITION.match(outside[opener[0].end : cue.start()]):
+            return self._remembered(opener[1])
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
             return self._remembered(before[-1][1])
         following = [
@@ -360,12 +362,22 @@ class _Reader:
             return run.short()
         return None
 
-    def _referent(self) -> str | None:
-        """Whom "he said" or a verb without a subject refers to: the speaker of the sentence
-        before, else the last person named."""
+    def _referent(self, pronoun: bool = False) -> str | None:
+        """Whom "he said" (`pronoun`) or a verb without a subject refers to: the speaker of
+        the sentence before, else the last person named. A verb without a subject goes on
+        with whoever is speaking in the article: a person named in passing since ("la
+        formación del expresidente Carles Puigdemont quiere ...", "o governo Dilma
+        Rousseff") takes it only once they have spoken or are the article's main person."""
         if self.previous_was_statement and self.last_speaker:
             return self.last_speaker
-        return self.last_person or self.last_speaker
+        if pronoun or self.last_person is None:
+            return self.last_person or self.last_speaker
+        main = self.article_speaker is not None and same_name(
+            self.last_person, self.article_speaker
+        )
+        if self.last_person in self.spoken or main:
+            return self.last_person
+        return self.last_speaker
 
     def _object_follows(self, outside: str, cue: re.Match) -> bool:
         """Whether a name after the verb is its object, not its subject: after a verb like
