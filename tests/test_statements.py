@@ -454,3 +454,60 @@ def test_a_verb_without_subject_goes_on_with_the_speaker_not_a_person_named_in_p
         found['"La ley es constitucional y protege a todos los ciudadanos", ha apuntado.']
         == "Elena Campos"
     )
+
+
+def test_a_body_named_by_its_acronym_speaks_under_the_name_it_abbreviates():
+    text = (
+        "O Instituto Nacional de Pesca (INP) publicou ontem o relatório anual. "
+        "O ministro Rui Tavares comentou os números. "
+        "Além disso, o INP afirmou que a pesca da sardinha vai crescer em 2026."
+    )
+    found = speakers_in(text, "pt")
+    assert (
+        found["Além disso, o INP afirmou que a pesca da sardinha vai crescer em 2026."]
+        == "Instituto Nacional de Pesca"
+    )
+
+
+def test_an_acronym_after_a_preposition_or_before_a_noun_is_not_the_speaker():
+    text = (
+        "Rosa Lima ganó las elecciones. "
+        'El presidente de la JEC aseguró que el resultado es "firme y definitivo".'
+    )
+    found = speakers_in(text, "es")
+    assert found['El presidente de la JEC aseguró que el resultado es "firme y definitivo".'] != (
+        "JEC"
+    )
+    text = "Omar Haddad left Rome on Monday. According to the EU officials, the talks failed."
+    assert speakers_in(text, "en")["According to the EU officials, the talks failed."] is None
+
+
+def test_a_noun_as_subject_is_no_person_named_before():
+    text = (
+        'Paula Reyes visited the plant. "We will hire more staff," Reyes said. '
+        "The plant opened in 1990. The company earlier said it would cut jobs."
+    )
+    assert speakers_in(text, "en")["The company earlier said it would cut jobs."] is None
+
+
+def test_it_said_is_never_a_person():
+    text = (
+        "Tomas Ekberg was examined by doctors on arrival. "
+        "However, it noted that the country must act on its obligations."
+    )
+    found = speakers_in(text, "en")
+    assert found["However, it noted that the country must act on its obligations."] is None
+
+
+def test_a_person_named_after_their_partys_acronym_speaks():
+    text = (
+        '"Le texte est validé", s\'est félicité le ministre Paul Marchand. '
+        'Le patron du PRD Lucie Fabre a dénoncé "un coup de force des juges contre le peuple".'
+    )
+    found = speakers_in(text, "fr")
+    assert (
+        found[
+            'Le patron du PRD Lucie Fabre a dénoncé "un coup de force des juges contre le peuple".'
+        ]
+        == "Lucie Fabre"
+    )

@@ -52,6 +52,7 @@ KEYS: dict[str, dict[str, str]] = {
         "sources": WORD,
         "example_verbs": WORD,
         "pronouns": WORD,
+        "neuter_pronouns": WORD,
         "nobody": WORD,
         "negations": WORD,
         "noun_markers": WORD,

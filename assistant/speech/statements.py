@@ -63,6 +63,7 @@ _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 # "SECRETARY RUBIO: ..." at a line's start in transcripts
 _TURN = re.compile(r"([A-Z][A-Z .'\-]{1,40}):\s")
+_ACRONYM = re.compile(r"(?<![\w\-])[A-ZÁÉÍÓÚÑÇÄÖÜ]{2,5}(?![\w\-])")  # "BC", "PCO", "CNE"
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -147,6 +148,7 @@ class _Reader:
         self.people = sorted(self.roles, key=len, reverse=True)
         self.named = NameLookup(self.people)  # `_person` of a surname
         self.line_breaks = [found.start() for found in re.finditer("\n", text)]
+        self.acronyms = _acronyms(f"{title}\n\n{text}", language)
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
         self.article_speaker = (
@@ -206,6 +208,12 @@ class _Reader:
             speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
             if speaker is None and _opens_with_other(outside, people[0], cues[0], self.language):
                 return None, False  # "Russia rejected the plan": no one to refer back to
+            # "The government earlier said", "A autoridade monetária considera": a title
+            # right after a statement is its speaker's ("the prime minister said"), else
+            # it is someone the article does not name.
+            going_on = self.previous_was_statement and self.last_speaker
+            if speaker is None and not going_on and _unnamed_subject(outside, cues[0], self.words):
+                return None, False
             speaker = speaker or self._referent()
             if speaker == _NO_ONE:
                 return None, False
@@ -289,7 +297,12 @@ class _Reader:
         nobody, pronouns = self.words.words("speech.nobody"), self.words.words("speech.pronouns")
         if any(w in nobody for w in adjacent) or last_word in nobody:
             return _NO_ONE
-        if cue.group().lower() in pronouns or any(w in pronouns for w in adjacent):
+        said_by = [w for w in [cue.group().lower(), *adjacent] if w in pronouns]
+        if said_by:
+            # "it said" stands for the body that spoke just before, never for a person.
+            neuter = set(said_by) <= self.words.words("speech.neuter_pronouns")
+            if neuter and not (self.previous_was_statement and self.last_speaker):
+                return _NO_ONE
             return self._referent(pronoun=True)
         # "According to" names its source after it: a name before it is not the speaker
         # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
@@ -310,9 +323,37 @@ class _Reader:
         ]
         if following and not outside[cue.end() : following[0][0].start].split():
             return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
+        if (body := self._body_next_to(outside, cue, source)) is not None:
+            return body
         after_cue = [r for r in runs if r.start >= cue.end()] if source else runs
         if (adjacent_name := self._adjacent_name(outside, after_cue, cue)) is not None:
             return self._remembered(adjacent_name)
+        return None
+
+    def _body_next_to(self, outside: str, cue: re.Match, source: bool) -> str | None:
+        """A body named by its acronym as the verb's subject ("the PCO said", "o BC
+        informou", "informou o BC", "according to the PCO"): under the name whose initials
+        it is, if the article gives one ("Banco Central" for "BC"). Not an acronym after a
+        preposition ("el presidente de la CNE aseguró") or before a noun ("according to the
+        US authorities"), nor the object of "told ARD"."""
+        determiners = self.words.words("names.determiners")
+        prepositions = self.words.words("names.prepositions") | self.words.words("names.particles")
+        before = [] if source else outside[: cue.start()].split()[-3:]
+        if before and before[-2:-1] and before[-2].lower() in determiners:
+            before = before[:-2] + before[-1:]  # "de la CNE" -> "de CNE"
+        if len(before) >= 2 and before[-2].lower() in prepositions:
+            before = []
+        after = [] if self._object_follows(outside, cue) else outside[cue.end() :].split()[:3]
+        if after and after[0].lower() in determiners:
+            after = after[1:]
+        elif not source:
+            after = []  # "told ARD": its object; "said the PCO", "segundo o BC": its subject
+        # "the US authorities": the acronym qualifies the noun after it
+        modifies = len(after) > 1 and after[1].lower() not in stopwords(self.language)
+        for word in [*before[-1:], *([] if modifies else after[:1])]:
+            acronym = word.rstrip(",.;:")
+            if _ACRONYM.fullmatch(acronym):
+                return self.acronyms.get(acronym, acronym)
         return None
 
     def _named_near(
@@ -451,6 +492,22 @@ class _Reader:
         ]
 
 
+def _acronyms(text: str, language: str) -> dict[str, str]:
+    """The names the text gives whose capitalised words' initials spell an acronym ("Banco
+    Central" for "BC", "Presidential Communications Office" for "PCO"), the first one
+    given for each; the acronyms are those the text uses."""
+    used = set(_ACRONYM.findall(text))
+    found: dict[str, str] = {}
+    for run in name_runs(text, language):
+        capitals = [w for w in run.words if w[0].isupper()]
+        for k in range(2, len(capitals) + 1):  # "the Philippine Presidential ... Office"
+            initials = "".join(w[0] for w in capitals[-k:])
+            if initials in used:
+                tail = run.words[run.words.index(capitals[-k]) :]
+                found.setdefault(initials, " ".join(tail))
+    return found
+
+
 def _title_role(title: str, language: str) -> str | None:
     """The title a headline gives whose words an article is when it names no person ("UN
     Secretary-General's COP29 closing statement" -> "Secretary-General"): a capitalised
@@ -483,6 +540,25 @@ def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match, language
     )
 
 
+def _unnamed_subject(outside: str, cue: re.Match, words: Lexicon) -> bool:
+    """Whether a noun in lower case is the reporting verb's subject, right before it ("the
+    government earlier said", "la empresa ha señalado"), not a pronoun. Not a noun after a
+    preposition ("en la rueda de prensa ha dicho": the subject is left out), nor a
+    capitalised title ("the Prime Minister said"), which may be the article's person's."""
+    before = outside[: cue.start()].split()[-3:]
+    determiners = words.own.words("names.determiners")  # not English "a" in "Il a dit"
+    prepositions = words.own.words("names.prepositions")
+    pronouns = words.words("speech.pronouns")
+    for i, word in enumerate(before):
+        rest = before[i + 1 :]
+        if word.lower() in determiners and rest:
+            after_preposition = i > 0 and before[i - 1].lower() in prepositions
+            return not after_preposition and all(
+                w.isalpha() and w.islower() and w not in pronouns for w in rest
+            )
+    return False
+
+
 def _not_reporting(sentence: str, cue: re.Match, words: Lexicon) -> bool:
     """A reporting word used as a noun ("There is a saying") or negated ("did not say",
     "no ha respondido", "n'a pas déclaré"): no one's statement."""
@@ -503,7 +579,13 @@ def _place_like(run: NameRun, language: str, words: Lexicon) -> bool:
     before = " ".join(run.preceding_words)  # "according to": a source, not a place
     according = any(before == s or before.endswith(f" {s}") for s in words.words("speech.sources"))
     agent = run.preceding.lower() in words.words("speech.agents")  # "remarks by X"
-    return len(run.words) <= 2 and after_preposition(run, language) and not (according or agent)
+    # "le patron du RN Jordan Bardella": a person named with their party or body
+    body = run.preceding.isupper() and len(run.preceding) > 1
+    return (
+        len(run.words) <= 2
+        and after_preposition(run, language)
+        and not (according or agent or body)
+    )
 
 
 def _quoted_words(sentence: str, inside: bool = False) -> int:
