@@ -511,3 +511,16 @@ def test_a_person_named_after_their_partys_acronym_speaks():
         ]
         == "Lucie Fabre"
     )
+
+
+def test_the_body_an_acronym_abbreviates_speaks_after_the_verb():
+    text = (
+        "La ministra Ana Ortiz, de Hacienda, fue recibida con aplausos, según los datos que "
+        "anunció el Instituto Nacional de Estadística (INE) el lunes."
+    )
+    assert next(iter(speakers_in(text, "es").values())) == "Instituto Nacional de Estadística"
+
+
+def test_the_tail_of_a_country_after_a_stop_word_is_no_person():
+    text = "El presidente de Estados Unidos llegó ayer. Viajó desde Estados Unidos con Carla Ruiz."
+    assert "Unidos" not in person_names(text, "es")

@@ -116,6 +116,10 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
         singles = [run for run in runs if len(run.words) == 1]
         alone = Counter(run.words[0] for run in singles)
         introduced = {run.words[0] for run in singles if _after_determiner(run, language)}
+        # "Estados Unidos" where "Estados" is a stop word: the tail of a place's name.
+        introduced |= {
+            run.words[0] for run in singles if is_place(f"{run.preceding} {run.words[0]}", language)
+        }
         people.update(
             {
                 w: set()

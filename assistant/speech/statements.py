@@ -344,7 +344,8 @@ class _Reader:
         if len(before) >= 2 and before[-2].lower() in prepositions:
             before = []
         after = [] if self._object_follows(outside, cue) else outside[cue.end() :].split()[:3]
-        if after and after[0].lower() in determiners:
+        determined = bool(after) and after[0].lower() in determiners
+        if determined:
             after = after[1:]
         elif not source:
             after = []  # "told ARD": its object; "said the PCO", "segundo o BC": its subject
@@ -354,6 +355,11 @@ class _Reader:
             acronym = word.rstrip(",.;:")
             if _ACRONYM.fullmatch(acronym):
                 return self.acronyms.get(acronym, acronym)
+        # Or by the name the article abbreviates, after the verb: "según los resultados que
+        # anunció el Consejo Nacional Electoral (CNE)".
+        if determined:
+            following = outside[cue.end() :].split(maxsplit=1)[-1]
+            return next((b for b in self.acronyms.values() if following.startswith(b)), None)
         return None
 
     def _named_near(
