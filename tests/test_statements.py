@@ -524,3 +524,22 @@ def test_the_body_an_acronym_abbreviates_speaks_after_the_verb():
 def test_the_tail_of_a_country_after_a_stop_word_is_no_person():
     text = "El presidente de Estados Unidos llegó ayer. Viajó desde Estados Unidos con Carla Ruiz."
     assert "Unidos" not in person_names(text, "es")
+
+
+def test_a_reporting_verb_after_a_relative_pronoun_is_the_nouns_before_it():
+    text = (
+        'Le colonel Marc Tessier a confirmé le retrait. "Nous partons", a-t-il dit. '
+        "L'école a été fermée, selon le syndicat des enseignants, qui dénonce une décision "
+        "injuste."
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith("L'école"))] is None
+
+
+def test_dit_between_two_names_gives_another_name():
+    text = (
+        "Marc Tessier a parlé hier. Les rebelles, dirigés par le général Omar Bakri, dit "
+        "Le Faucon, ont publié des vidéos."
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith("Les rebelles"))] is None

@@ -64,6 +64,8 @@ KEYS: dict[str, dict[str, str]] = {
         "no_comment": PATTERN,
         "interviewers": WORD,
         "back_references": WORD,
+        "relatives": WORD,
+        "aliases": WORD,
     },
     "names": {
         "particles": WORD,

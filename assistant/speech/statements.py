@@ -205,6 +205,8 @@ class _Reader:
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
+            if not next_to and _after_relative(outside, cues[0], self.words):
+                return None, False  # "selon le réseau des médecins, qui dénonce": no person
             speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
             if speaker is None and _opens_with_other(outside, people[0], cues[0], self.language):
                 return None, False  # "Russia rejected the plan": no one to refer back to
@@ -565,10 +567,28 @@ def _unnamed_subject(outside: str, cue: re.Match, words: Lexicon) -> bool:
     return False
 
 
+def _after_relative(outside: str, cue: re.Match, words: Lexicon) -> bool:
+    """Whether the reporting verb follows a relative pronoun ("the ministry, which said",
+    "selon le réseau des médecins, qui dénonce"): its subject is the noun before that."""
+    before = outside[: cue.start()].split()[-1:]
+    return bool(before) and before[0].lower() in words.words("speech.relatives")
+
+
 def _not_reporting(sentence: str, cue: re.Match, words: Lexicon) -> bool:
-    """A reporting word used as a noun ("There is a saying") or negated ("did not say",
-    "no ha respondido", "n'a pas déclaré"): no one's statement."""
+    """A reporting word used as a noun ("There is a saying"), negated ("did not say", "no
+    ha respondido", "n'a pas déclaré") or giving another name between two names
+    ("Mohamed Hamdan Dagalo, dit Hemedti"): no one's statement."""
     before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
+    if cue.group().lower() in words.words("speech.aliases"):
+        name_before = sentence[: cue.start()].rstrip(" ,").split()[-1:]
+        name_after = sentence[cue.end() :].split()[:1]
+        if (
+            name_before
+            and name_after
+            and name_before[0][0].isupper()
+            and name_after[0][0].isupper()
+        ):
+            return True
     return bool(before) and (
         before[-1] in words.words("speech.noun_markers")
         or bool(words.words("speech.negations").intersection(before))
