@@ -543,3 +543,31 @@ def test_dit_between_two_names_gives_another_name():
     )
     found = speakers_in(text, "fr")
     assert found[next(s for s in found if s.startswith("Les rebelles"))] is None
+
+
+def test_a_first_person_word_inside_a_single_quoted_title_is_no_ones_voice():
+    text = (
+        "Vince Sara Neri con 'Luce'. Secondo posto per Marco Blu con 'Il mio mare'. "
+        "Terzo Luca Verdi con 'Casa mia' e quarto Nino Rossi con 'Noi due'."
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("Terzo"))] is None
+
+
+def test_a_person_after_by_is_not_the_subject_of_the_verb():
+    text = (
+        "Il tribunale ha emesso la sentenza ieri. La Corte d'Appello di Ancona, presieduta da "
+        "Laura Fabbri, ha dichiarato l'imputato colpevole di truffa aggravata."
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("La Corte"))] is None
+
+
+def test_per_and_a_person_opening_an_italian_sentence_gives_their_view():
+    text = (
+        "Marta Conti e Piero Galli commentano la legge. "
+        '"È un giorno storico per il paese", ha detto Conti. '
+        'Per Galli è "una notizia eccezionale per tutte le regioni del nord".'
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("Per Galli"))] == "Piero Galli"

@@ -58,6 +58,8 @@ _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
+# 'Casa mia', not "dell'Ariston"
+_SINGLE_QUOTED = re.compile(r"(?<!\w)['\u2018][^'\u2018\u2019\n]+['\u2019](?!\w)")
 _APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
@@ -201,7 +203,9 @@ class _Reader:
         ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
-        first_person = self.words.regex(_FIRST_PERSON, re.I).search(outside) and not direct
+        # Not inside single quotes: a title ("quarto Ghali con 'Casa mia'").
+        unquoted = _SINGLE_QUOTED.sub(lambda m: _blank(m.group()), outside)
+        first_person = self.words.regex(_FIRST_PERSON, re.I).search(unquoted) and not direct
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
@@ -309,7 +313,7 @@ class _Reader:
         # "According to" names its source after it: a name before it is not the speaker
         # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
         source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group()))
-        before = [] if source else [(r, n) for r, n in people if r.end <= cue.start()]
+        before = [] if source else self._subjects_before(people, cue)
         # "Luis Rubiales, presidente de la Federación Española, aseguró": the person the
         # sentence opens with, not a name inside the apposition that follows them.
         opener = before[0] if before else None
@@ -364,13 +368,23 @@ class _Reader:
             return next((b for b in self.acronyms.values() if following.startswith(b)), None)
         return None
 
+    def _subjects_before(
+        self, people: list[tuple[NameRun, str]], cue: re.Match
+    ) -> list[tuple[NameRun, str]]:
+        """The people named before the reporting verb who may be its subject: not one after
+        "by" ("La Corte, presieduta da Stefano Manduzio, ha dichiarato")."""
+        agents = self.words.words("speech.agents")
+        return [
+            (r, n) for r, n in people if r.end <= cue.start() and r.preceding.lower() not in agents
+        ]
+
     def _named_near(
         self, outside: str, cue: re.Match, people: list[tuple[NameRun, str]]
     ) -> str | None:
         """The subject of a reporting verb with none next to it: the person the sentence
         opens with ("Vance, making his first speech, said"), a title next to it ("the prime
         minister said"), a person a few words after it, the first person named before it."""
-        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        before = self._subjects_before(people, cue)
         if before and not outside[: before[0][0].start].strip(_OPENERS):
             return self._remembered(before[0][1])
         if by_role := self._by_role(outside, cue):
