@@ -571,3 +571,18 @@ def test_per_and_a_person_opening_an_italian_sentence_gives_their_view():
     )
     found = speakers_in(text, "it")
     assert found[next(s for s in found if s.startswith("Per Galli"))] == "Piero Galli"
+
+
+def test_quotations_no_one_is_named_for_are_the_person_a_title_gives_as_speaking():
+    title = "Lindqvist: We will not rush the next rate cut"
+    text = (
+        "Central bank governor Maria Lindqvist presented the decision at the press "
+        'conference.\n\n"Inflation is still too high for our comfort."\n\n'
+        '"We will look at every meeting on its own."'
+    )
+    found = speakers_in(text, "en", title)
+    assert found['"Inflation is still too high for our comfort."'] == "Maria Lindqvist"
+    assert found['"We will look at every meeting on its own."'] == "Maria Lindqvist"
+    # A title that names a person without making them speak gives the quotations no one.
+    plain = speakers_in(text, "en", "Maria Lindqvist cuts rates again")
+    assert plain['"Inflation is still too high for our comfort."'] is None

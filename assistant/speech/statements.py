@@ -66,6 +66,7 @@ _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first
 # "SECRETARY RUBIO: ..." at a line's start in transcripts
 _TURN = re.compile(r"([A-Z][A-Z .'\-]{1,40}):\s")
 _ACRONYM = re.compile(r"(?<![\w\-])[A-ZÁÉÍÓÚÑÇÄÖÜ]{2,5}(?![\w\-])")  # "BC", "PCO", "CNE"
+_TITLE_COLON = re.compile(r"\s*(?:\w+\s*)?:")  # after a title's name: "Powell speech:"
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -153,6 +154,8 @@ class _Reader:
         self.acronyms = _acronyms(f"{title}\n\n{text}", language)
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
+        # Whose quotations no one is named for are: the person the title gives as speaking.
+        self.title_voice = self._title_voice(title)
         self.article_speaker = (
             self._title_speaker(title)
             or _title_role(title, language)
@@ -235,6 +238,8 @@ class _Reader:
             return self.last_speaker, True
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
+        if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
+            return self.title_voice, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
@@ -278,6 +283,22 @@ class _Reader:
             if (name := self._next_to(title, cue, runs, people)) is not None:
                 return name
         return people[0][1] if people else None
+
+    def _title_voice(self, title: str) -> str | None:
+        """The person a title gives as speaking: next to a reporting verb ("..., says von
+        der Leyen"; not "according to", which may be no verb: "secondo Geolier" is second
+        place), or opening it before a colon ("Powell: Inflation is ...", "Powell speech:
+        ...")."""
+        runs, people = self._people_in(title)
+        for cue in self.words.regex(_CUE).finditer(title):
+            if self.words.regex(_SOURCE_CUE).fullmatch(cue.group()):
+                continue
+            if (name := self._next_to(title, cue, runs, people)) not in (None, _NO_ONE):
+                return name
+        for run, name in people:
+            if not title[: run.start].strip(_OPENERS) and _TITLE_COLON.match(title, run.end):
+                return name
+        return None
 
     def _people_in(self, outside: str) -> tuple[list[NameRun], list[tuple[NameRun, str]]]:
         """The sentence's name runs (places left out) and those that name a person."""
