@@ -7,10 +7,11 @@ sentence's reading is compared with its label. Printed per language, per set and
 - speech precision: of those, the share that is anyone's speech at all;
 - recall: of the sentences labelled with a speaker, the share read with that speaker.
 
-A speaker is the labelled one when the names are the same after folding case and accents,
-or one's last word is among the other's words ("Lagarde" for "Christine Lagarde", "Pope
-Leo" for "Pope Leo XIV"). The sample is stratified (statements are over-drawn), so recall
-is the sample's, not the articles'.
+A speaker is the labelled one when, after folding case and accents, one name's words are
+all among the other's ("Pope Leo" for "Pope Leo XIV"), or a one-word name is among the
+other's words ("Lagarde" for "Christine Lagarde"); two full names sharing a word are not
+the same ("Giulia Cecchettin" is not "Gino Cecchettin"). The sample is stratified
+(statements are over-drawn), so recall is the sample's, not the articles'.
 
     python benchmarks/speakers.py                  # the table
     python benchmarks/speakers.py --errors         # and every wrong or missed reading
@@ -52,9 +53,12 @@ def same(read: str, label: str) -> bool:
     words_read, words_label = _words(read), _words(label)
     if not words_read or not words_label:
         return False
-    return (
-        words_read == words_label or words_read[-1] in words_label or words_label[-1] in words_read
-    )
+    if len(words_read) > 1 and len(words_label) > 1:
+        # Both in full: one within the other, not a shared word ("Giulia Cecchettin" is
+        # not "Gino Cecchettin", "Banque de France" not "François Villeroy de Galhau").
+        shorter, longer = sorted((words_read, words_label), key=len)
+        return set(shorter) <= set(longer)
+    return words_read[-1] in words_label or words_label[-1] in words_read
 
 
 def _words(name: str) -> list[str]:

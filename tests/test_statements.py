@@ -586,3 +586,23 @@ def test_quotations_no_one_is_named_for_are_the_person_a_title_gives_as_speaking
     # A title that names a person without making them speak gives the quotations no one.
     plain = speakers_in(text, "en", "Maria Lindqvist cuts rates again")
     assert plain['"Inflation is still too high for our comfort."'] is None
+
+
+def test_a_surname_alone_is_the_person_of_that_surname_not_a_phrase_starting_with_it():
+    text = (
+        "Der Konservative Pierre Dufresne verlor die Wahl. Die Liberale gewann sogar Dufresnes "
+        "Wahlkreis im Süden. Ihr Parteichef Dufresne gratulierte der Siegerin."
+    )
+    found = speakers_in(text, "de")
+    assert found["Ihr Parteichef Dufresne gratulierte der Siegerin."] == "Pierre Dufresne"
+
+
+def test_french_reporting_verbs_going_on_after_a_quotation_are_read():
+    text = (
+        "Claire Dubois dirige la banque depuis 2020. "
+        '"La baisse a commencé et elle sera sensible en 2026", a poursuivi Claire Dubois. '
+        'Elle a néanmoins assuré que "la route reste longue pour tous les ménages".'
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith('"La baisse'))] == "Claire Dubois"
+    assert found[next(s for s in found if s.startswith("Elle a"))] == "Claire Dubois"

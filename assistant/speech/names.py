@@ -349,6 +349,11 @@ class NameLookup:
 
     def __init__(self, names: Iterable[str]) -> None:
         self._first: dict[str, str] = {}
+        names = list(names)
+        # Surnames first: "Poilievre" is "Pierre Poilievre", not "Poilievres Wahlkreis".
+        for name in names:
+            if keys := _name_keys(name):
+                self._first.setdefault(keys[-1], name)
         for name in names:
             for key in _name_keys(name):
                 self._first.setdefault(key, name)
