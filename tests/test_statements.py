@@ -606,3 +606,23 @@ def test_french_reporting_verbs_going_on_after_a_quotation_are_read():
     found = speakers_in(text, "fr")
     assert found[next(s for s in found if s.startswith('"La baisse'))] == "Claire Dubois"
     assert found[next(s for s in found if s.startswith("Elle a"))] == "Claire Dubois"
+
+
+def test_a_german_surname_alone_after_the_verb_speaks():
+    title = "Zinsen bleiben hoch: Brenner warnt vor schnellen Schritten"
+    text = (
+        '"Wir werden nichts überstürzen", sagte Brenner laut Redetext bei einer Tagung. '
+        "Die Inflation sei noch zu hoch."
+    )
+    found = speakers_in(text, "de", title)
+    assert found[next(s for s in found if s.startswith('"Wir werden'))] == "Brenner"
+
+
+def test_the_opening_sentences_of_a_quotation_are_its_speakers():
+    text = (
+        "Bankchef Peter Brenner hielt am Montag eine Rede.\n\n"
+        '"Abhängig von den Daten können die Abstände variieren. Denn der Kurs muss straff '
+        'bleiben", sagte Peter Brenner laut Redetext.'
+    )
+    found = speakers_in(text, "de")
+    assert found['"Abhängig von den Daten können die Abstände variieren.'] == "Peter Brenner"

@@ -142,11 +142,14 @@ class _Reader:
         self.previous_was_statement = False
         self.last_person: str | None = None
         self.spoken: set[str] = set()  # who has spoken so far
+        self.inside: dict[int, bool] = {}  # sentence start -> it starts inside a quotation
         self.open_quote = False  # a quotation runs on past the sentence end
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.introduced = False  # the sentence before introduced a quotation with a colon
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
-        self.roles = person_names(f"{title}\n\n{text}", language)
+        self.title_and_text = f"{title}\n\n{text}"
+        self.roles = person_names(self.title_and_text, language)
+        self.bare_names: frozenset[str] | None = None  # `_bare_names`, when first needed
         self.lower_words = {w for w in text.split() if w.islower()}
         self.people = sorted(self.roles, key=len, reverse=True)
         self.named = NameLookup(self.people)  # `_person` of a surname
@@ -182,6 +185,7 @@ class _Reader:
         sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
         continues = self.open_quote
+        self.inside[start] = continues
         quoted = _quoted_words(sentence, continues)
         direct = quoted >= _MIN_QUOTED_WORDS or continues
         # An odd number of marks opens a quotation, or closes the one left open.
@@ -430,7 +434,7 @@ class _Reader:
         ("Vance said", "said Vance"), and never written in lower case in the article. Not in
         German, whose nouns are capitalised ("Laut Angaben der Ukraine")."""
         if self.language == "de":
-            return None
+            return self._bare_name_after(outside, runs, cue)
         for run in runs:
             gap = (
                 outside[run.end : cue.start()]
@@ -445,6 +449,24 @@ class _Reader:
                 continue
             return run.short()
         return None
+
+    def _bare_name_after(self, outside: str, runs: list[NameRun], cue: re.Match) -> str | None:
+        """In German, a surname alone right after the verb ("sagte Nagel laut Redetext", "so
+        Nagel"): a word the article writes capitalised and alone at least twice, never after
+        an article or preposition (as nouns are: "die Inflation") and never in lower case."""
+        if self.bare_names is None:
+            self.bare_names = _bare_names(self.title_and_text, self.language, self.lower_words)
+        return next(
+            (
+                r.words[0]
+                for r in runs
+                if len(r.words) == 1
+                and r.start >= cue.end()
+                and not outside[cue.end() : r.start].strip()
+                and r.words[0] in self.bare_names
+            ),
+            None,
+        )
 
     def _referent(self, pronoun: bool = False) -> str | None:
         """Whom "he said" (`pronoun`) or a verb without a subject refers to: the speaker of
@@ -549,6 +571,26 @@ def _acronyms(text: str, language: str) -> dict[str, str]:
                 tail = run.words[run.words.index(capitals[-k]) :]
                 found.setdefault(initials, " ".join(tail))
     return found
+
+
+def _bare_names(text: str, language: str, lower_words: set[str]) -> frozenset[str]:
+    """Capitalised words the text uses alone at least twice, never right after an article
+    or a preposition and never in lower case, and no place: surnames, in a language whose
+    nouns are capitalised too."""
+    words = lexicon(language).own
+    determined = words.words("names.determiners") | words.words("names.prepositions")
+    runs = name_runs(text, language)
+    nouns = {r.words[0] for r in runs if r.preceding.lower() in determined}
+    alone = Counter(r.words[0] for r in runs if len(r.words) == 1)
+    return frozenset(
+        w
+        for w, n in alone.items()
+        if n >= 2
+        and w not in nouns
+        and w.lower() not in lower_words
+        and w.lower() not in stopwords(language)
+        and not is_place(w, language)
+    )
 
 
 def _title_role(title: str, language: str) -> str | None:
@@ -697,6 +739,27 @@ def _credit_quotes_before(
     return credited
 
 
+def _credit_quotation_openings(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    found: list[Statement | None],
+    inside: dict[int, bool],
+) -> list[Statement | None]:
+    """The sentences of a quotation that runs over several, before the one that names its
+    speaker ('"Abhängig von den Daten ... variieren. Denn ... zurückkehrt", sagte Nagel'):
+    that speaker's, back to the sentence that opened it."""
+    credited = list(found)
+    for i in range(len(found) - 2, -1, -1):
+        start, end = sentences[i]
+        after = credited[i + 1]
+        if credited[i] is not None or after is None or not after.direct:
+            continue
+        opens = len(_QUOTE.findall(_DOUBLED.sub('" ', text[start:end]))) % 2 == 1
+        if inside.get(after.start) and (opens or inside.get(start)):
+            credited[i] = Statement(start, end, after.speaker, True)
+    return credited
+
+
 @dataclass(frozen=True)
 class ArticleSpeech:
     """What an article says about people: its statements, every capitalised word it uses,
@@ -716,6 +779,7 @@ def article_speech(
     reader = _Reader(text, language, title)
     found = [reader.read(start, end) for start, end in sentences]
     found = _credit_quotes_before(text, language, sentences, found)
+    found = _credit_quotation_openings(text, sentences, found, reader.inside)
     runs = name_runs(text, language)
     statements = reader.linked([s for s in found if s is not None], runs)
     names = frozenset(fold(w) for run in runs for w in run.words)
