@@ -216,19 +216,8 @@ class _Reader:
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
-            if not next_to and _after_relative(outside, cues[0], self.words):
-                return None, False  # "selon le réseau des médecins, qui dénonce": no person
-            speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
-            if speaker is None and _opens_with_other(outside, people[0], cues[0], self.language):
-                return None, False  # "Russia rejected the plan": no one to refer back to
-            # "The government earlier said", "A autoridade monetária considera": a title
-            # right after a statement is its speaker's ("the prime minister said"), else
-            # it is someone the article does not name.
-            going_on = self.previous_was_statement and self.last_speaker
-            if speaker is None and not going_on and _unnamed_subject(outside, cues[0], self.words):
-                return None, False
-            speaker = speaker or self._referent()
-            if speaker == _NO_ONE:
+            speaker = self._subject(outside, cues[0], next_to, people)
+            if speaker is None:
                 return None, False
             if outside.rstrip().endswith(":"):
                 # "The following statement by X was issued:" introduces X's words; the
@@ -251,6 +240,30 @@ class _Reader:
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
+
+    def _subject(
+        self,
+        outside: str,
+        cue: re.Match,
+        next_to: list[str],
+        people: tuple[list[NameRun], list[tuple[NameRun, str]]],
+    ) -> str | None:
+        """Who speaks in a sentence with reporting words (`cue` the first): the name next to
+        them, else one near them, else whom the sentence refers back to; None when it is
+        no one the reader can tell."""
+        if not next_to and _after_relative(outside, cue, self.words):
+            return None  # "selon le réseau des médecins, qui dénonce": no person
+        speaker = next(iter(next_to), None) or self._named_near(outside, cue, people[1])
+        if speaker is None and _opens_with_other(outside, people[0], cue, self.language):
+            return None  # "Russia rejected the plan": no one to refer back to
+        # "The government earlier said", "A autoridade monetária considera": a title right
+        # after a statement is its speaker's ("the prime minister said"), else it is
+        # someone the article does not name.
+        going_on = self.previous_was_statement and self.last_speaker
+        if speaker is None and not going_on and _unnamed_subject(outside, cue, self.words):
+            return None
+        speaker = speaker or self._referent()
+        return None if speaker == _NO_ONE else speaker
 
     def _reported(self, sentence: str, speaker: str) -> str | None:
         """A person other than the speaker right before a reporting verb anywhere in the
