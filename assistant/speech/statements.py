@@ -67,6 +67,8 @@ _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first
 _TURN = re.compile(r"([A-Z][A-Z .'\-]{1,40}):\s")
 _ACRONYM = re.compile(r"(?<![\w\-])[A-ZÁÉÍÓÚÑÇÄÖÜ]{2,5}(?![\w\-])")  # "BC", "PCO", "CNE"
 _TITLE_COLON = re.compile(r"\s*(?:\w+\s*)?:")  # after a title's name: "Powell speech:"
+_ATTRIBUTION = re.compile(r",\s*[\"“”„«»\u2033\u201f]|[\"“”„«»\u2033\u201f]\s*,")  # '", sagte'
+_QUOTATION_SENTENCES = 3  # how many sentences back a quotation's opening may be credited
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -172,10 +174,14 @@ class _Reader:
         sentence = self.text[start:end]
         introduced = self.introduced
         speaker, direct = self._speaker(start, sentence, introduced)
-        self.introduced = self.introduced and not introduced
+        introduces = self.introduced and not introduced  # "Trump told Americans:"
+        self.introduced = introduces
         self.previous_was_statement = speaker is not None
         if speaker is None:
-            self._remember_people(sentence)
+            if introduces and self.colon_speaker:
+                self.last_person = self.colon_speaker  # not another person it names
+            else:
+                self._remember_people(sentence)
             return None
         self.last_speaker = speaker
         self.spoken.add(speaker)
@@ -256,12 +262,6 @@ class _Reader:
         speaker = next(iter(next_to), None) or self._named_near(outside, cue, people[1])
         if speaker is None and _opens_with_other(outside, people[0], cue, self.language):
             return None  # "Russia rejected the plan": no one to refer back to
-        # "The government earlier said", "A autoridade monetária considera": a title right
-        # after a statement is its speaker's ("the prime minister said"), else it is
-        # someone the article does not name.
-        going_on = self.previous_was_statement and self.last_speaker
-        if speaker is None and not going_on and _unnamed_subject(outside, cue, self.words):
-            return None
         speaker = speaker or self._referent()
         return None if speaker == _NO_ONE else speaker
 
@@ -638,25 +638,6 @@ def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match, language
     )
 
 
-def _unnamed_subject(outside: str, cue: re.Match, words: Lexicon) -> bool:
-    """Whether a noun in lower case is the reporting verb's subject, right before it ("the
-    government earlier said", "la empresa ha señalado"), not a pronoun. Not a noun after a
-    preposition ("en la rueda de prensa ha dicho": the subject is left out), nor a
-    capitalised title ("the Prime Minister said"), which may be the article's person's."""
-    before = outside[: cue.start()].split()[-3:]
-    determiners = words.own.words("names.determiners")  # not English "a" in "Il a dit"
-    prepositions = words.own.words("names.prepositions")
-    pronouns = words.words("speech.pronouns")
-    for i, word in enumerate(before):
-        rest = before[i + 1 :]
-        if word.lower() in determiners and rest:
-            after_preposition = i > 0 and before[i - 1].lower() in prepositions
-            return not after_preposition and all(
-                w.isalpha() and w.islower() and w not in pronouns for w in rest
-            )
-    return False
-
-
 def _after_relative(outside: str, cue: re.Match, words: Lexicon) -> bool:
     """Whether the reporting verb follows a relative pronoun ("the ministry, which said",
     "selon le réseau des médecins, qui dénonce"): its subject is the noun before that."""
@@ -758,18 +739,27 @@ def _credit_quotation_openings(
     found: list[Statement | None],
     inside: dict[int, bool],
 ) -> list[Statement | None]:
-    """The sentences of a quotation that runs over several, before the one that names its
-    speaker ('"Abhängig von den Daten ... variieren. Denn ... zurückkehrt", sagte Nagel'):
-    that speaker's, back to the sentence that opened it."""
+    """The sentences of a quotation that runs over several, before the one that closes it
+    and names its speaker after a comma ('"Abhängig von den Daten ... variieren. Denn ...
+    zurückkehrt", sagte Nagel'): that speaker's, back to the sentence that opened it (at
+    most `_QUOTATION_SENTENCES` back)."""
     credited = list(found)
-    for i in range(len(found) - 2, -1, -1):
-        start, end = sentences[i]
-        after = credited[i + 1]
-        if credited[i] is not None or after is None or not after.direct:
+    for k, anchor in enumerate(found):
+        if anchor is None or not anchor.direct or not inside.get(anchor.start):
             continue
-        opens = len(_QUOTE.findall(_DOUBLED.sub('" ', text[start:end]))) % 2 == 1
-        if inside.get(after.start) and (opens or inside.get(start)):
-            credited[i] = Statement(start, end, after.speaker, True)
+        closing = _QUOTE.search(text, anchor.start, anchor.end)
+        if closing is None or not _ATTRIBUTION.search(text, closing.start(), closing.end() + 2):
+            continue
+        tail = text[closing.end() : anchor.end]
+        if anchor.speaker.split()[-1] not in tail:  # "sagte Nagel", not a referent
+            continue
+        for i in range(k - 1, max(k - 1 - _QUOTATION_SENTENCES, -1), -1):
+            start, end = sentences[i]
+            if credited[i] is not None:
+                break
+            credited[i] = Statement(start, end, anchor.speaker, True)
+            if not inside.get(start):  # the sentence that opened the quotation
+                break
     return credited
 
 
