@@ -629,3 +629,12 @@ def test_a_sentence_introducing_a_quotation_leaves_its_speaker_as_the_last_perso
     )
     found = speakers_in(text, "en")
     assert found['"They worked day and night to keep the ships moving."'] == "Omar Haddad"
+
+
+def test_an_acronym_opening_the_reported_clause_is_not_the_speaker():
+    text = (
+        "Maria Lindqvist leads the Nordic Central Bank (NCB). "
+        "Lindqvist ruled out a recession and said the NCB was still expecting a soft landing."
+    )
+    found = speakers_in(text, "en")
+    assert found[next(s for s in found if s.startswith("Lindqvist ruled"))] == "Maria Lindqvist"

@@ -393,8 +393,11 @@ class _Reader:
             after = after[1:]
         elif not source:
             after = []  # "told ARD": its object; "said the PCO", "segundo o BC": its subject
-        # "the US authorities": the acronym qualifies the noun after it
-        modifies = len(after) > 1 and after[1].lower() not in stopwords(self.language)
+        # After the verb only as the clause's last word or before a preposition ("said the
+        # PCO in a statement", "informou o BC."): not "the US authorities", where it
+        # qualifies a noun, nor "said the ECB was", where it is the reported clause's subject.
+        ends = len(after) < 2 or after[0][-1:] in ",.;:!?)" or after[1].lower() in prepositions
+        modifies = not ends
         for word in [*before[-1:], *([] if modifies else after[:1])]:
             acronym = word.rstrip(",.;:")
             if _ACRONYM.fullmatch(acronym):
