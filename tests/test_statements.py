@@ -13,7 +13,7 @@ from assistant.language.folding import fold
 from assistant.question.follow_ups import standalone_query
 from assistant.question.person import read_person_question
 from assistant.retrieval.hybrid import owned_topic
-from assistant.speech.names import name_keys, same_name
+from assistant.speech.names import name_keys, person_names, same_name
 from assistant.speech.statement_index import StatementIndex
 from assistant.speech.statements import (
     ArticleSpeech,
@@ -320,3 +320,321 @@ def test_follow_ups_about_people_become_standalone(previous, follow_up, standalo
 )
 def test_sentences_reporting_no_comment_are_told(sentence: str, language: str, silent: bool):
     assert declines_comment(sentence, language) is silent
+
+
+def speakers_in(text: str, language: str, title: str = "") -> dict[str, str | None]:
+    """Each sentence of `text` -> the speaker the extractor gives it (or None)."""
+    sentences = [(s.start, s.end) for s in split_sentences(text, language)]
+    found = {s.start: s.speaker for s in extract_statements(text, language, sentences, title)}
+    return {text[start:end].strip(): found.get(start) for start, end in sentences}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "not_a_person"),
+    [
+        # Negations name no one.
+        ("Neither Oslo nor Vienna came. Neither Oslo nor Vienna replied.", "en", "Neither Oslo"),
+        ("Ni Lyon ni Nantes n'ont signé. Ni Lyon ni Nantes n'ont répondu.", "fr", "Ni Lyon"),
+        ("Né Torino né Bari hanno risposto. Né Torino né Bari hanno firmato.", "it", "Né Torino"),
+        # The tail of a state's name that ends in a place is no person.
+        ("La República Bolivariana de Venezuela votó.", "es", "Bolivariana de Venezuela"),
+        ("A República Federativa do Brasil assinou o acordo ontem.", "pt", "Federativa do Brasil"),
+    ],
+)  # fmt: skip
+def test_negations_and_name_tails_are_not_people(text: str, language: str, not_a_person: str):
+    assert not_a_person not in person_names(text, language)
+
+
+def test_a_title_after_a_preposition_or_from_another_line_is_not_the_persons():
+    text = (
+        'Maria Lindqvist won a second term. "Thank you all," Lindqvist told supporters. '
+        '"We will govern for everyone," the prime minister said. With the win, Lindqvist is '
+        "the first prime minister since Paul Hendricks to win twice."
+    )
+    found = speakers_in(text, "en")
+    assert found['"We will govern for everyone," the prime minister said.'] == "Maria Lindqvist"
+    assert (
+        "day" not in person_names("Budget day\n\nMaria Lindqvist spoke.", "en")["Maria Lindqvist"]
+    )
+
+
+def test_a_reporting_word_after_a_quantifier_is_a_noun():
+    text = (
+        "Ana Costa, the governor, said prices would fall. Prices rose in several states on Monday."
+    )
+    assert speakers_in(text, "en")["Prices rose in several states on Monday."] is None
+
+
+def test_a_french_reporting_verb_after_encore_is_read():
+    text = (
+        "Claire Dubois dirige la région depuis 2020. "
+        "« Nous tiendrons parole devant les électeurs », a encore indiqué Claire Dubois."
+    )
+    found = speakers_in(text, "fr")
+    assert found[
+        "« Nous tiendrons parole devant les électeurs », a encore indiqué Claire Dubois."
+    ] == ("Claire Dubois")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "quotation", "speaker"),
+    [
+        (
+            'La legge è passata ieri. "Più lavoro, più crescita, più giustizia per tutti." '
+            "Così il ministro Paolo Verdi ha commentato il voto della Camera.",
+            "it",
+            '"Più lavoro, più crescita, più giustizia per tutti."',
+            "Paolo Verdi",
+        ),
+        (
+            'La ley fue aprobada ayer. "Es un día histórico para todo el país." '
+            "Así lo afirmó la ministra Carmen Ruiz tras la votación.",
+            "es",
+            '"Es un día histórico para todo el país."',
+            "Carmen Ruiz",
+        ),
+    ],
+)
+def test_a_quotation_before_a_sentence_pointing_back_at_it_is_its_speakers(
+    text: str, language: str, quotation: str, speaker: str
+):
+    assert speakers_in(text, language)[quotation] == speaker
+
+
+def test_according_to_takes_its_source_after_it_not_a_name_before_it():
+    text = (
+        "Três hospitais vão fechar no sábado em Lisboa e Vale do Sorraia, segundo informação "
+        "oficial divulgada ontem."
+    )
+    assert "Vale do Sorraia" in person_names(text, "pt")  # a name the article never explains
+    assert next(iter(speakers_in(text, "pt").values())) is None
+
+
+def test_the_person_before_an_apposition_speaks_not_a_name_inside_it():
+    text = (
+        "Marta Ibáñez, presidenta de la Liga Nacional de Balonmano, aseguró que no dimitirá. "
+        "Marta Ibáñez habló ayer."
+    )
+    found = speakers_in(text, "es")
+    assert (
+        found["Marta Ibáñez, presidenta de la Liga Nacional de Balonmano, aseguró que no dimitirá."]
+        == "Marta Ibáñez"
+    )
+
+
+def test_a_place_is_not_whom_a_later_he_refers_to():
+    text = (
+        "At the opening of the new library in Port Arvel, Secretary-General Tomas Ekberg "
+        "toured the reading rooms. "
+        '"This building belongs to every reader in the region," he stated.'
+    )
+    found = speakers_in(text, "en")
+    assert found['"This building belongs to every reader in the region," he stated.'] == (
+        "Tomas Ekberg"
+    )
+
+
+def test_cette_opening_a_sentence_is_no_name():
+    text = (
+        "Cette réforme divise le pays. Cette réforme sera votée demain. "
+        "Ils dénoncent «une menace pour la justice»."
+    )
+    assert "Cette" not in person_names(text, "fr")
+    assert speakers_in(text, "fr")["Ils dénoncent «une menace pour la justice»."] is None
+
+
+def test_a_verb_without_subject_goes_on_with_the_speaker_not_a_person_named_in_passing():
+    text = (
+        'Elena Campos ha defendido la reforma. "Es una ley justa", ha dicho Campos. '
+        "El partido del exalcalde Jordi Ferrer pide más cambios. "
+        '"La ley es constitucional y protege a todos los ciudadanos", ha apuntado.'
+    )
+    found = speakers_in(text, "es")
+    assert (
+        found['"La ley es constitucional y protege a todos los ciudadanos", ha apuntado.']
+        == "Elena Campos"
+    )
+
+
+def test_a_body_named_by_its_acronym_speaks_under_the_name_it_abbreviates():
+    text = (
+        "O Instituto Nacional de Pesca (INP) publicou ontem o relatório anual. "
+        "O ministro Rui Tavares comentou os números. "
+        "Além disso, o INP afirmou que a pesca da sardinha vai crescer em 2026."
+    )
+    found = speakers_in(text, "pt")
+    assert (
+        found["Além disso, o INP afirmou que a pesca da sardinha vai crescer em 2026."]
+        == "Instituto Nacional de Pesca"
+    )
+
+
+def test_an_acronym_after_a_preposition_or_before_a_noun_is_not_the_speaker():
+    text = (
+        "Rosa Lima ganó las elecciones. "
+        'El presidente de la JEC aseguró que el resultado es "firme y definitivo".'
+    )
+    found = speakers_in(text, "es")
+    assert found['El presidente de la JEC aseguró que el resultado es "firme y definitivo".'] != (
+        "JEC"
+    )
+    text = "Omar Haddad left Rome on Monday. According to the EU officials, the talks failed."
+    assert speakers_in(text, "en")["According to the EU officials, the talks failed."] is None
+
+
+def test_it_said_is_never_a_person():
+    text = (
+        "Tomas Ekberg was examined by doctors on arrival. "
+        "However, it noted that the country must act on its obligations."
+    )
+    found = speakers_in(text, "en")
+    assert found["However, it noted that the country must act on its obligations."] is None
+
+
+def test_a_person_named_after_their_partys_acronym_speaks():
+    text = (
+        '"Le texte est validé", s\'est félicité le ministre Paul Marchand. '
+        'Le patron du PRD Lucie Fabre a dénoncé "un coup de force des juges contre le peuple".'
+    )
+    found = speakers_in(text, "fr")
+    assert (
+        found[
+            'Le patron du PRD Lucie Fabre a dénoncé "un coup de force des juges contre le peuple".'
+        ]
+        == "Lucie Fabre"
+    )
+
+
+def test_the_body_an_acronym_abbreviates_speaks_after_the_verb():
+    text = (
+        "La ministra Ana Ortiz, de Hacienda, fue recibida con aplausos, según los datos que "
+        "anunció el Instituto Nacional de Estadística (INE) el lunes."
+    )
+    assert next(iter(speakers_in(text, "es").values())) == "Instituto Nacional de Estadística"
+
+
+def test_the_tail_of_a_country_after_a_stop_word_is_no_person():
+    text = "El presidente de Estados Unidos llegó ayer. Viajó desde Estados Unidos con Carla Ruiz."
+    assert "Unidos" not in person_names(text, "es")
+
+
+def test_a_reporting_verb_after_a_relative_pronoun_is_the_nouns_before_it():
+    text = (
+        'Le colonel Marc Tessier a confirmé le retrait. "Nous partons", a-t-il dit. '
+        "L'école a été fermée, selon le syndicat des enseignants, qui dénonce une décision "
+        "injuste."
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith("L'école"))] is None
+
+
+def test_dit_between_two_names_gives_another_name():
+    text = (
+        "Marc Tessier a parlé hier. Les rebelles, dirigés par le général Omar Bakri, dit "
+        "Le Faucon, ont publié des vidéos."
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith("Les rebelles"))] is None
+
+
+def test_a_first_person_word_inside_a_single_quoted_title_is_no_ones_voice():
+    text = (
+        "Vince Sara Neri con 'Luce'. Secondo posto per Marco Blu con 'Il mio mare'. "
+        "Terzo Luca Verdi con 'Casa mia' e quarto Nino Rossi con 'Noi due'."
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("Terzo"))] is None
+
+
+def test_a_person_after_by_is_not_the_subject_of_the_verb():
+    text = (
+        "Il tribunale ha emesso la sentenza ieri. La Corte d'Appello di Ancona, presieduta da "
+        "Laura Fabbri, ha dichiarato l'imputato colpevole di truffa aggravata."
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("La Corte"))] is None
+
+
+def test_per_and_a_person_opening_an_italian_sentence_gives_their_view():
+    text = (
+        "Marta Conti e Piero Galli commentano la legge. "
+        '"È un giorno storico per il paese", ha detto Conti. '
+        'Per Galli è "una notizia eccezionale per tutte le regioni del nord".'
+    )
+    found = speakers_in(text, "it")
+    assert found[next(s for s in found if s.startswith("Per Galli"))] == "Piero Galli"
+
+
+def test_quotations_no_one_is_named_for_are_the_person_a_title_gives_as_speaking():
+    title = "Lindqvist: We will not rush the next rate cut"
+    text = (
+        "Central bank governor Maria Lindqvist presented the decision at the press "
+        'conference.\n\n"Inflation is still too high for our comfort."\n\n'
+        '"We will look at every meeting on its own."'
+    )
+    found = speakers_in(text, "en", title)
+    assert found['"Inflation is still too high for our comfort."'] == "Maria Lindqvist"
+    assert found['"We will look at every meeting on its own."'] == "Maria Lindqvist"
+    # A title that names a person without making them speak gives the quotations no one.
+    plain = speakers_in(text, "en", "Maria Lindqvist cuts rates again")
+    assert plain['"Inflation is still too high for our comfort."'] is None
+
+
+def test_a_surname_alone_is_the_person_of_that_surname_not_a_phrase_starting_with_it():
+    text = (
+        "Der Konservative Pierre Dufresne verlor die Wahl. Die Liberale gewann sogar Dufresnes "
+        "Wahlkreis im Süden. Ihr Parteichef Dufresne gratulierte der Siegerin."
+    )
+    found = speakers_in(text, "de")
+    assert found["Ihr Parteichef Dufresne gratulierte der Siegerin."] == "Pierre Dufresne"
+
+
+def test_french_reporting_verbs_going_on_after_a_quotation_are_read():
+    text = (
+        "Claire Dubois dirige la banque depuis 2020. "
+        '"La baisse a commencé et elle sera sensible en 2026", a poursuivi Claire Dubois. '
+        'Elle a néanmoins assuré que "la route reste longue pour tous les ménages".'
+    )
+    found = speakers_in(text, "fr")
+    assert found[next(s for s in found if s.startswith('"La baisse'))] == "Claire Dubois"
+    assert found[next(s for s in found if s.startswith("Elle a"))] == "Claire Dubois"
+
+
+def test_a_german_surname_alone_after_the_verb_speaks():
+    title = "Zinsen bleiben hoch: Brenner warnt vor schnellen Schritten"
+    text = (
+        '"Wir werden nichts überstürzen", sagte Brenner laut Redetext bei einer Tagung. '
+        "Die Inflation sei noch zu hoch."
+    )
+    found = speakers_in(text, "de", title)
+    assert found[next(s for s in found if s.startswith('"Wir werden'))] == "Brenner"
+
+
+def test_the_opening_sentences_of_a_quotation_are_its_speakers():
+    text = (
+        "Bankchef Peter Brenner hielt am Montag eine Rede.\n\n"
+        '"Abhängig von den Daten können die Abstände variieren. Denn der Kurs muss straff '
+        'bleiben", sagte Peter Brenner laut Redetext.'
+    )
+    found = speakers_in(text, "de")
+    assert found['"Abhängig von den Daten können die Abstände variieren.'] == "Peter Brenner"
+
+
+def test_a_sentence_introducing_a_quotation_leaves_its_speaker_as_the_last_person():
+    text = (
+        "Standing beside Vice President Ana Lopes, President Omar Haddad told the nation:\n\n"
+        '"We will rebuild the port within a year."\n\n'
+        "The President also praised the workers, singling out the harbour master:\n\n"
+        '"They worked day and night to keep the ships moving."'
+    )
+    found = speakers_in(text, "en")
+    assert found['"They worked day and night to keep the ships moving."'] == "Omar Haddad"
+
+
+def test_an_acronym_opening_the_reported_clause_is_not_the_speaker():
+    text = (
+        "Maria Lindqvist leads the Nordic Central Bank (NCB). "
+        "Lindqvist ruled out a recession and said the NCB was still expecting a soft landing."
+    )
+    found = speakers_in(text, "en")
+    assert found[next(s for s in found if s.startswith("Lindqvist ruled"))] == "Maria Lindqvist"

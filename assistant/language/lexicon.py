@@ -52,6 +52,7 @@ KEYS: dict[str, dict[str, str]] = {
         "sources": WORD,
         "example_verbs": WORD,
         "pronouns": WORD,
+        "neuter_pronouns": WORD,
         "nobody": WORD,
         "negations": WORD,
         "noun_markers": WORD,
@@ -62,6 +63,9 @@ KEYS: dict[str, dict[str, str]] = {
         "transitive": PATTERN,
         "no_comment": PATTERN,
         "interviewers": WORD,
+        "back_references": WORD,
+        "relatives": WORD,
+        "aliases": WORD,
     },
     "names": {
         "particles": WORD,

@@ -116,6 +116,10 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
         singles = [run for run in runs if len(run.words) == 1]
         alone = Counter(run.words[0] for run in singles)
         introduced = {run.words[0] for run in singles if _after_determiner(run, language)}
+        # "Estados Unidos" where "Estados" is a stop word: the tail of a place's name.
+        introduced |= {
+            run.words[0] for run in singles if is_place(f"{run.preceding} {run.words[0]}", language)
+        }
         people.update(
             {
                 w: set()
@@ -129,7 +133,7 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
     for run in runs:
         if len(run.words) < 2 or run.surname.lower() in lower or len(run.surname) < 2:
             continue
-        if is_place(run.short(), language):  # "United States"
+        if is_place(run.short(), language) or _place_tail(run, language):  # "United States"
             continue
         after_article = run.preceding.lower() in common or not run.preceding
         sentence_start = run.preceding[-1:] in set('.!?:"“”„«»')
@@ -137,18 +141,40 @@ def person_names(text: str, language: str) -> dict[str, set[str]]:
             continue
         short = run.short()
         particles = lexicon(language).words("names.particles")
-        people.setdefault(short, set()).update(_titles(text, run, short, particles))
+        people.setdefault(short, set()).update(_titles(text, run, short, particles, language))
     return people
 
 
-def _titles(text: str, run: NameRun, short: str, particles: frozenset[str]) -> set[str]:
+def _place_tail(run: NameRun, language: str) -> bool:
+    """Whether the run's last two capitalised words are the tail of a state's or a body's
+    name ending in a place, not a person's name ("República Bolivariana de Venezuela")."""
+    particles = lexicon(language).words("names.particles")
+    short = run.short().split()
+    return (
+        len(short) < len(run.words)
+        and len(short) > 2
+        and short[-2] in particles
+        and is_place(short[-1], language)
+    )
+
+
+def _titles(
+    text: str, run: NameRun, short: str, particles: frozenset[str], language: str
+) -> set[str]:
     """The words of a person's title, lower-cased: the run's capitalised words before the
     name up to a particle ("Bundeskanzler Friedrich Merz"; not "Consejo del" in "Consejo del
     Atlántico Norte"), and the three words before the run that are lower case, all capitals
-    or follow a particle ("El presidente del Gobierno, Pedro Sánchez")."""
+    or follow a particle ("El presidente del Gobierno, Pedro Sánchez"), in its line and not
+    ending in a function word ("the first prime minister since John Howard" gives none)."""
     leading = run.words[: len(run.words) - len(short.split())]
     cut = max((i + 1 for i, w in enumerate(leading) if w in particles), default=0)
-    before = _last_words(text, run.start, 3)
+    line_start = text.rfind("\n", max(0, run.start - _LOOK_BACK_CHARS * 3), run.start) + 1
+    before = _last_words(text, run.start, 3) if run.start > line_start else []
+    before = before[-len(text[line_start : run.start].split()) :] if before else []
+    words = lexicon(language)
+    function_words = stopwords(language) | words.words("names.prepositions")
+    if before and not leading and before[-1].lower() in function_words:
+        before = []
     kept = [
         w
         for i, w in enumerate(before)
@@ -323,6 +349,11 @@ class NameLookup:
 
     def __init__(self, names: Iterable[str]) -> None:
         self._first: dict[str, str] = {}
+        names = list(names)
+        # Surnames first: "Poilievre" is "Pierre Poilievre", not "Poilievres Wahlkreis".
+        for name in names:
+            if keys := _name_keys(name):
+                self._first.setdefault(keys[-1], name)
         for name in names:
             for key in _name_keys(name):
                 self._first.setdefault(key, name)

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 4
+READER_RULES = 5
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -58,11 +58,17 @@ _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
+# 'Casa mia', not "dell'Ariston"
+_SINGLE_QUOTED = re.compile(r"(?<!\w)['\u2018][^'\u2018\u2019\n]+['\u2019](?!\w)")
 _APPOSITION = re.compile(r",\s[^,]+,\s*$")  # "Christian, chirurgien de 53 ans, " before the verb
 _NO_ONE = "\x00nobody"  # the subject of "nobody said": no statement
 _OPENERS = ' \u2013\u2014-"“„«'  # what may stand before a sentence's first word
 # "SECRETARY RUBIO: ..." at a line's start in transcripts
 _TURN = re.compile(r"([A-Z][A-Z .'\-]{1,40}):\s")
+_ACRONYM = re.compile(r"(?<![\w\-])[A-ZÁÉÍÓÚÑÇÄÖÜ]{2,5}(?![\w\-])")  # "BC", "PCO", "CNE"
+_TITLE_COLON = re.compile(r"\s*(?:\w+\s*)?:")  # after a title's name: "Powell speech:"
+_ATTRIBUTION = re.compile(r",\s*[\"“”„«»\u2033\u201f]|[\"“”„«»\u2033\u201f]\s*,")  # '", sagte'
+_QUOTATION_SENTENCES = 3  # how many sentences back a quotation's opening may be credited
 _MIN_QUOTED_WORDS = 3
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
@@ -137,17 +143,24 @@ class _Reader:
         self.last_speaker: str | None = None
         self.previous_was_statement = False
         self.last_person: str | None = None
+        self.spoken: set[str] = set()  # who has spoken so far
+        self.inside: dict[int, bool] = {}  # sentence start -> it starts inside a quotation
         self.open_quote = False  # a quotation runs on past the sentence end
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.introduced = False  # the sentence before introduced a quotation with a colon
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
-        self.roles = person_names(f"{title}\n\n{text}", language)
+        self.title_and_text = f"{title}\n\n{text}"
+        self.roles = person_names(self.title_and_text, language)
+        self.bare_names: frozenset[str] | None = None  # `_bare_names`, when first needed
         self.lower_words = {w for w in text.split() if w.islower()}
         self.people = sorted(self.roles, key=len, reverse=True)
         self.named = NameLookup(self.people)  # `_person` of a surname
         self.line_breaks = [found.start() for found in re.finditer("\n", text)]
+        self.acronyms = _acronyms(f"{title}\n\n{text}", language)
         # Whose words unattributed first-person sentences are: the person the title names,
         # else the first person the article names (speeches and statements are published so).
+        # Whose quotations no one is named for are: the person the title gives as speaking.
+        self.title_voice = self._title_voice(title)
         self.article_speaker = (
             self._title_speaker(title)
             or _title_role(title, language)
@@ -161,18 +174,24 @@ class _Reader:
         sentence = self.text[start:end]
         introduced = self.introduced
         speaker, direct = self._speaker(start, sentence, introduced)
-        self.introduced = self.introduced and not introduced
+        introduces = self.introduced and not introduced  # "Trump told Americans:"
+        self.introduced = introduces
         self.previous_was_statement = speaker is not None
         if speaker is None:
-            self._remember_people(sentence)
+            if introduces and self.colon_speaker:
+                self.last_person = self.colon_speaker  # not another person it names
+            else:
+                self._remember_people(sentence)
             return None
         self.last_speaker = speaker
+        self.spoken.add(speaker)
         return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
 
     def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
         sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
         continues = self.open_quote
+        self.inside[start] = continues
         quoted = _quoted_words(sentence, continues)
         direct = quoted >= _MIN_QUOTED_WORDS or continues
         # An odd number of marks opens a quotation, or closes the one left open.
@@ -197,15 +216,14 @@ class _Reader:
         ]
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
-        first_person = self.words.regex(_FIRST_PERSON, re.I).search(outside) and not direct
+        # Not inside single quotes: a title ("quarto Ghali con 'Casa mia'").
+        unquoted = _SINGLE_QUOTED.sub(lambda m: _blank(m.group()), outside)
+        first_person = self.words.regex(_FIRST_PERSON, re.I).search(unquoted) and not direct
         if not next_to and first_person and (self.colon_speaker or self.article_speaker):
             return self.colon_speaker or self.article_speaker, False
         if cues:
-            speaker = next(iter(next_to), None) or self._named_near(outside, cues[0], people[1])
-            if speaker is None and _opens_with_other(outside, people[0], cues[0], self.language):
-                return None, False  # "Russia rejected the plan": no one to refer back to
-            speaker = speaker or self._referent()
-            if speaker == _NO_ONE:
+            speaker = self._subject(outside, cues[0], next_to, people)
+            if speaker is None:
                 return None, False
             if outside.rstrip().endswith(":"):
                 # "The following statement by X was issued:" introduces X's words; the
@@ -219,6 +237,8 @@ class _Reader:
             return self.last_speaker, True
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
+        if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
+            return self.title_voice, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
@@ -226,6 +246,24 @@ class _Reader:
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
+
+    def _subject(
+        self,
+        outside: str,
+        cue: re.Match,
+        next_to: list[str],
+        people: tuple[list[NameRun], list[tuple[NameRun, str]]],
+    ) -> str | None:
+        """Who speaks in a sentence with reporting words (`cue` the first): the name next to
+        them, else one near them, else whom the sentence refers back to; None when it is
+        no one the reader can tell."""
+        if not next_to and _after_relative(outside, cue, self.words):
+            return None  # "selon le réseau des médecins, qui dénonce": no person
+        speaker = next(iter(next_to), None) or self._named_near(outside, cue, people[1])
+        if speaker is None and _opens_with_other(outside, people[0], cue, self.language):
+            return None  # "Russia rejected the plan": no one to refer back to
+        speaker = speaker or self._referent()
+        return None if speaker == _NO_ONE else speaker
 
     def _reported(self, sentence: str, speaker: str) -> str | None:
         """A person other than the speaker right before a reporting verb anywhere in the
@@ -263,6 +301,22 @@ class _Reader:
                 return name
         return people[0][1] if people else None
 
+    def _title_voice(self, title: str) -> str | None:
+        """The person a title gives as speaking: next to a reporting verb ("..., says von
+        der Leyen"; not "according to", which may be no verb: "secondo Geolier" is second
+        place), or opening it before a colon ("Powell: Inflation is ...", "Powell speech:
+        ...")."""
+        runs, people = self._people_in(title)
+        for cue in self.words.regex(_CUE).finditer(title):
+            if self.words.regex(_SOURCE_CUE).fullmatch(cue.group()):
+                continue
+            if (name := self._next_to(title, cue, runs, people)) not in (None, _NO_ONE):
+                return name
+        for run, name in people:
+            if not title[: run.start].strip(_OPENERS) and _TITLE_COLON.match(title, run.end):
+                return name
+        return None
+
     def _people_in(self, outside: str) -> tuple[list[NameRun], list[tuple[NameRun, str]]]:
         """The sentence's name runs (places left out) and those that name a person."""
         runs = [
@@ -287,9 +341,23 @@ class _Reader:
         nobody, pronouns = self.words.words("speech.nobody"), self.words.words("speech.pronouns")
         if any(w in nobody for w in adjacent) or last_word in nobody:
             return _NO_ONE
-        if cue.group().lower() in pronouns or any(w in pronouns for w in adjacent):
-            return self._referent()
-        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        said_by = [w for w in [cue.group().lower(), *adjacent] if w in pronouns]
+        if said_by:
+            # "it said" stands for the body that spoke just before, never for a person.
+            neuter = set(said_by) <= self.words.words("speech.neuter_pronouns")
+            if neuter and not (self.previous_was_statement and self.last_speaker):
+                return _NO_ONE
+            return self._referent(pronoun=True)
+        # "According to" names its source after it: a name before it is not the speaker
+        # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
+        source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group()))
+        before = [] if source else self._subjects_before(people, cue)
+        # "Luis Rubiales, presidente de la Federación Española, aseguró": the person the
+        # sentence opens with, not a name inside the apposition that follows them.
+        opener = before[0] if before else None
+        opens = opener and not outside[: opener[0].start].strip(_OPENERS)
+        if opens and _APPOSITION.match(outside[opener[0].end : cue.start()]):
+            return self._remembered(opener[1])
         if before and len(outside[before[-1][0].end : cue.start()].split()) <= 1:
             return self._remembered(before[-1][1])
         following = [
@@ -299,9 +367,57 @@ class _Reader:
         ]
         if following and not outside[cue.end() : following[0][0].start].split():
             return self._remembered(following[0][1])  # "sagte Bundeskanzler Friedrich Merz"
-        if (adjacent_name := self._adjacent_name(outside, runs, cue)) is not None:
+        if (body := self._body_next_to(outside, cue, source)) is not None:
+            return body
+        after_cue = [r for r in runs if r.start >= cue.end()] if source else runs
+        if (adjacent_name := self._adjacent_name(outside, after_cue, cue)) is not None:
             return self._remembered(adjacent_name)
         return None
+
+    def _body_next_to(self, outside: str, cue: re.Match, source: bool) -> str | None:
+        """A body named by its acronym as the verb's subject ("the PCO said", "o BC
+        informou", "informou o BC", "according to the PCO"): under the name whose initials
+        it is, if the article gives one ("Banco Central" for "BC"). Not an acronym after a
+        preposition ("el presidente de la CNE aseguró") or before a noun ("according to the
+        US authorities"), nor the object of "told ARD"."""
+        determiners = self.words.words("names.determiners")
+        prepositions = self.words.words("names.prepositions") | self.words.words("names.particles")
+        before = [] if source else outside[: cue.start()].split()[-3:]
+        if before and before[-2:-1] and before[-2].lower() in determiners:
+            before = before[:-2] + before[-1:]  # "de la CNE" -> "de CNE"
+        if len(before) >= 2 and before[-2].lower() in prepositions:
+            before = []
+        after = [] if self._object_follows(outside, cue) else outside[cue.end() :].split()[:3]
+        determined = bool(after) and after[0].lower() in determiners
+        if determined:
+            after = after[1:]
+        elif not source:
+            after = []  # "told ARD": its object; "said the PCO", "segundo o BC": its subject
+        # After the verb only as the clause's last word or before a preposition ("said the
+        # PCO in a statement", "informou o BC."): not "the US authorities", where it
+        # qualifies a noun, nor "said the ECB was", where it is the reported clause's subject.
+        ends = len(after) < 2 or after[0][-1:] in ",.;:!?)" or after[1].lower() in prepositions
+        modifies = not ends
+        for word in [*before[-1:], *([] if modifies else after[:1])]:
+            acronym = word.rstrip(",.;:")
+            if _ACRONYM.fullmatch(acronym):
+                return self.acronyms.get(acronym, acronym)
+        # Or by the name the article abbreviates, after the verb: "según los resultados que
+        # anunció el Consejo Nacional Electoral (CNE)".
+        if determined:
+            following = outside[cue.end() :].split(maxsplit=1)[-1]
+            return next((b for b in self.acronyms.values() if following.startswith(b)), None)
+        return None
+
+    def _subjects_before(
+        self, people: list[tuple[NameRun, str]], cue: re.Match
+    ) -> list[tuple[NameRun, str]]:
+        """The people named before the reporting verb who may be its subject: not one after
+        "by" ("La Corte, presieduta da Stefano Manduzio, ha dichiarato")."""
+        agents = self.words.words("speech.agents")
+        return [
+            (r, n) for r, n in people if r.end <= cue.start() and r.preceding.lower() not in agents
+        ]
 
     def _named_near(
         self, outside: str, cue: re.Match, people: list[tuple[NameRun, str]]
@@ -309,7 +425,7 @@ class _Reader:
         """The subject of a reporting verb with none next to it: the person the sentence
         opens with ("Vance, making his first speech, said"), a title next to it ("the prime
         minister said"), a person a few words after it, the first person named before it."""
-        before = [(r, n) for r, n in people if r.end <= cue.start()]
+        before = self._subjects_before(people, cue)
         if before and not outside[: before[0][0].start].strip(_OPENERS):
             return self._remembered(before[0][1])
         if by_role := self._by_role(outside, cue):
@@ -334,7 +450,7 @@ class _Reader:
         ("Vance said", "said Vance"), and never written in lower case in the article. Not in
         German, whose nouns are capitalised ("Laut Angaben der Ukraine")."""
         if self.language == "de":
-            return None
+            return self._bare_name_after(outside, runs, cue)
         for run in runs:
             gap = (
                 outside[run.end : cue.start()]
@@ -350,12 +466,40 @@ class _Reader:
             return run.short()
         return None
 
-    def _referent(self) -> str | None:
-        """Whom "he said" or a verb without a subject refers to: the speaker of the sentence
-        before, else the last person named."""
+    def _bare_name_after(self, outside: str, runs: list[NameRun], cue: re.Match) -> str | None:
+        """In German, a surname alone right after the verb ("sagte Nagel laut Redetext", "so
+        Nagel"): a word the article writes capitalised and alone at least twice, never after
+        an article or preposition (as nouns are: "die Inflation") and never in lower case."""
+        if self.bare_names is None:
+            self.bare_names = _bare_names(self.title_and_text, self.language, self.lower_words)
+        return next(
+            (
+                r.words[0]
+                for r in runs
+                if len(r.words) == 1
+                and r.start >= cue.end()
+                and not outside[cue.end() : r.start].strip()
+                and r.words[0] in self.bare_names
+            ),
+            None,
+        )
+
+    def _referent(self, pronoun: bool = False) -> str | None:
+        """Whom "he said" (`pronoun`) or a verb without a subject refers to: the speaker of
+        the sentence before, else the last person named. A verb without a subject goes on
+        with whoever is speaking in the article: a person named in passing since ("la
+        formación del expresidente Carles Puigdemont quiere ...", "o governo Dilma
+        Rousseff") takes it only once they have spoken or are the article's main person."""
         if self.previous_was_statement and self.last_speaker:
             return self.last_speaker
-        return self.last_person or self.last_speaker
+        if pronoun or self.last_person is None:
+            return self.last_person or self.last_speaker
+        main = self.article_speaker is not None and same_name(
+            self.last_person, self.article_speaker
+        )
+        if self.last_person in self.spoken or main:
+            return self.last_person
+        return self.last_speaker
 
     def _object_follows(self, outside: str, cue: re.Match) -> bool:
         """Whether a name after the verb is its object, not its subject: after a verb like
@@ -404,10 +548,11 @@ class _Reader:
         return name
 
     def _remember_people(self, sentence: str) -> None:
-        for run in name_runs(_outside_quotes(sentence, self.open_quote), self.language):
-            if name := self._person(run):
-                self.last_person = name
-                return
+        """The first person the sentence names, for a "he" after it (not a place: "in
+        Addis Ababa")."""
+        _, people = self._people_in(_outside_quotes(sentence, self.open_quote))
+        if people:
+            self.last_person = people[0][1]
 
     def linked(self, statements: list[Statement], runs: list[NameRun]) -> list[Statement]:
         """Each speaker under the fullest name the article gives them ("Merz" -> "Friedrich
@@ -426,6 +571,42 @@ class _Reader:
             )
             for s in statements
         ]
+
+
+def _acronyms(text: str, language: str) -> dict[str, str]:
+    """The names the text gives whose capitalised words' initials spell an acronym ("Banco
+    Central" for "BC", "Presidential Communications Office" for "PCO"), the first one
+    given for each; the acronyms are those the text uses."""
+    used = set(_ACRONYM.findall(text))
+    found: dict[str, str] = {}
+    for run in name_runs(text, language):
+        capitals = [w for w in run.words if w[0].isupper()]
+        for k in range(2, len(capitals) + 1):  # "the Philippine Presidential ... Office"
+            initials = "".join(w[0] for w in capitals[-k:])
+            if initials in used:
+                tail = run.words[run.words.index(capitals[-k]) :]
+                found.setdefault(initials, " ".join(tail))
+    return found
+
+
+def _bare_names(text: str, language: str, lower_words: set[str]) -> frozenset[str]:
+    """Capitalised words the text uses alone at least twice, never right after an article
+    or a preposition and never in lower case, and no place: surnames, in a language whose
+    nouns are capitalised too."""
+    words = lexicon(language).own
+    determined = words.words("names.determiners") | words.words("names.prepositions")
+    runs = name_runs(text, language)
+    nouns = {r.words[0] for r in runs if r.preceding.lower() in determined}
+    alone = Counter(r.words[0] for r in runs if len(r.words) == 1)
+    return frozenset(
+        w
+        for w, n in alone.items()
+        if n >= 2
+        and w not in nouns
+        and w.lower() not in lower_words
+        and w.lower() not in stopwords(language)
+        and not is_place(w, language)
+    )
 
 
 def _title_role(title: str, language: str) -> str | None:
@@ -460,10 +641,28 @@ def _opens_with_other(outside: str, runs: list[NameRun], cue: re.Match, language
     )
 
 
+def _after_relative(outside: str, cue: re.Match, words: Lexicon) -> bool:
+    """Whether the reporting verb follows a relative pronoun ("the ministry, which said",
+    "selon le réseau des médecins, qui dénonce"): its subject is the noun before that."""
+    before = outside[: cue.start()].split()[-1:]
+    return bool(before) and before[0].lower() in words.words("speech.relatives")
+
+
 def _not_reporting(sentence: str, cue: re.Match, words: Lexicon) -> bool:
-    """A reporting word used as a noun ("There is a saying") or negated ("did not say",
-    "no ha respondido", "n'a pas déclaré"): no one's statement."""
+    """A reporting word used as a noun ("There is a saying"), negated ("did not say", "no
+    ha respondido", "n'a pas déclaré") or giving another name between two names
+    ("Mohamed Hamdan Dagalo, dit Hemedti"): no one's statement."""
     before = [w.lower().strip(",") for w in sentence[: cue.start()].split()[-2:]]
+    if cue.group().lower() in words.words("speech.aliases"):
+        name_before = sentence[: cue.start()].rstrip(" ,").split()[-1:]
+        name_after = sentence[cue.end() :].split()[:1]
+        if (
+            name_before
+            and name_after
+            and name_before[0][0].isupper()
+            and name_after[0][0].isupper()
+        ):
+            return True
     return bool(before) and (
         before[-1] in words.words("speech.noun_markers")
         or bool(words.words("speech.negations").intersection(before))
@@ -480,7 +679,13 @@ def _place_like(run: NameRun, language: str, words: Lexicon) -> bool:
     before = " ".join(run.preceding_words)  # "according to": a source, not a place
     according = any(before == s or before.endswith(f" {s}") for s in words.words("speech.sources"))
     agent = run.preceding.lower() in words.words("speech.agents")  # "remarks by X"
-    return len(run.words) <= 2 and after_preposition(run, language) and not (according or agent)
+    # "le patron du RN Jordan Bardella": a person named with their party or body
+    body = run.preceding.isupper() and len(run.preceding) > 1
+    return (
+        len(run.words) <= 2
+        and after_preposition(run, language)
+        and not (according or agent or body)
+    )
 
 
 def _quoted_words(sentence: str, inside: bool = False) -> int:
@@ -508,6 +713,59 @@ def _outside_quotes(sentence: str, inside: bool = False) -> str:
     return "".join(out)
 
 
+def _credit_quotes_before(
+    text: str,
+    language: str,
+    sentences: Sequence[tuple[int, int]],
+    found: list[Statement | None],
+) -> list[Statement | None]:
+    """A quotation no one was found for, right before a statement that opens by pointing
+    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's."""
+    opener = lexicon(language).regex(r"(?i:{speech.back_references})(?!\w)")
+    credited = list(found)
+    for i in range(len(found) - 1):
+        start, end = sentences[i]
+        after = found[i + 1]
+        if found[i] is not None or after is None:
+            continue
+        sentence = _DOUBLED.sub('" ', text[start:end])
+        quoted = _quoted_words(sentence)
+        whole = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
+        if whole and opener.match(text[after.start : after.end].lstrip(_OPENERS)):
+            credited[i] = Statement(start, end, after.speaker, True)
+    return credited
+
+
+def _credit_quotation_openings(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    found: list[Statement | None],
+    inside: dict[int, bool],
+) -> list[Statement | None]:
+    """The sentences of a quotation that runs over several, before the one that closes it
+    and names its speaker after a comma ('"Abhängig von den Daten ... variieren. Denn ...
+    zurückkehrt", sagte Nagel'): that speaker's, back to the sentence that opened it (at
+    most `_QUOTATION_SENTENCES` back)."""
+    credited = list(found)
+    for k, anchor in enumerate(found):
+        if anchor is None or not anchor.direct or not inside.get(anchor.start):
+            continue
+        closing = _QUOTE.search(text, anchor.start, anchor.end)
+        if closing is None or not _ATTRIBUTION.search(text, closing.start(), closing.end() + 2):
+            continue
+        tail = text[closing.end() : anchor.end]
+        if anchor.speaker.split()[-1] not in tail:  # "sagte Nagel", not a referent
+            continue
+        for i in range(k - 1, max(k - 1 - _QUOTATION_SENTENCES, -1), -1):
+            start, end = sentences[i]
+            if credited[i] is not None:
+                break
+            credited[i] = Statement(start, end, anchor.speaker, True)
+            if not inside.get(start):  # the sentence that opened the quotation
+                break
+    return credited
+
+
 @dataclass(frozen=True)
 class ArticleSpeech:
     """What an article says about people: its statements, every capitalised word it uses,
@@ -526,6 +784,8 @@ def article_speech(
     """An article's statements, the names it uses and the titles it gives people."""
     reader = _Reader(text, language, title)
     found = [reader.read(start, end) for start, end in sentences]
+    found = _credit_quotes_before(text, language, sentences, found)
+    found = _credit_quotation_openings(text, sentences, found, reader.inside)
     runs = name_runs(text, language)
     statements = reader.linked([s for s in found if s is not None], runs)
     names = frozenset(fold(w) for run in runs for w in run.words)
