@@ -410,6 +410,12 @@ def test_according_to_takes_its_source_after_it_not_a_name_before_it():
     assert next(iter(speakers_in(text, "pt").values())) is None
 
 
+def test_a_source_word_after_its_source_names_the_name_before_it():
+    text = "Hafenchefin Anna Berg sprach in Kiel. Berg zufolge ist nun die Reederei am Zug."
+    found = speakers_in(text, "de")
+    assert found["Berg zufolge ist nun die Reederei am Zug."] == "Anna Berg"
+
+
 def test_the_person_before_an_apposition_speaks_not_a_name_inside_it():
     text = (
         "Marta Ibáñez, presidenta de la Liga Nacional de Balonmano, aseguró que no dimitirá. "

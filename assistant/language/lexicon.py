@@ -50,6 +50,7 @@ KEYS: dict[str, dict[str, str]] = {
         "reporting_unbounded": PATTERN,
         "participles": WORD,
         "sources": WORD,
+        "sources_after_name": WORD,
         "example_verbs": WORD,
         "pronouns": WORD,
         "neuter_pronouns": WORD,

@@ -349,8 +349,11 @@ class _Reader:
                 return _NO_ONE
             return self._referent(pronoun=True)
         # "According to" names its source after it: a name before it is not the speaker
-        # ("... in Lisboa e Vale do Tejo, segundo informação oficial").
-        source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group()))
+        # ("... in Lisboa e Vale do Tejo, segundo informação oficial"); a source word that
+        # follows its source ("Rubio zufolge") is read like any reporting word.
+        source = bool(self.words.regex(_SOURCE_CUE).fullmatch(cue.group())) and (
+            cue.group().lower() not in self.words.words("speech.sources_after_name")
+        )
         before = [] if source else self._subjects_before(people, cue)
         # "Luis Rubiales, presidente de la Federación Española, aseguró": the person the
         # sentence opens with, not a name inside the apposition that follows them.
