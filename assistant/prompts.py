@@ -21,6 +21,9 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "not_on_topic": frozenset({"name", "quotes"}),
     "nearest": frozenset({"quotes"}),
     "no_comment": frozenset({"quotes"}),
+    "cited_dates": frozenset({"dates"}),
+    "dates_unmatched": frozenset({"dates"}),
+    "undated_left_out": frozenset({"count"}),
 }
 
 

@@ -4,12 +4,15 @@ must be someone's own words. Retrieval and both answerers read the same `Route`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.ingest.dates import DateRange
 from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type
+from assistant.question.dates import TimeIntent, read_time
 from assistant.question.follow_ups import Message, standalone_question
 from assistant.question.person import PersonQuestion, read_person_question
 from assistant.speech.statement_index import StatementIndex
@@ -27,7 +30,8 @@ class Route:
     `answer_type`: the kind of answer `text` asks for (`answer_types.answer_type`), if any;
     `person`: for a person question ("What did X say about Y?"), who is asked about, when
     the answer must be that person's words (the articles quote someone of that name) or a
-    refusal (they never name them).
+    refusal (they never name them); `time`: the days the question names, the order it
+    asks for and the date filter it is asked with (`dates.TimeIntent`).
     """
 
     asked: str
@@ -35,6 +39,7 @@ class Route:
     language: str
     answer_type: str | None = None
     person: PersonQuestion | None = None
+    time: TimeIntent = field(default_factory=TimeIntent)
 
 
 def route_question(
@@ -43,10 +48,13 @@ def route_question(
     statements: StatementIndex,
     chat_model: BaseChatModel | None = None,
     llm_label: str = "",
+    as_of: dt.date | None = None,
+    dates: DateRange | None = None,
 ) -> Route:
     """The route of `question`: made standalone with `history` (by the LLM when
-    `chat_model` is given), its language and answer type read, and any person asked about
-    looked up among the people `statements` quotes and names.
+    `chat_model` is given), its language, answer type and time intent read (relative
+    dates against `as_of`, default today; `dates`: the filter it is asked with), and any
+    person asked about looked up among the people `statements` quotes and names.
 
     Raises:
         LLMError: the chat model failed while making a follow-up standalone.
@@ -58,4 +66,5 @@ def route_question(
         # The articles name the person but quote no one of that name: what they say about
         # the person is the best answer there is, found as for any question.
         person = None
-    return Route(question, text, language, answer_type(text, language), person)
+    time = read_time(text, language, as_of, dates)
+    return Route(question, text, language, answer_type(text, language), person, time)
