@@ -27,21 +27,6 @@ LATEST, EARLIEST = "latest", "earliest"
 # News reports an event a day or more after it: a named period holds articles dated up to
 # this many days after it ends ("in June 2024" holds a report of 2 July).
 _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
-# dateparser's English names of the months, as its translation writes them.
-_MONTHS = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
 
@@ -206,7 +191,8 @@ def _reading(match: str, text: str, language: str, as_of: dt.date) -> _Reading |
     day, unit = parsed
     words = english.split()
     year_given = any(_YEAR.match(w) for w in words)
-    if any(month in words for month in _MONTHS):
+    # dateparser translates month names into English: English's month words name them.
+    if lexicon("en").own.words("answers.months") & set(words):
         return _Reading(match, "absolute", day, "day" if unit == "day" else "month", year_given)
     if "ago" in words and unit in _REPORTING_LAG:
         return _Reading(match, "relative", day, unit, True)

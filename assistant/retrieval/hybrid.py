@@ -274,7 +274,10 @@ class HybridRetriever:
         if dates.chosen is not None:
             first = [hit for hit in first if hit.article.date == dates.chosen]
         evidence = self._evidence(topic, first + self._closest_to(topic, holding, first))
-        off_topic = self._speaks_elsewhere(evidence, topic, person.name, holding, k, without)
+        unordered = replace(time, order=None)
+        off_topic = self._speaks_elsewhere(
+            evidence, topic, person.name, holding, k, without, unordered
+        )
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
         finding = PersonFinding(person.name, verdict, evidence)
         outcome = dates if time.about_time else None
@@ -329,12 +332,14 @@ class HybridRetriever:
         holding: set[str],
         k: int,
         without: frozenset[str],
+        time: TimeIntent,
     ) -> bool:
         """Whether the articles speak of the topic elsewhere and not in the speaker's words
         (`evidence`: the passages found for the speaker; `holding`: those of them holding
-        the speaker's statements)."""
+        the speaker's statements); elsewhere means among the articles of the dates asked
+        about (`time`), where the question names any."""
         hits = evidence.hits
-        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
+        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without, time))
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
         # The passages of the person's statements and the openings of their articles: an
         # article names its occasion ("COP30") before the person speaks about it.

@@ -93,9 +93,17 @@ class ChatPage:
     # --- chat -----------------------------------------------------------------------------
 
     def respond(
-        self, message: str, chat: list[dict], state: dict, k: int, mode: str | None
+        self,
+        message: str,
+        chat: list[dict],
+        state: dict,
+        k: int,
+        mode: str | None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[tuple]:
-        """Answer `message`, streaming an LLM's reply; yields (chat, state, sources, box)."""
+        """Answer `message` from the articles dated from `since` to `until` (either may be
+        empty), streaming an LLM's reply; yields (chat, state, sources, box)."""
         state = {"history": list(state["history"]), "sources": dict(state["sources"])}
         chat = [*chat, {"role": "user", "content": escape_markdown(message or "")}]
         row = len(chat)
@@ -105,7 +113,13 @@ class ChatPage:
         streamed = ""
         try:
             chain = self.assistant.chain(use_llm=use_llm)
-            request = {"question": message, "history": state["history"], "k": int(k)}
+            request = {
+                "question": message,
+                "history": state["history"],
+                "k": int(k),
+                "since": since,
+                "until": until,
+            }
             for piece in chain.stream(request):
                 if not isinstance(piece, str):  # the finished Answer
                     answer = piece
@@ -223,7 +237,13 @@ class ChatPage:
     # --- API ------------------------------------------------------------------------------
 
     def ask_api(
-        self, question: str, history: list[dict] | None = None, k: int | None = None
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        k: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
     ) -> dict:
         """Answer a question; returns the same JSON as `assistant ask --json`.
 
@@ -231,9 +251,14 @@ class ChatPage:
             question: the question, in any language.
             history: the conversation so far, [{"role": "user"|"assistant", "content": …}].
             k: passages to consider (default: the server's setting).
+            since, until: only articles dated in this range ("2024-06-01", "2024-06",
+                "2024"; both ends included; either may be left out).
+            as_of: the day the question is asked, for "yesterday", "last week" (default:
+                today).
         """
         try:
-            request = {"question": question, "history": history, "k": k}
+            request = {"question": question, "history": history, "k": k, "since": since,
+                       "until": until, "as_of": as_of}  # fmt: skip
             return self.assistant.chain(as_json=True).invoke(request)
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
@@ -339,10 +364,15 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             mode = gr.Dropdown(
                 modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
             )
+            with gr.Row():
+                since = gr.Textbox(
+                    label="Articles dated from", placeholder="2024-06-01", elem_id="since"
+                )
+                until = gr.Textbox(label="to", placeholder="2024-06-30", elem_id="until")
         clear = gr.Button("New conversation", size="sm")
     return {
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
-        "mode": mode, "clear": clear,
+        "mode": mode, "clear": clear, "since": since, "until": until,
     }  # fmt: skip
 
 
@@ -387,7 +417,7 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
         "concurrency_id": "answer",
         "api_visibility": "private",
     }
-    inputs = [box, chatbot, state, chat["k"], chat["mode"]]
+    inputs = [box, chatbot, state, chat["k"], chat["mode"], chat["since"], chat["until"]]
     outputs = [chatbot, state, sources, box]
     for trigger in (box.submit, chat["send"].click):
         trigger(page.respond, inputs, outputs, **answering)
@@ -440,7 +470,9 @@ def _wire_people(
     page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
 ) -> None:
     """A click on a person asks the chat what they said."""
-    chat_inputs = [chat["box"], chat["chatbot"], state, chat["k"], chat["mode"]]
+    chat_inputs = [
+        chat["box"], chat["chatbot"], state, chat["k"], chat["mode"], chat["since"], chat["until"]
+    ]  # fmt: skip
     people.click(
         lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
         people,
@@ -476,7 +508,7 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
-    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3})
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 6})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
