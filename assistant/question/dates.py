@@ -93,11 +93,11 @@ def _union(periods: list[DateRange]) -> DateRange | None:
 
 
 def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Reading]:
-    """Each date expression of the question, read. A month or day named
-    without a year takes the year named elsewhere in the question ("im Mai 2024 ... im
-    Juni"), else its last occurrence before `as_of`."""
+    """Each date expression of the question, read. A month or day named without a year
+    takes the year named elsewhere in the question ("im Mai 2024 ... im Juni"), else its
+    last occurrence before `as_of`."""
     text = _digits_for_number_words(question, language)
-    found = (_reading(match, text, language, as_of) for match in _search(text, language, as_of))
+    found = (_reading(match, day, text, language) for match, day in _search(text, language, as_of))
     readings = [reading for reading in found if reading is not None]
     years = {reading.year for reading in readings if reading.year_given}
     year = years.pop() if len(years) == 1 else None
@@ -158,26 +158,25 @@ class _Reading:
         return DateRange(first, last)
 
 
-def _search(text: str, language: str, as_of: dt.date) -> list[str]:
-    """The date expressions dateparser finds in the text (empty for a language it lacks)."""
+def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date]]:
+    """The date expressions dateparser finds in the text, each with the day it reads
+    (none for a language it lacks)."""
     from dateparser.search import search_dates
 
+    base = dt.datetime.combine(as_of, dt.time())
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}
     try:
-        found = search_dates(text, languages=[language], settings=_settings(as_of))
+        found = search_dates(text, languages=[language], settings=settings)
     except (ValueError, KeyError) as err:  # a language dateparser does not know
         logger.debug("No dates read in %s: %s", language, err)
         return []
-    return [match for match, _ in found or []]
+    return [(match, when.date()) for match, when in found or []]
 
 
-def _settings(as_of: dt.date) -> dict:
-    base = dt.datetime.combine(as_of, dt.time())
-    return {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}
-
-
-def _reading(match: str, text: str, language: str, as_of: dt.date) -> _Reading | None:
-    """What a found expression names; None for what is no date a question asks about
-    (a lone weekday, "now", a percentage dateparser took for a date)."""
+def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | None:
+    """What a found expression names, told by dateparser's English for it; None for what
+    is no date a question asks about (a lone weekday, "now", a percentage read as a
+    date)."""
     english = _english(match, language)
     if "ago" not in english:
         # dateparser's search can cut a relative phrase short ("il y a 3 jours" found as
@@ -185,17 +184,16 @@ def _reading(match: str, text: str, language: str, as_of: dt.date) -> _Reading |
         wider = _widened(match, text)
         if wider and "ago" in _english(wider, language):
             match, english = wider, _english(wider, language)
-    parsed = _parse(match, language, as_of)
-    if parsed is None:
-        return None
-    day, unit = parsed
     words = english.split()
+    numbers = [int(w) for w in words if _NUMBER.fullmatch(w)]
     year_given = any(_YEAR.match(w) for w in words)
     # dateparser translates month names into English: English's month words name them.
     if lexicon("en").own.words("answers.months") & set(words):
-        return _Reading(match, "absolute", day, "day" if unit == "day" else "month", year_given)
-    if "ago" in words and unit in _REPORTING_LAG:
-        return _Reading(match, "relative", day, unit, True)
+        unit = "day" if any(1 <= n <= 31 for n in numbers) else "month"
+        return _Reading(match, "absolute", day, unit, year_given)
+    units = [w for w in words if w in _REPORTING_LAG]
+    if "ago" in words and len(units) == 1:
+        return _Reading(match, "relative", day, units[0], True)
     letters = [w for w in words if not _NUMBER.fullmatch(w)]
     if year_given and not letters:
         return _Reading(match, "absolute", day, "year", True)
@@ -223,18 +221,3 @@ def _english(expression: str, language: str) -> str:
         return ""
     english = locale.translate(expression, settings=Settings()).lower()
     return " ".join(re.findall(r"\w+", english))
-
-
-def _parse(expression: str, language: str, as_of: dt.date) -> tuple[dt.date, str] | None:
-    """The day dateparser reads and the period it names (day, week, month, year)."""
-    from dateparser.date import DateDataParser
-
-    try:
-        data = DateDataParser(languages=[language], settings=_settings(as_of)).get_date_data(
-            expression
-        )
-    except ValueError:
-        return None
-    if data.date_obj is None:
-        return None
-    return data.date_obj.date(), data.period or "day"

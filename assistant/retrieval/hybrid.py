@@ -41,9 +41,10 @@ _MAX_SPEAKER_PASSAGES = 30
 # `AnswerTypes.passage_bonus` (z units of the fused score) when it is among the first
 # _TYPED_HEAD: the bonus reorders the head, it does not pull in passages from far below.
 _TYPED_HEAD = 20
-# A person question asking for someone's latest or earliest words on a topic weighs their
-# statements this close (cosine) to the closest one as on the topic.
-_STATEMENT_TOPIC_GAP = 0.05
+# A person question asking for someone's latest or earliest words on a topic orders by date
+# their statements this close (primary cosine, one in another language than the question's
+# raised by the cross-lingual offset) to the closest one: those on the topic.
+_TOPIC_GAP = 0.05
 _KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
 
 logger = logging.getLogger(__name__)
@@ -300,9 +301,12 @@ class HybridRetriever:
         if time.order is None or not holding:
             return holding, dates
         vectors = self.store.vectors(0, sorted(holding))
-        closeness = {pid: float(vector @ topic.vectors[0]) for pid, vector in vectors.items()}
+        closeness = {
+            pid: float(vector @ topic.vectors[0]) + self._offset(pid, topic.language)
+            for pid, vector in vectors.items()
+        }
         best = max(closeness.values(), default=0.0)
-        close = [pid for pid in closeness if closeness[pid] >= best - _STATEMENT_TOPIC_GAP]
+        close = [pid for pid in closeness if closeness[pid] >= best - _TOPIC_GAP]
         chosen = _chosen_span([spans[pid] for pid in close], time.order)
         undated = len({article_of(pid) for pid in close if spans[pid] is None})
         if chosen is None:
@@ -476,8 +480,8 @@ class HybridRetriever:
         dates: DateOutcome,
     ) -> tuple[np.ndarray, DateOutcome]:
         """For "latest"/"earliest": the candidates of the newest (oldest) dated article
-        among those scoring within `date_margin` of the best (on the topic), as a mask;
-        all when none of those is dated."""
+        among those on the topic (fused scores within `date_margin` of the best: the
+        question's names and words count), as a mask; all when none of those is dated."""
         close = scores >= scores.max() - self.date_margin
         chosen = _chosen_span([spans[i] for i in np.flatnonzero(close)], order)
         undated = {
@@ -489,6 +493,12 @@ class HybridRetriever:
         keep = np.array([span == chosen for span in spans])
         first = next(i for i in np.flatnonzero(keep))
         return keep, replace(dates, chosen=self._record(candidates[first].passage_id).date)
+
+    def _offset(self, passage_id: str, language: str) -> float:
+        """The cross-lingual offset for a passage in another language than `language`."""
+        row = self.keywords.position.get(passage_id)
+        same = row is not None and str(self.keywords.languages[row]) == language
+        return 0.0 if same else fitted(Floors).cross_lingual_offset
 
     def _record(self, passage_id: str) -> ArticleRecord | None:
         return self.store.articles.get(article_of(passage_id))
