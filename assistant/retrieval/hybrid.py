@@ -60,6 +60,16 @@ class EncodedQuestion:
     language: str
     vectors: tuple[np.ndarray, ...]
     answer_type: str | None
+    # The question's words read as dates ("im Juni 2025") when the evidence is of articles
+    # dated then: their dates, not their text, hold those words.
+    dated: tuple[str, ...] = ()
+
+    def undated_text(self) -> str:
+        """The text without the words its evidence's dates hold."""
+        text = self.text
+        for words in self.dated:
+            text = text.replace(words, " ")
+        return text
 
 
 @dataclass(frozen=True)
@@ -237,6 +247,14 @@ class HybridRetriever:
         """What the articles hold for a routed question: the `k` best passages, and for a
         person question the verdict on the person (see `PersonFinding`); passages of the
         articles in `without` left out."""
+        found = self._find(route, k, without)
+        dates = found.dates
+        filtered = route.time.named is not None and self.question_dates == "filter"
+        if not filtered or dates is None or dates.unmatched is not None:
+            return found
+        return _dated_findings(found, route.time.said)
+
+    def _find(self, route: Route, k: int, without: frozenset[str]) -> Findings:
         question = self.encode_route(route)
         person, time = route.person, route.time
         if person is None or not person.quoted:
@@ -276,8 +294,12 @@ class HybridRetriever:
             first = [hit for hit in first if hit.article.date == dates.chosen]
         evidence = self._evidence(topic, first + self._closest_to(topic, holding, first))
         unordered = replace(time, order=None)
+        # The topic's dates ("September 2025"), when articles of those dates were found,
+        # chose them: they are no terms of the topic then.
+        matched = time.named is not None and dates.unmatched is None
+        undated = replace(topic, dated=time.said) if matched else topic
         off_topic = self._speaks_elsewhere(
-            evidence, topic, person.name, holding, k, without, unordered
+            evidence, undated, person.name, holding, k, without, unordered
         )
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
         finding = PersonFinding(person.name, verdict, evidence)
@@ -624,7 +646,7 @@ def _terms_only_elsewhere(
     """The topic's terms with digits ("G7", "COP29", "2026": written alike in every
     language, unlike names and acronyms such as NATO/OTAN) that passages elsewhere hold but
     none of the speaker's passages."""
-    terms = {word.lower() for word in _KEY_TERM.findall(topic.text) if len(word) >= 2}
+    terms = {word.lower() for word in _KEY_TERM.findall(topic.undated_text()) if len(word) >= 2}
     held = " ".join(said).lower()
     found = " ".join(elsewhere).lower()
     return {t for t in terms if t in found and t not in held}
@@ -640,7 +662,7 @@ def owned_topic(topic: str, language: str) -> bool:
 def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:
     """Whether the topic names things ("NATO", "Romania", "Pope Francis") that passages
     elsewhere name but none of the speaker's passages do, in any of their spellings."""
-    asked = name_keys(topic.text, skip_first=True)
+    asked = name_keys(topic.undated_text(), skip_first=True)
     held = name_keys(" ".join(said), every_word=True)
     found = name_keys(" ".join(elsewhere), every_word=True)
     return bool(asked) and not asked & held and bool(asked & found)
@@ -672,6 +694,19 @@ def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQues
         if vector is not None
     ]
     return max(scores, default=-1.0)
+
+
+def _dated_findings(found: Findings, said: tuple[str, ...]) -> Findings:
+    """The findings with the question's date words marked as held by the evidence's dates
+    (`EncodedQuestion.dated`)."""
+
+    def dated(evidence: Evidence) -> Evidence:
+        return replace(evidence, question=replace(evidence.question, dated=said))
+
+    person = found.person
+    if person is not None and person.statements is not None:
+        person = replace(person, statements=dated(person.statements))
+    return replace(found, evidence=dated(found.evidence), person=person)
 
 
 def _merged(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
