@@ -67,7 +67,8 @@ ARTICLES = {
 QUESTION = "What did Lena Brandt say about the harbour bridge?"
 
 
-def _write(folder: Path) -> None:
+def write_dated_articles(folder: Path) -> None:
+    """The bridge articles, each a file of `folder` (created)."""
     folder.mkdir()
     for name, (date, title, body) in ARTICLES.items():
         header = f"date {date} {title}" if date else title
@@ -78,7 +79,7 @@ def _write(folder: Path) -> None:
 def dated(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
     """An assistant over the dated bridge articles, indexed."""
     seeds = tmp_path / "dated"
-    _write(seeds)
+    write_dated_articles(seeds)
     assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
     assistant.sync()
     return assistant

@@ -79,6 +79,9 @@ class Answer:
     # With a refusal: what the articles do say nearest to the question (cited in the text),
     # e.g. what they quote the person asked about on other topics.
     nearest: tuple[Citation, ...] = ()
+    # What the text ends with beyond its sentences: for a question about dates, the
+    # citations' dates and what the dates left out (`dated_answer`).
+    notes: str = ""
 
     def as_json(self) -> dict:
         """The documented JSON shape shared by the CLI and the web API."""
@@ -195,7 +198,8 @@ def dated_answer(answer: Answer, dates: DateOutcome | None) -> Answer:
         notes.append(load_prompt("undated_left_out").format(count=dates.undated).strip())
     if not notes:
         return answer
-    return replace(answer, text=f"{answer.text.rstrip()}\n\n{' '.join(notes)}")
+    note = " ".join(notes)
+    return replace(answer, text=f"{answer.text.rstrip()}\n\n{note}", notes=note)
 
 
 def _offered(nearest: tuple[Citation, ...]) -> str:

@@ -415,6 +415,8 @@ def chat_command(
             continue
         if streamed:
             console.print()
+            if answer.notes:
+                console.print(_shown(answer.notes, lines=True))
             _print_citations(answer)
         else:
             _print_answer(answer)
