@@ -51,6 +51,7 @@ MANIFEST = "index.json"
 # of dense models, their collections and files numbered; 10: each passage's article date
 # span as numbers (`date_first`, `date_last`) that Chroma filters on
 FORMAT_VERSION = 10
+_FORMATS = "index format {} here, {} wanted (this version filters passages by article date)"
 
 
 def _collection_name(model: int) -> str:
@@ -102,7 +103,11 @@ class Manifest:
     def differences(self, other: Manifest) -> list[str]:
         mine, theirs = asdict(self), asdict(other)
         return [
-            f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted" for k in mine if mine[k] != theirs[k]
+            _FORMATS.format(mine[k], theirs[k])
+            if k == "format"
+            else f"{k}: {mine[k]!r} here, {theirs[k]!r} wanted"
+            for k in mine
+            if mine[k] != theirs[k]
         ]
 
 

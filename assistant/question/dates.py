@@ -29,6 +29,7 @@ LATEST, EARLIEST = "latest", "earliest"
 _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ class _Reading:
 def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date]]:
     """The date expressions dateparser finds in the text, each with the day it reads
     (none for a language it lacks)."""
+    if not _DIGIT.search(text) and not _may_name_dates(text, language):
+        return []  # dateparser's first search costs a second (it compiles its time zones)
     from dateparser.search import search_dates
 
     base = dt.datetime.combine(as_of, dt.time())
@@ -171,6 +174,34 @@ def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date
         logger.debug("No dates read in %s: %s", language, err)
         return []
     return [(match, when.date()) for match, when in found or []]
+
+
+def _may_name_dates(text: str, language: str) -> bool:
+    """Whether the text holds a word dateparser reads dates by in `language` (a month, a
+    unit such as "week", "ago", "yesterday", "letzte Woche"); without one and without a
+    digit, it names no date."""
+    words = _date_words(language)
+    return words is not None and bool(words.search(text))
+
+
+@lru_cache(maxsize=32)
+def _date_words(language: str) -> re.Pattern | None:
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    # dateparser's locale data is keyed by English names: the months, the units, "ago".
+    keys = [*lexicon("en").own.words("answers.months"), *_REPORTING_LAG, "ago"]
+    words = {word for key in keys for word in info.get(key, [])}
+    for meaning, phrases in info.get("relative-type", {}).items():
+        if any(unit in meaning for unit in _REPORTING_LAG):
+            words.update(phrases)
+    if not words:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | None:
