@@ -23,6 +23,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "no_comment": frozenset({"quotes"}),
     "cited_dates": frozenset({"dates"}),
     "dates_unmatched": frozenset({"dates"}),
+    "dates_none": frozenset({"dates"}),
     "undated_left_out": frozenset({"count"}),
 }
 

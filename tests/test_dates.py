@@ -257,3 +257,5 @@ def test_the_chain_and_the_filter_agree(dated: Assistant) -> None:
     assert _dates(answer) == {"2024-09"}
     with pytest.raises(BadQuestion, match="since"):
         dated.ask(QUESTION, since="last summer")
+    nothing = dated.ask(QUESTION, since="2030-01-01")
+    assert nothing.abstained and nothing.text.endswith("No article is dated since 2030-01-01.")

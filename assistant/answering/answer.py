@@ -182,8 +182,8 @@ def not_on_topic(
 def dated_answer(answer: Answer, dates: DateOutcome | None) -> Answer:
     """The answer to a question about dates (`dates` not None) with the date of each
     citation stated after its text ("Dates: [1] 2024-06-12, [2] undated."), and what the
-    dates left out: days named that no article on the topic is dated in, undated articles
-    a filter or an order left out. Other answers unchanged."""
+    dates left out: a filter no article is dated in, days named that no article on the
+    topic is dated in, undated articles a filter or an order left out. Other answers unchanged."""
     if dates is None:
         return answer
     notes = []
@@ -191,6 +191,8 @@ def dated_answer(answer: Answer, dates: DateOutcome | None) -> Answer:
     if cited:
         listed = ", ".join(f"[{c.n}] {c.date or 'undated'}" for c in cited)
         notes.append(load_prompt("cited_dates").format(dates=listed).strip())
+    if not answer.retrieved and dates.used is not None:
+        notes.append(load_prompt("dates_none").format(dates=dates.used.describe()).strip())
     if dates.unmatched is not None:
         named = dates.unmatched.describe()
         notes.append(load_prompt("dates_unmatched").format(dates=named).strip())
