@@ -458,7 +458,8 @@ class HybridRetriever:
         spans = [self._span(self._record(c.passage_id)) for c in candidates]
         if named is not None and self.question_dates != "ignore":
             keep, scores, dates = self._named(named, spans, scores, dates)
-            restricted = restricted or dates.unmatched is None
+            # Only the filter leaves articles out ("prefer" ranks them).
+            restricted = restricted or (self.question_dates == "filter" and not dates.unmatched)
             candidates, spans, scores = _kept(keep, candidates, spans, scores)
         if time.order is not None:
             keep, dates = self._ordered(time.order, candidates, spans, scores, dates)
