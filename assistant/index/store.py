@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import uuid
@@ -41,7 +42,7 @@ from assistant.index.chroma_files import open_for_reading
 from assistant.index.vector_files import VectorFiles
 from assistant.ingest.articles import Article
 from assistant.ingest.dates import DateRange, date_span, day_number
-from assistant.ingest.passages import Passage
+from assistant.ingest.passages import Passage, article_of
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ MANIFEST = "index.json"
 # of dense models, their collections and files numbered; 10: each passage's article date
 # span as numbers (`date_first`, `date_last`) that Chroma filters on
 FORMAT_VERSION = 10
+# A date-range search takes this many times the nearest passages its range's share of the
+# index should hold `k` in, at most _MAX_OVERFETCH, and is content with half of `k` of the
+# range among them: fusion weighs the other retrievers' candidates too (`PassageStore.query`).
+_OVERFETCH = 1.5
+_MAX_OVERFETCH = 2000
 _FORMATS = "index format {} here, {} wanted (this version filters passages by article date)"
 
 
@@ -337,24 +343,48 @@ class PassageStore:
         self, model: int, vector: np.ndarray, k: int, dates: DateRange | None = None
     ) -> dict[str, float]:
         """The `k` nearest passages to `vector` in model `model`'s space: id -> cosine
-        similarity, best first; with `dates`, only passages of articles dated in that range
-        (Chroma filters them, `date_filter`)."""
+        similarity, best first; with `dates`, only passages of articles dated in that range.
+
+        Chroma's `where` filter (`date_filter`) costs time in proportion to the passages it
+        holds (270 ms for a twelfth of 100k passages, against 4 ms unfiltered), so a range
+        first takes the nearest passages of any date, enough to hold 1.5 `k` of the range at
+        its share of the index (10 ms for 480 of 100k, 18 ms for 960), and keeps those of the
+        range; only when they are too few does Chroma filter.
+        """
         collection = self._collections[model]
         count = self._count(collection)
         if count == 0:
             return {}
-        where = date_filter(dates)
+        if dates is None:
+            return self._nearest(collection, vector, min(k, count))
+        inside = self._passages_dated(dates)
+        if inside == 0:
+            return {}
+        wanted = math.ceil(k * count / inside * _OVERFETCH)
+        if wanted <= _MAX_OVERFETCH:
+            nearest = self._nearest(collection, vector, min(wanted, count))
+            kept = {pid: score for pid, score in nearest.items() if self._dated(pid, dates)}
+            if len(kept) >= min(k, inside) / 2:
+                return dict(list(kept.items())[:k])
+        return self._nearest(collection, vector, min(k, inside), date_filter(dates))
+
+    def _nearest(self, collection, vector: np.ndarray, k: int, where: dict | None = None):
         with self._reading():
             result = collection.query(
-                query_embeddings=[vector],
-                n_results=min(k, count),
-                include=["distances"],
-                where=where,
+                query_embeddings=[vector], n_results=k, include=["distances"], where=where
             )
         return {
             pid: 1.0 - distance
             for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         }
+
+    def _passages_dated(self, dates: DateRange) -> int:
+        """How many passages the article records count in articles dated in `dates`."""
+        return sum(r.passages for r in self.articles.values() if dates.holds(date_span(r.date)))
+
+    def _dated(self, passage_id: str, dates: DateRange) -> bool:
+        record = self.articles.get(article_of(passage_id))
+        return record is not None and dates.holds(date_span(record.date))
 
     def sentence_vectors(
         self, model: int, passages: list[Passage]
