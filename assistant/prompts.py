@@ -23,6 +23,10 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "no_comment": frozenset({"quotes"}),
     "timeline": frozenset({"name"}),
     "timeline_undated": frozenset(),
+    "cited_dates": frozenset({"dates"}),
+    "dates_unmatched": frozenset({"dates"}),
+    "dates_none": frozenset({"dates"}),
+    "undated_left_out": frozenset({"count"}),
 }
 
 

@@ -176,6 +176,24 @@ class Settings(BaseSettings):
             "(assistant/fitted/confidence_floor.json)."
         ),
     )
+    question_dates: Literal["filter", "prefer", "ignore"] = Field(
+        "filter",
+        description=(
+            "How days a question names ('in June 2024', 'last week') are used: 'filter' "
+            "answers from the articles dated then when one of them is on the topic (else "
+            "from all, and the answer says so); 'prefer' ranks them higher; 'ignore'. "
+            "Filters given with the question (since/until) always restrict."
+        ),
+    )
+    date_margin: float = Field(
+        1.0,
+        ge=0.0,
+        description=(
+            "How far (z units of the fused score) the best passage of the named days may "
+            "rank below the best of any date and still be used alone; also how far below "
+            "the best the passages a 'latest'/'first' question orders by date may rank."
+        ),
+    )
     reranker_model: str | None = Field(
         None, description="Optional sentence-transformers cross-encoder id or folder."
     )

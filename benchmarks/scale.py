@@ -2,6 +2,8 @@
 
     python benchmarks/scale.py                      # all sizes, ~13 minutes here
     python benchmarks/scale.py --sizes 1000,10000   # fewer sizes
+    python benchmarks/scale.py --sizes 1000,100000 --no-baseline   # with and without a date
+                                                                    # filter, ~8 minutes
     python benchmarks/scale.py --write-docs         # and write the table into docs/benchmarks.md
     ASSISTANT_CHROMA_URL=http://127.0.0.1:8000 python benchmarks/scale.py   # server mode
 
@@ -234,8 +236,34 @@ def measure_assistant(size: int, work: Path) -> dict:
     assistant.retriever()
     result["open_index_s"] = time.perf_counter() - started
     result.update(latencies(assistant.ask, questions()))
+    result.update(filtered_latencies(assistant, questions()))
     result["peak_mb"] = peak_mb()
     return result
+
+
+# A month of the corpora's dates (write_article spreads them over 2025): about a twelfth of
+# the passages, filtered by Chroma's metadata and the keyword index's date mask.
+DATE_FILTER = {"since": "2025-03-01", "until": "2025-03-31"}
+
+
+def filtered_latencies(assistant, asked: list[str]) -> dict:
+    """Each question asked without and with `DATE_FILTER`, one after the other (so both
+    meet the same load), after a warm-up of each."""
+    for question in asked[:WARM_UP]:
+        assistant.ask(question)
+        assistant.ask(question, **DATE_FILTER)
+    plain, dated = [], []
+    for question in asked:
+        for times, filters in ((plain, {}), (dated, DATE_FILTER)):
+            started = time.perf_counter()
+            assistant.ask(question, **filters)
+            times.append((time.perf_counter() - started) * 1000)
+    return {
+        "paired_p50_ms": float(np.percentile(plain, 50)),
+        "paired_p95_ms": float(np.percentile(plain, 95)),
+        "dated_p50_ms": float(np.percentile(dated, 50)),
+        "dated_p95_ms": float(np.percentile(dated, 95)),
+    }
 
 
 def incremental(builder, seeds: Path, index: Path) -> dict:
@@ -466,6 +494,14 @@ def report_text(results: list[dict]) -> str:
                 f"\n{r['size']:,}: pipeline alone (stand-in embedder) indexes "
                 f"{r['pipeline_pps_without_model']:.0f} passages/s (while the baseline's store "
                 "is filled beside it; everything else is measured after)"
+            )
+        if "dated_p50_ms" in r:
+            lines.append(
+                f"\n{r['size']:,}: with a date filter (one month, `--since {DATE_FILTER['since']}"
+                f" --until {DATE_FILTER['until']}`), each question asked with and without it in "
+                f"turn: p50 {r['paired_p50_ms']:.0f} -> {r['dated_p50_ms']:.0f} ms "
+                f"({r['dated_p50_ms'] / r['paired_p50_ms']:.2f}x), p95 {r['paired_p95_ms']:.0f} "
+                f"-> {r['dated_p95_ms']:.0f} ms ({r['dated_p95_ms'] / r['paired_p95_ms']:.2f}x)"
             )
     return "\n".join(lines)
 

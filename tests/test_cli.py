@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from assistant.surfaces.cli import app
 from tests.conftest import SEED
+from tests.test_dates import QUESTION as DATED_QUESTION
+from tests.test_dates import write_dated_articles
 
 # Each command loads the real models, as a user's does: not in the fast loop.
 pytestmark = pytest.mark.slow
@@ -283,3 +285,44 @@ def test_watching_a_missing_folder_is_an_error_saying_so(tmp_path: Path):
         result = CliRunner().invoke(app, [*where, *command], env=env)
         assert result.exit_code == 1, result.output
         assert "No articles folder" in result.stderr
+
+
+def test_ask_and_chat_take_a_date_range_and_an_as_of_date(tmp_path: Path):
+    seeds = tmp_path / "dated"
+    write_dated_articles(seeds)
+    runner = CliRunner()
+    base = ["--seeds", str(seeds), "--index", str(tmp_path / "dated-index")]
+    assert runner.invoke(app, [*base, "index"]).exit_code == 0
+    june = ["--since", "2024-06-01", "--until", "2024-06-30"]
+    result = runner.invoke(app, [*base, "ask", "--json", *june, DATED_QUESTION])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["citations"]
+    assert {c["date"] for c in payload["citations"]} <= {"2024-06-18", "2024-06-20"}
+    assert "Undated articles left out: 1." in payload["answer"]
+    relative = runner.invoke(
+        app,
+        [*base, "ask", "--json", "--as-of", "2024-06-26", "What did Lena Brandt say last week?"],
+    )
+    assert {c["date"] for c in json.loads(relative.stdout)["citations"]} <= {
+        "2024-06-18",
+        "2024-06-20",
+    }
+    chat = runner.invoke(app, [*base, "chat", "--since", "2024-09"], input=DATED_QUESTION + "\n")
+    assert chat.exit_code == 0, chat.output
+    assert "Dates: [1] 2024-09" in chat.stdout and "2024-06" not in chat.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--since", "June"], "since must be a date such as 2024-06-12"),
+        (["--since", "2024-07-01", "--until", "2024-06-01"], "is after until"),
+        (["--as-of", "yesterday"], "as_of must be a date"),
+    ],
+)
+def test_bad_dates_are_refused_with_what_to_write(run, options: list[str], message: str):
+    run("index")
+    result = run("ask", *options, "What did Rubio say?")
+    assert result.exit_code == 1
+    assert message in result.stderr and "Traceback" not in result.output

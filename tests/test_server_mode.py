@@ -22,6 +22,11 @@ from tests.test_cli import (  # noqa: F401
     run,
     test_index_then_ask_json,
 )
+from tests.test_dates import (  # noqa: F401
+    dated,
+    test_a_date_range_restricts_the_answer_and_says_undated_articles_were_left_out,
+    test_chroma_filters_every_models_search_by_the_stored_dates,
+)
 from tests.test_keywords import (  # noqa: F401
     test_edits_and_removals_keep_the_saved_index_in_step,
 )

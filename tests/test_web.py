@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from assistant.surfaces.api import Assistant
-from assistant.surfaces.web import EXTRACTIVE_MODE, launch
+from assistant.surfaces.web import EXTRACTIVE_MODE, ChatPage, launch
 from tests.conftest import REPO, SEED
 
 CHROMIUM = "/usr/bin/chromium"
@@ -379,6 +379,19 @@ def test_api_answers_like_the_cli_json(served):
             client.predict("Who is Rubio?", None, k, api_name="/ask")
     with pytest.raises(Exception, match="history must be a list"):
         client.predict("And the G7?", "What did Rubio say?", None, api_name="/ask")
+    # A date range and an as-of date, as in `assistant ask --since --until --as-of`.
+    march = client.predict(
+        "What did Rubio say about Russia?", None, None, "2025-03-01", "2025-03-31", None,
+        api_name="/ask",
+    )  # fmt: skip
+    assert march["citations"] and "Dates: [1] 2025-03" in march["answer"]
+    before = client.predict(
+        "What did Rubio say about Russia?", None, None, None, "2024-12-31", "2025-01-15",
+        api_name="/ask",
+    )  # fmt: skip
+    assert before["abstained"] and not before["citations"]
+    with pytest.raises(Exception, match="since must be a date"):
+        client.predict("Who is Rubio?", None, None, "soon", api_name="/ask")
     titles = [a["title"] for a in client.predict(api_name="/articles")]
     assert any("Waffenruhe" in t for t in titles)
     people = client.predict(api_name="/people")
@@ -387,6 +400,17 @@ def test_api_answers_like_the_cli_json(served):
         for p in assistant.people()
     ]
     assert people == expected_people and people[0]["name"] == "Marco Rubio"
+
+
+def test_the_pages_date_range_restricts_its_answers(served):
+    _, assistant = served
+    page = ChatPage(assistant)
+    state = {"history": [], "sources": {}}
+    question = "What did Rubio say about Russia?"
+    *_, (chat, _, _, _) = page.respond(question, [], state, 5, EXTRACTIVE_MODE, "2025-03", "")
+    assert 'Dates\\: <a class="cite" href="#source-1">[1]</a> 2025\\-03' in chat[-1]["content"]
+    *_, (chat, _, _, _) = page.respond(question, [], state, 5, EXTRACTIVE_MODE, "2026-01", "")
+    assert "don't say" in chat[-1]["content"]
 
 
 def _raw_call(url: str, data: list) -> tuple[str, str]:

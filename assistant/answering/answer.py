@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.index.store import Hit
 from assistant.prompts import load_prompt
-from assistant.retrieval.hybrid import Evidence
+from assistant.retrieval.hybrid import DateOutcome, Evidence
 
 if TYPE_CHECKING:
     from assistant.answering.person_answers import PersonStatements
@@ -81,6 +81,9 @@ class Answer:
     # With a refusal: what the articles do say nearest to the question (cited in the text),
     # e.g. what they quote the person asked about on other topics.
     nearest: tuple[Citation, ...] = ()
+    # What the text ends with beyond its sentences: for a question about dates, the
+    # citations' dates and what the dates left out (`dated_answer`).
+    notes: str = ""
 
     def as_json(self) -> dict:
         """The documented JSON shape shared by the CLI and the web API."""
@@ -177,6 +180,31 @@ def not_on_topic(
     return Answer(
         question, text, (), True, tuple(retrieved), confidence=confidence, nearest=nearest
     )
+
+
+def dated_answer(answer: Answer, dates: DateOutcome | None) -> Answer:
+    """The answer to a question about dates (`dates` not None) with the date of each
+    citation stated after its text ("Dates: [1] 2024-06-12, [2] undated."), and what the
+    dates left out: a filter no article is dated in, days named that no article on the
+    topic is dated in, undated articles a filter or an order left out. Other answers unchanged."""
+    if dates is None:
+        return answer
+    notes = []
+    cited = answer.citations + answer.nearest
+    if cited:
+        listed = ", ".join(f"[{c.n}] {c.date or 'undated'}" for c in cited)
+        notes.append(load_prompt("cited_dates").format(dates=listed).strip())
+    if not answer.retrieved and dates.used is not None:
+        notes.append(load_prompt("dates_none").format(dates=dates.used.describe()).strip())
+    if dates.unmatched is not None:
+        named = dates.unmatched.describe()
+        notes.append(load_prompt("dates_unmatched").format(dates=named).strip())
+    if dates.undated:
+        notes.append(load_prompt("undated_left_out").format(count=dates.undated).strip())
+    if not notes:
+        return answer
+    note = " ".join(notes)
+    return replace(answer, text=f"{answer.text.rstrip()}\n\n{note}", notes=note)
 
 
 def _offered(nearest: tuple[Citation, ...]) -> str:

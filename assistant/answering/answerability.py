@@ -76,7 +76,8 @@ def answerability_features(
     best = ranking.sentences[int(np.argmax(ranking.logits))]
     words_of = [content_words(h.passage.text, h.language) for h in evidence.hits]
     passage_share = max((len(asked & words) for words in words_of), default=0)
-    names = question_names(question.text)
+    # A date the evidence was chosen by is held by its articles' dates, not by their text.
+    names = question_names(question.undated_text())
     text = " ".join(h.passage.text for h in evidence.hits).lower()
     found = {n for n in names if re.search(rf"\b{re.escape(n)}", text)}
     # The names must stand where the answer is quoted from (its article's retrieved

@@ -17,11 +17,12 @@ from assistant.answering.answer import Answer
 class AnswerChain(Runnable[dict, Any]):
     """The assistant as a LangChain `Runnable`.
 
-    Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int}`` (history
-    and k optional). Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()`
-    yields an LLM's reply piece by piece (str), then the `Answer`; without an LLM, or for a
-    person question (its reply is checked before it is shown), only the `Answer`. LangChain
-    callbacks and tracing see one run per question.
+    Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int, "since":
+    "2024-06-01", "until": "2024-06-30", "as_of": "2024-07-02"}`` (all but the question
+    optional; dates as in `Assistant.ask`). Output: the `Answer`, or its JSON form
+    (`as_json=True`). `.stream()` yields an LLM's reply piece by piece (str), then the
+    `Answer`; without an LLM, or for a person question (its reply is checked before it is
+    shown), only the `Answer`. LangChain callbacks and tracing see one run per question.
     """
 
     def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:
@@ -55,7 +56,8 @@ class AnswerChain(Runnable[dict, Any]):
     def _answer(self, input: dict, on_token: Callable[[str], None] | None = None) -> Any:
         if not isinstance(input, dict):
             input = {"question": input}  # a bare question string
+        dates = {key: input.get(key) for key in ("since", "until", "as_of")}
         answer = self._ask(
-            input.get("question"), input.get("history"), input.get("k"), on_token=on_token
+            input.get("question"), input.get("history"), input.get("k"), on_token=on_token, **dates
         )
         return answer.as_json() if self._as_json else answer

@@ -9,11 +9,12 @@ statements by date (`timeline.py`), whichever answerer is chosen.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.answering.answer import AbstainPolicy, Answer, Answerer, abstention
+from assistant.answering.answer import AbstainPolicy, Answer, Answerer, abstention, dated_answer
 from assistant.answering.answerability import answer_confidence
 from assistant.answering.llm_answer import LLMAnswerer
 from assistant.answering.person_answers import Confidence, PersonAnswers
@@ -26,6 +27,7 @@ from assistant.answering.quoting import (
 )
 from assistant.answering.support import SupportChecker
 from assistant.answering.timeline import Timeline, read_timeline, refused_timeline
+from assistant.ingest.dates import DateRange
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.routing import Route, route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
@@ -58,12 +60,28 @@ class AnswerPipeline:
         k: int,
         on_token: Callable[[str], None] | None = None,
         without: frozenset[str] = frozenset(),
+        as_of: dt.date | None = None,
+        dates: DateRange | None = None,
     ) -> Answer:
         """Answer a checked question (see `question.py`) from the articles; those in
-        `without` left out (benchmarks: a question whose article is not indexed)."""
+        `without` left out (benchmarks: a question whose article is not indexed); only those
+        dated in `dates` when given; relative dates in the question read against `as_of`
+        (default today). An answer to a question about dates states each citation's date
+        and what dates left out (`dated_answer`)."""
         statements = self.retriever.statements
-        route = route_question(question, history, statements, self.chat_model, self.llm_label)
+        route = route_question(
+            question, history, statements, self.chat_model, self.llm_label, as_of, dates
+        )
         found = self.retriever.find(route, k, without)
+        return dated_answer(self._answer(question, route, found, on_token), found.dates)
+
+    def _answer(
+        self,
+        question: str,
+        route: Route,
+        found: Findings,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
         if not found.hits:
             return abstention(question, [])
         if found.person is not None and route.view_change:

@@ -127,9 +127,13 @@ class KeywordIndex:
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
 
-    def scores(self, question: str, language: str) -> np.ndarray:
-        """BM25 score of every passage (0 for passages in other languages)."""
-        same_language = (self.languages == language).astype(np.float32)
+    def scores(self, question: str, language: str, among: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every passage (0 for passages in other languages, and for those
+        `among` marks False when given: one flag per passage, in `ids` order)."""
+        same_language = self.languages == language
+        if among is not None:
+            same_language &= among
+        same_language = same_language.astype(np.float32)
         tokens = [t for t in tokenize(question, language) if t in self._vocabulary]
         if not tokens or not same_language.any():
             return np.zeros(len(self.ids), dtype=np.float32)

@@ -293,7 +293,7 @@ def _apply(
     changed article as (id, language, text), and each changed article's statements."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
     rewritten: list[tuple[str, str, str]] = []  # (id, language, text) of changed articles
-    to_embed: list[tuple[Passage, str, str]] = []
+    to_embed: list[tuple[Passage, Article]] = []
     added = {a.id for a in plan.added}
     changed = plan.added + plan.updated
     split = split_many(changed, settings.passage_chars, settings.passage_overlap)
@@ -304,9 +304,9 @@ def _apply(
         kept = [p for p in passages if p.id in stored]
         wanted = {p.id for p in passages}
         store.delete([pid for pid in stored if pid not in wanted])
-        store.update_positions(kept, [article.language] * len(kept))
+        store.update_positions(kept, article.language, article.date)
         fresh = [p for p in passages if p.id not in stored]
-        to_embed.extend((p, article.language, article.title) for p in fresh)
+        to_embed.extend((p, article) for p in fresh)
         rewritten.extend((p.id, article.language, p.text) for p in passages)
         records[article.id] = ArticleRecord.of(article, len(passages))
     for article_id in plan.removed:
@@ -317,23 +317,24 @@ def _apply(
 
 def _embed_and_store(
     store: PassageStore,
-    to_embed: list[tuple[Passage, str, str]],
+    to_embed: list[tuple[Passage, Article]],
     step: int,
     embedders: Sequence[PassageEmbeddings],
     progress: Progress | None,
 ) -> None:
-    """Embed (passage, language, title) triples with every dense model, `step` at a time,
-    and write each step."""
+    """Embed (passage, its article) pairs with every dense model, `step` at a time, and
+    write each step."""
     for first in range(0, len(to_embed), step):
         chunk = to_embed[first : first + step]
         logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         # The title gives each passage its article's context ("what is this about?").
-        texts = [f"{title}\n{p.text}" for p, _, title in chunk]
-        spans = [_sentence_spans(p, len(title) + 1) for p, _, title in chunk]
+        texts = [f"{article.title}\n{p.text}" for p, article in chunk]
+        spans = [_sentence_spans(p, len(article.title) + 1) for p, article in chunk]
         embedded = [embedder.embed_passages_with_spans(texts, spans) for embedder in embedders]
         store.upsert(
-            [p for p, _, _ in chunk],
-            [language for _, language, _ in chunk],
+            [p for p, _ in chunk],
+            [article.language for _, article in chunk],
+            [article.date for _, article in chunk],
             [vectors for vectors, _ in embedded],
             [sentences for _, sentences in embedded],
         )

@@ -251,6 +251,11 @@ def _carried_over(
     return tail
 
 
+def article_of(passage_id: str) -> str:
+    """The id of the article a passage id belongs to (ids are "<article id>#<digest>")."""
+    return passage_id.rpartition("#")[0]
+
+
 def _to_passages(article: Article, groups: list[list[Sentence]]) -> list[Passage]:
     passages = []
     seen: Counter[str] = Counter()

@@ -6,10 +6,13 @@ value gets the same clear message everywhere instead of a traceback deep in the 
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 
 from assistant.errors import BadQuestion
 from assistant.ingest.articles import clean_text
+from assistant.ingest.dates import DateRange
 
 MAX_QUESTION_CHARS = 2000
 MIN_K, MAX_K = 1, 50
@@ -82,3 +85,47 @@ def check_history(history: object) -> list[dict]:
         'The history must be a list of {"role": "user" or "assistant", "content": "text"} '
         "messages, oldest first."
     )
+
+
+def check_day(value: object, name: str, end: bool = False) -> dt.date | None:
+    """A day given as a date or as ISO text ("2024-06-12", or "2024-06" and "2024": their
+    first day, or with `end` their last); None stays None. `name` names the value in the
+    message.
+
+    Raises:
+        BadQuestion: anything else, e.g. "June" or "2024-13-01".
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return dt.date(int(text), 12, 31) if end else dt.date(int(text), 1, 1)
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            first = dt.date.fromisoformat(f"{text}-01")
+            last = calendar.monthrange(first.year, first.month)[1]
+            return first.replace(day=last) if end else first
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise BadQuestion(
+            f"{name} must be a date such as 2024-06-12 (or 2024-06, or 2024), not {value!r}."
+        ) from err
+
+
+def check_dates(since: object, until: object) -> DateRange | None:
+    """The date filter from `since` to `until` (both included; either may be None);
+    None when neither is given.
+
+    Raises:
+        BadQuestion: a value is no date (`check_day`), or `since` is after `until`.
+    """
+    first, last = check_day(since, "since"), check_day(until, "until", end=True)
+    if first is None and last is None:
+        return None
+    if first is not None and last is not None and first > last:
+        raise BadQuestion(f"since ({first}) is after until ({last}); swap them.")
+    return DateRange(first, last)

@@ -4,12 +4,15 @@ must be someone's own words. Retrieval and both answerers read the same `Route`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.ingest.dates import DateRange
 from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type
+from assistant.question.dates import TimeIntent, read_time
 from assistant.question.follow_ups import Message, follow_up_answer_type, standalone_question
 from assistant.question.person import (
     PersonQuestion,
@@ -34,7 +37,8 @@ class Route:
     the answer must be that person's words (the articles quote someone of that name) or a
     refusal (they never name them); `view_change`: the question asks how the person's view
     changed ("How has X's position on Y changed?"), answered with the person's statements
-    on the topic by date (`person.topic`: the topic).
+    on the topic by date (`person.topic`: the topic); `time`: the days the question names,
+    the order it asks for and the date filter it is asked with (`dates.TimeIntent`).
     """
 
     asked: str
@@ -43,6 +47,7 @@ class Route:
     answer_type: str | None = None
     person: PersonQuestion | None = None
     view_change: bool = False
+    time: TimeIntent = field(default_factory=TimeIntent)
 
 
 def route_question(
@@ -51,10 +56,13 @@ def route_question(
     statements: StatementIndex,
     chat_model: BaseChatModel | None = None,
     llm_label: str = "",
+    as_of: dt.date | None = None,
+    dates: DateRange | None = None,
 ) -> Route:
     """The route of `question`: made standalone with `history` (by the LLM when
-    `chat_model` is given), its language and answer type read, and any person asked about
-    looked up among the people `statements` quotes and names.
+    `chat_model` is given), its language, answer type and time intent read (relative
+    dates against `as_of`, default today; `dates`: the filter it is asked with), and any
+    person asked about looked up among the people `statements` quotes and names.
 
     Raises:
         LLMError: the chat model failed while making a follow-up standalone.
@@ -70,4 +78,5 @@ def route_question(
     same = text == question
     kind = answer_type(text, language) if same else follow_up_answer_type(question, text)
     view_change = person is not None and person is changed
-    return Route(question, text, language, kind, person, view_change)
+    time = read_time(text, language, as_of, dates)
+    return Route(question, text, language, kind, person, view_change, time)

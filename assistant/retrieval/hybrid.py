@@ -3,23 +3,26 @@ z-scores over the union of each side's top candidates."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
 
 from assistant.fitted import AnswerTypes, Floors, People, Retrieval, fitted
 from assistant.index.keywords import KeywordIndex
-from assistant.index.store import Hit, PassageStore
-from assistant.ingest.passages import Passage
+from assistant.index.store import ArticleRecord, Hit, PassageStore
+from assistant.ingest.dates import DateRange, date_span, day_number
+from assistant.ingest.passages import Passage, article_of
 from assistant.language.detection import detect_language
 from assistant.language.lexicon import lexicon
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
+from assistant.question.dates import LATEST, TimeIntent
 from assistant.question.person import PersonQuestion
 from assistant.question.routing import Route
 from assistant.settings import DenseModel
@@ -41,6 +44,10 @@ _MAX_VIEW_CHANGE_PASSAGES = 200
 # `AnswerTypes.passage_bonus` (z units of the fused score) when it is among the first
 # _TYPED_HEAD: the bonus reorders the head, it does not pull in passages from far below.
 _TYPED_HEAD = 20
+# A person question asking for someone's latest or earliest words on a topic orders by date
+# their statements this close (primary cosine, one in another language than the question's
+# raised by the cross-lingual offset) to the closest one: those on the topic.
+_TOPIC_GAP = 0.05
 _KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
 
 logger = logging.getLogger(__name__)
@@ -61,6 +68,16 @@ class EncodedQuestion:
     # none): what the quoted sentence must answer.
     asked: str = ""
     asked_vectors: tuple[np.ndarray, ...] = ()
+    # The question's words read as dates ("im Juni 2025") when the evidence is of articles
+    # dated then: their dates, not their text, hold those words.
+    dated: tuple[str, ...] = ()
+
+    def undated_text(self) -> str:
+        """The text without the words its evidence's dates hold."""
+        text = self.text
+        for words in self.dated:
+            text = text.replace(words, " ")
+        return text
 
 
 @dataclass(frozen=True)
@@ -110,12 +127,31 @@ class PersonFinding:
 
 
 @dataclass(frozen=True)
+class DateOutcome:
+    """How dates shaped what was found.
+
+    `used`: the range the passages were restricted to (a filter, or the days the question
+    names), None when none was; `unmatched`: days the question names where no article on
+    its topic is dated, so articles of any date were used; `chosen`: the date of the
+    article a "latest"/"earliest" question was answered from; `undated`: undated articles
+    left out by the restriction or the order.
+    """
+
+    used: DateRange | None = None
+    unmatched: DateRange | None = None
+    chosen: str | None = None
+    undated: int = 0
+
+
+@dataclass(frozen=True)
 class Findings:
     """What retrieval found for a routed question: the usual evidence for the whole
-    question, and for a person question, the verdict on the person."""
+    question, for a person question the verdict on the person, and how dates shaped them
+    (None for a question that concerns no dates)."""
 
     evidence: Evidence
     person: PersonFinding | None = None
+    dates: DateOutcome | None = None
 
     @property
     def hits(self) -> list[Hit]:
@@ -151,6 +187,11 @@ class HybridRetriever:
             proposes before fusion; lexical_weight: BM25's weight (default fitted).
         reranker: a sentence_transformers.CrossEncoder to order the fused head, if any.
         word_matcher: matches the question's words across languages (quoting).
+        question_dates: how days a question names are used: "filter" (only articles
+            dated then, when one of them comes within `date_margin` of the best passage
+            of any date; else all), "prefer" (theirs gain `date_margin`), "ignore".
+        date_margin: z units of the fused score; also how far below the best passage the
+            passages a "latest"/"earliest" question orders by date may score.
     """
 
     def __init__(
@@ -166,6 +207,8 @@ class HybridRetriever:
         lexical_weight: float | None = None,
         reranker: object | None = None,
         word_matcher: WordMatcher | None = None,
+        question_dates: str = "filter",
+        date_margin: float = 1.0,
     ) -> None:
         self.store = store
         self.keywords = keywords
@@ -179,6 +222,9 @@ class HybridRetriever:
         )
         self.reranker = reranker
         self.word_matcher = word_matcher
+        self.question_dates = question_dates
+        self.date_margin = date_margin
+        self._keyword_spans: tuple[np.ndarray, np.ndarray] | None = None
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -218,20 +264,28 @@ class HybridRetriever:
         """What the articles hold for a routed question: the `k` best passages, and for a
         person question the verdict on the person (see `PersonFinding`); passages of the
         articles in `without` left out."""
+        found = self._find(route, k, without)
+        dates = found.dates
+        filtered = route.time.named is not None and self.question_dates == "filter"
+        if not filtered or dates is None or dates.unmatched is not None:
+            return found
+        return _dated_findings(found, route.time.said)
+
+    def _find(self, route: Route, k: int, without: frozenset[str]) -> Findings:
         question = self.encode_route(route)
-        person = route.person
-        if person is None:
-            return Findings(self.evidence(question, k, without))
-        if not person.quoted:
-            unknown = PersonFinding(person.name, PersonVerdict.UNKNOWN)
-            return Findings(self.evidence(question, k, without), unknown)
+        person, time = route.person, route.time
+        if person is None or not person.quoted:
+            hits, dates = self._retrieve(question, k, without, time)
+            unknown = None if person is None else PersonFinding(person.name, PersonVerdict.UNKNOWN)
+            outcome = dates if time.about_time else None
+            return Findings(self._evidence(question, hits), unknown, outcome)
         if route.view_change and not person.topic.strip():
             return self._all_statements(question, person, without)
         # The topic is searched as a text of its own (its language and answer type read
         # from it): the name would favour sentences that repeat it over the person's words.
         topic = self.encode(person.topic)
         limit = _MAX_VIEW_CHANGE_PASSAGES if route.view_change else _MAX_SPEAKER_PASSAGES
-        return self._person_findings(question, topic, person, k, without, limit)
+        return self._person_findings(question, topic, person, k, without, time, limit)
 
     def _all_statements(
         self, question: EncodedQuestion, person: PersonQuestion, without: frozenset[str]
@@ -252,6 +306,7 @@ class HybridRetriever:
         person: PersonQuestion,
         k: int,
         without: frozenset[str],
+        time: TimeIntent,
         limit: int = _MAX_SPEAKER_PASSAGES,
     ) -> Findings:
         """Findings for "What did `person` say about `topic`?": the usual `k` best passages
@@ -260,16 +315,60 @@ class HybridRetriever:
         miss, or one in another language, is still weighed), their sentences scored against
         the topic alone.
         The person is off topic when the articles speak of the topic elsewhere and not in
-        the person's words."""
-        holding = self._speaker_passages(person.name, without)
-        first = self.retrieve_encoded(question, k, without)
-        closest = self._closest_to(topic, holding, first, limit)
-        evidence = self._evidence(topic, first + closest)
-        elsewhere = self._evidence(topic, self.retrieve_encoded(topic, k, without))
-        off_topic = self._speaks_elsewhere(evidence, elsewhere, person.name, holding)
+        the person's words. Days the question names, and the order it asks for, choose
+        among the person's statements (see `_dated_statements`)."""
+        holding = self._speaker_passages(person.name, without, time.required)
+        first, dates = self._retrieve(question, k, without, replace(time, order=None))
+        holding, dates = self._dated_statements(holding, topic, time, dates)
+        if not holding:
+            # No statement of the person's is dated then: the passages of those days answer
+            # as for any question (they may report the person's words unquoted).
+            return Findings(self._evidence(question, first), None, dates)
+        if dates.chosen is not None:
+            first = [hit for hit in first if hit.article.date == dates.chosen]
+        evidence = self._evidence(topic, first + self._closest_to(topic, holding, first, limit))
+        unordered = replace(time, order=None)
+        # The topic's dates ("September 2025"), when articles of those dates were found,
+        # chose them: they are no terms of the topic then.
+        matched = time.named is not None and dates.unmatched is None
+        undated = replace(topic, dated=time.said) if matched else topic
+        elsewhere = self._evidence(undated, self.retrieve_encoded(undated, k, without, unordered))
+        off_topic = self._speaks_elsewhere(evidence, undated, elsewhere, person.name, holding)
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
         finding = PersonFinding(person.name, verdict, evidence, _closest(elsewhere, topic))
-        return Findings(self._evidence(question, first), finding)
+        outcome = dates if time.about_time else None
+        return Findings(self._evidence(question, first), finding, outcome)
+
+    def _dated_statements(
+        self, holding: set[str], topic: EncodedQuestion, time: TimeIntent, dates: DateOutcome
+    ) -> tuple[set[str], DateOutcome]:
+        """The passages of a person's statements that a question's dates choose: those of
+        articles dated in the days it names (all, when none is); for "latest"/"earliest",
+        those of the newest (oldest) article among the statements closest to the topic."""
+        spans = {pid: self._span(self._record(pid)) for pid in holding}
+        if time.named is not None and self.question_dates == "filter":
+            inside = {pid for pid in holding if time.named.holds(spans[pid])}
+            if inside or dates.unmatched is None:
+                # None of the person's statements is dated then, but passages on the topic
+                # are: those passages answer (they may report the person's words unquoted).
+                holding = inside
+                dates = replace(dates, used=time.named, unmatched=None)
+        if time.order is None or not holding:
+            return holding, dates
+        vectors = self.store.vectors(0, sorted(holding))
+        closeness = {
+            pid: float(vector @ topic.vectors[0]) + self._offset(pid, topic.language)
+            for pid, vector in vectors.items()
+        }
+        best = max(closeness.values(), default=0.0)
+        close = [pid for pid in closeness if closeness[pid] >= best - _TOPIC_GAP]
+        chosen = _chosen_span([spans[pid] for pid in close], time.order)
+        undated = len({article_of(pid) for pid in close if spans[pid] is None})
+        if chosen is None:
+            return holding, replace(dates, undated=dates.undated + undated)
+        kept = {pid for pid in holding if spans[pid] == chosen}
+        date = self._record(next(iter(kept))).date
+        return kept, replace(dates, chosen=date, undated=dates.undated + undated)
 
     def _closest_to(
         self, topic: EncodedQuestion, holding: set[str], first: list[Hit], limit: int
@@ -287,13 +386,18 @@ class HybridRetriever:
         ]
 
     def _speaks_elsewhere(
-        self, evidence: Evidence, elsewhere: Evidence, speaker: str, holding: set[str]
+        self,
+        evidence: Evidence,
+        topic: EncodedQuestion,
+        elsewhere: Evidence,
+        speaker: str,
+        holding: set[str],
     ) -> bool:
         """Whether the articles speak of the topic elsewhere and not in the speaker's words
         (`evidence`: the passages found for the speaker; `holding`: those of them holding
-        the speaker's statements; `elsewhere`: the usual passages for the topic)."""
+        the speaker's statements; `elsewhere`: the usual passages for the topic, among the
+        articles of the dates asked about where the question names any)."""
         hits = evidence.hits
-        topic = evidence.question
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
         # The passages of the person's statements and the openings of their articles: an
         # article names its occasion ("COP30") before the person speaks about it.
@@ -323,10 +427,16 @@ class HybridRetriever:
             and said.voices(speaker)
         ]
 
-    def _speaker_passages(self, speaker: str, without: frozenset[str]) -> set[str]:
-        """The passages holding a statement of `speaker`."""
+    def _speaker_passages(
+        self, speaker: str, without: frozenset[str], dates: DateRange | None = None
+    ) -> set[str]:
+        """The passages holding a statement of `speaker` (in an article dated in `dates`,
+        when given)."""
         said: dict[str, set[int]] = {}
         for article_id, statement in self.statements.by_speaker(speaker):
+            record = self.store.articles.get(article_id)
+            if dates is not None and (record is None or not dates.holds(self._span(record))):
+                continue
             if article_id not in without:
                 said.setdefault(article_id, set()).add(statement.start)
         return {
@@ -344,18 +454,50 @@ class HybridRetriever:
         return Evidence(question, hits, sentences, self.statements, words=self.word_matcher)
 
     def retrieve_encoded(
-        self, question: EncodedQuestion, k: int, without: frozenset[str] = frozenset()
+        self,
+        question: EncodedQuestion,
+        k: int,
+        without: frozenset[str] = frozenset(),
+        time: TimeIntent | None = None,
     ) -> list[Hit]:
         """As `retrieve`, for a question already encoded; no passage of an article in
-        `without`."""
-        candidates = self.candidates(question)
-        if without:
-            found = self.store.get([c.passage_id for c in candidates])
-            candidates = [c for c in candidates if found[c.passage_id][0].article_id not in without]
+        `without`; dates chosen as `time` asks (see `_retrieve`)."""
+        return self._retrieve(question, k, without, time)[0]
+
+    def _retrieve(
+        self,
+        question: EncodedQuestion,
+        k: int,
+        without: frozenset[str],
+        time: TimeIntent | None,
+    ) -> tuple[list[Hit], DateOutcome]:
+        """The `k` best passages and how dates shaped them: only articles dated in the
+        filter range `time.required`; those dated in the days the question names when one
+        of them is on its topic (`question_dates`); for "latest"/"earliest", the passages
+        of the newest (oldest) dated article among those on the topic."""
+        time = time or TimeIntent()
+        candidates = self.candidates(question, time.required)
+        named = time.named.within(time.required) if time.named else None
+        if named is not None and self.question_dates != "ignore":
+            candidates = _merged(candidates, self.candidates(question, named))
+        candidates = [c for c in candidates if article_of(c.passage_id) not in without]
+        restricted = time.required is not None
+        dates = DateOutcome(used=time.required)
         if not candidates:
-            return []
+            return [], replace(dates, undated=self._undated(without) if restricted else 0)
         weights = [model.weight for model in self.models]
         scores = fuse(candidates, weights, self.lexical_weight)
+        spans = [self._span(self._record(c.passage_id)) for c in candidates]
+        if named is not None and self.question_dates != "ignore":
+            keep, scores, dates = self._named(named, spans, scores, dates)
+            # Only the filter leaves articles out ("prefer" ranks them).
+            restricted = restricted or (self.question_dates == "filter" and not dates.unmatched)
+            candidates, spans, scores = _kept(keep, candidates, spans, scores)
+        if time.order is not None:
+            keep, dates = self._ordered(time.order, candidates, spans, scores, dates)
+            candidates, spans, scores = _kept(keep, candidates, spans, scores)
+        if restricted:
+            dates = replace(dates, undated=dates.undated + self._undated(without))
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
@@ -363,18 +505,82 @@ class HybridRetriever:
             order, scores = self._typed(question.answer_type, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         passages = self.store.get([c.passage_id for c in best])
-        return [
+        hits = [
             self._hit(c, passages[c.passage_id][0], float(scores[i]))
             for c, i in zip(best, order[:k], strict=True)
         ]
+        return hits, dates
 
-    def candidates(self, question: EncodedQuestion) -> list[Candidate]:
-        """The union of each retriever's top passages, each with all of its scores."""
+    def _named(
+        self, named: DateRange, spans: list, scores: np.ndarray, dates: DateOutcome
+    ) -> tuple[np.ndarray, np.ndarray, DateOutcome]:
+        """Which candidates the days a question names keep (a mask), their scores and the
+        outcome: with "filter", only those dated then, when the best of them comes within
+        `date_margin` of the best of all; otherwise all, and the days are unmatched. With
+        "prefer", all, those dated then raised by `date_margin`."""
+        inside = np.array([named.holds(span) for span in spans])
+        everything = np.ones(len(spans), dtype=bool)
+        if self.question_dates == "prefer":
+            return everything, scores + self.date_margin * inside, replace(dates, used=named)
+        if inside.any() and scores[inside].max() >= scores.max() - self.date_margin:
+            return inside, scores, replace(dates, used=named)
+        return everything, scores, replace(dates, unmatched=named)
+
+    def _ordered(
+        self,
+        order: str,
+        candidates: list[Candidate],
+        spans: list,
+        scores: np.ndarray,
+        dates: DateOutcome,
+    ) -> tuple[np.ndarray, DateOutcome]:
+        """For "latest"/"earliest": the candidates of the newest (oldest) dated article
+        among those on the topic (fused scores within `date_margin` of the best: the
+        question's names and words count), as a mask; all when none of those is dated."""
+        close = scores >= scores.max() - self.date_margin
+        chosen = _chosen_span([spans[i] for i in np.flatnonzero(close)], order)
+        undated = {
+            article_of(candidates[i].passage_id) for i in np.flatnonzero(close) if spans[i] is None
+        }
+        dates = replace(dates, undated=dates.undated + len(undated))
+        if chosen is None:
+            return np.ones(len(candidates), dtype=bool), dates
+        keep = np.array([span == chosen for span in spans])
+        first = next(i for i in np.flatnonzero(keep))
+        return keep, replace(dates, chosen=self._record(candidates[first].passage_id).date)
+
+    def _offset(self, passage_id: str, language: str) -> float:
+        """The cross-lingual offset for a passage in another language than `language`."""
+        row = self.keywords.position.get(passage_id)
+        same = row is not None and str(self.keywords.languages[row]) == language
+        return 0.0 if same else fitted(Floors).cross_lingual_offset
+
+    def _record(self, passage_id: str) -> ArticleRecord | None:
+        return self.store.articles.get(article_of(passage_id))
+
+    @staticmethod
+    def _span(record: ArticleRecord | None) -> tuple[dt.date, dt.date] | None:
+        return date_span(record.date) if record is not None else None
+
+    def _undated(self, without: frozenset[str]) -> int:
+        """Undated articles in the index (those in `without` aside)."""
+        records = self.store.articles
+        return sum(1 for aid, record in records.items() if not record.date and aid not in without)
+
+    def candidates(
+        self, question: EncodedQuestion, dates: DateRange | None = None
+    ) -> list[Candidate]:
+        """The union of each retriever's top passages, each with all of its scores; with
+        `dates`, only passages of articles dated in that range."""
         # Every model embedded the question before Chroma is asked (in `encode`): its worker
         # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
         top = self.candidates_per_retriever
-        found = [self.store.query(m, vector, top) for m, vector in enumerate(question.vectors)]
-        lexical_scores = self.keywords.scores(question.text, question.language)
+        found = [
+            self.store.query(m, vector, top, dates) for m, vector in enumerate(question.vectors)
+        ]
+        lexical_scores = self.keywords.scores(
+            question.text, question.language, self._keyword_mask(dates)
+        )
         top_lexical = np.argsort(-lexical_scores)[:top]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
         # The primary model's scores decide the candidates' order; every candidate gets a
@@ -396,6 +602,24 @@ class HybridRetriever:
             )
             for pid in primary
         ]
+
+    def _keyword_mask(self, dates: DateRange | None) -> np.ndarray | None:
+        """Which keyword-index rows are passages of articles dated in `dates` (None: all)."""
+        if dates is None:
+            return None
+        if self._keyword_spans is None:  # once per index: each row's date span as numbers
+            spans = [self._span(self._record(pid)) for pid in self.keywords.ids]
+            self._keyword_spans = (
+                np.array([day_number(s[0]) if s else -1 for s in spans]),
+                np.array([day_number(s[1]) if s else -1 for s in spans]),
+            )
+        first, last = self._keyword_spans
+        mask = first >= 0
+        if dates.since is not None:
+            mask &= last >= day_number(dates.since)
+        if dates.until is not None:
+            mask &= first <= day_number(dates.until)
+        return mask
 
     def _complete(
         self, model: int, scores: dict[str, float], wanted: Mapping, vector: np.ndarray
@@ -455,7 +679,7 @@ def _terms_only_elsewhere(
     """The topic's terms with digits ("G7", "COP29", "2026": written alike in every
     language, unlike names and acronyms such as NATO/OTAN) that passages elsewhere hold but
     none of the speaker's passages."""
-    terms = {word.lower() for word in _KEY_TERM.findall(topic.text) if len(word) >= 2}
+    terms = {word.lower() for word in _KEY_TERM.findall(topic.undated_text()) if len(word) >= 2}
     held = " ".join(said).lower()
     found = " ".join(elsewhere).lower()
     return {t for t in terms if t in found and t not in held}
@@ -471,7 +695,7 @@ def owned_topic(topic: str, language: str) -> bool:
 def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: list[str]) -> bool:
     """Whether the topic names things ("NATO", "Romania", "Pope Francis") that passages
     elsewhere name but none of the speaker's passages do, in any of their spellings."""
-    asked = name_keys(topic.text, skip_first=True)
+    asked = name_keys(topic.undated_text(), skip_first=True)
     held = name_keys(" ".join(said), every_word=True)
     found = name_keys(" ".join(elsewhere), every_word=True)
     return bool(asked) and not asked & held and bool(asked & found)
@@ -505,6 +729,43 @@ def topic_closeness(language: str, vector: np.ndarray, question: EncodedQuestion
     the question, raised by the fitted cross-lingual offset when the languages differ."""
     offset = fitted(Floors).cross_lingual_offset if language != question.language else 0.0
     return float(vector @ question.vectors[0]) + offset
+
+
+def _dated_findings(found: Findings, said: tuple[str, ...]) -> Findings:
+    """The findings with the question's date words marked as held by the evidence's dates
+    (`EncodedQuestion.dated`)."""
+
+    def dated(evidence: Evidence) -> Evidence:
+        return replace(evidence, question=replace(evidence.question, dated=said))
+
+    person = found.person
+    if person is not None and person.statements is not None:
+        person = replace(person, statements=dated(person.statements))
+    return replace(found, evidence=dated(found.evidence), person=person)
+
+
+def _merged(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
+    """The candidates of both lists, each once (in the order first found)."""
+    seen = {c.passage_id for c in first}
+    return first + [c for c in second if c.passage_id not in seen]
+
+
+def _kept(
+    keep: np.ndarray, candidates: list[Candidate], spans: list, scores: np.ndarray
+) -> tuple[list[Candidate], list, np.ndarray]:
+    rows = np.flatnonzero(keep)
+    return [candidates[i] for i in rows], [spans[i] for i in rows], scores[rows]
+
+
+def _chosen_span(spans: list, order: str) -> tuple[dt.date, dt.date] | None:
+    """The newest (LATEST: latest last day) or oldest (earliest first day) of the date
+    spans; None when none is dated."""
+    dated = [span for span in spans if span is not None]
+    if not dated:
+        return None
+    if order == LATEST:
+        return max(dated, key=lambda span: (span[1], span[0]))
+    return min(dated, key=lambda span: (span[0], span[1]))
 
 
 def fuse(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,13 @@ from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_i
 from assistant.models.embeddings import PassageEmbeddings, make_embedders
 from assistant.models.llm import describe_llm, make_chat_model
 from assistant.models.word_matching import WordMatcher
-from assistant.question.checks import check_history, check_k, check_question
+from assistant.question.checks import (
+    check_dates,
+    check_day,
+    check_history,
+    check_k,
+    check_question,
+)
 from assistant.settings import Settings
 from assistant.speech.statement_index import Speaker, StatementIndex
 
@@ -183,20 +190,29 @@ class Assistant:
         k: int | None = None,
         on_token: Callable[[str], None] | None = None,
         use_llm: bool = True,
+        *,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
     ) -> Answer:
         """Answer `question` (any language) from the articles, citing the sentences used.
 
         `history`: the conversation so far, [{"role", "content"}], which a follow-up is read
         with; `k`: passages to consider (default settings.top_k); `on_token`: receives an
         LLM's reply as it is generated; `use_llm=False` quotes even when an LLM is set.
+        `since` / `until`: answer only from articles dated in that range (dates or ISO
+        text: "2024-06-01", "2024-06", "2024"; both ends included; undated articles are
+        left out, and the answer says so); `as_of`: the day the question is asked, which
+        relative dates in it ("last week", "gestern") are read against (default: today).
 
         Raises:
-            BadQuestion: a bad question, history or k (the message says which and why).
+            BadQuestion: a bad question, history, k or date (the message says which and why).
             IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
         """
         question, history = check_question(question), check_history(history)
         k = check_k(k) or self.settings.top_k
-        return self._pipeline(use_llm).run(question, history, k, on_token)
+        dates, day = check_dates(since, until), check_day(as_of, "as_of")
+        return self._pipeline(use_llm).run(question, history, k, on_token, as_of=day, dates=dates)
 
     def timeline(self, person: str, topic: str | None = None, k: int | None = None) -> Timeline:
         """How `person`'s view of `topic` changed: their statements on it, grouped by
@@ -232,12 +248,13 @@ class Assistant:
         return self._pipeline(use_llm=False).timeline(route, k)
 
     def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
-        """The assistant as a LangChain `Runnable`: ``{"question", "history", "k"}`` in, the
-        `Answer` (or with `as_json`, its JSON form) out; see `chain.AnswerChain`."""
+        """The assistant as a LangChain `Runnable`: ``{"question", "history", "k", "since",
+        "until", "as_of"}`` in, the `Answer` (or with `as_json`, its JSON form) out; see
+        `chain.AnswerChain`."""
         from assistant.answering.chain import AnswerChain
 
-        def ask(question, history, k, on_token=None) -> Answer:
-            return self.ask(question, history, k, on_token=on_token, use_llm=use_llm)
+        def ask(question, history, k, on_token=None, **dates) -> Answer:
+            return self.ask(question, history, k, on_token=on_token, use_llm=use_llm, **dates)
 
         return AnswerChain(ask, as_json=as_json)
 
@@ -301,6 +318,8 @@ class Assistant:
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),
             word_matcher=self._word_matcher(),
+            question_dates=self.settings.question_dates,
+            date_margin=self.settings.date_margin,
         )
 
     def _word_matcher(self) -> WordMatcher | None:

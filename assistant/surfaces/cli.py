@@ -353,6 +353,17 @@ def _check_index(assistant: Assistant) -> None:
         raise _fail(err) from err
 
 
+_SINCE = typer.Option(
+    "--since", help="Only articles dated on or after this day (2024-06-01, 2024-06 or 2024)."
+)
+_UNTIL = typer.Option(
+    "--until", help="Only articles dated on or before this day (2024-06-30, 2024-06 or 2024)."
+)
+_AS_OF = typer.Option(
+    "--as-of", help='The day the question is asked: "last week" is read against it (today).'
+)
+
+
 @app.command("ask")
 def ask_command(
     context: typer.Context,
@@ -372,6 +383,9 @@ def ask_command(
             help='The conversation so far: a JSON list of {"role", "content"} messages.',
         ),
     ] = None,
+    since: Annotated[str | None, _SINCE] = None,
+    until: Annotated[str | None, _UNTIL] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
 ) -> None:
     """Answer a question from the indexed articles, with citations.
 
@@ -389,8 +403,13 @@ def ask_command(
         printf 'Who is Waltz?\\nWhat about the G7?\\n' | assistant ask --json -
 
         assistant ask --history conversation.json "And the G7?"
+
+        assistant ask --since 2024-06 --until 2024-07 "What did Lagarde say about wages?"
+
+        assistant ask --as-of 2025-06-27 "What did Galípolo say yesterday?"
     """
     history = _read_history(history_file) if history_file else None
+    dates = {"since": since, "until": until, "as_of": as_of}
     assistant = _assistant(context.obj)
     if question == "-":
         with contextlib.suppress(AttributeError):  # a bad byte must not lose the other lines
@@ -400,7 +419,9 @@ def ask_command(
     else:
         questions = [question]
     with _collector_paused() as loaded:
-        answered = _answer_each(assistant, questions, history, k, as_json, question == "-", loaded)
+        answered = _answer_each(
+            assistant, questions, history, k, dates, as_json, question == "-", loaded
+        )
     if not answered:
         raise typer.Exit(1)
 
@@ -410,6 +431,7 @@ def _answer_each(
     questions,
     history,
     k,
+    dates: dict[str, str | None],
     as_json: bool,
     batch: bool,
     loaded: Callable[[], None],
@@ -421,7 +443,7 @@ def _answer_each(
     failed = False
     for text in questions:
         try:
-            answer = assistant.ask(text, history, k)
+            answer = assistant.ask(text, history, k, **dates)
             loaded()
         except AssistantError as err:
             if not batch:
@@ -545,8 +567,21 @@ def timeline_command(
 
 
 @app.command("chat")
-def chat_command(context: typer.Context) -> None:
-    """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends."""
+def chat_command(
+    context: typer.Context,
+    since: Annotated[str | None, _SINCE] = None,
+    until: Annotated[str | None, _UNTIL] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
+) -> None:
+    """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends.
+
+    Examples:
+
+        assistant chat
+
+        assistant chat --since 2025-01-01 --as-of 2025-06-27
+    """
+    dates = {"since": since, "until": until, "as_of": as_of}
     chain = _assistant(context.obj).chain()
     history: list[dict] = []
     err_console.print("Ask about the articles (Ctrl-D to quit).")
@@ -560,7 +595,7 @@ def chat_command(context: typer.Context) -> None:
             continue
         streamed = False
         try:
-            for piece in chain.stream({"question": question, "history": history}):
+            for piece in chain.stream({"question": question, "history": history, **dates}):
                 if isinstance(piece, str):  # an LLM's reply as it arrives
                     streamed = True
                     console.print(_shown(piece, lines=True), end="")
@@ -571,6 +606,8 @@ def chat_command(context: typer.Context) -> None:
             continue
         if streamed:
             console.print()
+            if answer.notes:
+                console.print(_shown(answer.notes, lines=True))
             _print_citations(answer)
         else:
             _print_answer(answer)

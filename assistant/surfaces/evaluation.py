@@ -49,9 +49,10 @@ class NewsItem:
     question: str
     answers: tuple[str, ...]
     articles: frozenset[str]
-    kind: str  # speaker, fact, crosslingual, offcorpus, followup, liked (page feedback)
+    kind: str  # speaker, fact, crosslingual, offcorpus, followup, time, liked (page feedback)
     language: str = ""
     history: tuple[dict, ...] = ()
+    as_of: str | None = None  # the day the question is asked ("last week" is read against)
 
     @classmethod
     def of(cls, entry: dict) -> NewsItem:
@@ -63,12 +64,13 @@ class NewsItem:
             kind=entry["kind"],
             language=entry.get("lang", ""),
             history=tuple(entry.get("history", [])),
+            as_of=entry.get("as_of"),
         )
 
 
 def read_qa_file(path: Path) -> list[QAItem] | list[NewsItem]:
     """Read JSON lines of {"question", "answer"[, "article_id", "start", "end"]}, or of the
-    news format {"q", "answers", "article", "alt_articles", "kind"[, "history"]}.
+    news format {"q", "answers", "article", "alt_articles", "kind"[, "history", "as_of"]}.
 
     Raises:
         AssistantError: the file is missing or a line is not such an object.
@@ -183,7 +185,8 @@ def evaluate_news(assistant: Assistant, items: list[NewsItem], k: int = 5) -> di
     if not items:
         raise AssistantError("The question set is empty.")
     rows = [
-        _score_news(item, assistant.ask(item.question, list(item.history), k)) for item in items
+        _score_news(item, assistant.ask(item.question, list(item.history), k, as_of=item.as_of))
+        for item in items
     ]
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

@@ -61,7 +61,8 @@ def _answer_body(answer: Answer) -> str:
                 f"⚠️ {rendered}</span>"
             )
         parts.append(rendered)
-    return " ".join(parts)
+    notes = f"\n\n{_link_markers(answer.notes, known)}" if answer.notes else ""
+    return " ".join(parts) + notes
 
 
 def _link_markers(text: str, known: set[int]) -> str:

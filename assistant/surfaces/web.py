@@ -127,9 +127,17 @@ class ChatPage:
     # --- chat -----------------------------------------------------------------------------
 
     def respond(
-        self, message: str, chat: list[dict], state: dict, k: int, mode: str | None
+        self,
+        message: str,
+        chat: list[dict],
+        state: dict,
+        k: int,
+        mode: str | None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[tuple]:
-        """Answer `message`, streaming an LLM's reply; yields (chat, state, sources, box)."""
+        """Answer `message` from the articles dated from `since` to `until` (either may be
+        empty), streaming an LLM's reply; yields (chat, state, sources, box)."""
         state = {
             **state,
             "history": list(state["history"]),
@@ -144,7 +152,8 @@ class ChatPage:
         streamed = ""
         try:
             chain = self.assistant.chain(use_llm=use_llm)
-            request = {"question": message, "history": state["history"], "k": int(k)}
+            request = {"question": message, "history": state["history"], "k": int(k),
+                       "since": since, "until": until}  # fmt: skip
             for piece in chain.stream(request):
                 if not isinstance(piece, str):  # the finished Answer
                     answer = piece
@@ -272,7 +281,15 @@ class ChatPage:
     # --- API (and MCP tools: the function's name is the tool's, its docstring the tool's
     # description, read by the agent that calls it) -------------------------------------
 
-    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> dict:
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        k: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+    ) -> dict:
         """Answer a question from the indexed news articles by quoting them, every claim cited.
 
         Ask in any language; the articles may be in another. Returns the answer as JSON:
@@ -287,9 +304,14 @@ class ChatPage:
             question: The question, in any language (at most 2,000 characters).
             history: Earlier turns for a follow-up: [{"role": "user"|"assistant", "content"}].
             k: Passages to consider, 1-50 (leave empty for the server's setting).
+            since: Only articles dated from this day on ("2024-06-01", "2024-06", "2024").
+            until: Only articles dated up to this day (both ends included).
+            as_of: The day the question is asked, for "yesterday", "last week" (default:
+                today).
         """
         try:
-            request = {"question": question, "history": history, "k": k}
+            request = {"question": question, "history": history, "k": k, "since": since,
+                       "until": until, "as_of": as_of}  # fmt: skip
             return self.assistant.chain(as_json=True).invoke(request)
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
@@ -575,10 +597,15 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
             mode = gr.Dropdown(
                 modes, value=modes[0], label="Answer with", visible=page.llm_label is not None
             )
+            with gr.Row():
+                since = gr.Textbox(
+                    label="Articles dated from", placeholder="2024-06-01", elem_id="since"
+                )
+                until = gr.Textbox(label="to", placeholder="2024-06-30", elem_id="until")
         clear = gr.Button("New conversation", size="sm", elem_id="new-chat")
     return {
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
-        "mode": mode, "clear": clear, **feedback,
+        "mode": mode, "clear": clear, "since": since, "until": until, **feedback,
     }  # fmt: skip
 
 
@@ -645,7 +672,7 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
         "concurrency_id": "answer",
         "api_visibility": "private",
     }
-    inputs = [box, chatbot, state, chat["k"], chat["mode"]]
+    inputs = [box, chatbot, state, chat["k"], chat["mode"], chat["since"], chat["until"]]
     outputs = [chatbot, state, sources, box]
     answered = [
         trigger(page.respond, inputs, outputs, **answering)
@@ -770,7 +797,9 @@ def _wire_people(
     page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
 ):
     """A click on a person asks the chat what they said; returns the event that answers."""
-    chat_inputs = [chat["box"], chat["chatbot"], state, chat["k"], chat["mode"]]
+    chat_inputs = [
+        chat["box"], chat["chatbot"], state, chat["k"], chat["mode"], chat["since"], chat["until"]
+    ]  # fmt: skip
     return people.click(
         lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
         people,
@@ -815,7 +844,7 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
-    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 3, "timeline": 2})
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 6, "timeline": 2})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()

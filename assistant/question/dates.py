@@ -1,0 +1,254 @@
+"""When a question asks about: the days it names ("in June 2024", "am 12. März", "en
+septiembre"), relative days against an as-of date ("last week", "ontem", "vor zwei
+Monaten") and an order ("the latest", "zuletzt", "la primera").
+
+Dates are found and read by `dateparser` (its search finds date expressions in running text
+of 200 languages, and its translation to English tells what kind each one is); the
+language files add only what it lacks: the words that ask for the latest or the earliest
+(`time.latest`, `time.earliest`) and number words it does not read in every language
+(`time.numbers`: "dos" -> "2").
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.ingest.dates import DateRange
+from assistant.language.lexicon import lexicon
+
+logger = logging.getLogger(__name__)
+
+LATEST, EARLIEST = "latest", "earliest"
+# News reports an event a day or more after it: a named period holds articles dated up to
+# this many days after it ends ("in June 2024" holds a report of 2 July).
+_REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
+_NUMBER = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class TimeIntent:
+    """What a question, and the filters it is asked with, say about time.
+
+    `named`: the days the question names (with the reporting lag), preferred by retrieval
+    but not required; `order`: LATEST or EARLIEST, the order it asks for among the
+    articles on its topic; `required`: the range given as a filter (`--since` /
+    `--until`): only articles dated in it are used; `said`: the question's words read as
+    dates.
+    """
+
+    named: DateRange | None = None
+    order: str | None = None
+    required: DateRange | None = None
+    said: tuple[str, ...] = ()
+
+    @property
+    def about_time(self) -> bool:
+        """Whether the question or its filters concern dates at all."""
+        return bool(self.named or self.order or self.required)
+
+
+def read_time(
+    question: str,
+    language: str,
+    as_of: dt.date | None = None,
+    required: DateRange | None = None,
+) -> TimeIntent:
+    """The time intent of `question` (in `language`), relative dates read against `as_of`
+    (default: today), with the filter range `required` (None: no filter)."""
+    as_of = as_of or dt.date.today()
+    found = _named_periods(question, language, as_of)
+    rest = question
+    for reading in found:  # "last" of "last week" asks for no order
+        rest = rest.replace(reading.text, " ")
+    order = _order(rest, language)
+    finer = [r for r in found if r.unit != "year"]
+    # A year alone is as often a topic ("the 2024 election", "inflation at 2% by 2025") as
+    # a time: it frames the question only beside an order ("the first meeting of 2025"),
+    # and never beside a finer date ("in August 2024").
+    kept = finer or (found if order else [])
+    named = _union([reading.period(as_of) for reading in kept])
+    return TimeIntent(named, order, required, tuple(r.text for r in kept))
+
+
+def _order(question: str, language: str) -> str | None:
+    words = lexicon(language)
+    latest = words.regex(r"(?<!\w)(?:{time.latest})(?!\w)", re.IGNORECASE).search(question)
+    earliest = words.regex(r"(?<!\w)(?:{time.earliest})(?!\w)", re.IGNORECASE).search(question)
+    if bool(latest) == bool(earliest):  # neither, or both: no order asked for
+        return None
+    return LATEST if latest else EARLIEST
+
+
+def _union(periods: list[DateRange]) -> DateRange | None:
+    """One range spanning every period named ("in March ... for May" asks about both)."""
+    if not periods:
+        return None
+    return DateRange(min(p.since for p in periods), max(p.until for p in periods))
+
+
+def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Reading]:
+    """Each date expression of the question, read. A month or day named without a year
+    takes the year named elsewhere in the question ("im Mai 2024 ... im Juni"), else its
+    last occurrence before `as_of`."""
+    text = _digits_for_number_words(question, language)
+    found = (_reading(match, day, text, language) for match, day in _search(text, language, as_of))
+    readings = [reading for reading in found if reading is not None]
+    years = {reading.year for reading in readings if reading.year_given}
+    year = years.pop() if len(years) == 1 else None
+    return [
+        reading.in_year(year)
+        if year is not None and not reading.year_given and reading.kind == "absolute"
+        else reading
+        for reading in readings
+    ]
+
+
+def _digits_for_number_words(question: str, language: str) -> str:
+    """The question with number words dateparser does not read ("hace dos meses") as
+    digits."""
+    numbers = lexicon(language).table("time.numbers")
+    if not numbers:
+        return question
+    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, numbers)) + r")(?!\w)", re.I)
+    return pattern.sub(lambda m: numbers.get(m.group(1).lower(), m.group(1)), question)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One date expression read: its text, its kind (absolute or relative), the day
+    dateparser read and the period it names (day, week, month, year)."""
+
+    text: str
+    kind: str
+    day: dt.date
+    unit: str
+    year_given: bool
+
+    @property
+    def year(self) -> int:
+        return self.day.year
+
+    def in_year(self, year: int) -> _Reading:
+        last = calendar.monthrange(year, self.day.month)[1]
+        day = self.day.replace(year=year, day=min(self.day.day, last))
+        return _Reading(self.text, self.kind, day, self.unit, True)
+
+    def period(self, as_of: dt.date) -> DateRange:
+        """The days named, the reporting lag added (relative days end at `as_of`)."""
+        day = self.day
+        if self.unit == "day":
+            first = last = day
+        elif self.unit == "week":
+            first = day - dt.timedelta(days=day.weekday())
+            last = first + dt.timedelta(days=6)
+        elif self.unit == "month":
+            first = day.replace(day=1)
+            last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        else:
+            first, last = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+        last += dt.timedelta(days=_REPORTING_LAG[self.unit])
+        if self.kind == "relative":
+            last = min(last, as_of)
+        return DateRange(first, last)
+
+
+def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date]]:
+    """The date expressions dateparser finds in the text, each with the day it reads
+    (none for a language it lacks)."""
+    if not _DIGIT.search(text) and not _may_name_dates(text, language):
+        return []  # dateparser's first search costs a second (it compiles its time zones)
+    from dateparser.search import search_dates
+
+    base = dt.datetime.combine(as_of, dt.time())
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}
+    try:
+        found = search_dates(text, languages=[language], settings=settings)
+    except (ValueError, KeyError) as err:  # a language dateparser does not know
+        logger.debug("No dates read in %s: %s", language, err)
+        return []
+    return [(match, when.date()) for match, when in found or []]
+
+
+def _may_name_dates(text: str, language: str) -> bool:
+    """Whether the text holds a word dateparser reads dates by in `language` (a month, a
+    unit such as "week", "ago", "yesterday", "letzte Woche"); without one and without a
+    digit, it names no date."""
+    words = _date_words(language)
+    return words is not None and bool(words.search(text))
+
+
+@lru_cache(maxsize=32)
+def _date_words(language: str) -> re.Pattern | None:
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    # dateparser's locale data is keyed by English names: the months, the units, "ago".
+    keys = [*lexicon("en").own.words("answers.months"), *_REPORTING_LAG, "ago"]
+    words = {word for key in keys for word in info.get(key, [])}
+    for meaning, phrases in info.get("relative-type", {}).items():
+        if any(unit in meaning for unit in _REPORTING_LAG):
+            words.update(phrases)
+    if not words:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | None:
+    """What a found expression names, told by dateparser's English for it; None for what
+    is no date a question asks about (a lone weekday, "now", a percentage read as a
+    date)."""
+    english = _english(match, language)
+    if "ago" not in english:
+        # dateparser's search can cut a relative phrase short ("il y a 3 jours" found as
+        # "a 3 jours"): read it again with the two words before it.
+        wider = _widened(match, text)
+        if wider and "ago" in _english(wider, language):
+            match, english = wider, _english(wider, language)
+    words = english.split()
+    numbers = [int(w) for w in words if _NUMBER.fullmatch(w)]
+    year_given = any(_YEAR.match(w) for w in words)
+    # dateparser translates month names into English: English's month words name them.
+    if lexicon("en").own.words("answers.months") & set(words):
+        unit = "day" if any(1 <= n <= 31 for n in numbers) else "month"
+        return _Reading(match, "absolute", day, unit, year_given)
+    units = [w for w in words if w in _REPORTING_LAG]
+    if "ago" in words and len(units) == 1:
+        return _Reading(match, "relative", day, units[0], True)
+    letters = [w for w in words if not _NUMBER.fullmatch(w)]
+    if year_given and not letters:
+        return _Reading(match, "absolute", day, "year", True)
+    return None
+
+
+def _widened(match: str, text: str) -> str | None:
+    at = text.find(match)
+    if at <= 0:
+        return None
+    before = text[:at].split()[-2:]
+    return " ".join([*before, match]) if before else None
+
+
+@lru_cache(maxsize=256)
+def _english(expression: str, language: str) -> str:
+    """The expression in dateparser's English ("vor 2 Monaten" -> "2 month ago"), each
+    word split from punctuation."""
+    from dateparser.conf import Settings
+    from dateparser.languages.loader import default_loader
+
+    try:
+        locale = default_loader.get_locale(language)
+    except ValueError:
+        return ""
+    english = locale.translate(expression, settings=Settings()).lower()
+    return " ".join(re.findall(r"\w+", english))

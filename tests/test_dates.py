@@ -1,0 +1,268 @@
+"""Time-aware answers: dates read from questions in several languages, the date filter
+(Chroma's metadata and the keyword index alike), "latest"/"first", relative dates against
+an as-of date, and what dated questions say about undated articles.
+
+The articles are our own invention, written by the tests: one mayor on one bridge at
+several dates, in English, German and Spanish, and one undated report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import BadQuestion
+from assistant.index import store as store_module
+from assistant.ingest.dates import DateRange, date_span
+from assistant.models.embeddings import PassageEmbeddings
+from assistant.question.checks import check_dates
+from assistant.question.dates import EARLIEST, LATEST, read_time
+from assistant.surfaces.api import Assistant
+
+ARTICLES = {
+    "en_march.txt": (
+        "2024-03-05",
+        "Havenport bridge plan approved",
+        "The city council of Havenport approved the harbour bridge on Monday. Mayor Lena "
+        'Brandt said: "The harbour bridge will cost forty million euros and it is worth '
+        'every cent." Construction is to start in the summer.',
+    ),
+    "es_april.txt": (
+        "2024-04-10",
+        "Havenport aprueba la financiación del puente",
+        "La alcaldesa de Havenport, Lena Brandt, defendió el puente del puerto ante los "
+        'vecinos. "El puente del puerto unirá los dos barrios por primera vez", dijo Brandt. '
+        "Las obras comenzarán en verano.",
+    ),
+    "en_june.txt": (
+        "2024-06-18",
+        "Havenport bridge construction begins",
+        "Work on the harbour bridge in Havenport began this week. Mayor Lena Brandt said: "
+        '"The harbour bridge will open to traffic in the spring of 2026." Residents watched '
+        "the first pillars go up.",
+    ),
+    "de_june.txt": (
+        "2024-06-20",
+        "Havenport baut die Hafenbrücke",
+        "In Havenport haben die Bauarbeiten an der Hafenbrücke begonnen. Bürgermeisterin Lena "
+        'Brandt sagte: "Die Hafenbrücke wird im Frühjahr 2026 für den Verkehr geöffnet." '
+        "Anwohner verfolgten den Baubeginn.",
+    ),
+    "en_september.txt": (
+        "2024-09",
+        "Havenport bridge opening delayed",
+        "The opening of the harbour bridge in Havenport has been delayed. Mayor Lena Brandt "
+        'said: "The harbour bridge will now open in 2027, because the steel arrived late." '
+        "The council asked for a new schedule.",
+    ),
+    "en_undated.txt": (
+        None,
+        "Havenport bridge colour chosen",
+        "Havenport has chosen a colour for its harbour bridge. Mayor Lena Brandt said: "
+        '"The harbour bridge will be painted deep red, like the old lighthouse." The paint '
+        "will be applied last.",
+    ),
+}
+QUESTION = "What did Lena Brandt say about the harbour bridge?"
+
+
+def write_dated_articles(folder: Path) -> None:
+    """The bridge articles, each a file of `folder` (created)."""
+    folder.mkdir()
+    for name, (date, title, body) in ARTICLES.items():
+        header = f"date {date} {title}" if date else title
+        (folder / name).write_text(f"{header}\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def dated(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
+    """An assistant over the dated bridge articles, indexed."""
+    seeds = tmp_path / "dated"
+    write_dated_articles(seeds)
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    return assistant
+
+
+def _dates(answer) -> set[str | None]:
+    return {citation.date for citation in answer.citations}
+
+
+# --- reading dates from questions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "since", "until"),
+    [
+        ("What did the mayor say in June 2024?", "en", "2024-06-01", "2024-07-07"),
+        ("Was sagte die Bürgermeisterin am 12. März 2024?", "de", "2024-03-12", "2024-03-14"),
+        ("¿Qué dijo la alcaldesa en septiembre de 2024?", "es", "2024-09-01", "2024-10-07"),
+        ("Qu'a dit la maire en avril 2024 ?", "fr", "2024-04-01", "2024-05-07"),
+        ("Cosa ha detto la sindaca nel maggio 2024?", "it", "2024-05-01", "2024-06-07"),
+    ],
+)
+def test_a_named_month_or_day_is_that_period_and_the_days_reports_lag(
+    question: str, language: str, since: str, until: str
+) -> None:
+    named = read_time(question, language, dt.date(2025, 1, 1)).named
+    assert named == DateRange(dt.date.fromisoformat(since), dt.date.fromisoformat(until))
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "since", "until"),
+    [
+        # Wednesday 12 June 2024: last week ran from 3 to 9 June, reported until the 11th.
+        ("What did the mayor say last week?", "en", "2024-06-03", "2024-06-11"),
+        ("O que a prefeita disse ontem?", "pt", "2024-06-11", "2024-06-12"),
+        ("Was sagte die Bürgermeisterin vor zwei Monaten?", "de", "2024-04-01", "2024-05-07"),
+        ("¿Qué dijo la alcaldesa hace dos meses?", "es", "2024-04-01", "2024-05-07"),
+        ("Qu'a dit la maire il y a trois jours ?", "fr", "2024-06-09", "2024-06-11"),
+    ],
+)
+def test_relative_dates_are_read_against_the_as_of_date(
+    question: str, language: str, since: str, until: str
+) -> None:
+    named = read_time(question, language, dt.date(2024, 6, 12)).named
+    assert named == DateRange(dt.date.fromisoformat(since), dt.date.fromisoformat(until))
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "order"),
+    [
+        ("What is the latest thing the mayor said about the bridge?", "en", LATEST),
+        ("What did the mayor say most recently?", "en", LATEST),
+        ("Was hat die Bürgermeisterin zuletzt gesagt?", "de", LATEST),
+        ("¿Qué dijo la alcaldesa en la primera reunión?", "es", EARLIEST),
+        ("Cosa ha detto la sindaca nell'ultima seduta?", "it", LATEST),
+        ("What did the mayor say about the bridge?", "en", None),
+        # "last" of "last week" is a date, not an order.
+        ("What did the mayor say last week?", "en", None),
+    ],
+)
+def test_latest_and_first_are_read_in_each_language(
+    question: str, language: str, order: str | None
+) -> None:
+    assert read_time(question, language, dt.date(2024, 6, 12)).order == order
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Was sagte die Ministerin über die Reform?", "de"),  # "die" is no Tuesday
+        ("Why did the rate rise to 14,75%?", "en"),  # a percentage is no date
+        ("What did she say about the 2024 election?", "en"),  # a year alone is a topic
+        ("What is he doing now?", "en"),
+    ],
+)
+def test_words_that_only_look_like_dates_name_no_days(question: str, language: str) -> None:
+    assert read_time(question, language, dt.date(2024, 6, 12)).named is None
+
+
+def test_a_year_frames_an_order_and_a_month_without_year_takes_the_named_year() -> None:
+    first = read_time("What did the council decide at its first meeting of 2024?", "en")
+    assert (first.order, first.named.since, first.named.until) == (
+        EARLIEST,
+        dt.date(2024, 1, 1),
+        dt.date(2025, 1, 7),
+    )
+    both = read_time("Wie stand sie im Mai 2024 zu einer Senkung im Juni?", "de")
+    assert both.named == DateRange(dt.date(2024, 5, 1), dt.date(2024, 7, 7))
+
+
+def test_filter_dates_take_days_months_and_years_and_refuse_the_rest() -> None:
+    assert check_dates("2024-06", "2024-06") == DateRange(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    assert check_dates("2024", None) == DateRange(dt.date(2024, 1, 1), None)
+    assert check_dates(None, None) is None
+    with pytest.raises(BadQuestion, match="2024-06-12"):
+        check_dates("June", None)
+    with pytest.raises(BadQuestion, match="after"):
+        check_dates("2024-07-01", "2024-06-01")
+
+
+def test_a_month_dated_article_spans_its_month() -> None:
+    assert date_span("2024-09") == (dt.date(2024, 9, 1), dt.date(2024, 9, 30))
+    assert DateRange(dt.date(2024, 9, 20), None).holds(date_span("2024-09"))
+    assert not DateRange(None, dt.date(2024, 8, 31)).holds(date_span("2024-09"))
+    assert not DateRange(None, None).holds(date_span(None))
+
+
+# --- retrieval and answers over a real index ---------------------------------------------------
+
+
+@pytest.mark.parametrize("overfetch", [2000, 0], ids=["nearest-then-kept", "chroma-where"])
+def test_chroma_filters_every_models_search_by_the_stored_dates(
+    dated: Assistant, overfetch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range's search keeps the range's passages among the nearest of any date, or (with
+    no over-fetch allowed) has Chroma filter by the stored date numbers: the same passages."""
+    monkeypatch.setattr(store_module, "_MAX_OVERFETCH", overfetch)
+    store = dated.retriever().store
+    vectors = [e.embed_questions([QUESTION])[0] for e in dated.embedders]
+    june = DateRange(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    for model, vector in enumerate(vectors):
+        found = store.query(model, vector, 50, june)
+        articles = {pid.rpartition("#")[0] for pid in found}
+        assert articles == {"en_june.txt", "de_june.txt"}
+    # A month-dated article is held by any range overlapping its month.
+    late = store.query(0, vectors[0], 50, DateRange(dt.date(2024, 9, 30), None))
+    assert {pid.rpartition("#")[0] for pid in late} == {"en_september.txt"}
+
+
+def test_a_date_range_restricts_the_answer_and_says_undated_articles_were_left_out(
+    dated: Assistant,
+) -> None:
+    answer = dated.ask(QUESTION, since="2024-06-01", until="2024-06-30")
+    assert answer.citations
+    assert _dates(answer) <= {"2024-06-18", "2024-06-20"}
+    assert all(hit.article.date in ("2024-06-18", "2024-06-20") for hit in answer.retrieved)
+    assert "Undated articles left out: 1." in answer.text
+    for citation in answer.citations:  # every citation's date stated in the answer
+        assert f"[{citation.n}] {citation.date}" in answer.text
+
+
+def test_without_dates_the_undated_article_still_answers(dated: Assistant) -> None:
+    answer = dated.ask("What colour will the harbour bridge be painted?")
+    assert "en_undated.txt" in {c.article_id for c in answer.citations}
+    assert "Undated" not in answer.text and "Dates:" not in answer.text
+
+
+def test_latest_answers_from_the_newest_article_on_the_topic(dated: Assistant) -> None:
+    answer = dated.ask("What is the latest thing Lena Brandt said about the harbour bridge?")
+    assert _dates(answer) == {"2024-09"}
+    assert "2027" in " ".join(c.quote for c in answer.citations)
+    assert "Undated articles left out: 1." in answer.text
+
+
+def test_latest_asked_in_german_and_first_in_english(dated: Assistant) -> None:
+    german = dated.ask("Was hat Lena Brandt zuletzt über die Hafenbrücke gesagt?")
+    assert _dates(german) == {"2024-09"}
+    first = dated.ask("What did Lena Brandt first say about the harbour bridge?")
+    assert _dates(first) == {"2024-03-05"}
+
+
+def test_a_relative_date_is_read_against_the_as_of_date(dated: Assistant) -> None:
+    # As of Wednesday 26 June 2024, last week ran from 17 to 23 June.
+    answer = dated.ask("What did Lena Brandt say last week about the bridge?", as_of="2024-06-26")
+    assert answer.citations and _dates(answer) <= {"2024-06-18", "2024-06-20"}
+    # As of October, "last week" holds none of the articles: all dates are used, and said so.
+    later = dated.ask("What did Lena Brandt say last week about the bridge?", as_of="2024-10-30")
+    assert "No article on this is dated 2024-10-21 to 2024-10-29" in later.text
+    assert later.citations
+
+
+def test_a_named_month_in_spanish_answers_from_that_month(dated: Assistant) -> None:
+    answer = dated.ask("¿Qué dijo Lena Brandt sobre el puente en abril de 2024?")
+    assert _dates(answer) == {"2024-04-10"}
+    assert "Undated articles left out: 1." in answer.text
+
+
+def test_the_chain_and_the_filter_agree(dated: Assistant) -> None:
+    request = {"question": QUESTION, "since": "2024-09-01", "as_of": "2024-12-01"}
+    answer = dated.chain().invoke(request)
+    assert _dates(answer) == {"2024-09"}
+    with pytest.raises(BadQuestion, match="since"):
+        dated.ask(QUESTION, since="last summer")
+    nothing = dated.ask(QUESTION, since="2030-01-01")
+    assert nothing.abstained and "No article is dated since 2030-01-01." in nothing.text
