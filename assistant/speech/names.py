@@ -168,7 +168,10 @@ def _titles(
     ending in a function word ("the first prime minister since John Howard" gives none)."""
     leading = run.words[: len(run.words) - len(short.split())]
     cut = max((i + 1 for i, w in enumerate(leading) if w in particles), default=0)
-    line_start = text.rfind("\n", max(0, run.start - _LOOK_BACK_CHARS * 3), run.start) + 1
+    # Only as far back as the three words can reach: a line longer than that has begun
+    # before them, and splitting from its start before each name would take quadratic time.
+    reach = max(0, run.start - _LOOK_BACK_CHARS * 3)
+    line_start = max(text.rfind("\n", reach, run.start) + 1, reach)
     before = _last_words(text, run.start, 3) if run.start > line_start else []
     before = before[-len(text[line_start : run.start].split()) :] if before else []
     words = lexicon(language)
