@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from assistant.surfaces.api import Assistant
+from assistant.surfaces.conversations import empty_conversation
 from assistant.surfaces.web import EXTRACTIVE_MODE, ChatPage, launch
 from tests.conftest import REPO, SEED
 
@@ -405,7 +406,7 @@ def test_api_answers_like_the_cli_json(served):
 def test_the_pages_date_range_restricts_its_answers(served):
     _, assistant = served
     page = ChatPage(assistant)
-    state = {"history": [], "sources": {}}
+    state = empty_conversation()
     question = "What did Rubio say about Russia?"
     *_, (chat, _, _, _) = page.respond(question, [], state, 5, EXTRACTIVE_MODE, "2025-03", "")
     assert 'Dates\\: <a class="cite" href="#source-1">[1]</a> 2025\\-03' in chat[-1]["content"]
