@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.ingest.articles import read_article
+from assistant.ingest.passages import split_sentences
 from assistant.models.embeddings import PassageEmbeddings, make_embedders
 from assistant.settings import Settings
+from assistant.speech.statement_index import StatementIndex
+from assistant.speech.statements import article_speech
 from assistant.surfaces.api import Assistant
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,3 +119,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.terminate()
     server.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def statements() -> StatementIndex:
+    """Who the seed article quotes (Rubio, Waltz, Palissa) and the names it uses."""
+    article = read_article(SEED, SEED.name)
+    spans = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
+    speech = article_speech(article.text, article.language, spans, article.title)
+    return StatementIndex({SEED.name: speech})

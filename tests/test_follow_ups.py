@@ -6,24 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.articles import read_article
-from assistant.ingest.passages import split_sentences
 from assistant.language.detection import detect_language
 from assistant.question.answer_types import answer_type
 from assistant.question.follow_ups import follow_up_answer_type, standalone_query
 from assistant.speech.statement_index import StatementIndex
-from assistant.speech.statements import article_speech
-
-from .conftest import SEED
-
-
-@pytest.fixture(scope="module")
-def statements() -> StatementIndex:
-    """Who the seed article quotes (Rubio, Waltz, Palissa) and the names it uses."""
-    article = read_article(SEED, SEED.name)
-    spans = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
-    speech = article_speech(article.text, article.language, spans, article.title)
-    return StatementIndex({SEED.name: speech})
 
 
 def _history(question: str, answer: str = "...") -> list[dict]:

@@ -3,25 +3,8 @@ decided once from the seed article's statements, without any model."""
 
 from __future__ import annotations
 
-import pytest
-
-from assistant.ingest.articles import read_article
-from assistant.ingest.passages import split_sentences
 from assistant.question.person import PersonQuestion
 from assistant.question.routing import Route, route_question
-from assistant.speech.statement_index import StatementIndex
-from assistant.speech.statements import article_speech
-
-from .conftest import SEED
-
-
-@pytest.fixture(scope="module")
-def statements() -> StatementIndex:
-    """Who the seed article quotes (Rubio, Waltz, Palissa) and the names it uses."""
-    article = read_article(SEED, SEED.name)
-    spans = [(s.start, s.end) for s in split_sentences(article.text, article.language)]
-    speech = article_speech(article.text, article.language, spans, article.title)
-    return StatementIndex({SEED.name: speech})
 
 
 def test_a_plain_question_has_its_language_and_answer_type_and_no_person(statements):
