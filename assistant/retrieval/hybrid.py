@@ -44,10 +44,6 @@ _MAX_VIEW_CHANGE_PASSAGES = 200
 # `AnswerTypes.passage_bonus` (z units of the fused score) when it is among the first
 # _TYPED_HEAD: the bonus reorders the head, it does not pull in passages from far below.
 _TYPED_HEAD = 20
-# A person question asking for someone's latest or earliest words on a topic orders by date
-# their statements this close (primary cosine, one in another language than the question's
-# raised by the cross-lingual offset) to the closest one: those on the topic.
-_TOPIC_GAP = 0.05
 _KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
 
 logger = logging.getLogger(__name__)
@@ -361,7 +357,9 @@ class HybridRetriever:
             for pid, vector in vectors.items()
         }
         best = max(closeness.values(), default=0.0)
-        close = [pid for pid in closeness if closeness[pid] >= best - _TOPIC_GAP]
+        # "Latest"/"earliest" order by date the statements on the topic: those within the
+        # person-topic gap of the closest one (cross-lingual offset added).
+        close = [pid for pid in closeness if closeness[pid] >= best - _topic_gap()]
         chosen = _chosen_span([spans[pid] for pid in close], time.order)
         undated = len({article_of(pid) for pid in close if spans[pid] is None})
         if chosen is None:
