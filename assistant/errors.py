@@ -151,6 +151,17 @@ class UnknownPerson(AssistantError):
         )
 
 
+class NoArticlesMatch(AssistantError):
+    """A choice of articles (`--only`, `articles=`) names none of the indexed articles."""
+
+    def __init__(self, pattern: str, folder: Path) -> None:
+        self.pattern = pattern
+        super().__init__(
+            f"No indexed article matches {pattern!r}. Name an article's path, a glob such as "
+            f"'en/*.txt' or a sub-folder of {folder}; see them with: assistant articles"
+        )
+
+
 class ModelError(AssistantError):
     """An embedding or reranking model could not be loaded."""
 

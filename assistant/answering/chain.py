@@ -18,11 +18,11 @@ class AnswerChain(Runnable[dict, Any]):
     """The assistant as a LangChain `Runnable`.
 
     Input: ``{"question": str, "history": [{"role", "content"}, ...], "k": int, "since":
-    "2024-06-01", "until": "2024-06-30", "as_of": "2024-07-02"}`` (all but the question
-    optional; dates as in `Assistant.ask`). Output: the `Answer`, or its JSON form
-    (`as_json=True`). `.stream()` yields an LLM's reply piece by piece (str), then the
-    `Answer`; without an LLM, or for a person question (its reply is checked before it is
-    shown), only the `Answer`. LangChain callbacks and tracing see one run per question.
+    "2024-06-01", "until": "2024-06-30", "as_of": "2024-07-02", "articles": ["en/*.txt"]}``
+    (all but the question optional; dates and chosen articles as in `Assistant.ask`).
+    Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()` yields an LLM's
+    reply piece by piece (str), then the `Answer`; without an LLM, or for a person question
+    (its reply is checked before it is shown), only the `Answer`. LangChain callbacks and tracing see one run per question.
     """
 
     def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:
@@ -56,7 +56,7 @@ class AnswerChain(Runnable[dict, Any]):
     def _answer(self, input: dict, on_token: Callable[[str], None] | None = None) -> Any:
         if not isinstance(input, dict):
             input = {"question": input}  # a bare question string
-        dates = {key: input.get(key) for key in ("since", "until", "as_of")}
+        dates = {key: input.get(key) for key in ("since", "until", "as_of", "articles")}
         answer = self._ask(
             input.get("question"), input.get("history"), input.get("k"), on_token=on_token, **dates
         )

@@ -62,15 +62,17 @@ class AnswerPipeline:
         without: frozenset[str] = frozenset(),
         as_of: dt.date | None = None,
         dates: DateRange | None = None,
+        articles: frozenset[str] | None = None,
     ) -> Answer:
         """Answer a checked question (see `question.py`) from the articles; those in
         `without` left out (benchmarks: a question whose article is not indexed); only those
-        dated in `dates` when given; relative dates in the question read against `as_of`
-        (default today). An answer to a question about dates states each citation's date
-        and what dates left out (`dated_answer`)."""
+        dated in `dates` and among `articles` (ids, `sources.choose_articles`) when given;
+        relative dates in the question read against `as_of` (default today). An answer to a
+        question about dates states each citation's date and what dates left out
+        (`dated_answer`)."""
         statements = self.retriever.statements
         route = route_question(
-            question, history, statements, self.chat_model, self.llm_label, as_of, dates
+            question, history, statements, self.chat_model, self.llm_label, as_of, dates, articles
         )
         found = self.retriever.find(route, k, without)
         return dated_answer(self._answer(question, route, found, on_token), found.dates)

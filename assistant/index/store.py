@@ -51,14 +51,18 @@ MANIFEST = "index.json"
 # 2: title in passage vectors; 3: second model; 4: sentence vectors; 5: those in files;
 # 6: passage vectors in files too; 7: the second model's sentence vectors; 8: any number
 # of dense models, their collections and files numbered; 10: each passage's article date
-# span as numbers (`date_first`, `date_last`) that Chroma filters on
-FORMAT_VERSION = 10
-# A date-range search takes this many times the nearest passages its range's share of the
-# index should hold `k` in, at most _MAX_OVERFETCH, and is content with half of `k` of the
-# range among them: fusion weighs the other retrievers' candidates too (`PassageStore.query`).
+# span as numbers (`date_first`, `date_last`) that Chroma filters on; 11: the article id
+# in every collection (chosen articles are filtered in each model's search)
+FORMAT_VERSION = 11
+# A filtered search (a date range, chosen articles) takes this many times the nearest
+# passages the filter's share of the index should hold `k` in, at most _MAX_OVERFETCH, and
+# is content with half of `k` of them: fusion weighs the other retrievers' candidates too
+# (`PassageStore.query`).
 _OVERFETCH = 1.5
 _MAX_OVERFETCH = 2000
-_FORMATS = "index format {} here, {} wanted (this version filters passages by article date)"
+_FORMATS = (
+    "index format {} here, {} wanted (this version filters passages by article date and by article)"
+)
 
 
 def _collection_name(model: int) -> str:
@@ -253,7 +257,10 @@ class PassageStore:
                 self._collections[model].upsert(
                     ids=ids[batch],
                     embeddings=vectors[model][batch],
-                    metadatas=[_date_metadata(date) for date in dates[batch]],
+                    metadatas=[
+                        _filter_metadata(p.article_id, date)
+                        for p, date in zip(passages[batch], dates[batch], strict=True)
+                    ],
                 )
             self._collection.upsert(
                 ids=ids[batch],
@@ -346,33 +353,42 @@ class PassageStore:
         return {pid: rows[0] for pid, rows in found.items()}
 
     def query(
-        self, model: int, vector: np.ndarray, k: int, dates: DateRange | None = None
+        self,
+        model: int,
+        vector: np.ndarray,
+        k: int,
+        dates: DateRange | None = None,
+        articles: frozenset[str] | None = None,
     ) -> dict[str, float]:
         """The `k` nearest passages to `vector` in model `model`'s space: id -> cosine
-        similarity, best first; with `dates`, only passages of articles dated in that range.
+        similarity, best first; with `dates`, only passages of articles dated in that range;
+        with `articles`, only passages of those articles (ids); with both, of both.
 
-        Chroma's `where` filter (`date_filter`) costs time in proportion to the passages it
-        holds (270 ms for a twelfth of 100k passages, against 4 ms unfiltered), so a range
-        first takes the nearest passages of any date, enough to hold 1.5 `k` of the range at
-        its share of the index (10 ms for 480 of 100k, 18 ms for 960), and keeps those of the
-        range; only when they are too few does Chroma filter.
+        Chroma's `where` filter (`passage_filter`) costs time in proportion to the passages
+        it holds (270 ms for a twelfth of 100k passages, against 4 ms unfiltered), so a
+        filter first takes the nearest passages of any article, enough to hold 1.5 `k` of
+        the filter's at its share of the index (10 ms for 480 of 100k, 18 ms for 960), and
+        keeps the filter's; only when they are too few does Chroma filter.
         """
         collection = self._collections[model]
         count = self._count(collection)
         if count == 0:
             return {}
-        if dates is None:
+        if dates is None and articles is None:
             return self._nearest(collection, vector, min(k, count))
-        inside = self._passages_dated(dates)
+        inside = self._passages_within(dates, articles)
         if inside == 0:
             return {}
         wanted = math.ceil(k * count / inside * _OVERFETCH)
         if wanted <= _MAX_OVERFETCH:
             nearest = self._nearest(collection, vector, min(wanted, count))
-            kept = {pid: score for pid, score in nearest.items() if self._dated(pid, dates)}
+            kept = {
+                pid: score for pid, score in nearest.items() if self._within(pid, dates, articles)
+            }
             if len(kept) >= min(k, inside) / 2:
                 return dict(list(kept.items())[:k])
-        return self._nearest(collection, vector, min(k, inside), date_filter(dates))
+        where = passage_filter(dates, articles)
+        return self._nearest(collection, vector, min(k, inside), where)
 
     def _nearest(self, collection, vector: np.ndarray, k: int, where: dict | None = None):
         with self._reading():
@@ -384,13 +400,18 @@ class PassageStore:
             for pid, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         }
 
-    def _passages_dated(self, dates: DateRange) -> int:
-        """How many passages the article records count in articles dated in `dates`."""
-        return sum(r.passages for r in self.articles.values() if dates.holds(date_span(r.date)))
+    def _passages_within(self, dates: DateRange | None, articles: frozenset[str] | None) -> int:
+        """How many passages the article records count in the articles `dates` and
+        `articles` admit (None: any)."""
+        return sum(
+            record.passages for record in self.articles.values() if _admits(record, dates, articles)
+        )
 
-    def _dated(self, passage_id: str, dates: DateRange) -> bool:
+    def _within(
+        self, passage_id: str, dates: DateRange | None, articles: frozenset[str] | None
+    ) -> bool:
         record = self.articles.get(article_of(passage_id))
-        return record is not None and dates.holds(date_span(record.date))
+        return record is not None and _admits(record, dates, articles)
 
     def sentence_vectors(
         self, model: int, passages: list[Passage]
@@ -568,19 +589,40 @@ def _date_metadata(date: str | None) -> dict | None:
     return {"date_first": day_number(span[0]), "date_last": day_number(span[1])}
 
 
-def date_filter(dates: DateRange | None) -> dict | None:
-    """Chroma's `where` for passages of articles whose date span overlaps `dates` (None:
-    no filter). Undated passages never match: they carry no date keys."""
-    if dates is None:
+def _filter_metadata(article_id: str, date: str | None) -> dict:
+    """What each model's search filters a passage by: its article and that article's date."""
+    return {"article_id": article_id} | (_date_metadata(date) or {})
+
+
+def _admits(
+    record: ArticleRecord, dates: DateRange | None, articles: frozenset[str] | None
+) -> bool:
+    """Whether an article is among `articles` (None: any) and dated in `dates` (None: any)."""
+    if articles is not None and record.id not in articles:
+        return False
+    return dates is None or dates.holds(date_span(record.date))
+
+
+def passage_filter(dates: DateRange | None, articles: frozenset[str] | None = None) -> dict | None:
+    """Chroma's `where` for passages of articles whose date span overlaps `dates` and that
+    are among `articles` (None: no filter of that kind). Undated passages never match a
+    date filter: they carry no date keys."""
+    clauses = _date_clauses(dates) if dates is not None else []
+    if articles is not None:
+        chosen = sorted(articles)
+        clauses.append({"article_id": chosen[0] if len(chosen) == 1 else {"$in": chosen}})
+    if not clauses:
         return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _date_clauses(dates: DateRange) -> list[dict]:
     clauses = []
     if dates.since is not None:
         clauses.append({"date_last": {"$gte": day_number(dates.since)}})
     if dates.until is not None:
         clauses.append({"date_first": {"$lte": day_number(dates.until)}})
-    if not clauses:
-        return {"date_first": {"$gte": 0}}  # an open range: any dated passage
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    return clauses or [{"date_first": {"$gte": 0}}]  # an open range: any dated passage
 
 
 def _passage(passage_id: str, text: str, meta: dict) -> Passage:

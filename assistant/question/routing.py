@@ -38,7 +38,9 @@ class Route:
     refusal (they never name them); `view_change`: the question asks how the person's view
     changed ("How has X's position on Y changed?"), answered with the person's statements
     on the topic by date (`person.topic`: the topic); `time`: the days the question names,
-    the order it asks for and the date filter it is asked with (`dates.TimeIntent`).
+    the order it asks for and the date filter it is asked with (`dates.TimeIntent`);
+    `articles`: the ids of the articles it is asked of (`sources.choose_articles`; None:
+    all).
     """
 
     asked: str
@@ -48,6 +50,7 @@ class Route:
     person: PersonQuestion | None = None
     view_change: bool = False
     time: TimeIntent = field(default_factory=TimeIntent)
+    articles: frozenset[str] | None = None
 
 
 def route_question(
@@ -58,16 +61,19 @@ def route_question(
     llm_label: str = "",
     as_of: dt.date | None = None,
     dates: DateRange | None = None,
+    articles: frozenset[str] | None = None,
 ) -> Route:
     """The route of `question`: made standalone with `history` (by the LLM when
     `chat_model` is given), its language, answer type and time intent read (relative
     dates against `as_of`, default today; `dates`: the filter it is asked with), and any
-    person asked about looked up among the people `statements` quotes and names.
+    person asked about looked up among the people `statements` quotes and names in the
+    `articles` it is asked of (None: all).
 
     Raises:
         LLMError: the chat model failed while making a follow-up standalone.
     """
     text = standalone_question(question, history, chat_model, llm_label, statements)
+    statements = statements.only(articles)
     language = detect_language(text)
     changed = read_view_change_question(text, language, statements)
     person = changed or read_person_question(text, language, statements)
@@ -79,4 +85,4 @@ def route_question(
     kind = answer_type(text, language) if same else follow_up_answer_type(question, text)
     view_change = person is not None and person is changed
     time = read_time(text, language, as_of, dates)
-    return Route(question, text, language, kind, person, view_change, time)
+    return Route(question, text, language, kind, person, view_change, time, articles)

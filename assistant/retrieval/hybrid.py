@@ -221,6 +221,7 @@ class HybridRetriever:
         self.question_dates = question_dates
         self.date_margin = date_margin
         self._keyword_spans: tuple[np.ndarray, np.ndarray] | None = None
+        self._keyword_articles: np.ndarray | None = None
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -258,8 +259,8 @@ class HybridRetriever:
 
     def find(self, route: Route, k: int, without: frozenset[str] = frozenset()) -> Findings:
         """What the articles hold for a routed question: the `k` best passages, and for a
-        person question the verdict on the person (see `PersonFinding`); passages of the
-        articles in `without` left out."""
+        person question the verdict on the person (see `PersonFinding`); only passages of
+        the articles the route chose (`Route.articles`), those in `without` left out."""
         found = self._find(route, k, without)
         dates = found.dates
         filtered = route.time.named is not None and self.question_dates == "filter"
@@ -269,27 +270,31 @@ class HybridRetriever:
 
     def _find(self, route: Route, k: int, without: frozenset[str]) -> Findings:
         question = self.encode_route(route)
-        person, time = route.person, route.time
+        person, time, articles = route.person, route.time, route.articles
         if person is None or not person.quoted:
-            hits, dates = self._retrieve(question, k, without, time)
+            hits, dates = self._retrieve(question, k, without, time, articles)
             unknown = None if person is None else PersonFinding(person.name, PersonVerdict.UNKNOWN)
             outcome = dates if time.about_time else None
             return Findings(self._evidence(question, hits), unknown, outcome)
         if route.view_change and not person.topic.strip():
-            return self._all_statements(question, person, without)
+            return self._all_statements(question, person, without, articles)
         # The topic is searched as a text of its own (its language and answer type read
         # from it): the name would favour sentences that repeat it over the person's words.
         topic = self.encode(person.topic)
         limit = _MAX_VIEW_CHANGE_PASSAGES if route.view_change else _MAX_SPEAKER_PASSAGES
-        return self._person_findings(question, topic, person, k, without, time, limit)
+        return self._person_findings(question, topic, person, k, without, time, articles, limit)
 
     def _all_statements(
-        self, question: EncodedQuestion, person: PersonQuestion, without: frozenset[str]
+        self,
+        question: EncodedQuestion,
+        person: PersonQuestion,
+        without: frozenset[str],
+        articles: frozenset[str] | None,
     ) -> Findings:
-        """Findings holding every passage of the person's statements (up to
-        _MAX_VIEW_CHANGE_PASSAGES), for a person asked about without a topic: on topic by
-        definition."""
-        holding = self._speaker_passages(person.name, without)
+        """Findings holding every passage of the person's statements in `articles` (None:
+        all; up to _MAX_VIEW_CHANGE_PASSAGES), for a person asked about without a topic: on
+        topic by definition."""
+        holding = self._speaker_passages(person.name, without, articles=articles)
         hits = self._closest_to(question, holding, [], _MAX_VIEW_CHANGE_PASSAGES)
         evidence = self._evidence(question, hits)
         finding = PersonFinding(person.name, PersonVerdict.ON_TOPIC, evidence)
@@ -303,6 +308,7 @@ class HybridRetriever:
         k: int,
         without: frozenset[str],
         time: TimeIntent,
+        articles: frozenset[str] | None,
         limit: int = _MAX_SPEAKER_PASSAGES,
     ) -> Findings:
         """Findings for "What did `person` say about `topic`?": the usual `k` best passages
@@ -312,9 +318,10 @@ class HybridRetriever:
         the topic alone.
         The person is off topic when the articles speak of the topic elsewhere and not in
         the person's words. Days the question names, and the order it asks for, choose
-        among the person's statements (see `_dated_statements`)."""
-        holding = self._speaker_passages(person.name, without, time.required)
-        first, dates = self._retrieve(question, k, without, replace(time, order=None))
+        among the person's statements (see `_dated_statements`); only the `articles` chosen
+        (None: all) are searched."""
+        holding = self._speaker_passages(person.name, without, time.required, articles)
+        first, dates = self._retrieve(question, k, without, replace(time, order=None), articles)
         holding, dates = self._dated_statements(holding, topic, time, dates)
         if not holding:
             # No statement of the person's is dated then: the passages of those days answer
@@ -328,7 +335,8 @@ class HybridRetriever:
         # chose them: they are no terms of the topic then.
         matched = time.named is not None and dates.unmatched is None
         undated = replace(topic, dated=time.said) if matched else topic
-        elsewhere = self._evidence(undated, self.retrieve_encoded(undated, k, without, unordered))
+        found = self.retrieve_encoded(undated, k, without, unordered, articles)
+        elsewhere = self._evidence(undated, found)
         off_topic = self._speaks_elsewhere(evidence, undated, elsewhere, person.name, holding)
         verdict = PersonVerdict.OFF_TOPIC if off_topic else PersonVerdict.ON_TOPIC
         finding = PersonFinding(person.name, verdict, evidence, _closest(elsewhere, topic))
@@ -426,12 +434,16 @@ class HybridRetriever:
         ]
 
     def _speaker_passages(
-        self, speaker: str, without: frozenset[str], dates: DateRange | None = None
+        self,
+        speaker: str,
+        without: frozenset[str],
+        dates: DateRange | None = None,
+        articles: frozenset[str] | None = None,
     ) -> set[str]:
         """The passages holding a statement of `speaker` (in an article dated in `dates`,
-        when given)."""
+        and among `articles`, when given)."""
         said: dict[str, set[int]] = {}
-        for article_id, statement in self.statements.by_speaker(speaker):
+        for article_id, statement in self.statements.only(articles).by_speaker(speaker):
             record = self.store.articles.get(article_id)
             if dates is not None and (record is None or not dates.holds(self._span(record))):
                 continue
@@ -457,10 +469,11 @@ class HybridRetriever:
         k: int,
         without: frozenset[str] = frozenset(),
         time: TimeIntent | None = None,
+        articles: frozenset[str] | None = None,
     ) -> list[Hit]:
-        """As `retrieve`, for a question already encoded; no passage of an article in
-        `without`; dates chosen as `time` asks (see `_retrieve`)."""
-        return self._retrieve(question, k, without, time)[0]
+        """As `retrieve`, for a question already encoded; only passages of `articles` (None:
+        all), none of an article in `without`; dates chosen as `time` asks (`_retrieve`)."""
+        return self._retrieve(question, k, without, time, articles)[0]
 
     def _retrieve(
         self,
@@ -468,21 +481,24 @@ class HybridRetriever:
         k: int,
         without: frozenset[str],
         time: TimeIntent | None,
+        articles: frozenset[str] | None = None,
     ) -> tuple[list[Hit], DateOutcome]:
-        """The `k` best passages and how dates shaped them: only articles dated in the
-        filter range `time.required`; those dated in the days the question names when one
-        of them is on its topic (`question_dates`); for "latest"/"earliest", the passages
-        of the newest (oldest) dated article among those on the topic."""
+        """The `k` best passages of the `articles` chosen (None: all) and how dates shaped
+        them: only articles dated in the filter range `time.required`; those dated in the
+        days the question names when one of them is on its topic (`question_dates`); for
+        "latest"/"earliest", the passages of the newest (oldest) dated article among those
+        on the topic."""
         time = time or TimeIntent()
-        candidates = self.candidates(question, time.required)
+        candidates = self.candidates(question, time.required, articles)
         named = time.named.within(time.required) if time.named else None
         if named is not None and self.question_dates != "ignore":
-            candidates = _merged(candidates, self.candidates(question, named))
+            candidates = _merged(candidates, self.candidates(question, named, articles))
         candidates = [c for c in candidates if article_of(c.passage_id) not in without]
         restricted = time.required is not None
         dates = DateOutcome(used=time.required)
         if not candidates:
-            return [], replace(dates, undated=self._undated(without) if restricted else 0)
+            undated = self._undated(without, articles) if restricted else 0
+            return [], replace(dates, undated=undated)
         weights = [model.weight for model in self.models]
         scores = fuse(candidates, weights, self.lexical_weight)
         spans = [self._span(self._record(c.passage_id)) for c in candidates]
@@ -495,7 +511,7 @@ class HybridRetriever:
             keep, dates = self._ordered(time.order, candidates, spans, scores, dates)
             candidates, spans, scores = _kept(keep, candidates, spans, scores)
         if restricted:
-            dates = replace(dates, undated=dates.undated + self._undated(without))
+            dates = replace(dates, undated=dates.undated + self._undated(without, articles))
         order = np.argsort(-scores, kind="stable")
         if self.reranker is not None:
             order, scores = self._rerank(question.text, candidates, order)
@@ -560,24 +576,33 @@ class HybridRetriever:
     def _span(record: ArticleRecord | None) -> tuple[dt.date, dt.date] | None:
         return date_span(record.date) if record is not None else None
 
-    def _undated(self, without: frozenset[str]) -> int:
-        """Undated articles in the index (those in `without` aside)."""
-        records = self.store.articles
-        return sum(1 for aid, record in records.items() if not record.date and aid not in without)
+    def _undated(self, without: frozenset[str], articles: frozenset[str] | None = None) -> int:
+        """Undated articles in the index (among `articles` when given; those in `without`
+        aside)."""
+        return sum(
+            1
+            for aid, record in self.store.articles.items()
+            if not record.date and aid not in without and (articles is None or aid in articles)
+        )
 
     def candidates(
-        self, question: EncodedQuestion, dates: DateRange | None = None
+        self,
+        question: EncodedQuestion,
+        dates: DateRange | None = None,
+        articles: frozenset[str] | None = None,
     ) -> list[Candidate]:
         """The union of each retriever's top passages, each with all of its scores; with
-        `dates`, only passages of articles dated in that range."""
+        `dates`, only passages of articles dated in that range; with `articles`, only
+        passages of those articles."""
         # Every model embedded the question before Chroma is asked (in `encode`): its worker
         # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
         top = self.candidates_per_retriever
         found = [
-            self.store.query(m, vector, top, dates) for m, vector in enumerate(question.vectors)
+            self.store.query(m, vector, top, dates, articles)
+            for m, vector in enumerate(question.vectors)
         ]
         lexical_scores = self.keywords.scores(
-            question.text, question.language, self._keyword_mask(dates)
+            question.text, question.language, self._keyword_mask(dates, articles)
         )
         top_lexical = np.argsort(-lexical_scores)[:top]
         lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
@@ -601,7 +626,20 @@ class HybridRetriever:
             for pid in primary
         ]
 
-    def _keyword_mask(self, dates: DateRange | None) -> np.ndarray | None:
+    def _keyword_mask(
+        self, dates: DateRange | None, articles: frozenset[str] | None = None
+    ) -> np.ndarray | None:
+        """Which keyword-index rows are passages of articles dated in `dates` and among
+        `articles` (None: all)."""
+        if articles is None:
+            return self._dated_rows(dates)
+        if self._keyword_articles is None:  # once per index: each row's article
+            self._keyword_articles = np.array([article_of(pid) for pid in self.keywords.ids])
+        chosen = np.isin(self._keyword_articles, list(articles))
+        dated = self._dated_rows(dates)
+        return chosen if dated is None else chosen & dated
+
+    def _dated_rows(self, dates: DateRange | None) -> np.ndarray | None:
         """Which keyword-index rows are passages of articles dated in `dates` (None: all)."""
         if dates is None:
             return None

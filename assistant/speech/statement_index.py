@@ -4,6 +4,7 @@ article by article like the passages."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import json
@@ -48,6 +49,17 @@ class StatementIndex:
         self._speaker_at = {
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
         }
+
+    def only(self, article_ids: Collection[str] | None) -> StatementIndex:
+        """The statements of the articles `article_ids` alone (all when None), speakers
+        named as across all articles (a title held by one person stays theirs)."""
+        if article_ids is None:
+            return self
+        chosen = copy.copy(self)
+        chosen.speech = {aid: s for aid, s in self.speech.items() if aid in article_ids}
+        chosen.by_article = {aid: s for aid, s in self.by_article.items() if aid in article_ids}
+        chosen._speaker_at = {at: s for at, s in self._speaker_at.items() if at[0] in article_ids}
+        return chosen
 
     @property
     def version(self) -> int | str:

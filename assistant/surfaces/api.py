@@ -194,6 +194,7 @@ class Assistant:
         since: str | date | None = None,
         until: str | date | None = None,
         as_of: str | date | None = None,
+        articles: Sequence[str] | None = None,
     ) -> Answer:
         """Answer `question` (any language) from the articles, citing the sentences used.
 
@@ -204,17 +205,48 @@ class Assistant:
         text: "2024-06-01", "2024-06", "2024"; both ends included; undated articles are
         left out, and the answer says so); `as_of`: the day the question is asked, which
         relative dates in it ("last week", "gestern") are read against (default: today).
+        `articles`: answer only from these (`chosen`): paths, globs or sub-folders of the
+        articles folder; None or [] for all.
 
         Raises:
             BadQuestion: a bad question, history, k or date (the message says which and why).
+            NoArticlesMatch: a pattern of `articles` matches no indexed article.
             IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
         """
         question, history = check_question(question), check_history(history)
         k = check_k(k) or self.settings.top_k
         dates, day = check_dates(since, until), check_day(as_of, "as_of")
-        return self._pipeline(use_llm).run(question, history, k, on_token, as_of=day, dates=dates)
+        chosen = self.chosen(articles)
+        pipeline = self._pipeline(use_llm)
+        return pipeline.run(question, history, k, on_token, as_of=day, dates=dates, articles=chosen)
 
-    def timeline(self, person: str, topic: str | None = None, k: int | None = None) -> Timeline:
+    def chosen(self, articles: Sequence[str] | None) -> frozenset[str] | None:
+        """The ids of the indexed articles `articles` chooses: each an article's path (as
+        `articles()` lists it, or through the articles folder), a glob ("en/*.txt") or a
+        sub-folder ("en", a collection); None when none is given (all articles).
+
+        Raises:
+            NoArticlesMatch: a pattern matches no indexed article (the message names it).
+        """
+        from assistant.question.sources import choose_articles
+
+        if not articles:
+            return None
+        return choose_articles(articles, self._hybrid().store.articles, self.settings.seeds)
+
+    def collections(self) -> list[str]:
+        """The sub-folders holding indexed articles ("en/"), choosable as `articles`."""
+        from assistant.question.sources import collections
+
+        return collections(self._hybrid().store.articles)
+
+    def timeline(
+        self,
+        person: str,
+        topic: str | None = None,
+        k: int | None = None,
+        articles: Sequence[str] | None = None,
+    ) -> Timeline:
         """How `person`'s view of `topic` changed: their statements on it, grouped by
         article, oldest article first (undated ones last), each citation with its article's
         title and date; without a topic, all their statements. The same as asking "How has
@@ -222,10 +254,11 @@ class Assistant:
 
         `person`: a name as typed ("Lagarde", "Christine Lagarde", "Selenskyj"), matched to
         the people quoted across spellings; `k`: passages of the usual retrieval weighed
-        besides the person's (default settings.top_k).
+        besides the person's (default settings.top_k); `articles`: only these, as in `ask`.
 
         Raises:
             UnknownPerson: no one quoted has that name (the message lists near spellings).
+            NoArticlesMatch: a pattern of `articles` matches no indexed article.
             BadQuestion: an empty name or a bad topic or k.
             IndexNotFound / IndexMismatch: no usable index; run `assistant index`.
         """
@@ -238,18 +271,20 @@ class Assistant:
             raise BadQuestion("Name a person the articles quote (see: assistant people).")
         topic = check_question(topic) if topic is not None and topic.strip() else ""
         k = check_k(k) or self.settings.top_k
-        statements = self._hybrid().statements
+        chosen = self.chosen(articles)
+        statements = self._hybrid().statements.only(chosen)
         if not statements.by_speaker(name):
             raise UnknownPerson(name, statements.near_names(name))
         text = topic or name
         asked = f"{name}: {topic}" if topic else name
         quoted = PersonQuestion(name, quoted=True, mentioned=True, topic=topic)
-        route = Route(asked, text, detect_language(text), person=quoted, view_change=True)
+        language = detect_language(text)
+        route = Route(asked, text, language, person=quoted, view_change=True, articles=chosen)
         return self._pipeline(use_llm=False).timeline(route, k)
 
     def chain(self, *, as_json: bool = False, use_llm: bool = True) -> AnswerChain:
         """The assistant as a LangChain `Runnable`: ``{"question", "history", "k", "since",
-        "until", "as_of"}`` in, the `Answer` (or with `as_json`, its JSON form) out; see
+        "until", "as_of", "articles"}`` in, the `Answer` (or with `as_json`, its JSON form) out; see
         `chain.AnswerChain`."""
         from assistant.answering.chain import AnswerChain
 
