@@ -22,7 +22,8 @@ class AnswerChain(Runnable[dict, Any]):
     (all but the question optional; dates and chosen articles as in `Assistant.ask`).
     Output: the `Answer`, or its JSON form (`as_json=True`). `.stream()` yields an LLM's
     reply piece by piece (str), then the `Answer`; without an LLM, or for a person question
-    (its reply is checked before it is shown), only the `Answer`. LangChain callbacks and tracing see one run per question.
+    (its reply is checked before it is shown), only the `Answer`. LangChain callbacks and
+    tracing see one run per question.
     """
 
     def __init__(self, ask: Callable[..., Answer], as_json: bool = False) -> None:
