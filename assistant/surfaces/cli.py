@@ -362,6 +362,10 @@ _UNTIL = typer.Option(
 _AS_OF = typer.Option(
     "--as-of", help='The day the question is asked: "last week" is read against it (today).'
 )
+_ONLY = typer.Option(
+    "--only",
+    help="Only this article, glob (en/*.txt) or sub-folder of the articles folder; repeatable.",
+)
 
 
 @app.command("ask")
@@ -386,6 +390,7 @@ def ask_command(
     since: Annotated[str | None, _SINCE] = None,
     until: Annotated[str | None, _UNTIL] = None,
     as_of: Annotated[str | None, _AS_OF] = None,
+    only: Annotated[list[str] | None, _ONLY] = None,
 ) -> None:
     """Answer a question from the indexed articles, with citations.
 
@@ -406,11 +411,11 @@ def ask_command(
 
         assistant ask --since 2024-06 --until 2024-07 "What did Lagarde say about wages?"
 
-        assistant ask --as-of 2025-06-27 "What did Galípolo say yesterday?"
+        assistant ask --only central-banks/ --only 'en/*rates*' "Who cut rates?"
     """
     history = _read_history(history_file) if history_file else None
-    dates = {"since": since, "until": until, "as_of": as_of}
     assistant = _assistant(context.obj)
+    filters = {"since": since, "until": until, "as_of": as_of, "articles": _chosen(assistant, only)}
     if question == "-":
         with contextlib.suppress(AttributeError):  # a bad byte must not lose the other lines
             sys.stdin.reconfigure(errors="replace")
@@ -420,7 +425,7 @@ def ask_command(
         questions = [question]
     with _collector_paused() as loaded:
         answered = _answer_each(
-            assistant, questions, history, k, dates, as_json, question == "-", loaded
+            assistant, questions, history, k, filters, as_json, question == "-", loaded
         )
     if not answered:
         raise typer.Exit(1)
@@ -431,7 +436,7 @@ def _answer_each(
     questions,
     history,
     k,
-    dates: dict[str, str | None],
+    filters: dict[str, object],
     as_json: bool,
     batch: bool,
     loaded: Callable[[], None],
@@ -443,7 +448,7 @@ def _answer_each(
     failed = False
     for text in questions:
         try:
-            answer = assistant.ask(text, history, k, **dates)
+            answer = assistant.ask(text, history, k, **filters)
             loaded()
         except AssistantError as err:
             if not batch:
@@ -461,6 +466,17 @@ def _answer_each(
 
 
 @contextlib.contextmanager
+def _chosen(assistant: Assistant, only: list[str] | None) -> list[str] | None:
+    """The --only patterns, checked against the index before any question is asked (a bad
+    one fails once, not on every line)."""
+    if only:
+        try:
+            assistant.chosen(only)
+        except AssistantError as err:
+            raise _fail(err) from err
+    return only
+
+
 def _collector_paused() -> Iterator[Callable[[], None]]:
     """Pause the garbage collector while the first answer loads the models and the index;
     the function given (to call once they are loaded, any number of times; leaving the
@@ -536,6 +552,7 @@ def timeline_command(
         str | None, typer.Option("--topic", "-t", help="What about (default: everything).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+    only: Annotated[list[str] | None, _ONLY] = None,
 ) -> None:
     """How a person's view changed: their statements (on a topic), article by article,
     oldest first, each with its article's date and title; undated articles last.
@@ -548,7 +565,7 @@ def timeline_command(
     """
     assistant = _assistant(context.obj)
     try:
-        timeline = assistant.timeline(person, topic)
+        timeline = assistant.timeline(person, topic, articles=only)
     except AssistantError as err:
         raise _fail(err) from err
     if as_json:
@@ -572,6 +589,7 @@ def chat_command(
     since: Annotated[str | None, _SINCE] = None,
     until: Annotated[str | None, _UNTIL] = None,
     as_of: Annotated[str | None, _AS_OF] = None,
+    only: Annotated[list[str] | None, _ONLY] = None,
 ) -> None:
     """Chat in the terminal; follow-up questions use the conversation so far. Ctrl-D ends.
 
@@ -580,9 +598,12 @@ def chat_command(
         assistant chat
 
         assistant chat --since 2025-01-01 --as-of 2025-06-27
+
+        assistant chat --only central-banks/
     """
-    dates = {"since": since, "until": until, "as_of": as_of}
-    chain = _assistant(context.obj).chain()
+    assistant = _assistant(context.obj)
+    filters = {"since": since, "until": until, "as_of": as_of, "articles": _chosen(assistant, only)}
+    chain = assistant.chain()
     history: list[dict] = []
     err_console.print("Ask about the articles (Ctrl-D to quit).")
     while True:
@@ -595,7 +616,7 @@ def chat_command(
             continue
         streamed = False
         try:
-            for piece in chain.stream({"question": question, "history": history, **dates}):
+            for piece in chain.stream({"question": question, "history": history, **filters}):
                 if isinstance(piece, str):  # an LLM's reply as it arrives
                     streamed = True
                     console.print(_shown(piece, lines=True), end="")

@@ -135,9 +135,11 @@ class ChatPage:
         mode: str | None,
         since: str | None = None,
         until: str | None = None,
+        only: list[str] | None = None,
     ) -> Iterator[tuple]:
         """Answer `message` from the articles dated from `since` to `until` (either may be
-        empty), streaming an LLM's reply; yields (chat, state, sources, box)."""
+        empty) among those `only` chooses (articles and collections; none: all), streaming
+        an LLM's reply; yields (chat, state, sources, box)."""
         state = {
             **state,
             "history": list(state["history"]),
@@ -153,7 +155,7 @@ class ChatPage:
         try:
             chain = self.assistant.chain(use_llm=use_llm)
             request = {"question": message, "history": state["history"], "k": int(k),
-                       "since": since, "until": until}  # fmt: skip
+                       "since": since, "until": until, "articles": only or None}  # fmt: skip
             for piece in chain.stream(request):
                 if not isinstance(piece, str):  # the finished Answer
                     answer = piece
@@ -204,6 +206,19 @@ class ChatPage:
         except AssistantError:  # none yet, or unusable: `index_notice` says which
             return []
         return [[r.title, r.date or "", r.language, r.passages, r.id] for r in records]
+
+    def source_choices(self) -> gr.Dropdown:
+        """The picker's choices as the live index has them now: each collection (a
+        sub-folder, "en/"), then each article, by id."""
+        try:
+            records = self.assistant.articles()
+            folders = self.assistant.collections()
+        except AssistantError:  # none yet, or unusable: `index_notice` says which
+            return gr.Dropdown(choices=[])
+        counts = {f: sum(r.id.startswith(f) for r in records) for f in folders}
+        choices = [(f"{folder} ({counts[folder]} articles)", folder) for folder in folders]
+        choices += [(f"{r.title} ({r.id})", r.id) for r in records]
+        return gr.Dropdown(choices=choices)
 
     def examples(self) -> list[list[str]]:
         return [[q] for q in examples_from_folder(self.assistant.settings.seeds)]
@@ -289,6 +304,7 @@ class ChatPage:
         since: str | None = None,
         until: str | None = None,
         as_of: str | None = None,
+        articles: list[str] | None = None,
     ) -> dict:
         """Answer a question from the indexed news articles by quoting them, every claim cited.
 
@@ -308,10 +324,12 @@ class ChatPage:
             until: Only articles dated up to this day (both ends included).
             as_of: The day the question is asked, for "yesterday", "last week" (default:
                 today).
+            articles: Answer only from these articles: ids as the articles tool lists them,
+                globs ("en/*.txt") or sub-folders ("en/"); empty for all.
         """
         try:
             request = {"question": question, "history": history, "k": k, "since": since,
-                       "until": until, "as_of": as_of}  # fmt: skip
+                       "until": until, "as_of": as_of, "articles": articles}  # fmt: skip
             return self.assistant.chain(as_json=True).invoke(request)
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
@@ -552,6 +570,7 @@ def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blo
             api_visibility="private",
             queue=False,
         )
+        blocks.load(page.source_choices, None, chat["only"], api_visibility="private", queue=False)
         answer_events = {"concurrency_limit": ANSWER_CONCURRENCY, "concurrency_id": "answer"}
         gr.api(page.ask, api_name="ask", **answer_events)
         gr.api(page.timeline, api_name="timeline", **answer_events)
@@ -602,10 +621,17 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
                     label="Articles dated from", placeholder="2024-06-01", elem_id="since"
                 )
                 until = gr.Textbox(label="to", placeholder="2024-06-30", elem_id="until")
+        only = gr.Dropdown(
+            page.source_choices().choices,
+            value=[],
+            multiselect=True,
+            label="Only these articles (none chosen: all)",
+            elem_id="only",
+        )
         clear = gr.Button("New conversation", size="sm", elem_id="new-chat")
     return {
         "chatbot": chatbot, "box": box, "send": send, "examples": examples, "k": k,
-        "mode": mode, "clear": clear, "since": since, "until": until, **feedback,
+        "mode": mode, "clear": clear, "since": since, "until": until, "only": only, **feedback,
     }  # fmt: skip
 
 
@@ -663,6 +689,12 @@ def _articles_tab(page: ChatPage) -> dict:
             "status": status, "people": people}  # fmt: skip
 
 
+def _answer_settings(chat: dict) -> list:
+    """The inputs an answer is asked with besides the question and conversation, in
+    `ChatPage.respond`'s order."""
+    return [chat["k"], chat["mode"], chat["since"], chat["until"], chat["only"]]
+
+
 def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) -> list:
     """Connect the chat's events; none of them is part of the public API. Returns the
     events that answer."""
@@ -672,7 +704,7 @@ def _wire_chat(page: ChatPage, chat: dict, state: gr.State, sources: gr.HTML) ->
         "concurrency_id": "answer",
         "api_visibility": "private",
     }
-    inputs = [box, chatbot, state, chat["k"], chat["mode"], chat["since"], chat["until"]]
+    inputs = [box, chatbot, state, *_answer_settings(chat)]
     outputs = [chatbot, state, sources, box]
     answered = [
         trigger(page.respond, inputs, outputs, **answering)
@@ -797,9 +829,7 @@ def _wire_people(
     page: ChatPage, people: gr.Dataset, chat: dict, state: gr.State, sources: gr.HTML, tabs
 ):
     """A click on a person asks the chat what they said; returns the event that answers."""
-    chat_inputs = [
-        chat["box"], chat["chatbot"], state, chat["k"], chat["mode"], chat["since"], chat["until"]
-    ]  # fmt: skip
+    chat_inputs = [chat["box"], chat["chatbot"], state, *_answer_settings(chat)]
     return people.click(
         lambda sample: (person_question(sample), gr.Tabs(selected="chat")),
         people,
@@ -844,7 +874,7 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
-    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 6, "timeline": 2})
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 7, "timeline": 2})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
