@@ -6,10 +6,11 @@ A module of its own because LangChain's runnable machinery takes half a second t
 
 from __future__ import annotations
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from assistant.fitted import Retrieval, fitted
 from assistant.index.keywords import KeywordIndex
@@ -38,6 +39,11 @@ class LangChainRetriever(BaseRetriever, HybridRetriever):
     lexical_weight: float = Field(default_factory=lambda: fitted(Retrieval).lexical_weight)
     reranker: object | None = None  # a sentence_transformers.CrossEncoder
     word_matcher: WordMatcher | None = None
+    question_dates: str = "filter"
+    date_margin: float = 1.0
+    # Per-index caches of the keyword rows' date spans and articles (`HybridRetriever`).
+    _keyword_spans: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(default=None)
+    _keyword_articles: np.ndarray | None = PrivateAttr(default=None)
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> LangChainRetriever:

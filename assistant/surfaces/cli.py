@@ -465,7 +465,6 @@ def _answer_each(
     return not failed
 
 
-@contextlib.contextmanager
 def _chosen(assistant: Assistant, only: list[str] | None) -> list[str] | None:
     """The --only patterns, checked against the index before any question is asked (a bad
     one fails once, not on every line)."""
@@ -477,6 +476,7 @@ def _chosen(assistant: Assistant, only: list[str] | None) -> list[str] | None:
     return only
 
 
+@contextlib.contextmanager
 def _collector_paused() -> Iterator[Callable[[], None]]:
     """Pause the garbage collector while the first answer loads the models and the index;
     the function given (to call once they are loaded, any number of times; leaving the
