@@ -91,6 +91,12 @@ async def _session_calls(url: str) -> dict:
             "articles": await session.call_tool("articles", {}),
             "timeline": await session.call_tool("timeline", {"person": "Rubio"}),
             "empty": await session.call_tool("ask", {"question": "   "}),
+            "unmatched": await session.call_tool(
+                "ask", {"question": "Who is Rubio?", "articles": ["nowhere/*"]}
+            ),
+            "chosen": await session.call_tool(
+                "ask", {"question": "Was sagte Rubio über Russland?", "articles": [SEED.name]}
+            ),
         }
         return {"tools": tools, **calls}
 
@@ -109,6 +115,7 @@ def test_mcp_clients_call_ask_people_articles_and_timeline(server: str):
     assert "title and date" in tools["ask"].description
     assert tools["ask"].inputSchema["required"] == ["question"]
     assert "follow-up" in tools["ask"].inputSchema["properties"]["history"]["description"]
+    assert "sub-folders" in tools["ask"].inputSchema["properties"]["articles"]["description"]
 
     answer = _value(replies["ask"])
     assert answer["question"] == "Was sagte Rubio über Russland?" and not answer["abstained"]
@@ -128,6 +135,9 @@ def test_mcp_clients_call_ask_people_articles_and_timeline(server: str):
 
     assert replies["empty"].isError  # a bad question is the tool's error, with the reason
     assert "question" in replies["empty"].content[0].text.lower()
+    # Chosen articles: the answer comes from them; a pattern matching none is named.
+    assert _value(replies["chosen"]) == answer
+    assert replies["unmatched"].isError and "nowhere/*" in replies["unmatched"].content[0].text
 
 
 async def _article_ids(url: str) -> list[str]:

@@ -324,8 +324,7 @@ class ChatPage:
             until: Only articles dated up to this day (both ends included).
             as_of: The day the question is asked, for "yesterday", "last week" (default:
                 today).
-            articles: Answer only from these articles: ids as the articles tool lists them,
-                globs ("en/*.txt") or sub-folders ("en/"); empty for all.
+            articles: Only these articles: ids from the articles tool, globs, sub-folders ("en/").
         """
         try:
             request = {"question": question, "history": history, "k": k, "since": since,
