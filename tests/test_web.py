@@ -154,6 +154,11 @@ def test_uploaded_article_is_indexed_and_answers(page: Page):
     assert "Added brücke neu.txt" in page.locator("#index-status").inner_text()
     assert "Neue Brücke über die Elbe eröffnet" in page.locator("#articles").inner_text()
     page.get_by_role("tab", name="Chat").click()
+    # The uploaded article can be chosen to ask it alone.
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#only input").fill("Elbe")
+    page.get_by_role("option", name="Neue Brücke über die Elbe eröffnet").click()
+    page.keyboard.press("Escape")
     answer = _ask(page, "How much did the new bridge in Hamburg cost?")
     assert "4,2 Milliarden" in answer
     assert "Neue Brücke über die Elbe eröffnet" in page.locator("#sources").inner_text()

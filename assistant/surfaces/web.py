@@ -557,7 +557,7 @@ def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blo
             with gr.Tab("Articles", id="articles"):
                 library = _articles_tab(page)
         answered = _wire_chat(page, chat, state, sources)
-        _wire_articles(page, library, chat["examples"], notice)
+        _wire_articles(page, library, chat["examples"], notice, chat["only"])
         answered.append(_wire_people(page, library["people"], chat, state, sources, tabs))
         _wire_conversations(blocks, page, conversations, answered, chat, state, saved, sources)
         _wire_feedback(page, chat, state)
@@ -788,9 +788,10 @@ def _wire_feedback(page: ChatPage, chat: dict, state: gr.State) -> None:
 
 
 def _wire_articles(
-    page: ChatPage, library: dict, examples: gr.Dataset, notice: gr.Markdown
+    page: ChatPage, library: dict, examples: gr.Dataset, notice: gr.Markdown, picker: gr.Dropdown
 ) -> None:
-    """Uploads and index updates run one at a time (the index has one writer)."""
+    """Uploads and index updates run one at a time (the index has one writer); the
+    articles they index become choosable in the picker."""
     indexing = {"concurrency_limit": 1, "concurrency_id": "index", "api_visibility": "private"}
 
     def add_articles(files, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
@@ -800,15 +801,16 @@ def _wire_articles(
         return page.update_index(rebuild_all, progress)
 
     table, status, people = library["table"], library["status"], library["people"]
+    choices = {"api_visibility": "private", "queue": False}
     library["uploads"].upload(
         add_articles,
         library["uploads"],
         [status, table, library["uploads"], examples, people, notice],
         **indexing,
-    )
+    ).then(page.source_choices, None, picker, **choices)
     library["update"].click(
         update_index, library["rebuild"], [status, table, examples, people, notice], **indexing
-    )
+    ).then(page.source_choices, None, picker, **choices)
 
 
 def _wire_watch(page: ChatPage, updated: gr.Markdown, library: list) -> None:
