@@ -173,7 +173,53 @@ def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date
     except (ValueError, KeyError) as err:  # a language dateparser does not know
         logger.debug("No dates read in %s: %s", language, err)
         return []
-    return [(match, when.date()) for match, when in found or []]
+    read = [(match, when.date()) for match, when in found or []]
+    return read + _relative_phrases(text, language, settings, [m for m, _ in read])
+
+
+def _relative_phrases(
+    text: str, language: str, settings: dict, found: list[str]
+) -> list[tuple[str, dt.date]]:
+    """The relative days of dateparser's own locale data ("la semana pasada", "la semaine
+    dernière") its search missed in running text, each with the day it reads: its search
+    finds them alone but not inside a sentence in every language."""
+    from dateparser import parse
+
+    pattern = _relative_words(language)
+    if pattern is None:
+        return []
+    read, seen = [], [other.lower() for other in found]
+    for match in pattern.finditer(text):
+        phrase = match.group(0)
+        if any(phrase.lower() in other or other in phrase.lower() for other in seen):
+            continue
+        when = parse(phrase, languages=[language], settings=settings)
+        if when is not None:
+            read.append((phrase, when.date()))
+    return read
+
+
+@lru_cache(maxsize=32)
+def _relative_words(language: str) -> re.Pattern | None:
+    """The relative phrases of dateparser's locale data for `language` that name a day,
+    week, month or year ("1 week ago": "la semana pasada"), longest first."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    phrases = {
+        phrase
+        for meaning, said in info.get("relative-type", {}).items()
+        if any(unit in meaning.split() for unit in _REPORTING_LAG)
+        for phrase in said
+        if " " in phrase.strip()  # one word ("hoy", "ayer") its search already finds
+    }
+    if not phrases:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def _may_name_dates(text: str, language: str) -> bool:
