@@ -101,6 +101,12 @@ def _dates(answer) -> set[str | None]:
         ("¿Qué dijo la alcaldesa en septiembre de 2024?", "es", "2024-09-01", "2024-10-07"),
         ("Qu'a dit la maire en avril 2024 ?", "fr", "2024-04-01", "2024-05-07"),
         ("Cosa ha detto la sindaca nel maggio 2024?", "it", "2024-05-01", "2024-06-07"),
+        # A month joined to a noun; dates in numbers, in the language's order.
+        ("Was sagte sie nach der Dezember-Sitzung 2024?", "de", "2024-12-01", "2025-01-07"),
+        ("Was sagte die Bürgermeisterin am 12.03.2024?", "de", "2024-03-12", "2024-03-14"),
+        ("¿Qué dijo la alcaldesa el 4/9/2024?", "es", "2024-09-04", "2024-09-06"),
+        ("What did the mayor say on 2024-03-12?", "en", "2024-03-12", "2024-03-14"),
+        ("Qu'a dit la maire en 2024-04 ?", "fr", "2024-04-01", "2024-05-07"),
     ],
 )
 def test_a_named_month_or_day_is_that_period_and_the_days_reports_lag(
@@ -159,6 +165,8 @@ def test_latest_and_first_are_read_in_each_language(
         ("Why did the rate rise to 14,75%?", "en"),  # a percentage is no date
         ("What did she say about the 2024 election?", "en"),  # a year alone is a topic
         ("What is he doing now?", "en"),
+        ("Wie lief die Saison 2024/25?", "de"),  # a season, no month 25
+        ("Was sagte Jean-Pierre über die Reform?", "de"),
     ],
 )
 def test_words_that_only_look_like_dates_name_no_days(question: str, language: str) -> None:

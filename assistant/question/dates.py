@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.ingest.dates import DateRange
@@ -30,6 +30,9 @@ _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
+# A date in numbers at the end of a found expression ("am 12.06.2024", "on 2024-06").
+_NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
+_COMPOUND_HYPHEN = re.compile(r"(?<=[^\W\d])-(?=[^\W\d])")  # between letters, not in 2024-06
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,13 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
     takes the year named elsewhere in the question ("im Mai 2024 ... im Juni"), else its
     last occurrence before `as_of`."""
     text = _digits_for_number_words(question, language)
-    found = (_reading(match, day, text, language) for match, day in _search(text, language, as_of))
-    readings = [reading for reading in found if reading is not None]
+    # A month joined to a noun ("Dezember-Sitzung", "June-meeting") is read as the month:
+    # dateparser reads neither part of the compound.
+    spaced = _COMPOUND_HYPHEN.sub(" ", text)
+    found = (
+        _reading(match, day, spaced, language) for match, day in _search(spaced, language, as_of)
+    )
+    readings = [_as_written(reading, spaced, text) for reading in found if reading is not None]
     years = {reading.year for reading in readings if reading.year_given}
     year = years.pop() if len(years) == 1 else None
     return [
@@ -108,6 +116,14 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
         else reading
         for reading in readings
     ]
+
+
+def _as_written(reading: _Reading, spaced: str, text: str) -> _Reading:
+    """The reading with its text as the question writes it (hyphens kept)."""
+    at = spaced.find(reading.text)
+    if at < 0:
+        return reading
+    return replace(reading, text=text[at : at + len(reading.text)])
 
 
 def _digits_for_number_words(question: str, language: str) -> str:
@@ -168,6 +184,9 @@ def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date
 
     base = dt.datetime.combine(as_of, dt.time())
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}
+    # Numeric dates in the language's order ("12.06.2024": 12 June in German).
+    if order := _date_order(language):
+        settings["DATE_ORDER"] = order
     try:
         found = search_dates(text, languages=[language], settings=settings)
     except (ValueError, KeyError) as err:  # a language dateparser does not know
@@ -197,6 +216,18 @@ def _relative_phrases(
         if when is not None:
             read.append((phrase, when.date()))
     return read
+
+
+@lru_cache(maxsize=32)
+def _date_order(language: str) -> str | None:
+    """The order of day, month and year in numeric dates of `language` (dateparser's
+    locale data: "DMY", "MDY", "YMD"), None for a language it lacks."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        return default_loader.get_locale(language).info.get("date_order")
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=32)
@@ -272,9 +303,19 @@ def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | N
     if "ago" in words and len(units) == 1:
         return _Reading(match, "relative", day, units[0], True)
     letters = [w for w in words if not _NUMBER.fullmatch(w)]
-    if year_given and not letters:
-        return _Reading(match, "absolute", day, "year", True)
-    return None
+    numeric = _NUMERIC_DATE.search(match)
+    if numeric and (letters or not year_given):
+        numbers = [int(n) for n in _NUMBER.findall(numeric.group(0))]
+    elif letters:
+        return None
+    if not any(_YEAR.match(str(n)) for n in numbers):
+        return None
+    # Numbers alone: a year, a year and month ("2024-06") or a whole date ("12.06.2024").
+    rest = [n for n in numbers if not _YEAR.match(str(n))]
+    unit = {0: "year", 1: "month", 2: "day"}.get(len(rest))
+    if unit is None or any(not 1 <= n <= 31 for n in rest) or min(rest, default=1) > 12:
+        return None
+    return _Reading(match, "absolute", day, unit, True)
 
 
 def _widened(match: str, text: str) -> str | None:
