@@ -333,3 +333,8 @@ def test_named_days_choose_a_report_in_another_language(dated: Assistant) -> Non
     answer = dated.ask("How will the harbour bridge change the neighbourhoods, in April 2024?")
     assert _dates(answer) == {"2024-04-10"}
     assert "No article on this is dated" not in answer.text
+
+
+def test_a_date_in_numbers_asked_in_german_chooses_the_spanish_report(dated: Assistant) -> None:
+    answer = dated.ask("Was sagte Lena Brandt am 10.04.2024 über die Hafenbrücke?")
+    assert _dates(answer) == {"2024-04-10"}
