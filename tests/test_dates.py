@@ -107,6 +107,27 @@ def _dates(answer) -> set[str | None]:
         ("¿Qué dijo la alcaldesa el 4/9/2024?", "es", "2024-09-04", "2024-09-06"),
         ("What did the mayor say on 2024-03-12?", "en", "2024-03-12", "2024-03-14"),
         ("Qu'a dit la maire en 2024-04 ?", "fr", "2024-04-01", "2024-05-07"),
+        # A span of days starts at its first day.
+        (
+            "A ministra falou no fim de semana de 3 e 4 de maio de 2024?",
+            "pt",
+            "2024-05-03",
+            "2024-05-06",
+        ),
+        (
+            "¿Qué dijo la alcaldesa entre el 3 y el 5 de mayo de 2024?",
+            "es",
+            "2024-05-03",
+            "2024-05-07",
+        ),
+        ("Qu'a dit la maire du 3 au 5 mai 2024 ?", "fr", "2024-05-03", "2024-05-07"),
+        # Other compounds stay whole: "fim de semana de 3 e 4" would read as the 4th alone.
+        (
+            "A ministra falou no fim-de-semana de 3 e 4 de maio de 2024?",
+            "pt",
+            "2024-05-01",
+            "2024-06-07",
+        ),
     ],
 )
 def test_a_named_month_or_day_is_that_period_and_the_days_reports_lag(

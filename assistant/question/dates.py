@@ -30,9 +30,11 @@ _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
+# A day number, then one or two joining words of up to four letters ("e", "and", "bis",
+# "y el") or a dash, at the end of the text before a day read.
+_DAY_BEFORE = re.compile(r"(?<![\d.,/])(\d{1,2})\.?\s*(?:(?:[^\W\d]{1,4}\s*){1,2}|[-\u2013]\s*)$")
 # A date in numbers at the end of a found expression ("am 12.06.2024", "on 2024-06").
 _NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
-_COMPOUND_HYPHEN = re.compile(r"(?<=[^\W\d])-(?=[^\W\d])")  # between letters, not in 2024-06
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,19 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
     takes the year named elsewhere in the question ("im Mai 2024 ... im Juni"), else its
     last occurrence before `as_of`."""
     text = _digits_for_number_words(question, language)
-    # A month joined to a noun ("Dezember-Sitzung", "June-meeting") is read as the month:
-    # dateparser reads neither part of the compound.
-    spaced = _COMPOUND_HYPHEN.sub(" ", text)
+    # A month joined to a noun ("Dezember-Sitzung", "Juni-Treffen") is read as the month:
+    # dateparser reads neither part of the compound. Other compounds stay whole ("fim-de-
+    # semana de 10 e 11 de agosto" split would read as 11 August alone).
+    months = _month_hyphens(language)
+    spaced = months.sub(lambda m: m.group(0).replace("-", " "), text) if months else text
     found = (
         _reading(match, day, spaced, language) for match, day in _search(spaced, language, as_of)
     )
-    readings = [_as_written(reading, spaced, text) for reading in found if reading is not None]
+    readings = [
+        _as_written(_span_of_days(reading, spaced), spaced, text)
+        for reading in found
+        if reading is not None
+    ]
     years = {reading.year for reading in readings if reading.year_given}
     year = years.pop() if len(years) == 1 else None
     return [
@@ -116,6 +124,19 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
         else reading
         for reading in readings
     ]
+
+
+def _span_of_days(reading: _Reading, text: str) -> _Reading:
+    """A day read with an earlier day of its month just before it ("3 e 4 de maio", "10 and
+    11 August", "vom 3. bis 5. Mai"): dateparser reads the last day alone; the span starts
+    at the first."""
+    at = text.find(reading.text)
+    if reading.unit != "day" or at < 0:
+        return reading
+    before = _DAY_BEFORE.search(text[:at])
+    if before is None or not 1 <= int(before.group(1)) < reading.day.day:
+        return reading
+    return replace(reading, from_day=int(before.group(1)))
 
 
 def _as_written(reading: _Reading, spaced: str, text: str) -> _Reading:
@@ -146,6 +167,7 @@ class _Reading:
     day: dt.date
     unit: str
     year_given: bool
+    from_day: int | None = None  # of a span of days ("3 e 4 de maio"): its first day
 
     @property
     def year(self) -> int:
@@ -154,13 +176,15 @@ class _Reading:
     def in_year(self, year: int) -> _Reading:
         last = calendar.monthrange(year, self.day.month)[1]
         day = self.day.replace(year=year, day=min(self.day.day, last))
-        return _Reading(self.text, self.kind, day, self.unit, True)
+        return replace(self, day=day, year_given=True)
 
     def period(self, as_of: dt.date) -> DateRange:
         """The days named, the reporting lag added (relative days end at `as_of`)."""
         day = self.day
         if self.unit == "day":
             first = last = day
+            if self.from_day is not None:
+                first = day.replace(day=self.from_day)
         elif self.unit == "week":
             first = day - dt.timedelta(days=day.weekday())
             last = first + dt.timedelta(days=6)
@@ -216,6 +240,25 @@ def _relative_phrases(
         if when is not None:
             read.append((phrase, when.date()))
     return read
+
+
+@lru_cache(maxsize=32)
+def _month_hyphens(language: str) -> re.Pattern | None:
+    """A month name of `language` (dateparser's locale data) joined by a hyphen to a word
+    before or after it."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    names = {n for key in lexicon("en").own.words("answers.months") for n in info.get(key, [])}
+    names = {n for n in names if len(n) > 3 and n.isalpha()}  # whole names, not "mar"
+    if not names:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    month = rf"(?<!\w)(?:{alternatives})(?!\w)"
+    return re.compile(rf"{month}-(?=[^\W\d])|(?<=[^\W\d])-{month}", re.IGNORECASE)
 
 
 @lru_cache(maxsize=32)
