@@ -187,6 +187,10 @@ def test_latest_and_first_are_read_in_each_language(
         ("What did she say about the 2024 election?", "en"),  # a year alone is a topic
         ("What is he doing now?", "en"),
         ("Wie lief die Saison 2024/25?", "de"),  # a season, no month 25
+        # "Since" tells when a state began, not when it was reported.
+        ("Wie viel kostet das Ticket seit Mai 2024?", "de"),
+        ("¿Cuánto cuesta el billete desde mayo de 2024?", "es"),
+        ("Combien coûte le billet depuis mai 2024 ?", "fr"),
         ("Was sagte Jean-Pierre über die Reform?", "de"),
     ],
 )
@@ -359,3 +363,16 @@ def test_named_days_choose_a_report_in_another_language(dated: Assistant) -> Non
 def test_a_date_in_numbers_asked_in_german_chooses_the_spanish_report(dated: Assistant) -> None:
     answer = dated.ask("Was sagte Lena Brandt am 10.04.2024 über die Hafenbrücke?")
     assert _dates(answer) == {"2024-04-10"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much is the harbour bridge to cost since April 2024?",
+        "¿Cuánto costará el puente del puerto desde abril de 2024?",
+    ],
+)
+def test_since_a_month_keeps_the_earlier_report(dated: Assistant, question: str) -> None:
+    """The cost was reported in March; "since April" does not leave March out."""
+    answer = dated.ask(question)
+    assert "en_march.txt" in {c.article_id for c in answer.citations}

@@ -111,10 +111,11 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
     found = (
         _reading(match, day, spaced, language) for match, day in _search(spaced, language, as_of)
     )
+    since = lexicon(language).regex(r"(?<!\w)(?:{time.since})\s*$", re.IGNORECASE)
     readings = [
         _as_written(_span_of_days(reading, spaced), spaced, text)
         for reading in found
-        if reading is not None
+        if reading is not None and not _since(reading, spaced, since)
     ]
     years = {reading.year for reading in readings if reading.year_given}
     year = years.pop() if len(years) == 1 else None
@@ -137,6 +138,16 @@ def _span_of_days(reading: _Reading, text: str) -> _Reading:
     if before is None or not 1 <= int(before.group(1)) < reading.day.day:
         return reading
     return replace(reading, from_day=int(before.group(1)))
+
+
+def _since(reading: _Reading, text: str, since: re.Pattern) -> bool:
+    """Whether a word such as "since", "seit", "desde" stands before the reading (or begins
+    it). "Since April 2024" tells when a state began, not when it was reported: the report
+    may come before it ("from April, adults may grow three plants", dated March), so it
+    names no days to choose articles by."""
+    at = text.find(reading.text)
+    before = text[:at] if at >= 0 else ""
+    return bool(since.search(before) or since.search(reading.text.split()[0] + " "))
 
 
 def _as_written(reading: _Reading, spaced: str, text: str) -> _Reading:
