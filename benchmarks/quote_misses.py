@@ -23,6 +23,7 @@ history), k=5.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import unicodedata
 from collections import Counter
@@ -55,8 +56,9 @@ def _holds(text: str, gold: tuple[str, ...]) -> bool:
 def classify(assistant: Assistant, item: NewsItem) -> dict:
     """Ask `item` and say where its answer was lost (one of `CLASSES`)."""
     history = list(item.history)
-    answer = assistant.ask(item.question, history, K, use_llm=False)
-    route = route_question(item.question, history, assistant._hybrid().statements)
+    answer = assistant.ask(item.question, history, K, use_llm=False, as_of=item.as_of)
+    as_of = dt.date.fromisoformat(item.as_of) if item.as_of else None
+    route = route_question(item.question, history, assistant._hybrid().statements, as_of=as_of)
     passages = {h.passage.id: h.passage.text for h in answer.retrieved}
     quotes = " ".join(c.quote for c in answer.citations)
     cited = [passages.get(c.passage_id, "") for c in answer.citations]
@@ -78,6 +80,9 @@ def classify(assistant: Assistant, item: NewsItem) -> dict:
         "person": route.person is not None,
         "class": kind,
         "gold": list(item.answers),
+        "article": sorted(item.articles),
+        "time": repr(route.time) if route.time else "",
+        "cited": [c.article_id for c in answer.citations],
         "quotes": [f"[{c.article_id}] {c.quote}" for c in answer.citations],
     }
 
@@ -144,7 +149,10 @@ def main() -> None:
                 print(f"\n{r['set']} {r['kind']}{person} {r['class']}: {r['question']}")
                 if r["standalone"] != r["question"]:
                     print(f"  standalone: {r['standalone']}")
-                print(f"  gold: {r['gold']}, sentences from a quote: {r['gold_distance']}")
+                print(f"  gold: {r['gold']} in {r['article']}")
+                print(f"  sentences from a quote: {r['gold_distance']}")
+                if r["time"]:
+                    print(f"  time: {r['time']}")
                 for quote in r["quotes"]:
                     print(f"  quote: {quote}")
     if args.json:

@@ -112,7 +112,7 @@ KEYS: dict[str, dict[str, str]] = {
         "passive_agent": PATTERN,
         "place_prepositions": WORD,
     },
-    "time": {"latest": WORD, "earliest": WORD, "numbers": TABLE},
+    "time": {"latest": WORD, "earliest": WORD, "since": WORD, "numbers": TABLE},
 }
 # What only common.toml holds: the letters and spellings of `folding.fold`.
 COMMON_KEYS: dict[str, dict[str, str]] = {

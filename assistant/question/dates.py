@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.ingest.dates import DateRange
@@ -30,6 +30,11 @@ _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
+# A day number, then one or two joining words of up to four letters ("e", "and", "bis",
+# "y el") or a dash, at the end of the text before a day read.
+_DAY_BEFORE = re.compile(r"(?<![\d.,/])(\d{1,2})\.?\s*(?:(?:[^\W\d]{1,4}\s*){1,2}|[-\u2013]\s*)$")
+# A date in numbers at the end of a found expression ("am 12.06.2024", "on 2024-06").
+_NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,20 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
     takes the year named elsewhere in the question ("im Mai 2024 ... im Juni"), else its
     last occurrence before `as_of`."""
     text = _digits_for_number_words(question, language)
-    found = (_reading(match, day, text, language) for match, day in _search(text, language, as_of))
-    readings = [reading for reading in found if reading is not None]
+    # A month joined to a noun ("Dezember-Sitzung", "Juni-Treffen") is read as the month:
+    # dateparser reads neither part of the compound. Other compounds stay whole ("fim-de-
+    # semana de 10 e 11 de agosto" split would read as 11 August alone).
+    months = _month_hyphens(language)
+    spaced = months.sub(lambda m: m.group(0).replace("-", " "), text) if months else text
+    found = (
+        _reading(match, day, spaced, language) for match, day in _search(spaced, language, as_of)
+    )
+    since = lexicon(language).regex(r"(?<!\w)(?:{time.since})\s*$", re.IGNORECASE)
+    readings = [
+        _as_written(_span_of_days(reading, spaced), spaced, text)
+        for reading in found
+        if reading is not None and not _since(reading, spaced, since)
+    ]
     years = {reading.year for reading in readings if reading.year_given}
     year = years.pop() if len(years) == 1 else None
     return [
@@ -108,6 +125,37 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
         else reading
         for reading in readings
     ]
+
+
+def _span_of_days(reading: _Reading, text: str) -> _Reading:
+    """A day read with an earlier day of its month just before it ("3 e 4 de maio", "10 and
+    11 August", "vom 3. bis 5. Mai"): dateparser reads the last day alone; the span starts
+    at the first."""
+    at = text.find(reading.text)
+    if reading.unit != "day" or at < 0:
+        return reading
+    before = _DAY_BEFORE.search(text[:at])
+    if before is None or not 1 <= int(before.group(1)) < reading.day.day:
+        return reading
+    return replace(reading, from_day=int(before.group(1)))
+
+
+def _since(reading: _Reading, text: str, since: re.Pattern) -> bool:
+    """Whether a word such as "since", "seit", "desde" stands before the reading (or begins
+    it). "Since April 2024" tells when a state began, not when it was reported: the report
+    may come before it ("from April, adults may grow three plants", dated March), so it
+    names no days to choose articles by."""
+    at = text.find(reading.text)
+    before = text[:at] if at >= 0 else ""
+    return bool(since.search(before) or since.search(reading.text.split()[0] + " "))
+
+
+def _as_written(reading: _Reading, spaced: str, text: str) -> _Reading:
+    """The reading with its text as the question writes it (hyphens kept)."""
+    at = spaced.find(reading.text)
+    if at < 0:
+        return reading
+    return replace(reading, text=text[at : at + len(reading.text)])
 
 
 def _digits_for_number_words(question: str, language: str) -> str:
@@ -130,6 +178,7 @@ class _Reading:
     day: dt.date
     unit: str
     year_given: bool
+    from_day: int | None = None  # of a span of days ("3 e 4 de maio"): its first day
 
     @property
     def year(self) -> int:
@@ -138,13 +187,15 @@ class _Reading:
     def in_year(self, year: int) -> _Reading:
         last = calendar.monthrange(year, self.day.month)[1]
         day = self.day.replace(year=year, day=min(self.day.day, last))
-        return _Reading(self.text, self.kind, day, self.unit, True)
+        return replace(self, day=day, year_given=True)
 
     def period(self, as_of: dt.date) -> DateRange:
         """The days named, the reporting lag added (relative days end at `as_of`)."""
         day = self.day
         if self.unit == "day":
             first = last = day
+            if self.from_day is not None:
+                first = day.replace(day=self.from_day)
         elif self.unit == "week":
             first = day - dt.timedelta(days=day.weekday())
             last = first + dt.timedelta(days=6)
@@ -168,12 +219,92 @@ def _search(text: str, language: str, as_of: dt.date) -> list[tuple[str, dt.date
 
     base = dt.datetime.combine(as_of, dt.time())
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}
+    # Numeric dates in the language's order ("12.06.2024": 12 June in German).
+    if order := _date_order(language):
+        settings["DATE_ORDER"] = order
     try:
         found = search_dates(text, languages=[language], settings=settings)
     except (ValueError, KeyError) as err:  # a language dateparser does not know
         logger.debug("No dates read in %s: %s", language, err)
         return []
-    return [(match, when.date()) for match, when in found or []]
+    read = [(match, when.date()) for match, when in found or []]
+    return read + _relative_phrases(text, language, settings, [m for m, _ in read])
+
+
+def _relative_phrases(
+    text: str, language: str, settings: dict, found: list[str]
+) -> list[tuple[str, dt.date]]:
+    """The relative days of dateparser's own locale data ("la semana pasada", "la semaine
+    dernière") its search missed in running text, each with the day it reads: its search
+    finds them alone but not inside a sentence in every language."""
+    from dateparser import parse
+
+    pattern = _relative_words(language)
+    if pattern is None:
+        return []
+    read, seen = [], [other.lower() for other in found]
+    for match in pattern.finditer(text):
+        phrase = match.group(0)
+        if any(phrase.lower() in other or other in phrase.lower() for other in seen):
+            continue
+        when = parse(phrase, languages=[language], settings=settings)
+        if when is not None:
+            read.append((phrase, when.date()))
+    return read
+
+
+@lru_cache(maxsize=32)
+def _month_hyphens(language: str) -> re.Pattern | None:
+    """A month name of `language` (dateparser's locale data) joined by a hyphen to a word
+    before or after it."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    names = {n for key in lexicon("en").own.words("answers.months") for n in info.get(key, [])}
+    names = {n for n in names if len(n) > 3 and n.isalpha()}  # whole names, not "mar"
+    if not names:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    month = rf"(?<!\w)(?:{alternatives})(?!\w)"
+    return re.compile(rf"{month}-(?=[^\W\d])|(?<=[^\W\d])-{month}", re.IGNORECASE)
+
+
+@lru_cache(maxsize=32)
+def _date_order(language: str) -> str | None:
+    """The order of day, month and year in numeric dates of `language` (dateparser's
+    locale data: "DMY", "MDY", "YMD"), None for a language it lacks."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        return default_loader.get_locale(language).info.get("date_order")
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=32)
+def _relative_words(language: str) -> re.Pattern | None:
+    """The relative phrases of dateparser's locale data for `language` that name a day,
+    week, month or year ("1 week ago": "la semana pasada"), longest first."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:  # a language dateparser does not know
+        return None
+    phrases = {
+        phrase
+        for meaning, said in info.get("relative-type", {}).items()
+        if any(unit in meaning.split() for unit in _REPORTING_LAG)
+        for phrase in said
+        if " " in phrase.strip()  # one word ("hoy", "ayer") its search already finds
+    }
+    if not phrases:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def _may_name_dates(text: str, language: str) -> bool:
@@ -226,9 +357,19 @@ def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | N
     if "ago" in words and len(units) == 1:
         return _Reading(match, "relative", day, units[0], True)
     letters = [w for w in words if not _NUMBER.fullmatch(w)]
-    if year_given and not letters:
-        return _Reading(match, "absolute", day, "year", True)
-    return None
+    numeric = _NUMERIC_DATE.search(match)
+    if numeric and (letters or not year_given):
+        numbers = [int(n) for n in _NUMBER.findall(numeric.group(0))]
+    elif letters:
+        return None
+    if not any(_YEAR.match(str(n)) for n in numbers):
+        return None
+    # Numbers alone: a year, a year and month ("2024-06") or a whole date ("12.06.2024").
+    rest = [n for n in numbers if not _YEAR.match(str(n))]
+    unit = {0: "year", 1: "month", 2: "day"}.get(len(rest))
+    if unit is None or any(not 1 <= n <= 31 for n in rest) or min(rest, default=1) > 12:
+        return None
+    return _Reading(match, "absolute", day, unit, True)
 
 
 def _widened(match: str, text: str) -> str | None:

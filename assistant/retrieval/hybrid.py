@@ -503,7 +503,8 @@ class HybridRetriever:
         scores = fuse(candidates, weights, self.lexical_weight)
         spans = [self._span(self._record(c.passage_id)) for c in candidates]
         if named is not None and self.question_dates != "ignore":
-            keep, scores, dates = self._named(named, spans, scores, dates)
+            closeness = _closeness(candidates, question.language)
+            keep, scores, dates = self._named(named, spans, scores, closeness, dates)
             # Only the filter leaves articles out ("prefer" ranks them).
             restricted = restricted or (self.question_dates == "filter" and not dates.unmatched)
             candidates, spans, scores = _kept(keep, candidates, spans, scores)
@@ -526,17 +527,30 @@ class HybridRetriever:
         return hits, dates
 
     def _named(
-        self, named: DateRange, spans: list, scores: np.ndarray, dates: DateOutcome
+        self,
+        named: DateRange,
+        spans: list,
+        scores: np.ndarray,
+        closeness: np.ndarray,
+        dates: DateOutcome,
     ) -> tuple[np.ndarray, np.ndarray, DateOutcome]:
         """Which candidates the days a question names keep (a mask), their scores and the
-        outcome: with "filter", only those dated then, when the best of them comes within
-        `date_margin` of the best of all; otherwise all, and the days are unmatched. With
-        "prefer", all, those dated then raised by `date_margin`."""
+        outcome: with "filter", only those dated then, when one of them is on the topic;
+        otherwise all, and the days are unmatched. With "prefer", all, those dated then
+        raised by `date_margin`.
+
+        On the topic: its fused score within `date_margin` of the best of all, or its
+        `closeness` (see `_closeness`) within the person-topic gap of the closest. The
+        fused score's keywords favour the question's language; the closeness weighs a
+        report in another language as the person questions do."""
         inside = np.array([named.holds(span) for span in spans])
         everything = np.ones(len(spans), dtype=bool)
         if self.question_dates == "prefer":
             return everything, scores + self.date_margin * inside, replace(dates, used=named)
-        if inside.any() and scores[inside].max() >= scores.max() - self.date_margin:
+        if inside.any() and (
+            scores[inside].max() >= scores.max() - self.date_margin
+            or closeness[inside].max() >= closeness.max() - _topic_gap()
+        ):
             return inside, scores, replace(dates, used=named)
         return everything, scores, replace(dates, unmatched=named)
 
@@ -758,6 +772,13 @@ def _closest_of(rows: list[tuple[str, np.ndarray | None]], question: EncodedQues
     none)."""
     scores = [topic_closeness(language, v, question) for language, v in rows if v is not None]
     return max(scores, default=-1.0)
+
+
+def _closeness(candidates: list[Candidate], language: str) -> np.ndarray:
+    """Each candidate's primary similarity to a question in `language`, raised by the
+    fitted cross-lingual offset where the passage's language differs."""
+    offset = fitted(Floors).cross_lingual_offset
+    return np.array([c.dense[0] + (offset if c.language != language else 0.0) for c in candidates])
 
 
 def topic_closeness(language: str, vector: np.ndarray, question: EncodedQuestion) -> float:
