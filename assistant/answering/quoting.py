@@ -26,7 +26,7 @@ from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
-from assistant.speech.statements import Statement, declines_comment
+from assistant.speech.statements import Statement, declines_comment, holds_quotation
 
 if TYPE_CHECKING:
     from assistant.answering.person_answers import PersonStatements
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 # assistant/fitted/: what holding the kind of answer asked for adds to a sentence's logit
 # (`AnswerTypes`; a credit line gains more, being short and sharing no words with "who took
 # the photo"), and what a quotation adds in a person answer (`People.direct_quote_bonus`: a
-# person's own words answer "what did X say" better than the article's summary of them).
+# person's own words answer "what did X say" better than the article's summary of them);
+# the same bonus goes to quotations answering a question that asks for no kind of answer
+# (`_quotation_bonus`).
 # Of a follow-up, what it asks in its own words outweighs what its standalone text carried
 # over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation.
 # Answers stay short: at most this many quotes.
@@ -168,8 +170,8 @@ class ExtractiveAnswerer:
         ):
             nearest = cite_sentences(evidence, ranking, likeliest(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)
-        order = np.argsort(-ranking.chances, kind="stable")
-        chosen = choose_quotes(ranking.chances, order)
+        chances = _chances_to_quote(evidence, ranking)
+        chosen = choose_quotes(chances, np.argsort(-chances, kind="stable"))
         citations = cite_sentences(evidence, ranking, chosen, _continued(evidence, ranking, chosen))
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
@@ -178,6 +180,26 @@ class ExtractiveAnswerer:
     def answer_person(self, question: str, statements: PersonStatements) -> Answer:
         """The person's statements that best answer the question, quoted."""
         return quote_statements(question, statements)
+
+
+def _chances_to_quote(evidence: Evidence, ranking: QuoteRanking) -> np.ndarray:
+    """Each sentence's chance of being quoted: the quote model's, a quotation's raised by
+    `People.direct_quote_bonus` when the question asks for no kind of answer (a number, a
+    date, ...). Such questions about news ask mostly what someone said, did or thought, and
+    the words in quotation marks say it ("I don't see cracks in the labor market") where
+    the sentences around them summarise ("described the move as ..."). The confidence is
+    read from the quote model's chances alone."""
+    if evidence.question.answer_type is not None:
+        return ranking.chances
+    quoted = np.array(
+        [
+            bool(said and said.direct) or holds_quotation(sentence.text)
+            for sentence, said in zip(ranking.sentences, ranking.said, strict=True)
+        ],
+        dtype=float,
+    )
+    logits = ranking.logits + fitted(People).direct_quote_bonus * quoted
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
