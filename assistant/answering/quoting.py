@@ -172,7 +172,9 @@ class ExtractiveAnswerer:
             return abstention(question, hits, confidence, nearest)
         chances = _chances_to_quote(evidence, ranking)
         chosen = choose_quotes(chances, np.argsort(-chances, kind="stable"))
-        citations = cite_sentences(evidence, ranking, chosen, _continued(evidence, ranking, chosen))
+        ends = _continued(evidence, ranking, chosen)
+        chosen = _unless_run_into(ranking, chosen, ends)
+        citations = cite_sentences(evidence, ranking, chosen, ends)
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
@@ -294,11 +296,11 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
     quotes the same speaker's own words ("..., so Klein weiter." followed by "Aber es ist
     alles da, es liegt an uns."): such a sentence often names no one and shares few words
     with the question, yet it goes on with what the chosen one says. Keyed by the chosen
-    sentence's index; the end is the next sentence's (not chosen itself)."""
+    sentence's index; the end is the next sentence's (which may be chosen too: see
+    `_unless_run_into`)."""
     statements, ends = evidence.statements, {}
     if statements is None:
         return ends
-    taken = {(ranking.sentences[i].hit.article.id, ranking.sentences[i].start) for i in chosen}
     for i in chosen:
         sentence, said = ranking.sentences[i], ranking.said[i]
         spans = sentence.hit.passage.sentences
@@ -308,9 +310,26 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
         start, end = spans[ordinal]
         article = sentence.hit.article.id
         then = statements.statement_at(article, start)
-        if then and then.direct and then.speaker == said.speaker and (article, start) not in taken:
+        if then and then.direct and then.speaker == said.speaker:
             ends[i] = end
     return ends
+
+
+def _unless_run_into(
+    ranking: QuoteRanking, chosen: list[int], ends: Mapping[int, int]
+) -> list[int]:
+    """The chosen sentences but those another chosen one's quote runs on into (`ends`, from
+    `_continued`): the speaker's words are quoted once, in the order they were said."""
+    sentences = ranking.sentences
+    run_into = {
+        j
+        for i, end in ends.items()
+        for j in chosen
+        if j != i
+        and sentences[j].hit.article.id == sentences[i].hit.article.id
+        and sentences[i].end < sentences[j].end == end
+    }
+    return [i for i in chosen if i not in run_into]
 
 
 def _reported(
