@@ -197,6 +197,33 @@ def test_a_follow_ups_own_question_outweighs_the_standalone_texts_similarity():
     assert _follow_up(hit, rows, own).startswith("The Albatros crew finished next")
 
 
+def _skipper_quote(question: str) -> str:
+    """The first quote answering `question` from a summary and a quotation of the skipper
+    that tie under both models and hold the same of the question's words."""
+    hit = _regatta_hit(
+        "The skipper Jana Olsen spoke about the race at Kiel after the finish.",
+        '"We sailed the race at Kiel of our lives," the skipper Jana Olsen said.',
+    )
+    same = np.array([0.9, np.sqrt(1 - 0.81)])
+    rows = {("r1", 0): same, ("r1", 1): same}
+    vectors = SentenceVectors(_QUESTION, rows)
+    return _quote(question, hit, vectors, vectors).citations[0].quote
+
+
+def test_a_quotation_answers_a_question_asking_for_no_kind_of_answer_first():
+    # The words in quotation marks are what the skipper said; the summary only reports
+    # that she spoke.
+    first = _skipper_quote("What did Jana Olsen think of the race at Kiel?")
+    assert first.startswith('"We sailed the race')
+
+
+def test_a_quotation_gains_nothing_when_the_question_asks_for_a_kind_of_answer():
+    # "How many" asks for a number, which neither sentence holds: the tie stays in
+    # passage order.
+    first = _skipper_quote("How many races did Jana Olsen sail at Kiel?")
+    assert first.startswith("The skipper Jana Olsen spoke")
+
+
 _REGATTA = """date 2026-06-20 Möwe wins the Kiel sailing race
 
 The crew of the Möwe won the Kiel sailing race on Saturday, skippered by Jana Olsen.

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.fast
         ("How many stakeholders took part?", "amount"),
         ("Wie viel kostet die Brücke?", "amount"),
         ("Quand la COP 30 se tiendra-t-elle ?", "date"),
+        # Asking for the day or the year asks for a date in every language.
+        ("On what day did the ferry sail again?", "date"),
+        ("An welchem Tag fuhr die Fähre wieder?", "date"),
+        ("¿Qué día volvió a salir el ferry?", "date"),
+        ("En quelle année le ferry a-t-il repris ?", "date"),
         ("Who took the photo of the negotiators?", "credit"),
         ("What did Rubio say about Russia?", None),
         ("Who published the joint statement?", "person"),

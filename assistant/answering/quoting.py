@@ -26,7 +26,7 @@ from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
-from assistant.speech.statements import Statement, declines_comment
+from assistant.speech.statements import Statement, declines_comment, holds_quotation
 
 if TYPE_CHECKING:
     from assistant.answering.person_answers import PersonStatements
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 # assistant/fitted/: what holding the kind of answer asked for adds to a sentence's logit
 # (`AnswerTypes`; a credit line gains more, being short and sharing no words with "who took
 # the photo"), and what a quotation adds in a person answer (`People.direct_quote_bonus`: a
-# person's own words answer "what did X say" better than the article's summary of them).
+# person's own words answer "what did X say" better than the article's summary of them);
+# the same bonus goes to quotations answering a question that asks for no kind of answer
+# (`_quotation_bonus`).
 # Of a follow-up, what it asks in its own words outweighs what its standalone text carried
 # over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation.
 # Answers stay short: at most this many quotes.
@@ -168,9 +170,11 @@ class ExtractiveAnswerer:
         ):
             nearest = cite_sentences(evidence, ranking, likeliest(ranking.chances, _MAX_NEAREST))
             return abstention(question, hits, confidence, nearest)
-        order = np.argsort(-ranking.chances, kind="stable")
-        chosen = choose_quotes(ranking.chances, order)
-        citations = cite_sentences(evidence, ranking, chosen, _continued(evidence, ranking, chosen))
+        chances = _chances_to_quote(evidence, ranking)
+        chosen = choose_quotes(chances, np.argsort(-chances, kind="stable"))
+        ends = _continued(evidence, ranking, chosen)
+        chosen = _unless_run_into(ranking, chosen, ends)
+        citations = cite_sentences(evidence, ranking, chosen, ends)
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
@@ -178,6 +182,26 @@ class ExtractiveAnswerer:
     def answer_person(self, question: str, statements: PersonStatements) -> Answer:
         """The person's statements that best answer the question, quoted."""
         return quote_statements(question, statements)
+
+
+def _chances_to_quote(evidence: Evidence, ranking: QuoteRanking) -> np.ndarray:
+    """Each sentence's chance of being quoted: the quote model's, a quotation's raised by
+    `People.direct_quote_bonus` when the question asks for no kind of answer (a number, a
+    date, ...). Such questions about news ask mostly what someone said, did or thought, and
+    the words in quotation marks say it ("I don't see cracks in the labor market") where
+    the sentences around them summarise ("described the move as ..."). The confidence is
+    read from the quote model's chances alone."""
+    if evidence.question.answer_type is not None:
+        return ranking.chances
+    quoted = np.array(
+        [
+            bool(said and said.direct) or holds_quotation(sentence.text)
+            for sentence, said in zip(ranking.sentences, ranking.said, strict=True)
+        ],
+        dtype=float,
+    )
+    logits = ranking.logits + fitted(People).direct_quote_bonus * quoted
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
@@ -272,11 +296,11 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
     quotes the same speaker's own words ("..., so Klein weiter." followed by "Aber es ist
     alles da, es liegt an uns."): such a sentence often names no one and shares few words
     with the question, yet it goes on with what the chosen one says. Keyed by the chosen
-    sentence's index; the end is the next sentence's (not chosen itself)."""
+    sentence's index; the end is the next sentence's (which may be chosen too: see
+    `_unless_run_into`)."""
     statements, ends = evidence.statements, {}
     if statements is None:
         return ends
-    taken = {(ranking.sentences[i].hit.article.id, ranking.sentences[i].start) for i in chosen}
     for i in chosen:
         sentence, said = ranking.sentences[i], ranking.said[i]
         spans = sentence.hit.passage.sentences
@@ -286,9 +310,26 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
         start, end = spans[ordinal]
         article = sentence.hit.article.id
         then = statements.statement_at(article, start)
-        if then and then.direct and then.speaker == said.speaker and (article, start) not in taken:
+        if then and then.direct and then.speaker == said.speaker:
             ends[i] = end
     return ends
+
+
+def _unless_run_into(
+    ranking: QuoteRanking, chosen: list[int], ends: Mapping[int, int]
+) -> list[int]:
+    """The chosen sentences but those another chosen one's quote runs on into (`ends`, from
+    `_continued`): the speaker's words are quoted once, in the order they were said."""
+    sentences = ranking.sentences
+    run_into = {
+        j
+        for i, end in ends.items()
+        for j in chosen
+        if j != i
+        and sentences[j].hit.article.id == sentences[i].hit.article.id
+        and sentences[i].end < sentences[j].end == end
+    }
+    return [i for i in chosen if i not in run_into]
 
 
 def _reported(

@@ -107,6 +107,12 @@ def declines_comment(sentence: str, language: str) -> bool:
     return bool(lexicon(language).regex(_NO_COMMENT, re.I).search(sentence))
 
 
+def holds_quotation(sentence: str) -> bool:
+    """Whether the sentence quotes someone's words: quotation marks around three words or
+    more (as a statement's; a title in quotes, "La noia", is shorter)."""
+    return _quoted_words(sentence) >= _MIN_QUOTED_WORDS
+
+
 def extract_statements(
     text: str, language: str, sentences: Sequence[tuple[int, int]], title: str = ""
 ) -> list[Statement]:
