@@ -51,6 +51,10 @@ _TOPIC_WORD = re.compile(r"[^\W\d_][\w\-]*|\d\w*")
 # The commonest words of a language ("what", "did", "about", "wie", "sobre": Zipf
 # frequency 5.8 or more) say nothing of what a question's topic is.
 _COMMON_ZIPF = 5.8
+# Only a topic's rare names (Zipf frequency below 4: "WalkMe", "Schuldenbremse", "Hague")
+# count as naming what the articles may never report: a common word capitalised as German
+# nouns are ("Haushalt") has translations ("budget") single-word vectors place far apart.
+_RARE_NAME_ZIPF = 4.0
 
 logger = logging.getLogger(__name__)
 
@@ -424,16 +428,23 @@ class HybridRetriever:
 
     def name_closeness(self, topic: EncodedQuestion, near: list[str]) -> float:
         """How closely the passages `near` a person question's topic hold its least-held
-        name: 1 when some passage holds every name of the topic (capitalised words but the
-        first, in any language); else, among the names no passage holds, the lowest of each
+        name: 1 when some passage holds every rare name of the topic (capitalised words but
+        the first, in any language); else, among the names no passage holds, the lowest of each
         one's highest USE cosine to a word of `near` (its form in another language:
         "Zinssenkungen" / "cuts"). An event the articles never report ("the takeover of
         WalkMe") has a name nothing comes close to. Without a word matcher, a word sharing
         the name's folded first letters or country code (`name_keys`) holds it."""
         opening = _TOPIC_WORD.match(topic.text.lstrip("¿¡ "))
         first = opening.group() if opening else ""
-        names = [word for word in _topic_words(topic) if word[0].isupper() and word != first]
-        unheld = [name for name in names if self.keywords.unheld([name], topic.language)]
+        language = topic.language
+        names = [
+            word
+            for word in _topic_words(topic)
+            if word[0].isupper()
+            and word != first
+            and zipf_frequency(word.lower(), language) < _RARE_NAME_ZIPF
+        ]
+        unheld = [name for name in names if self.keywords.unheld([name], language)]
         words = sorted({word for text in near for word in _TOPIC_WORD.findall(text)})
         if not unheld:
             return 1.0
