@@ -3,6 +3,7 @@
     python benchmarks/topic_names.py            # the table (rows from person_rows.py)
     python benchmarks/topic_names.py --write    # ship the cut-off fitted on both sets, if
                                                 # neither does worse left out
+    python benchmarks/topic_names.py --write-docs   # the table into docs/benchmarks.md
 
 A person question whose topic names something no passage holds ("the takeover of WalkMe")
 is refused as off the person's topic when no word near the topic comes within the cut-off
@@ -25,7 +26,7 @@ from pathlib import Path
 from fitting import MAX_EXTRA_WRONG
 from fitting_rows import CACHE, NEWS_SETS
 from person_rows import rows_of
-from report import markdown_table
+from report import markdown_table, measured_on, write_section
 
 from assistant.fitted import FOLDER, TopicNames, write_fitted
 
@@ -113,6 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--write", action="store_true", help="ship the cut-off if no set is worse")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     rows_by_set = {name: rows_of(name, args.cache) for name in NEWS_SETS}
     everywhere = fit(rows_by_set)
@@ -131,7 +135,11 @@ def main() -> None:
         for name, by_fit in results.items()
         if _worse(by_fit["left out"][1], by_fit["rule off"][1])
     ]
-    print("Left out worse than the rule off: " + (", ".join(worse) if worse else "nowhere."))
+    verdict = "Left out worse than the rule off: " + (", ".join(worse) if worse else "nowhere.")
+    print(verdict)
+    if args.write_docs:
+        note = f"`python benchmarks/topic_names.py`; {measured_on()}."
+        write_section("topic-names", f"{table(results)}\n\n{verdict}\n\n{note}\n")
     if args.write and not worse:
         score = {
             name: {label: found for label, (_, found) in by_fit.items()}
