@@ -23,6 +23,7 @@ from assistant.fitted import (
     QuoteModel,
     Retrieval,
     Support,
+    TopicNames,
     WordMatching,
     fitted,
     overridden,
@@ -49,6 +50,7 @@ KINDS = (
     WordMatching,
     AnswerTypes,
     People,
+    TopicNames,
 )
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.fitted import TopicNames, overridden
 from assistant.speech.names import same_name
 from assistant.surfaces.api import Assistant
 
@@ -109,3 +110,21 @@ def test_a_topic_of_the_persons_own_is_not_refused_for_others_coming_closer(
     assert [c.speaker for c in hers.citations] == ["Clara Lind"]
     anyones = assistant.ask("What did Lind say after the victory?")
     assert anyones.abstained and anyones.text.startswith("The articles quote Clara Lind, but")
+
+
+def test_a_topic_naming_what_no_article_holds_is_not_the_persons(people: Assistant):
+    """No article names a "Veltronix": asked about its takeover, the articles quote Berg,
+    but not on this. Names the articles hold in another language are still his topic: a
+    rare one close to its translation ("Stahlpreise": steel prices), a common one whatever
+    its translation ("Haushalt": budget)."""
+    asked = "What did Jonas Berg say about the takeover of Veltronix?"
+    answer = people.ask(asked)
+    assert answer.abstained and answer.text.startswith("The articles quote Jonas Berg, but")
+    with overridden(TopicNames, min_closeness=0.0):
+        assert not people.ask(asked).abstained
+    steel = people.ask("Was sagte Berg über die Stahlpreise?")
+    assert [c.quote for c in steel.citations][:1] == [
+        "The finance minister also warned that steel prices could rise by a fifth."
+    ]
+    budget = people.ask("Was sagte Jonas Berg über den Haushalt?")
+    assert not budget.abstained and "room for the bridge" in budget.citations[0].quote

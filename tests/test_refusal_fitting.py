@@ -24,6 +24,7 @@ from assistant.surfaces.api import Assistant
 # The fitting lives with the benchmarks that feed it (they import each other by name).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
+import topic_names
 from fitting import (
     MAX_EXTRA_WRONG,
     RefusalValues,
@@ -188,3 +189,28 @@ def test_naive_chunks_keep_every_word_within_the_size():
     assert all(len(piece) <= 100 for piece in pieces)
     assert " ".join(pieces).split() == text.split()
     assert chunks("ein " + "x" * 120, 100) == ["ein", "x" * 120]
+
+
+def _person_row(label: int, closeness: float, verdict: str = "on_topic") -> dict:
+    return {
+        "kind": "speaker" if label else "offcorpus",
+        "variant": "asked",
+        "label": label,
+        "verdict": verdict,
+        "name_closeness": closeness,
+        "refused": verdict == "off_topic",
+        "holds": bool(label),
+    }
+
+
+def test_topic_name_cutoff_is_the_lowest_refusing_the_unheld_names_and_no_answerable_one():
+    rows = [_person_row(0, c) for c in (0.40, 0.45, 0.50)]
+    rows += [_person_row(1, c) for c in (0.58, 0.70, 1.0, 1.0)]
+    rows += [_person_row(0, 0.30, verdict="off_topic"), _person_row(1, None, verdict=None)]
+    cutoff = topic_names.fit({"one": rows})
+    assert cutoff == 0.51
+    found = topic_names.figures(rows, cutoff)
+    assert (found["offcorpus_refused"], found["wrongly_refused"]) == (1.0, 0.0)
+    # A set whose answerable questions name what nothing near holds keeps the rule lower.
+    other = [_person_row(1, 0.42), *(_person_row(0, 1.0) for _ in range(3))]
+    assert topic_names.fit({"one": rows, "two": other}) == 0.41

@@ -134,6 +134,16 @@ class People:
     no_comment_tie: float
 
 
+@dataclasses.dataclass(frozen=True)
+class TopicNames:
+    """Person questions: a topic naming something no passage holds is not the person's
+    topic when no word near the topic comes this close to the name (USE cosine; see
+    `HybridRetriever.name_closeness`)."""
+
+    FILE: ClassVar[str] = "topic_names.json"
+    min_closeness: float
+
+
 Values = TypeVar("Values")
 _loaded: dict[type, Any] = {}
 _lock = threading.Lock()

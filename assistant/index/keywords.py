@@ -139,6 +139,11 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self._bm25.get_scores(tokens, weight_mask=same_language)
 
+    def unheld(self, words: list[str], language: str) -> int:
+        """How many of the words (stemmed in `language`, stop words left out, each counted
+        once) no passage holds, in any language."""
+        return len(set(tokenize(" ".join(words), language)) - self._vocabulary)
+
 
 def save_keywords(generation: Path, passages: TokenizedPassages) -> None:
     """Save the passages' tokens and their BM25 index into a generation folder."""

@@ -12,14 +12,16 @@ from enum import Enum
 
 import numpy as np
 
-from assistant.fitted import AnswerTypes, Floors, People, Retrieval, fitted
+from assistant.fitted import AnswerTypes, Floors, People, Retrieval, TopicNames, fitted
 from assistant.index.keywords import KeywordIndex
 from assistant.index.store import ArticleRecord, Hit, PassageStore
 from assistant.ingest.dates import DateRange, date_span, day_number
 from assistant.ingest.passages import Passage, article_of
 from assistant.language.detection import detect_language
 from assistant.language.lexicon import lexicon
+from assistant.language.tokens import content_words
 from assistant.models.embeddings import PassageEmbeddings
+from assistant.models.word_frequencies import zipf_frequency
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
 from assistant.question.dates import LATEST, TimeIntent
@@ -45,6 +47,14 @@ _MAX_VIEW_CHANGE_PASSAGES = 200
 # _TYPED_HEAD: the bonus reorders the head, it does not pull in passages from far below.
 _TYPED_HEAD = 20
 _KEY_TERM = re.compile(r"\b[^\W\d_]*\d[\w\-]*")
+_TOPIC_WORD = re.compile(r"[^\W\d_][\w\-]*|\d\w*")
+# The commonest words of a language ("what", "did", "about", "wie", "sobre": Zipf
+# frequency 5.8 or more) say nothing of what a question's topic is.
+_COMMON_ZIPF = 5.8
+# Only a topic's rare names (Zipf frequency below 4: "WalkMe", "Schuldenbremse", "Hague")
+# count as naming what the articles may never report: a common word capitalised as German
+# nouns are ("Haushalt") has translations ("budget") single-word vectors place far apart.
+_RARE_NAME_ZIPF = 4.0
 
 logger = logging.getLogger(__name__)
 
@@ -421,7 +431,38 @@ class HybridRetriever:
         # "after his victory", "sa victoire": the topic is the person's own, and others'
         # victories coming closer to it say nothing about whether they spoke of theirs.
         farther = gap > _topic_gap() and not owned_topic(topic.text, topic.language)
-        return farther or bool(unsaid) or unnamed
+        unheld = self.name_closeness(topic, said + others) < fitted(TopicNames).min_closeness
+        return farther or bool(unsaid) or unnamed or unheld
+
+    def name_closeness(self, topic: EncodedQuestion, near: list[str]) -> float:
+        """How closely the passages `near` a person question's topic hold its least-held
+        name: 1 when some passage holds every rare name of the topic (capitalised words but
+        the first, in any language); else, among the names no passage holds, the lowest of each
+        one's highest USE cosine to a word of `near` (its form in another language:
+        "Zinssenkungen" / "cuts"). An event the articles never report ("the takeover of
+        WalkMe") has a name nothing comes close to. Without a word matcher, a word sharing
+        the name's folded first letters or country code (`name_keys`) holds it."""
+        opening = _TOPIC_WORD.match(topic.text.lstrip("¿¡ "))
+        first = opening.group() if opening else ""
+        language = topic.language
+        names = [
+            word
+            for word in _topic_words(topic)
+            if word[0].isupper()
+            and word != first
+            and zipf_frequency(word.lower(), language) < _RARE_NAME_ZIPF
+        ]
+        unheld = [name for name in names if self.keywords.unheld([name], language)]
+        words = sorted({word for text in near for word in _TOPIC_WORD.findall(text)})
+        if not unheld:
+            return 1.0
+        if not words:
+            return 0.0
+        if self.word_matcher is None:
+            return float(all(name_keys(name) & name_keys(" ".join(words), every_word=True)
+                             for name in unheld))  # fmt: skip
+        vectors = self.word_matcher.vectors(words)
+        return min(float((vectors @ self.word_matcher.vectors([n])[0]).max()) for n in unheld)
 
     def _own(self, evidence: Evidence, speaker: str) -> list[tuple[str, np.ndarray | None]]:
         """(language, primary vector) of each of the speaker's statements in the evidence."""
@@ -749,6 +790,19 @@ def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: li
     held = name_keys(" ".join(said), every_word=True)
     found = name_keys(" ".join(elsewhere), every_word=True)
     return bool(asked) and not asked & held and bool(asked & found)
+
+
+def _topic_words(topic: EncodedQuestion) -> list[str]:
+    """The words of a person question's topic, as written, less stop words, the words
+    that ask what was said ("say", "reagierte") and the language's commonest words."""
+    language = topic.language
+    asking = lexicon(language).words("questions.speech_verbs")
+    kept = {
+        word
+        for word in content_words(topic.undated_text(), language) - asking
+        if zipf_frequency(word, language) < _COMMON_ZIPF
+    }
+    return [word for word in _TOPIC_WORD.findall(topic.undated_text()) if word.lower() in kept]
 
 
 def _topic_gap() -> float:
