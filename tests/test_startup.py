@@ -170,6 +170,28 @@ def test_a_plain_words_frequency_needs_no_wordfreq_once_its_list_is_prepared(cac
     assert _imported_by(code, ["wordfreq"], env) == []
 
 
+def test_prepared_date_words_are_dateparsers(cache: Path):
+    from assistant.question import dates
+
+    for language in ("en", "de", "es", "fr", "it", "pt", "ja", "xx"):
+        assert dates._prepared_date_words(language) == dates._locale_date_words(language)
+    assert "oktober" in dates._prepared_date_words("de")
+    assert dates._prepared_date_words("xx") == []  # a language dateparser does not know
+    assert (cache / "prepared" / "dateparser" / "de" / STAMP).exists()
+
+
+def test_a_question_naming_no_date_needs_no_dateparser_once_its_words_are_prepared(cache):
+    from assistant.question import dates
+
+    dates._prepared_date_words("de")
+    env = {"ASSISTANT_MODEL_CACHE": str(cache)}
+    asked = "from assistant.question.dates import read_time\nintent = read_time({!r}, 'de')\n"
+    undated = asked.format("Was sagte Rubio über Russland?") + "assert not intent.about_time"
+    dated = asked.format("Was sagte Rubio im Oktober?") + "assert intent.named"
+    assert _imported_by(undated, ["dateparser"], env) == []
+    assert _imported_by(dated, ["dateparser"], env) == ["dateparser"]
+
+
 # Libraries a question through the command line must not import: the model stacks it does
 # not use, the page, LangChain (its embeddings, messages and runnables load its callback
 # machinery and LangSmith; only LLM answers and LangChain's users need it), and SciPy
