@@ -232,6 +232,25 @@ def test_a_question_on_the_command_line_loads_only_what_it_needs(seeds: Path, tm
     assert _imported_by(code, UNNEEDED, env) == []
 
 
+def test_opening_an_index_leaves_chromas_own_signature_checks_out(seeds: Path, tmp_path: Path):
+    """Chroma's client classes are imported with `@override` marking their methods but not
+    comparing each signature with its base class's (a check of Chroma's code); the client
+    still works."""
+    hashing = [{"model": "hashing", "quote_weight": 1.0}]
+    Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing).sync()
+    code = (
+        "import chromadb\n"
+        "checks = sys.modules['overrides.overrides']  # (its package's `overrides` is a function)\n"
+        "checked = []\n"
+        "checks._validate_method = lambda method, *rest: checked.append(method.__qualname__)\n"
+        "from assistant.surfaces.api import Assistant\n"
+        f"opened = Assistant(seeds={str(seeds)!r}, index={str(tmp_path / 'index')!r},\n"
+        f"                   dense_models={hashing!r})\n"
+        "assert opened.retrieve('Was sagte Rubio?') and not checked, checked"
+    )
+    assert _imported_by(code, ["chromadb.api.rust"]) == ["chromadb.api.rust"]
+
+
 def test_the_command_leaves_the_garbage_collector_running(seeds: Path, tmp_path: Path):
     """`ask` pauses the collector while the first answer loads; in-process callers (tests,
     scripts running the app) get it back running, after an answer or an error alike."""
