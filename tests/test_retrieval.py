@@ -16,6 +16,18 @@ def test_retriever_returns_documents_with_article_metadata(built: Assistant):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_the_embedder_serves_a_langchain_vector_store(built: Assistant):
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    embeddings = built.embeddings()
+    store = InMemoryVectorStore(embeddings)
+    store.add_texts(["Die Waffenruhe soll dreißig Tage dauern.", "The harbour grew again."])
+    found = store.similarity_search("How long is the ceasefire?", k=1)
+    assert [d.page_content for d in found] == ["Die Waffenruhe soll dreißig Tage dauern."]
+    question = built.embedders[0].embed_questions(["How long is the ceasefire?"])[0]
+    assert embeddings.embed_query("How long is the ceasefire?") == question.tolist()
+
+
 def test_keywords_score_same_language_passages_only(built: Assistant):
     german = built.retrieve("Was sagte Rubio über Russland?")
     english = built.retrieve("What did Rubio say about Russia?")

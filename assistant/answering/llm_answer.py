@@ -7,8 +7,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from langchain_core.messages import HumanMessage, SystemMessage
-
 from assistant.answering.answer import MARKER, AbstainPolicy, Answer, abstention
 from assistant.index.store import Hit
 from assistant.models.llm import call_llm
@@ -96,6 +94,8 @@ class LLMAnswerer:
     ) -> Answer:
         """The LLM's reply to `prompt` about `hits` as an answer (unchecked); its refusal
         as an abstention."""
+        from langchain_core.messages import HumanMessage, SystemMessage  # with an LLM only
+
         messages = [SystemMessage(load_prompt("system")), HumanMessage(prompt)]
         reply = call_llm(self.chat_model, messages, self.label, on_token)
         text = remove_unknown_markers(reply.strip(), len(hits))

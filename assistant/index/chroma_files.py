@@ -17,13 +17,17 @@ ours, a full disk) is read from a private copy in the temporary folder
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import pickletools
 import shutil
 import sqlite3
 import struct
+import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +41,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SQLITE = "chroma.sqlite3"
+# What Chroma imports to make a client on a folder.
+_CLIENT_MODULES = ("chromadb.api.rust", "chromadb.telemetry.product.posthog")
+_import_lock = threading.Lock()
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # hnswlib's persisted header: version, offsetLevel0, max_elements, cur_element_count,
 # size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM,
@@ -183,6 +190,7 @@ def open_for_reading(folder: Path, settings: ChromaSettings) -> tuple[ClientAPI,
     import chromadb
     from chromadb.errors import ChromaError
 
+    _import_client_modules()
     if not (folder / SQLITE).is_file():  # Chroma would make a new, empty store
         raise IndexDamaged(folder.parent, f"{folder.name}/{SQLITE} is missing")
     if _writable(folder):
@@ -195,6 +203,40 @@ def open_for_reading(folder: Path, settings: ChromaSettings) -> tuple[ClientAPI,
     else:
         reason = "the folder is not writable"
     return _open_private_copy(folder, settings, reason)
+
+
+def _import_client_modules() -> None:
+    """Import the modules Chroma loads to make a client with `overrides.override` only
+    marking the methods it decorates.
+
+    Chroma decorates each method of its client classes with `@override`, which on import
+    disassembles the class body and compares the method's signature with the base class's
+    (0.05 CPU-s of every process's first answer): a check of Chroma's own code, made in its
+    tests. The mark (`__override__`) is what its `EnforceOverrides` classes require.
+    """
+    try:
+        import overrides
+    except ImportError:  # a Chroma that does without it
+        return
+    with _import_lock:  # the decorator is restored before another thread of ours imports
+        missing = [name for name in _CLIENT_MODULES if name not in sys.modules]
+        if not missing:
+            return
+        checking = overrides.override
+        overrides.override = _mark_override
+        try:
+            for name in missing:
+                with contextlib.suppress(ImportError):  # another version: Chroma imports its own
+                    importlib.import_module(name)
+        finally:
+            overrides.override = checking
+
+
+def _mark_override(method: Callable | None = None, **_checks: bool) -> Callable:
+    if method is None:  # used as @override(check_signature=...)
+        return _mark_override
+    method.__override__ = True
+    return method
 
 
 def _writable(folder: Path) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.errors import IndexDamaged
 from assistant.index.store import PassageStore
-from assistant.language.tokens import tokenize
+from assistant.language.tokens import bm25s_module, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -198,10 +198,7 @@ def _load_keywords(generation: Path, count: int) -> KeywordIndex:
         raise ValueError(f"it lists {len(listing['ids'])} passages, the store holds {count}")
     if count == 0:
         return KeywordIndex([], [], None)
-    import bm25s
-
-    _quiet_bm25s()
-    bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+    bm25 = bm25s_module().BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
     return KeywordIndex(listing["ids"], listing["languages"], bm25)
 
 
@@ -224,12 +221,4 @@ def open_keywords(store: PassageStore) -> KeywordIndex:
 
 
 def _new_bm25():
-    import bm25s
-
-    _quiet_bm25s()
-    return bm25s.BM25()
-
-
-def _quiet_bm25s() -> None:
-    # bm25s sets its logger to DEBUG on import; keep it at the application's level.
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s_module().BM25()

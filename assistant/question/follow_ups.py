@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from langchain_core.messages import HumanMessage
-
 from assistant.language.detection import detect_language
 from assistant.language.lexicon import languages, lexicon
 from assistant.language.tokens import stopwords
@@ -273,6 +271,8 @@ def condense_question(
     question: str, history: list[dict], chat_model: BaseChatModel, llm_label: str
 ) -> str:
     """Have the LLM rewrite a follow-up as a standalone question (for retrieval)."""
+    from langchain_core.messages import HumanMessage  # with an LLM only
+
     lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history[-6:]]
     prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
     return call_llm(chat_model, [HumanMessage(prompt)], llm_label).strip() or question

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from assistant.answering.pipeline import AnswerPipeline
     from assistant.answering.timeline import Timeline
     from assistant.ingest.fetching import FetchReport
+    from assistant.models.langchain_embeddings import LangChainEmbeddings
     from assistant.retrieval.hybrid import HybridRetriever
     from assistant.retrieval.langchain_retriever import LangChainRetriever
 
@@ -144,6 +145,11 @@ class Assistant:
         from assistant.retrieval.langchain_retriever import LangChainRetriever
 
         return LangChainRetriever.of(self._hybrid())
+
+    def embeddings(self) -> LangChainEmbeddings:
+        """The primary dense model (the one the index is searched by first) as a LangChain
+        `Embeddings`, for a LangChain vector store or chain of one's own."""
+        return self.embedders[0].as_langchain()
 
     def _hybrid(self) -> HybridRetriever:
         """The retriever over the live index, reopened when another process swapped it.
