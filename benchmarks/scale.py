@@ -164,14 +164,30 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def latencies(ask, asked: list[str]) -> dict:
+def rss_mb() -> float:
+    """The process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def latencies(ask, asked: list[str], profile=None) -> dict:
+    """p50/p95 of asking each question (after a warm-up); with a `timing.Profile`, each
+    question's stages are recorded into it too."""
+    from contextlib import nullcontext
+
+    from assistant.timing import profiling
+
     for question in asked[:WARM_UP]:
         ask(question)
     times = []
-    for question in asked:
-        started = time.perf_counter()
-        ask(question)
-        times.append((time.perf_counter() - started) * 1000)
+    with profiling(profile) if profile is not None else nullcontext():
+        for question in asked:
+            with profile.question() if profile is not None else nullcontext():
+                started = time.perf_counter()
+                ask(question)
+                times.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
 
 
@@ -179,10 +195,13 @@ def measure_assistant(size: int, work: Path) -> dict:
     from assistant.ingest.articles import read_articles
     from assistant.ingest.passages import split_passages
     from assistant.surfaces.api import Assistant
+    from assistant.timing import Profile
 
     seeds, index = work / f"seeds-{size}", work / f"index-{size}"
+    memory = {"start": rss_mb()}
     assistant = Assistant(seeds=seeds, index=index)
     reals = assistant.embedders
+    memory["models"] = rss_mb()
     result: dict = {"system": "assistant", "size": size}
     if size <= 1000:
         build_real_corpus(seeds, size)
@@ -207,6 +226,7 @@ def measure_assistant(size: int, work: Path) -> dict:
                 other.embed_passages(texts[step])
         raw = len(texts) / (time.perf_counter() - started)
         report = assistant.sync()
+        memory["after_sync"], memory["peak_sync"] = rss_mb(), peak_mb()
         result.update(
             passages=report.passages,
             articles=len(report.articles),
@@ -223,6 +243,7 @@ def measure_assistant(size: int, work: Path) -> dict:
         # Without a model to wait for, steps as large as Chroma's batch limit write faster.
         builder = Assistant(seeds=seeds, index=index, embedders=stand_ins, index_batch=2048)
         report = builder.sync()
+        memory["after_sync"], memory["peak_sync"] = rss_mb(), peak_mb()
         result.update(
             passages=report.passages,
             articles=len(report.articles),
@@ -233,11 +254,17 @@ def measure_assistant(size: int, work: Path) -> dict:
         if size == 10_000:
             result.update(incremental(builder, seeds, index))
     started = time.perf_counter()
+    memory["before_open"] = rss_mb()
     assistant.retriever()
     result["open_index_s"] = time.perf_counter() - started
-    result.update(latencies(assistant.ask, questions()))
+    memory["opened"] = rss_mb()
+    profile = Profile()
+    result.update(latencies(assistant.ask, questions(), profile))
+    memory["asked"] = rss_mb()
+    result["stages"] = profile.percentiles()
     result.update(filtered_latencies(assistant, questions()))
     result["peak_mb"] = peak_mb()
+    result["memory_mb"] = memory
     return result
 
 
@@ -503,6 +530,32 @@ def report_text(results: list[dict]) -> str:
                 f"({r['dated_p50_ms'] / r['paired_p50_ms']:.2f}x), p95 {r['paired_p95_ms']:.0f} "
                 f"-> {r['dated_p95_ms']:.0f} ms ({r['dated_p95_ms'] / r['paired_p95_ms']:.2f}x)"
             )
+    lines.append(stages_text(results))
+    return "\n".join(lines)
+
+
+def stages_text(results: list[dict]) -> str:
+    """Where the assistant's question time goes: each stage's own time (stages inside it
+    apart), p50 / p95 ms per size."""
+    ours = [r for r in results if r["system"] == "assistant" and "stages" in r]
+    if not ours:
+        return ""
+    names = sorted({n for r in ours for n in r["stages"]} - {"other", "total"})
+    names.sort(key=lambda n: -ours[-1]["stages"].get(n, (0, 0))[0])
+    header = " | ".join(f"{r['size']:,}: p50 / p95 ms" for r in ours)
+    lines = [
+        "\nWhere a question's time goes (each stage's own time; `assistant/timing.py`):\n",
+        f"| stage | {header} |",
+        "|---|" + "---|" * len(ours),
+    ]
+    for name in [*names, "other", "total"]:
+        cells = " | ".join(
+            "{:.1f} / {:.1f}".format(*r["stages"].get(name, (0.0, 0.0))) for r in ours
+        )
+        lines.append(f"| {name} | {cells} |")
+    for r in ours:
+        memory = ", ".join(f"{k} {v:.0f}" for k, v in r.get("memory_mb", {}).items())
+        lines.append(f"\n{r['size']:,}: resident MB at each step: {memory}")
     return "\n".join(lines)
 
 
@@ -512,6 +565,9 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(
         "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the corpora and indexes (for a closer look)"
     )
     parser.add_argument("--stage", choices=["assistant", "baseline", "baseline-build"])
     parser.add_argument("--size", type=int)
@@ -533,7 +589,10 @@ def main() -> None:
         for size in sizes:
             results += run_size(size, work, baseline=not args.no_baseline)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     text = report_text(results)
     print("\n" + text)
     print(f"\nbenchmark ran {time.perf_counter() - started:.0f} s")
