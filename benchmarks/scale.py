@@ -213,26 +213,45 @@ def measure_assistant(size: int, work: Path) -> dict:
             for title, p in chunks
         ]
         # The raw embedders' throughput on every third passage (a third of the time), with
-        # the models loaded first: the sync that follows finds them loaded too.
+        # the models loaded first: the sync that follows finds them loaded too. The primary
+        # model pools its sentence vectors from the passage's own pass; the others embed
+        # each sentence as a text of its own, which is timed apart: the index needs those
+        # vectors too (once per sentence: passages overlap by one, which the sync embeds once).
         reals[0].embed_passages_with_spans(texts[:1], spans[:1])
         for other in reals[1:]:
             other.embed_passages(texts[:1])
+        sentences = [
+            [text[s:e] for s, e in pairs] for text, pairs in zip(texts, spans, strict=True)
+        ]
+        sentences = [
+            [s for s in own if s not in set(before)]
+            for own, before in zip(sentences, [[], *sentences[:-1]], strict=True)
+        ][::3]
         texts, spans = texts[::3], spans[::3]
-        started = time.perf_counter()
+        passages_s = sentences_s = 0.0
         for first in range(0, len(texts), 256):
             step = slice(first, first + 256)
+            started = time.perf_counter()
             reals[0].embed_passages_with_spans(texts[step], spans[step])
             for other in reals[1:]:
                 other.embed_passages(texts[step])
-        raw = len(texts) / (time.perf_counter() - started)
-        report = assistant.sync()
+            between = time.perf_counter()
+            for other in reals[1:]:
+                other.embed_passages([s for own in sentences[step] for s in own])
+            passages_s += between - started
+            sentences_s += time.perf_counter() - between
+        raw = len(texts) / passages_s
+        raw_all = len(texts) / (passages_s + sentences_s)
+        report, result["sync_stages_s"] = profiled_sync(assistant)
         memory["after_sync"], memory["peak_sync"] = rss_mb(), peak_mb()
         result.update(
             passages=report.passages,
             articles=len(report.articles),
             raw_embed_pps=raw,
+            raw_embed_all_pps=raw_all,
             index_pps=report.passages / report.seconds,
             index_ratio=(report.passages / report.seconds) / raw,
+            index_ratio_all=(report.passages / report.seconds) / raw_all,
         )
         save_sentence_vectors(assistant, work / "sentences.npz")
         assistant = Assistant(seeds=seeds, index=index, embedders=reals)
@@ -242,7 +261,7 @@ def measure_assistant(size: int, work: Path) -> dict:
         stand_ins = stand_in_embedders(reals, vectors)
         # Without a model to wait for, steps as large as Chroma's batch limit write faster.
         builder = Assistant(seeds=seeds, index=index, embedders=stand_ins, index_batch=2048)
-        report = builder.sync()
+        report, result["sync_stages_s"] = profiled_sync(builder)
         memory["after_sync"], memory["peak_sync"] = rss_mb(), peak_mb()
         result.update(
             passages=report.passages,
@@ -266,6 +285,16 @@ def measure_assistant(size: int, work: Path) -> dict:
     result["peak_mb"] = peak_mb()
     result["memory_mb"] = memory
     return result
+
+
+def profiled_sync(assistant) -> tuple:
+    """The sync's report, and its seconds per stage (`assistant/timing.py`)."""
+    from assistant.timing import Profile, profiling
+
+    profile = Profile()
+    with profiling(profile), profile.question():
+        report = assistant.sync()
+    return report, {name: ms / 1000 for name, ms in profile.questions[0].items()}
 
 
 # A month of the corpora's dates (write_article spreads them over 2025): about a twelfth of
@@ -328,6 +357,59 @@ def incremental(builder, seeds: Path, index: Path) -> dict:
         "one_edit_passages_in_article": next(
             r.passages for r in report.articles if r.id == edited.name
         ),
+    }
+
+
+def measure_memory(size: int, work: Path) -> dict:
+    """What a question needs resident at `size`, part by part: the resident memory each
+    part adds as it is opened (its own process, the index built by the assistant's stage),
+    and of that what Python allocated (tracemalloc: numpy arrays and Python objects; the
+    rest is native: model runtimes, Chroma's HNSW, memory-mapped pages read)."""
+    import tracemalloc
+
+    parts: dict[str, tuple[float, float]] = {}
+    tracemalloc.start()
+
+    def part(name: str, open_it):
+        before_rss, before_py = rss_mb(), tracemalloc.get_traced_memory()[0]
+        value = open_it()
+        rss, python = parts.get(name, (0.0, 0.0))  # a part opened in steps adds them up
+        parts[name] = (
+            rss + rss_mb() - before_rss,
+            python + (tracemalloc.get_traced_memory()[0] - before_py) / 2**20,
+        )
+        return value
+
+    start = rss_mb()
+    part("imports", lambda: __import__("assistant.surfaces.api"))
+    from assistant.index.generations import open_live
+    from assistant.index.keywords import open_keywords
+    from assistant.index.sync import expected_manifest
+    from assistant.speech.statement_index import StatementIndex
+    from assistant.surfaces.api import Assistant
+
+    assistant = Assistant(seeds=work / f"seeds-{size}", index=work / f"index-{size}")
+    embedders = part("models", lambda: assistant.embedders)
+    vectors = part("models", lambda: [e.embed_questions(["Wer sprach?"])[0] for e in embedders])
+    settings = assistant.settings
+    store = part(
+        "records, vector-file listings, Chroma client",
+        lambda: open_live(settings.index, expected_manifest(settings, embedders)),
+    )
+    part("statements", lambda: StatementIndex.load(store.folder, store.articles))
+    part("keyword index", lambda: open_keywords(store))
+    for model, vector in enumerate(vectors):
+        part(f"Chroma HNSW {model}", lambda m=model, v=vector: store.query(m, v, 40))
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {
+        "system": "memory",
+        "size": size,
+        "start_mb": start,
+        "parts": parts,
+        "end_mb": rss_mb(),
+        "peak_mb": peak_mb(),
+        "python_peak_mb": traced_peak,
     }
 
 
@@ -466,6 +548,9 @@ def run_size(size: int, work: Path, baseline: bool) -> list[dict]:
         results.append(run_stage("baseline", size, work))
         results[-1]["peak_mb"] = max(results[-1]["peak_mb"], build.get("peak_mb", 0))
         print(json.dumps(results[-1]), flush=True)
+    if size > 1000:
+        results.append(run_stage("memory", size, work))
+        print(json.dumps(results[-1]), flush=True)
     return results
 
 
@@ -476,6 +561,8 @@ def report_text(results: list[dict]) -> str:
         value = (row or {}).get(key)
         return "-" if value is None else fmt.format(value)
 
+    memory = [r for r in results if r["system"] == "memory"]
+    results = [r for r in results if r["system"] != "memory"]
     sizes = sorted({r["size"] for r in results})
     lines = [
         "| passages | system | passages indexed | index passages/s | raw embedder "
@@ -516,6 +603,15 @@ def report_text(results: list[dict]) -> str:
                 f"{r['one_edit_passages_embedded']} of its {r['one_edit_passages_in_article']} "
                 f"passages re-embedded, sync {r['one_edit_sync_s']:.2f} s"
             )
+        if "raw_embed_all_pps" in r:
+            lines.append(
+                f"\n{r['size']:,}: the raw embedders give {r['raw_embed_pps']:.1f} passages/s "
+                "with the primary model's sentence vectors (pooled from the same pass) and "
+                f"the others' passage vectors alone, {r['raw_embed_all_pps']:.1f} with the "
+                "others' sentence vectors too (each sentence a text of its own, as the index "
+                f"needs them): index throughput {r['index_ratio']:.2f}x and "
+                f"{r['index_ratio_all']:.2f}x theirs"
+            )
         if "pipeline_pps_without_model" in r:
             lines.append(
                 f"\n{r['size']:,}: pipeline alone (stand-in embedder) indexes "
@@ -531,6 +627,15 @@ def report_text(results: list[dict]) -> str:
                 f"-> {r['dated_p95_ms']:.0f} ms ({r['dated_p95_ms'] / r['paired_p95_ms']:.2f}x)"
             )
     lines.append(stages_text(results))
+    for r in memory:
+        parts = "; ".join(
+            f"{name} +{rss:.0f} ({python:.0f})" for name, (rss, python) in r["parts"].items()
+        )
+        lines.append(
+            f"\n{r['size']:,}: what a question needs resident, MB each part adds as it is "
+            f"opened (of it allocated by Python): start {r['start_mb']:.0f}; {parts}; "
+            f"total {r['end_mb']:.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -554,6 +659,12 @@ def stages_text(results: list[dict]) -> str:
         )
         lines.append(f"| {name} | {cells} |")
     for r in ours:
+        if "sync_stages_s" in r:
+            spent = sorted(r["sync_stages_s"].items(), key=lambda item: -item[1])
+            lines.append(
+                f"\n{r['size']:,}: the sync's seconds by stage: "
+                + ", ".join(f"{name} {s:.1f}" for name, s in spent)
+            )
         memory = ", ".join(f"{k} {v:.0f}" for k, v in r.get("memory_mb", {}).items())
         lines.append(f"\n{r['size']:,}: resident MB at each step: {memory}")
     return "\n".join(lines)
@@ -569,14 +680,14 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the corpora and indexes (for a closer look)"
     )
-    parser.add_argument("--stage", choices=["assistant", "baseline", "baseline-build"])
+    parser.add_argument("--stage", choices=["assistant", "baseline", "baseline-build", "memory"])
     parser.add_argument("--size", type=int)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.stage:
         stages = {"assistant": measure_assistant, "baseline": measure_baseline,
-                  "baseline-build": build_baseline_store}  # fmt: skip
+                  "baseline-build": build_baseline_store, "memory": measure_memory}  # fmt: skip
         print(json.dumps(stages[args.stage](args.size, args.work)))
         return
     sizes = sorted(int(s) for s in args.sizes.split(","))
