@@ -16,7 +16,11 @@ are indexed through the same pipeline with a stand-in embedder that reuses those
 real vectors. Questions are always embedded by the real models, so query latency is the
 real cost of a question at that size.
 
-Each measurement runs in its own process, so peak memory (max RSS) is per size and system.
+Each measurement runs in its own process, so peak memory (max RSS) is per size and system;
+at 10k+ both systems build their index in one process and answer in another, and the
+peak is the larger of the two. Each stage of a question (and of the sync) is timed by
+`assistant/timing.py`, and a last process per size opens the index part by part to show
+what a question keeps resident.
 The baseline is what a naive LangChain RAG does: RecursiveCharacterTextSplitter (500
 characters), HuggingFaceEmbeddings on the same e5 model (sentence-transformers, torch),
 langchain-chroma, similarity_search(k=5); its answer is the retrieved passages.
@@ -164,14 +168,30 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def latencies(ask, asked: list[str]) -> dict:
+def rss_mb() -> float:
+    """The process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def latencies(ask, asked: list[str], profile=None) -> dict:
+    """p50/p95 of asking each question (after a warm-up); with a `timing.Profile`, each
+    question's stages are recorded into it too."""
+    from contextlib import nullcontext
+
+    from assistant.timing import profiling
+
     for question in asked[:WARM_UP]:
         ask(question)
     times = []
-    for question in asked:
-        started = time.perf_counter()
-        ask(question)
-        times.append((time.perf_counter() - started) * 1000)
+    with profiling(profile) if profile is not None else nullcontext():
+        for question in asked:
+            with profile.question() if profile is not None else nullcontext():
+                started = time.perf_counter()
+                ask(question)
+                times.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
 
 
@@ -179,10 +199,13 @@ def measure_assistant(size: int, work: Path) -> dict:
     from assistant.ingest.articles import read_articles
     from assistant.ingest.passages import split_passages
     from assistant.surfaces.api import Assistant
+    from assistant.timing import Profile
 
     seeds, index = work / f"seeds-{size}", work / f"index-{size}"
+    memory = {"start": rss_mb()}
     assistant = Assistant(seeds=seeds, index=index)
     reals = assistant.embedders
+    memory["models"] = rss_mb()
     result: dict = {"system": "assistant", "size": size}
     if size <= 1000:
         build_real_corpus(seeds, size)
@@ -194,51 +217,98 @@ def measure_assistant(size: int, work: Path) -> dict:
             for title, p in chunks
         ]
         # The raw embedders' throughput on every third passage (a third of the time), with
-        # the models loaded first: the sync that follows finds them loaded too.
+        # the models loaded first: the sync that follows finds them loaded too. The primary
+        # model pools its sentence vectors from the passage's own pass; the others embed
+        # each sentence as a text of its own, which is timed apart: the index needs those
+        # vectors too (once per sentence: passages overlap by one, which the sync embeds once).
         reals[0].embed_passages_with_spans(texts[:1], spans[:1])
         for other in reals[1:]:
             other.embed_passages(texts[:1])
+        sentences = [
+            [text[s:e] for s, e in pairs] for text, pairs in zip(texts, spans, strict=True)
+        ]
+        sentences = [
+            [s for s in own if s not in set(before)]
+            for own, before in zip(sentences, [[], *sentences[:-1]], strict=True)
+        ][::3]
         texts, spans = texts[::3], spans[::3]
-        started = time.perf_counter()
+        passages_s = sentences_s = 0.0
         for first in range(0, len(texts), 256):
             step = slice(first, first + 256)
+            started = time.perf_counter()
             reals[0].embed_passages_with_spans(texts[step], spans[step])
             for other in reals[1:]:
                 other.embed_passages(texts[step])
-        raw = len(texts) / (time.perf_counter() - started)
-        report = assistant.sync()
+            between = time.perf_counter()
+            for other in reals[1:]:
+                other.embed_passages([s for own in sentences[step] for s in own])
+            passages_s += between - started
+            sentences_s += time.perf_counter() - between
+        raw = len(texts) / passages_s
+        raw_all = len(texts) / (passages_s + sentences_s)
+        report, result["sync_stages_s"] = profiled_sync(assistant)
+        memory["after_sync"], memory["peak_sync"] = rss_mb(), peak_mb()
         result.update(
             passages=report.passages,
             articles=len(report.articles),
             raw_embed_pps=raw,
+            raw_embed_all_pps=raw_all,
             index_pps=report.passages / report.seconds,
             index_ratio=(report.passages / report.seconds) / raw,
+            index_ratio_all=(report.passages / report.seconds) / raw_all,
         )
         save_sentence_vectors(assistant, work / "sentences.npz")
         assistant = Assistant(seeds=seeds, index=index, embedders=reals)
-    else:
-        loaded = np.load(work / "sentences.npz", allow_pickle=True)
-        vectors = dict(zip(loaded["texts"], loaded["vectors"], strict=True))
-        stand_ins = stand_in_embedders(reals, vectors)
-        # Without a model to wait for, steps as large as Chroma's batch limit write faster.
-        builder = Assistant(seeds=seeds, index=index, embedders=stand_ins, index_batch=2048)
-        report = builder.sync()
-        result.update(
-            passages=report.passages,
-            articles=len(report.articles),
-            pipeline_pps_without_model=report.passages / report.seconds,
-        )
+    else:  # built by `build_assistant_store` in a process of its own, as the baseline's
         wait_for_baseline_build(work, size)  # what follows is measured on a quiet machine
-        assistant = Assistant(seeds=seeds, index=index, embedders=reals)
-        if size == 10_000:
-            result.update(incremental(builder, seeds, index))
     started = time.perf_counter()
+    memory["before_open"] = rss_mb()
     assistant.retriever()
     result["open_index_s"] = time.perf_counter() - started
-    result.update(latencies(assistant.ask, questions()))
+    memory["opened"] = rss_mb()
+    profile = Profile()
+    result.update(latencies(assistant.ask, questions(), profile))
+    memory["asked"] = rss_mb()
+    result["stages"] = profile.percentiles()
     result.update(filtered_latencies(assistant, questions()))
     result["peak_mb"] = peak_mb()
+    result["memory_mb"] = memory
     return result
+
+
+def build_assistant_store(size: int, work: Path) -> dict:
+    """The assistant's index for 10k-100k passages, built with the stand-in embedder (the
+    real models are never loaded here), in a process of its own like the baseline's: its
+    peak memory is the build's, the questions' stage has its own."""
+    from assistant.surfaces.api import Assistant
+
+    seeds, index = work / f"seeds-{size}", work / f"index-{size}"
+    loaded = np.load(work / "sentences.npz", allow_pickle=True)
+    vectors = dict(zip(loaded["texts"], loaded["vectors"], strict=True))
+    stand_ins = stand_in_embedders(Assistant(seeds=seeds, index=index).embedders, vectors)
+    # Without a model to wait for, steps as large as Chroma's batch limit write faster.
+    builder = Assistant(seeds=seeds, index=index, embedders=stand_ins, index_batch=2048)
+    report, stages = profiled_sync(builder)
+    result = {
+        "passages": report.passages,
+        "articles": len(report.articles),
+        "pipeline_pps_without_model": report.passages / report.seconds,
+        "sync_stages_s": stages,
+        "peak_mb": peak_mb(),
+    }
+    if size == 10_000:
+        result.update(incremental(builder, seeds, index))
+    return result
+
+
+def profiled_sync(assistant) -> tuple:
+    """The sync's report, and its seconds per stage (`assistant/timing.py`)."""
+    from assistant.timing import Profile, profiling
+
+    profile = Profile()
+    with profiling(profile), profile.question():
+        report = assistant.sync()
+    return report, {name: ms / 1000 for name, ms in profile.questions[0].items()}
 
 
 # A month of the corpora's dates (write_article spreads them over 2025): about a twelfth of
@@ -301,6 +371,59 @@ def incremental(builder, seeds: Path, index: Path) -> dict:
         "one_edit_passages_in_article": next(
             r.passages for r in report.articles if r.id == edited.name
         ),
+    }
+
+
+def measure_memory(size: int, work: Path) -> dict:
+    """What a question needs resident at `size`, part by part: the resident memory each
+    part adds as it is opened (its own process, the index built by the assistant's stage),
+    and of that what Python allocated (tracemalloc: numpy arrays and Python objects; the
+    rest is native: model runtimes, Chroma's HNSW, memory-mapped pages read)."""
+    import tracemalloc
+
+    parts: dict[str, tuple[float, float]] = {}
+    tracemalloc.start()
+
+    def part(name: str, open_it):
+        before_rss, before_py = rss_mb(), tracemalloc.get_traced_memory()[0]
+        value = open_it()
+        rss, python = parts.get(name, (0.0, 0.0))  # a part opened in steps adds them up
+        parts[name] = (
+            rss + rss_mb() - before_rss,
+            python + (tracemalloc.get_traced_memory()[0] - before_py) / 2**20,
+        )
+        return value
+
+    start = rss_mb()
+    part("imports", lambda: __import__("assistant.surfaces.api"))
+    from assistant.index.generations import open_live
+    from assistant.index.keywords import open_keywords
+    from assistant.index.sync import expected_manifest
+    from assistant.speech.statement_index import StatementIndex
+    from assistant.surfaces.api import Assistant
+
+    assistant = Assistant(seeds=work / f"seeds-{size}", index=work / f"index-{size}")
+    embedders = part("models", lambda: assistant.embedders)
+    vectors = part("models", lambda: [e.embed_questions(["Wer sprach?"])[0] for e in embedders])
+    settings = assistant.settings
+    store = part(
+        "records, vector-file listings, Chroma client",
+        lambda: open_live(settings.index, expected_manifest(settings, embedders)),
+    )
+    part("statements", lambda: StatementIndex.load(store.folder, store.articles))
+    part("keyword index", lambda: open_keywords(store))
+    for model, vector in enumerate(vectors):
+        part(f"Chroma HNSW {model}", lambda m=model, v=vector: store.query(m, v, 40))
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {
+        "system": "memory",
+        "size": size,
+        "start_mb": start,
+        "parts": parts,
+        "end_mb": rss_mb(),
+        "peak_mb": peak_mb(),
+        "python_peak_mb": traced_peak,
     }
 
 
@@ -429,7 +552,13 @@ def run_size(size: int, work: Path, baseline: bool) -> list[dict]:
             _building_marker(work, size).touch()
             command = stage_command("baseline-build", size, work)
             builder = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    build = run_stage("assistant-build", size, work) if size > 1000 else {}
     results = [run_stage("assistant", size, work)]
+    if build:
+        ours = results[-1]
+        ours["peak_query_mb"], ours["peak_build_mb"] = ours["peak_mb"], build.pop("peak_mb")
+        ours["peak_mb"] = max(ours["peak_query_mb"], ours["peak_build_mb"])
+        ours.update(build)
     print(json.dumps(results[-1]), flush=True)
     if baseline:
         build = {}
@@ -439,6 +568,12 @@ def run_size(size: int, work: Path, baseline: bool) -> list[dict]:
         results.append(run_stage("baseline", size, work))
         results[-1]["peak_mb"] = max(results[-1]["peak_mb"], build.get("peak_mb", 0))
         print(json.dumps(results[-1]), flush=True)
+    if size > 1000:
+        try:  # a breakdown only: its failure must not cost the run's figures
+            results.append(run_stage("memory", size, work))
+            print(json.dumps(results[-1]), flush=True)
+        except RuntimeError as err:
+            print(f"memory breakdown at {size} failed: {err}", file=sys.stderr)
     return results
 
 
@@ -449,6 +584,8 @@ def report_text(results: list[dict]) -> str:
         value = (row or {}).get(key)
         return "-" if value is None else fmt.format(value)
 
+    memory = [r for r in results if r["system"] == "memory"]
+    results = [r for r in results if r["system"] != "memory"]
     sizes = sorted({r["size"] for r in results})
     lines = [
         "| passages | system | passages indexed | index passages/s | raw embedder "
@@ -489,6 +626,15 @@ def report_text(results: list[dict]) -> str:
                 f"{r['one_edit_passages_embedded']} of its {r['one_edit_passages_in_article']} "
                 f"passages re-embedded, sync {r['one_edit_sync_s']:.2f} s"
             )
+        if "raw_embed_all_pps" in r:
+            lines.append(
+                f"\n{r['size']:,}: the raw embedders give {r['raw_embed_pps']:.1f} passages/s "
+                "with the primary model's sentence vectors (pooled from the same pass) and "
+                f"the others' passage vectors alone, {r['raw_embed_all_pps']:.1f} with the "
+                "others' sentence vectors too (each sentence a text of its own, as the index "
+                f"needs them): index throughput {r['index_ratio']:.2f}x and "
+                f"{r['index_ratio_all']:.2f}x theirs"
+            )
         if "pipeline_pps_without_model" in r:
             lines.append(
                 f"\n{r['size']:,}: pipeline alone (stand-in embedder) indexes "
@@ -503,6 +649,52 @@ def report_text(results: list[dict]) -> str:
                 f"({r['dated_p50_ms'] / r['paired_p50_ms']:.2f}x), p95 {r['paired_p95_ms']:.0f} "
                 f"-> {r['dated_p95_ms']:.0f} ms ({r['dated_p95_ms'] / r['paired_p95_ms']:.2f}x)"
             )
+    lines.append(stages_text(results))
+    for r in memory:
+        parts = "; ".join(
+            f"{name} +{rss:.0f} ({python:.0f})" for name, (rss, python) in r["parts"].items()
+        )
+        lines.append(
+            f"\n{r['size']:,}: what a question needs resident, MB each part adds as it is "
+            f"opened (of it allocated by Python): start {r['start_mb']:.0f}; {parts}; "
+            f"total {r['end_mb']:.0f}"
+        )
+    return "\n".join(lines)
+
+
+def stages_text(results: list[dict]) -> str:
+    """Where the assistant's question time goes: each stage's own time (stages inside it
+    apart), p50 / p95 ms per size."""
+    ours = [r for r in results if r["system"] == "assistant" and "stages" in r]
+    if not ours:
+        return ""
+    names = sorted({n for r in ours for n in r["stages"]} - {"other", "total"})
+    names.sort(key=lambda n: -ours[-1]["stages"].get(n, (0, 0))[0])
+    header = " | ".join(f"{r['size']:,}: p50 / p95 ms" for r in ours)
+    lines = [
+        "\nWhere a question's time goes (each stage's own time; `assistant/timing.py`):\n",
+        f"| stage | {header} |",
+        "|---|" + "---|" * len(ours),
+    ]
+    for name in [*names, "other", "total"]:
+        cells = " | ".join(
+            "{:.1f} / {:.1f}".format(*r["stages"].get(name, (0.0, 0.0))) for r in ours
+        )
+        lines.append(f"| {name} | {cells} |")
+    for r in ours:
+        if "sync_stages_s" in r:
+            spent = sorted(r["sync_stages_s"].items(), key=lambda item: -item[1])
+            lines.append(
+                f"\n{r['size']:,}: the sync's seconds by stage: "
+                + ", ".join(f"{name} {s:.1f}" for name, s in spent)
+            )
+        memory = ", ".join(f"{k} {v:.0f}" for k, v in r.get("memory_mb", {}).items())
+        lines.append(f"\n{r['size']:,}: resident MB at each step: {memory}")
+        if "peak_build_mb" in r:
+            lines.append(
+                f"\n{r['size']:,}: peak MB of the build {r['peak_build_mb']:.0f}, of the "
+                f"questions {r['peak_query_mb']:.0f} (each its own process, as the baseline's)"
+            )
     return "\n".join(lines)
 
 
@@ -513,14 +705,21 @@ def main() -> None:
     parser.add_argument(
         "--write-docs", action="store_true", help="write the table into docs/benchmarks.md"
     )
-    parser.add_argument("--stage", choices=["assistant", "baseline", "baseline-build"])
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the corpora and indexes (for a closer look)"
+    )
+    parser.add_argument(
+        "--stage",
+        choices=["assistant", "assistant-build", "baseline", "baseline-build", "memory"],
+    )
     parser.add_argument("--size", type=int)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.stage:
         stages = {"assistant": measure_assistant, "baseline": measure_baseline,
-                  "baseline-build": build_baseline_store}  # fmt: skip
+                  "baseline-build": build_baseline_store, "memory": measure_memory,
+                  "assistant-build": build_assistant_store}  # fmt: skip
         print(json.dumps(stages[args.stage](args.size, args.work)))
         return
     sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -533,7 +732,10 @@ def main() -> None:
         for size in sizes:
             results += run_size(size, work, baseline=not args.no_baseline)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     text = report_text(results)
     print("\n" + text)
     print(f"\nbenchmark ran {time.perf_counter() - started:.0f} s")

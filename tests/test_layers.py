@@ -19,7 +19,7 @@ FLOW = [
     "surfaces",  # the Python API, the CLI, the page
 ]
 # Importable by every stage, importing no stage: modules, and `fitted` (a package of data).
-SHARED = {"settings", "errors", "prompts", "parallel", "prepared", "fitted"}
+SHARED = {"settings", "errors", "prompts", "parallel", "prepared", "fitted", "timing"}
 # What the CLI and the page may use besides the API: presentation helpers, not the pipeline.
 SURFACE_HELPERS = {"evaluation", "suggestions", "rendering", "uploads", "watch", "web",
                    "conversations", "feedback"}  # fmt: skip

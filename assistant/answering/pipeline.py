@@ -31,6 +31,7 @@ from assistant.ingest.dates import DateRange
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.routing import Route, route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
+from assistant.timing import stage
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -71,9 +72,17 @@ class AnswerPipeline:
         question about dates states each citation's date and what dates left out
         (`dated_answer`)."""
         statements = self.retriever.statements
-        route = route_question(
-            question, history, statements, self.chat_model, self.llm_label, as_of, dates, articles
-        )
+        with stage("route"):
+            route = route_question(
+                question,
+                history,
+                statements,
+                self.chat_model,
+                self.llm_label,
+                as_of,
+                dates,
+                articles,
+            )
         found = self.retriever.find(route, k, without)
         return dated_answer(self._answer(question, route, found, on_token), found.dates)
 
@@ -91,7 +100,8 @@ class AnswerPipeline:
         if found.person is not None:
             return self._person_answer(question, found)
         answer = self.answerer.answer(question, found.evidence, on_token)
-        return self._checker(found.evidence).checked(answer)
+        with stage("support"):
+            return self._checker(found.evidence).checked(answer)
 
     def timeline(self, route: Route, k: int) -> Timeline:
         """The person's statements on the route's topic by date (`route.person` is set and
@@ -121,11 +131,14 @@ class AnswerPipeline:
         answer = self.answerer.answer_person(question, statements)
         if answer.abstained:
             return off_topic_refusal(question, statements)
-        checker = self._checker(statements.evidence, statements.citable())
-        checked = checker.checked(answer)
-        if all(sentence.supported for sentence in checked.sentences):
-            return checked
-        return checker.checked(quote_statements(question, statements))
+        with stage("support"):
+            checker = self._checker(statements.evidence, statements.citable())
+            checked = checker.checked(answer)
+            if all(sentence.supported for sentence in checked.sentences):
+                return checked
+        quoted = quote_statements(question, statements)
+        with stage("support"):
+            return checker.checked(quoted)
 
     def _checker(
         self, evidence: Evidence, citable: dict[tuple[str, int], str] | None = None
@@ -142,7 +155,8 @@ def answer_confidences(policy: AbstainPolicy, quote_weights: Sequence[float]) ->
 
     def confidence(evidence: Evidence, ranking: QuoteRanking | None = None) -> float:
         ranking = ranking or rank_sentences(evidence, quote_weights)
-        return answer_confidence(evidence, ranking, floors)
+        with stage("answerability"):
+            return answer_confidence(evidence, ranking, floors)
 
     return confidence
 

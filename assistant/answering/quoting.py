@@ -27,6 +27,7 @@ from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
 from assistant.speech.statements import Statement, declines_comment, holds_quotation
+from assistant.timing import stage
 
 if TYPE_CHECKING:
     from assistant.answering.person_answers import PersonStatements
@@ -99,6 +100,11 @@ class QuoteRanking:
 
 def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
     """Score every quotable sentence of the evidence with the quote model."""
+    with stage("quote ranking"):
+        return _ranked(evidence, quote_weights)
+
+
+def _ranked(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteRanking:
     question = evidence.question
     speech_verbs = lexicon(question.language).words("questions.speech_verbs")
     searched = content_words(question.text, question.language) - speech_verbs
@@ -119,10 +125,11 @@ def rank_sentences(evidence: Evidence, quote_weights: Sequence[float]) -> QuoteR
     bonus = types.credit_quote_bonus if kind == "credit" else types.quote_bonus
     typed = bonus * np.array([holds_type(kind, s.text, s.hit.language) for s in sentences])
     statements = evidence.statements
-    said = [
-        statements.statement_at(s.hit.article.id, s.start) if statements else None
-        for s in sentences
-    ]
+    with stage("statements"):
+        said = [
+            statements.statement_at(s.hit.article.id, s.start) if statements else None
+            for s in sentences
+        ]
     logits = features @ weights + model.bias + (typed if len(sentences) else 0.0)
     return QuoteRanking(sentences, logits, said)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from assistant.models.embeddings import PassageEmbeddings
 from assistant.settings import Settings
 from assistant.speech.statement_index import StatementIndex
 from assistant.speech.statements import ArticleSpeech, reader_version, statements_of_many
+from assistant.timing import stage
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +214,8 @@ def _scan_and_plan(
     their ids, so none is embedded again)."""
     stale = live is not None and StatementIndex.load(live, indexed).version != reader_version()
     known = {} if stale else {i: r.content_hash for i, r in indexed.items()}
-    scan = scan_articles(settings.seeds, known)
+    with stage("read articles"):
+        scan = scan_articles(settings.seeds, known)
     plan = plan_sync(scan.articles, indexed, scan.unchanged)
     if not stale:
         return scan, plan
@@ -238,24 +241,30 @@ def _build_generation(
     url = settings.chroma_url
     folder = None
     try:
-        folder = start_generation(settings.index, copy_of=start.live, chroma_url=url)
+        with stage("generation"):
+            folder = start_generation(settings.index, copy_of=start.live, chroma_url=url)
         logger.info("Building generation %s", folder.name)
         store = PassageStore(folder, url, models=len(embedders))
         try:
             records, embedded, changed, statements = _apply(
                 store, start.plan, start.indexed, settings, embedders, progress
             )
-            store.compact_vector_files()
-            _save_keywords(store, changed)
-            said = StatementIndex.load(store.folder).updated(start.plan.removed, statements)
-            said.save(store.folder)
-            store.save_records(expected, records)
+            with stage("writes"):
+                store.compact_vector_files()
+            with stage("keywords"):
+                _save_keywords(store, changed)
+            with stage("statements"):
+                said = StatementIndex.load(store.folder).updated(start.plan.removed, statements)
+                said.save(store.folder)
+            with stage("writes"):
+                store.save_records(expected, records)
             total = store.count()
         finally:
             store.close()
         logger.info("Promoting generation %s", folder.name)
         # An atomic rename: all or nothing. A damaged generation is not kept as previous.
-        promote(settings.index, folder, url, keep_previous=not start.damaged)
+        with stage("generation"):
+            promote(settings.index, folder, url, keep_previous=not start.damaged)
     except BaseException as err:
         if folder is not None:
             discard_generation(settings.index, folder, url)
@@ -296,8 +305,29 @@ def _apply(
     to_embed: list[tuple[Passage, Article]] = []
     added = {a.id for a in plan.added}
     changed = plan.added + plan.updated
-    split = split_many(changed, settings.passage_chars, settings.passage_overlap)
-    statements = statements_of_many(changed, split)
+    with stage("split"):
+        split = split_many(changed, settings.passage_chars, settings.passage_overlap)
+    with stage("statements"):
+        statements = statements_of_many(changed, split)
+    with stage("writes"):
+        _place(store, changed, split, added, to_embed, rewritten, records)
+        for article_id in plan.removed:
+            store.delete(list(store.passage_positions(article_id)))
+    _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
+    return records, len(to_embed), rewritten, statements
+
+
+def _place(
+    store: PassageStore,
+    changed: list[Article],
+    split: list[list[Passage]],
+    added: set[str],
+    to_embed: list[tuple[Passage, Article]],
+    rewritten: list[tuple[str, str, str]],
+    records: dict[str, ArticleRecord],
+) -> None:
+    """Each changed article's passages: stored ones kept (moved), gone ones deleted, new
+    ones queued in `to_embed`; every passage in `rewritten`, each record in `records`."""
     for article, passages in zip(changed, split, strict=True):
         # The generation is a copy of the live one, which holds nothing of a new article.
         stored = {} if article.id in added else store.passage_positions(article.id)
@@ -309,10 +339,6 @@ def _apply(
         to_embed.extend((p, article) for p in fresh)
         rewritten.extend((p.id, article.language, p.text) for p in passages)
         records[article.id] = ArticleRecord.of(article, len(passages))
-    for article_id in plan.removed:
-        store.delete(list(store.passage_positions(article_id)))
-    _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
-    return records, len(to_embed), rewritten, statements
 
 
 def _embed_and_store(
@@ -323,21 +349,46 @@ def _embed_and_store(
     progress: Progress | None,
 ) -> None:
     """Embed (passage, its article) pairs with every dense model, `step` at a time, and
-    write each step."""
+    write each step. The models embed a step at the same time, each on a thread of its
+    own: one's single-threaded stretches (USE's tokenizer and numpy element-wise work)
+    leave a core to the other (their vectors do not depend on it)."""
+    if len(embedders) < 2:
+        _embed_steps(store, to_embed, step, embedders, progress, None)
+        return
+    with ThreadPoolExecutor(len(embedders), thread_name_prefix="embed") as pool:
+        _embed_steps(store, to_embed, step, embedders, progress, pool)
+
+
+def _embed_steps(
+    store: PassageStore,
+    to_embed: list[tuple[Passage, Article]],
+    step: int,
+    embedders: Sequence[PassageEmbeddings],
+    progress: Progress | None,
+    pool: ThreadPoolExecutor | None,
+) -> None:
     for first in range(0, len(to_embed), step):
         chunk = to_embed[first : first + step]
         logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         # The title gives each passage its article's context ("what is this about?").
         texts = [f"{article.title}\n{p.text}" for p, article in chunk]
         spans = [_sentence_spans(p, len(article.title) + 1) for p, article in chunk]
-        embedded = [embedder.embed_passages_with_spans(texts, spans) for embedder in embedders]
-        store.upsert(
-            [p for p, _ in chunk],
-            [article.language for _, article in chunk],
-            [article.date for _, article in chunk],
-            [vectors for vectors, _ in embedded],
-            [sentences for _, sentences in embedded],
-        )
+        with stage("embed"):
+            if pool is None:
+                embedded = [e.embed_passages_with_spans(texts, spans) for e in embedders]
+            else:
+                running = [
+                    pool.submit(e.embed_passages_with_spans, texts, spans) for e in embedders
+                ]
+                embedded = [future.result() for future in running]
+        with stage("writes"):
+            store.upsert(
+                [p for p, _ in chunk],
+                [article.language for _, article in chunk],
+                [article.date for _, article in chunk],
+                [vectors for vectors, _ in embedded],
+                [sentences for _, sentences in embedded],
+            )
         logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))

@@ -40,9 +40,9 @@ class VectorFiles:
         self.dimensions: int | None = None
         # Shard names sort by creation, so a passage written again is found in its latest.
         for listing in sorted(folder.glob("*.json")):
-            first = 0
+            first, shard = 0, listing.stem  # one name shared by the shard's rows
             for passage_id, count in self._read_listing(listing):
-                self._rows[passage_id] = (listing.stem, first, count)
+                self._rows[passage_id] = (shard, first, count)
                 first += count
             self._check_shard(listing.with_suffix(".npy"), first)
 

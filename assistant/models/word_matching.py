@@ -22,6 +22,7 @@ from assistant.models.word_frequencies import (
     wordfreq_module,
     zipf_frequency,
 )
+from assistant.timing import stage
 
 # A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
 # commonest words ("the" 7.7, "der" 7.4), which say nothing of a text's topic; at least
@@ -46,7 +47,7 @@ class WordMatcher:
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """Unit vectors of the words (or short texts), in order."""
-        with self._lock:
+        with self._lock, stage("word matching"):
             new = sorted({w for w in words if w not in self._vectors})
             if new:
                 if len(self._vectors) + len(new) > _CAPACITY:
@@ -57,6 +58,10 @@ class WordMatcher:
     def closeness(self, asked: Sequence[str], sentences: Sequence[set[str]]) -> np.ndarray:
         """For each sentence (row) and asked word (column), the cosine of the sentence's
         closest word to it (1 for the word itself)."""
+        with stage("word matching"):
+            return self._closeness(asked, sentences)
+
+    def _closeness(self, asked: Sequence[str], sentences: Sequence[set[str]]) -> np.ndarray:
         every = sorted(set().union(*sentences)) if sentences else []
         if not asked or not every:
             return np.zeros((len(sentences), len(asked)))

@@ -30,6 +30,7 @@ from assistant.question.routing import Route
 from assistant.settings import DenseModel
 from assistant.speech.names import name_keys
 from assistant.speech.statement_index import StatementIndex
+from assistant.timing import stage
 
 # A person question weighs at most this many passages of the person's statements beyond
 # the usual retrieval's (the closest to the question).
@@ -249,7 +250,8 @@ class HybridRetriever:
         self, text: str, language: str, kind: str | None, asked: str = ""
     ) -> EncodedQuestion:
         texts = [text, asked] if asked else [text]
-        embedded = [embedder.embed_questions(texts) for embedder in self.embedders]
+        with stage("encode"):
+            embedded = [embedder.embed_questions(texts) for embedder in self.embedders]
         vectors = tuple(rows[0] for rows in embedded)
         own = tuple(rows[1] for rows in embedded) if asked else ()
         return EncodedQuestion(text, language, vectors, kind, asked, own)
@@ -483,6 +485,16 @@ class HybridRetriever:
     ) -> set[str]:
         """The passages holding a statement of `speaker` (in an article dated in `dates`,
         and among `articles`, when given)."""
+        with stage("statements"):
+            return self._speaker_passages_of(speaker, without, dates, articles)
+
+    def _speaker_passages_of(
+        self,
+        speaker: str,
+        without: frozenset[str],
+        dates: DateRange | None,
+        articles: frozenset[str] | None,
+    ) -> set[str]:
         said: dict[str, set[int]] = {}
         for article_id, statement in self.statements.only(articles).by_speaker(speaker):
             record = self.store.articles.get(article_id)
@@ -498,10 +510,11 @@ class HybridRetriever:
 
     def _evidence(self, question: EncodedQuestion, hits: list[Hit]) -> Evidence:
         passages = [hit.passage for hit in hits]
-        sentences = [
-            SentenceVectors(vector, self.store.sentence_vectors(model, passages))
-            for model, vector in enumerate(question.vectors)
-        ]
+        with stage("sentence vectors"):
+            sentences = [
+                SentenceVectors(vector, self.store.sentence_vectors(model, passages))
+                for model, vector in enumerate(question.vectors)
+            ]
         return Evidence(question, hits, sentences, self.statements, words=self.word_matcher)
 
     def retrieve_encoded(
@@ -529,7 +542,17 @@ class HybridRetriever:
         days the question names when one of them is on its topic (`question_dates`); for
         "latest"/"earliest", the passages of the newest (oldest) dated article among those
         on the topic."""
-        time = time or TimeIntent()
+        with stage("fusion"):  # the candidates' own stages are counted apart
+            return self._fused(question, k, without, time or TimeIntent(), articles)
+
+    def _fused(
+        self,
+        question: EncodedQuestion,
+        k: int,
+        without: frozenset[str],
+        time: TimeIntent,
+        articles: frozenset[str] | None,
+    ) -> tuple[list[Hit], DateOutcome]:
         candidates = self.candidates(question, time.required, articles)
         named = time.named.within(time.required) if time.named else None
         if named is not None and self.question_dates != "ignore":
@@ -560,7 +583,8 @@ class HybridRetriever:
         elif question.answer_type in PASSAGE_TYPES:
             order, scores = self._typed(question.answer_type, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
-        passages = self.store.get([c.passage_id for c in best])
+        with stage("passage texts"):
+            passages = self.store.get([c.passage_id for c in best])
         hits = [
             self._hit(c, passages[c.passage_id][0], float(scores[i]))
             for c, i in zip(best, order[:k], strict=True)
@@ -652,31 +676,38 @@ class HybridRetriever:
         # Every model embedded the question before Chroma is asked (in `encode`): its worker
         # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
         top = self.candidates_per_retriever
-        found = [
-            self.store.query(m, vector, top, dates, articles)
-            for m, vector in enumerate(question.vectors)
-        ]
-        lexical_scores = self.keywords.scores(
-            question.text, question.language, self._keyword_mask(dates, articles)
-        )
-        top_lexical = np.argsort(-lexical_scores)[:top]
-        lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
+        found = []
+        for m, vector in enumerate(question.vectors):
+            with stage(f"dense {m}"):
+                found.append(self.store.query(m, vector, top, dates, articles))
+        with stage("keywords"):
+            lexical_scores = self.keywords.scores(
+                question.text, question.language, self._keyword_mask(dates, articles)
+            )
+            top_lexical = np.argsort(-lexical_scores)[:top]
+            lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
         # The primary model's scores decide the candidates' order; every candidate gets a
         # score from each model, read from its stored vectors where its search missed it.
-        primary = found[0]
-        others = set().union(*found[1:])
-        missing = sorted((others | lexical) - set(primary))
-        for pid, stored in self.store.vectors(0, missing).items():
-            primary[pid] = float(stored @ question.vectors[0])
-        for model in range(1, len(found)):
-            self._complete(model, found[model], primary, question.vectors[model])
+        with stage("candidate scores"):
+            primary = found[0]
+            others = set().union(*found[1:])
+            missing = sorted((others | lexical) - set(primary))
+            for pid, stored in self.store.vectors(0, missing).items():
+                primary[pid] = float(stored @ question.vectors[0])
+            for model in range(1, len(found)):
+                self._complete(model, found[model], primary, question.vectors[model])
+            return self._candidates(primary, found, lexical_scores)
+
+    def _candidates(
+        self, primary: dict[str, float], found: list[dict[str, float]], lexical: np.ndarray
+    ) -> list[Candidate]:
         position = self.keywords.position
         return [
             Candidate(
                 pid,
                 str(self.keywords.languages[position[pid]]),
                 tuple(scores.get(pid, 0.0) for scores in found),
-                float(lexical_scores[position[pid]]),
+                float(lexical[position[pid]]),
             )
             for pid in primary
         ]
