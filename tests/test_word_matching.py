@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.models.embeddings import UseEmbeddings
+from assistant.models.word_frequencies import listed_language, zipf_frequency
 from assistant.models.word_matching import WordMatcher
 
 pytestmark = pytest.mark.slow  # loads the Universal Sentence Encoder
@@ -67,3 +68,11 @@ def test_closeness_is_the_closest_words_cosine_and_one_for_the_word_itself(
     assert close[1, 1] == 1.0
     assert close[0, 0] > close[0, 1]  # Waffenruhe is a ceasefire, not a statement
     assert close[0, 0] < 1.0
+
+
+def test_a_language_wordfreq_has_no_list_for_is_weighed_as_english():
+    # Language detection names rare languages for short texts ("Russland" -> "crh"); words
+    # of such a text are weighed by the English list instead of failing the question.
+    assert listed_language("de") == "de"
+    assert listed_language("crh") == "en"
+    assert zipf_frequency("Russland", listed_language("crh")) >= 0

@@ -50,6 +50,23 @@ def zipf_frequency(word: str, language: str) -> float:
     return round(wordfreq.freq_to_zipf(_frequency(word, language, bands)), 2)
 
 
+@lru_cache(maxsize=64)
+def listed_language(language: str) -> str:
+    """`language` if wordfreq can weigh its words as installed, else English (Chinese and
+    Japanese need segmenters we do not install; some detected languages have no list):
+    the language to pass to `zipf_frequency` for words of `language`."""
+    if has_prepared_list(language):  # prepared only once found available, below
+        return language
+    wordfreq = wordfreq_module()
+    if language not in wordfreq.available_languages():  # else it guesses a near one: la -> it
+        return "en"
+    try:
+        zipf_frequency("test", language)
+    except ImportError:
+        return "en"
+    return language
+
+
 def _is_plain(word: str) -> bool:
     """Letters of the Latin blocks only, already in NFC: wordfreq's regex tokenizer keeps
     such a word whole and its preprocessing only case-folds it, for the languages whose

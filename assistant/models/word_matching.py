@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 import numpy as np
 
 from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
-from assistant.models.word_frequencies import (
-    has_prepared_list,
-    wordfreq_module,
-    zipf_frequency,
-)
+from assistant.models.word_frequencies import listed_language, zipf_frequency
 from assistant.timing import stage
 
 # A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
@@ -90,21 +85,5 @@ class WordMatcher:
 def word_rarity(words: Sequence[str], language: str) -> np.ndarray:
     """How rare each word is in general use (wordfreq's Zipf scale, 8 for "the" down to 0
     for unseen words, turned around), at least 0.5: what a word says about a topic."""
-    known = _rarity_language(language)
+    known = listed_language(language)
     return np.array([max(_MIN_RARITY, _COMMONEST - zipf_frequency(w, known)) for w in words])
-
-
-@lru_cache(maxsize=64)
-def _rarity_language(language: str) -> str:
-    """`language` if wordfreq can weigh its words as installed, else English (Chinese and
-    Japanese need segmenters we do not install; some detected languages have no list)."""
-    if has_prepared_list(language):  # prepared only once found available, below
-        return language
-    wordfreq = wordfreq_module()
-    if language not in wordfreq.available_languages():  # else it guesses a near one: la -> it
-        return "en"
-    try:
-        zipf_frequency("test", language)
-    except ImportError:
-        return "en"
-    return language

@@ -21,7 +21,7 @@ from assistant.language.detection import detect_language
 from assistant.language.lexicon import lexicon
 from assistant.language.tokens import content_words
 from assistant.models.embeddings import PassageEmbeddings
-from assistant.models.word_frequencies import zipf_frequency
+from assistant.models.word_frequencies import listed_language, zipf_frequency
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
 from assistant.question.dates import LATEST, TimeIntent
@@ -446,13 +446,13 @@ class HybridRetriever:
         the name's folded first letters or country code (`name_keys`) holds it."""
         opening = _TOPIC_WORD.match(topic.text.lstrip("¿¡ "))
         first = opening.group() if opening else ""
-        language = topic.language
+        language, listed = topic.language, listed_language(topic.language)
         names = [
             word
             for word in _topic_words(topic)
             if word[0].isupper()
             and word != first
-            and zipf_frequency(word.lower(), language) < _RARE_NAME_ZIPF
+            and zipf_frequency(word.lower(), listed) < _RARE_NAME_ZIPF
         ]
         unheld = [name for name in names if self.keywords.unheld([name], language)]
         words = sorted({word for text in near for word in _TOPIC_WORD.findall(text)})
@@ -828,10 +828,11 @@ def _topic_words(topic: EncodedQuestion) -> list[str]:
     that ask what was said ("say", "reagierte") and the language's commonest words."""
     language = topic.language
     asking = lexicon(language).words("questions.speech_verbs")
+    listed = listed_language(language)
     kept = {
         word
         for word in content_words(topic.undated_text(), language) - asking
-        if zipf_frequency(word, language) < _COMMON_ZIPF
+        if zipf_frequency(word, listed) < _COMMON_ZIPF
     }
     return [word for word in _TOPIC_WORD.findall(topic.undated_text()) if word.lower() in kept]
 
