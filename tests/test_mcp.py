@@ -97,6 +97,12 @@ async def _session_calls(url: str) -> dict:
             "chosen": await session.call_tool(
                 "ask", {"question": "Was sagte Rubio über Russland?", "articles": [SEED.name]}
             ),
+            "timeline_chosen": await session.call_tool(
+                "timeline", {"person": "Rubio", "articles": [SEED.name]}
+            ),
+            "timeline_unmatched": await session.call_tool(
+                "timeline", {"person": "Rubio", "articles": ["nowhere/*"]}
+            ),
         }
         return {"tools": tools, **calls}
 
@@ -138,6 +144,12 @@ def test_mcp_clients_call_ask_people_articles_and_timeline(server: str):
     # Chosen articles: the answer comes from them; a pattern matching none is named.
     assert _value(replies["chosen"]) == answer
     assert replies["unmatched"].isError and "nowhere/*" in replies["unmatched"].content[0].text
+    assert "sub-folders" in tools["timeline"].inputSchema["properties"]["articles"]["description"]
+    assert _value(replies["timeline_chosen"]) == timeline
+    unmatched = replies["timeline_unmatched"]
+    assert (
+        unmatched.isError and "No indexed article matches 'nowhere/*'" in unmatched.content[0].text
+    )
 
 
 async def _article_ids(url: str) -> list[str]:

@@ -23,7 +23,7 @@ from assistant.surfaces.api import Assistant
 from assistant.surfaces.cli import app
 from assistant.surfaces.web import launch
 from tests.conftest import REPO, SEED
-from tests.test_web import _ask, _free_port, browser  # noqa: F401 (the browser fixture)
+from tests.test_web import _ask, _free_port, _raw_call, browser  # noqa: F401 (the browser fixture)
 
 DATA = REPO / "tests" / "data"
 RATES = "What did Lindqvist say about interest rates?"
@@ -237,6 +237,26 @@ def test_api_ask_takes_the_chosen_articles(page_url: str, library: Assistant):
         client.predict(RATES, None, None, None, None, None, ["nowhere"], api_name="/ask")
 
 
+def test_api_timeline_takes_the_chosen_articles(page_url: str, library: Assistant):
+    chosen = ["banks/de_zinsen_senkung.txt", "banks/es_tipos_pausa.txt"]
+    client = Client(page_url, verbose=False)
+    result = client.predict("Lindqvist", "interest rates", chosen, api_name="/timeline")
+    assert result == library.timeline("Lindqvist", "interest rates", articles=chosen).as_json()
+    assert [entry["article_id"] for entry in result["entries"]] == chosen  # by date
+    everywhere = client.predict("Lindqvist", "interest rates", None, api_name="/timeline")
+    assert set(chosen) < {entry["article_id"] for entry in everywhere["entries"]}
+    with pytest.raises(Exception, match="No indexed article matches 'nowhere/\\*'") as refused:
+        client.predict("Lindqvist", None, ["nowhere/*"], api_name="/timeline")
+    assert "Traceback" not in str(refused.value)
+    # Over raw HTTP the topic and articles may be left out; a bad pattern is an error event.
+    event, payload = _raw_call(page_url, ["Lindqvist", None, ["nowhere"]], route="timeline")
+    assert event == "error" and "No indexed article matches 'nowhere'" in payload, payload
+    assert "Traceback" not in payload
+    event, payload = _raw_call(page_url, ["Lindqvist"], route="timeline")
+    assert event == "complete", payload
+    assert json.loads(payload)[0] == library.timeline("Lindqvist").as_json()
+
+
 def test_the_pages_picker_chooses_a_collection(page_url: str, browser: Browser):  # noqa: F811
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -264,6 +284,14 @@ def test_the_pages_picker_chooses_a_collection(page_url: str, browser: Browser):
         assert "don't mention Anna Kowalski" in refused  # the nearest it offers are its own
         nearest = page.locator("#sources .source-head").all_inner_texts()
         assert nearest and all("banks/en_rates_hold.txt" in head for head in nearest)
+        # The Timeline tab reads the same choice: one article, so one entry.
+        page.get_by_role("tab", name="Timeline").click()
+        assert "banks/en_rates_hold.txt" in page.locator("#timeline-only").inner_text()
+        page.locator("#timeline-person textarea").fill("Lindqvist")
+        page.locator("#timeline-show").click()
+        page.wait_for_selector("#timeline .entry", timeout=60_000)
+        files = page.locator("#timeline .entry .file").all_inner_texts()
+        assert files == ["banks/en_rates_hold.txt"]
     finally:
         context.close()
     assert not errors, errors

@@ -419,14 +419,14 @@ def test_the_pages_date_range_restricts_its_answers(served):
     assert "don't say" in chat[-1]["content"]
 
 
-def _raw_call(url: str, data: list) -> tuple[str, str]:
-    """POST /gradio_api/call/ask as curl would; returns the final event and its data."""
+def _raw_call(url: str, data: list, route: str = "ask") -> tuple[str, str]:
+    """POST /gradio_api/call/<route> as curl would; returns the final event and its data."""
     body = json.dumps({"data": data})  # ASCII: a lone surrogate travels as "\\udcff"
     headers = {"content-type": "application/json"}
-    posted = httpx.post(url + "gradio_api/call/ask", content=body, headers=headers, timeout=30)
+    posted = httpx.post(url + f"gradio_api/call/{route}", content=body, headers=headers, timeout=30)
     assert posted.status_code == 200, posted.text
     event_id = posted.json()["event_id"]
-    stream = httpx.get(url + f"gradio_api/call/ask/{event_id}", timeout=60).text
+    stream = httpx.get(url + f"gradio_api/call/{route}/{event_id}", timeout=60).text
     event, _, payload = stream.strip().rpartition("event: ")[2].partition("\ndata: ")
     return event.strip(), payload
 

@@ -191,10 +191,12 @@ class ChatPage:
 
     # --- timeline -------------------------------------------------------------------------
 
-    def show_timeline(self, person: str, topic: str) -> str:
-        """A person's statements (on a topic) by date, as HTML; errors as a message."""
+    def show_timeline(self, person: str, topic: str, only: list[str] | None = None) -> str:
+        """A person's statements (on a topic) by date among the articles `only` chooses (the
+        Chat settings' picker; none: all), as HTML; errors as a message."""
         try:
-            return timeline_html(self.assistant.timeline(person, topic or None))
+            chosen = only or None
+            return timeline_html(self.assistant.timeline(person, topic or None, articles=chosen))
         except AssistantError as err:
             return f'<div class="timeline error">⚠️ {html.escape(str(err))}</div>'
 
@@ -333,7 +335,9 @@ class ChatPage:
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
-    def timeline(self, person: str, topic: str | None = None) -> dict:
+    def timeline(
+        self, person: str, topic: str | None = None, articles: list[str] | None = None
+    ) -> dict:
         """A person's statements in the news articles, on a topic, in date order; returns
         the same JSON as `assistant timeline --json` (each entry with its article's title,
         date and the quoted statements with their citations).
@@ -341,9 +345,10 @@ class ChatPage:
         Args:
             person: the person, as typed (a name or surname).
             topic: what about (default: all their statements).
+            articles: Only these articles: ids from the articles tool, globs, sub-folders ("en/").
         """
         try:
-            return self.assistant.timeline(person, topic).as_json()
+            return self.assistant.timeline(person, topic, articles=articles).as_json()
         except AssistantError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
@@ -527,6 +532,13 @@ def _statements(count: int) -> str:
     return f"{count} statement{'s' if count != 1 else ''}"
 
 
+def sources_note(only: list[str] | None) -> str:
+    """Which articles the timeline reads: those chosen in the Chat settings, or all."""
+    if not only:
+        return "From all articles (choose some under *Chat → Settings*)."
+    return "Only the articles chosen under *Chat → Settings*: " + escape_markdown(", ".join(only))
+
+
 def person_question(sample: list[str]) -> str:
     """The question a click on a People entry asks."""
     name = sample[0].split(PERSON_SEPARATOR)[0]
@@ -553,7 +565,7 @@ def build_page(assistant: Assistant, watch: FolderWatch | None = None) -> gr.Blo
                     gr.Markdown("### Sources")
                     sources = gr.HTML(_NO_SOURCES, elem_id="sources")
             with gr.Tab("Timeline", id="timeline"):
-                _timeline_tab(page)
+                _timeline_tab(page, chat["only"])
             with gr.Tab("Articles", id="articles"):
                 library = _articles_tab(page)
         answered = _wire_chat(page, chat, state, sources)
@@ -634,20 +646,23 @@ def _chat_column(page: ChatPage, top_k: int) -> dict:
     }  # fmt: skip
 
 
-def _timeline_tab(page: ChatPage) -> None:
-    """How a person's view changed: their statements on a topic, by date."""
+def _timeline_tab(page: ChatPage, only: gr.Dropdown) -> None:
+    """How a person's view changed: their statements on a topic, by date, in the articles
+    the Chat settings' picker (`only`) chooses, as the chat's answers are."""
     with gr.Row():
         person = gr.Textbox(label="Person", placeholder="e.g. Lagarde", scale=2, max_length=200,
                             elem_id="timeline-person")  # fmt: skip
         topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. inflation", scale=3,
                            max_length=4000, elem_id="timeline-topic")  # fmt: skip
         show = gr.Button("Show timeline", variant="primary", scale=1, elem_id="timeline-show")
+    chosen = gr.Markdown(sources_note([]), elem_id="timeline-only")
     shown = gr.HTML('<div class="timeline empty">Statements appear here by date.</div>',
                     elem_id="timeline")  # fmt: skip
+    only.change(sources_note, only, chosen, api_visibility="private", queue=False)
     for trigger in (show.click, person.submit, topic.submit):
         trigger(
             page.show_timeline,
-            [person, topic],
+            [person, topic, only],
             shown,
             concurrency_limit=ANSWER_CONCURRENCY,
             concurrency_id="answer",
@@ -875,7 +890,7 @@ def launch(
     named = assistant.settings.web_hosts
     trusted_hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, named))
     guarded_bodies = Middleware(GuardedBodies, max_bytes=MAX_REQUEST_BYTES)
-    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 7, "timeline": 2})
+    optional_arguments = Middleware(OptionalApiArguments, arity={"ask": 7, "timeline": 3})
     # The serving process makes no calls home (Gradio reads this whenever it would).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _use_private_upload_folder()
