@@ -271,6 +271,34 @@ def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path,
     assert first.endswith('"But everything is ready, it is up to us and our crews."')
 
 
+def test_a_statement_runs_back_to_the_speakers_quotation_before_it(tmp_path: Path, embedders):
+    # The sentence after Varga's quotation shares the question's words, but only says when
+    # she said it: the quote runs back to her words, whoever the question names.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ostby.txt").write_text(_OSTBY, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    for asked in (
+        "What did Varga say after the town council meeting in Ostby?",
+        "What did the mayor say after the town council meeting in Ostby?",
+    ):
+        first = assistant.ask(asked).citations[0].quote
+        assert first.startswith('"We will have a new bridge before the winter')
+        assert first.endswith("after the town council meeting in Ostby.")
+
+
+_OSTBY = """date 2026-04-14 Ostby will rebuild its old bridge
+
+The town of Ostby will rebuild the old bridge over the Lenne, the council decided on Tuesday.
+"We will have a new bridge before the winter, and the ferry will run until then," said \
+Mayor Ines Varga.
+Varga said this on Tuesday evening after the town council meeting in Ostby.
+The council approved the budget with eleven votes to four.
+About two thousand people cross the river every day.
+"""
+
+
 def test_chain_answers_like_ask_with_the_real_models(built: Assistant):
     """`Assistant.chain()` is the Runnable every surface calls; same answer as `ask`."""
     answer = built.chain().invoke({"question": "What did Rubio say about Russia?"})
