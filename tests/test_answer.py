@@ -288,6 +288,31 @@ def test_a_statement_runs_back_to_the_speakers_quotation_before_it(tmp_path: Pat
         assert first.endswith("after the town council meeting in Ostby.")
 
 
+def test_a_sentence_naming_the_speaker_runs_on_into_the_quotation_after_it(
+    tmp_path: Path, embedders
+):
+    # The first sentence shares the question's words but is no one's statement; the
+    # quotation after it, given to Brandt through "she", is what she found.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ferry.txt").write_text(_FERRY, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    asked = "What was Brandt's first balance of the lake ferry four weeks after its launch?"
+    first = assistant.ask(asked).citations[0].quote
+    assert first.startswith("Harbour director Lena Brandt has drawn a first positive balance")
+    assert first.endswith("she said on Friday.")
+
+
+_FERRY = """date 2026-06-05 Lake ferry carries more passengers than expected
+
+Harbour director Lena Brandt has drawn a first positive balance of the new lake ferry four \
+weeks after its launch.
+"The boat is full every morning and half the travellers used to drive," she said on Friday.
+The ferry crosses the lake eight times a day.
+"""
+
+
 _OSTBY = """date 2026-04-14 Ostby will rebuild its old bridge
 
 The town of Ostby will rebuild the old bridge over the Lenne, the council decided on Tuesday.

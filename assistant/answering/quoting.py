@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -308,7 +309,9 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
     alles da, es liegt an uns."): such a sentence often names no one and shares few words
     with the question, yet it goes on with what the chosen one says. Keyed by the chosen
     sentence's index; the end is the next sentence's (which may be chosen too: see
-    `_unless_run_into`)."""
+    `_unless_run_into`). A chosen sentence that is no one's statement but names the
+    speaker of the quotation after it runs on into it too: it introduces the words ("Die
+    Ministerin hat eine erste Bilanz gezogen." before them)."""
     statements, ends = evidence.statements, {}
     if statements is None:
         return ends
@@ -316,14 +319,22 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
         sentence, said = ranking.sentences[i], ranking.said[i]
         spans = sentence.hit.passage.sentences
         ordinal = sentence.key[1] + 1
-        if said is None or ordinal >= len(spans):
+        if ordinal >= len(spans):
             continue
         start, end = spans[ordinal]
         article = sentence.hit.article.id
         then = statements.statement_at(article, start)
-        if then and then.direct and then.speaker == said.speaker:
+        if not (then and then.direct):
+            continue
+        if said.speaker == then.speaker if said else _names(sentence.text, then.speaker):
             ends[i] = end
     return ends
+
+
+def _names(text: str, speaker: str) -> bool:
+    """Whether `text` names `speaker` by surname (the last word of the name)."""
+    surname = speaker.split()[-1] if speaker.split() else ""
+    return bool(surname) and re.search(rf"\b{re.escape(surname)}\b", text) is not None
 
 
 def _run_back(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> dict[int, int]:
