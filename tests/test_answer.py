@@ -269,6 +269,10 @@ def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path,
     first = assistant.ask("Was muss in Nordhafen zuerst fertig werden?").citations[0].quote
     assert first.startswith("The new quay would have to be finished first")
     assert first.endswith('"But everything is ready, it is up to us and our crews."')
+    # Asked about Brandt, her statements alone are quoted, and run on the same way.
+    hers = assistant.ask("What did Brandt say about the new quay?").citations[0].quote
+    assert hers.startswith("The new quay would have to be finished first")
+    assert hers.endswith('"But everything is ready, it is up to us and our crews."')
 
 
 def test_a_statement_runs_back_to_the_speakers_quotation_before_it(tmp_path: Path, embedders):

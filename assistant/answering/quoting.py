@@ -217,13 +217,16 @@ def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
 def quote_statements(question: str, statements: PersonStatements) -> Answer:
     """The answer to "What did X say about Y?" without an LLM: X's own statements that best
     answer it (a direct quote preferred), then those that follow the best one in its
-    article; its confidence is read from the usual evidence for the whole question."""
+    article, each quote run on into and back to the speaker's quotations beside it (see
+    `_continued`, `_run_back`); its confidence is read from the usual evidence for the
+    whole question."""
     evidence, ranking = statements.evidence, statements.ranking
     chosen = choose_quotes(statements.chances, statements.own)
     chosen += _continuation(ranking, statements.own, chosen)
+    ends = _continued(evidence, ranking, chosen)
     starts = _run_back(evidence, ranking, chosen)
-    chosen = _unless_run_into(ranking, chosen, {}, starts)
-    citations = cite_sentences(evidence, ranking, chosen, starts=starts)
+    chosen = _unless_run_into(ranking, chosen, ends, starts)
+    citations = cite_sentences(evidence, ranking, chosen, ends, starts)
     hits = _reported(statements.general.hits, evidence.hits, citations)
     return Answer(
         question,
