@@ -269,6 +269,63 @@ def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path,
     first = assistant.ask("Was muss in Nordhafen zuerst fertig werden?").citations[0].quote
     assert first.startswith("The new quay would have to be finished first")
     assert first.endswith('"But everything is ready, it is up to us and our crews."')
+    # Asked about Brandt, her statements alone are quoted, and run on the same way.
+    hers = assistant.ask("What did Brandt say about the new quay?").citations[0].quote
+    assert hers.startswith("The new quay would have to be finished first")
+    assert hers.endswith('"But everything is ready, it is up to us and our crews."')
+
+
+def test_a_statement_runs_back_to_the_speakers_quotation_before_it(tmp_path: Path, embedders):
+    # The sentence after Varga's quotation shares the question's words, but only says when
+    # she said it: the quote runs back to her words, whoever the question names.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ostby.txt").write_text(_OSTBY, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    for asked in (
+        "What did Varga say after the town council meeting in Ostby?",
+        "What did the mayor say after the town council meeting in Ostby?",
+    ):
+        first = assistant.ask(asked).citations[0].quote
+        assert first.startswith('"We will have a new bridge before the winter')
+        assert first.endswith("after the town council meeting in Ostby.")
+
+
+def test_a_sentence_naming_the_speaker_runs_on_into_the_quotation_after_it(
+    tmp_path: Path, embedders
+):
+    # The first sentence shares the question's words but is no one's statement; the
+    # quotation after it, given to Brandt through "she", is what she found.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ferry.txt").write_text(_FERRY, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    asked = "What was Brandt's first balance of the lake ferry four weeks after its launch?"
+    first = assistant.ask(asked).citations[0].quote
+    assert first.startswith("Harbour director Lena Brandt has drawn a first positive balance")
+    assert first.endswith("she said on Friday.")
+
+
+_FERRY = """date 2026-06-05 Lake ferry carries more passengers than expected
+
+Harbour director Lena Brandt has drawn a first positive balance of the new lake ferry four \
+weeks after its launch.
+"The boat is full every morning and half the travellers used to drive," she said on Friday.
+The ferry crosses the lake eight times a day.
+"""
+
+
+_OSTBY = """date 2026-04-14 Ostby will rebuild its old bridge
+
+The town of Ostby will rebuild the old bridge over the Lenne, the council decided on Tuesday.
+"We will have a new bridge before the winter, and the ferry will run until then," said \
+Mayor Ines Varga.
+Varga said this on Tuesday evening after the town council meeting in Ostby.
+The council approved the budget with eleven votes to four.
+About two thousand people cross the river every day.
+"""
 
 
 def test_chain_answers_like_ask_with_the_real_models(built: Assistant):

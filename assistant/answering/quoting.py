@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
 # the same bonus goes to quotations answering a question that asks for no kind of answer
 # (`_quotation_bonus`).
 # Of a follow-up, what it asks in its own words outweighs what its standalone text carried
-# over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation.
+# over (`_CARRIED_WEIGHT`); a chosen statement runs on into the speaker's next quotation
+# and back to the one before it.
 # Answers stay short: at most this many quotes.
 _MAX_QUOTES = 3
 _MAX_NEAREST = 2  # sentences a refusal offers instead
@@ -180,8 +182,9 @@ class ExtractiveAnswerer:
         chances = _chances_to_quote(evidence, ranking)
         chosen = choose_quotes(chances, np.argsort(-chances, kind="stable"))
         ends = _continued(evidence, ranking, chosen)
-        chosen = _unless_run_into(ranking, chosen, ends)
-        citations = cite_sentences(evidence, ranking, chosen, ends)
+        starts = _run_back(evidence, ranking, chosen)
+        chosen = _unless_run_into(ranking, chosen, ends, starts)
+        citations = cite_sentences(evidence, ranking, chosen, ends, starts)
         return Answer(
             question, quoted_text(citations), citations, False, tuple(hits), confidence=confidence
         )
@@ -221,11 +224,16 @@ def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
 def quote_statements(question: str, statements: PersonStatements) -> Answer:
     """The answer to "What did X say about Y?" without an LLM: X's own statements that best
     answer it (a direct quote preferred), then those that follow the best one in its
-    article; its confidence is read from the usual evidence for the whole question."""
+    article, each quote run on into and back to the speaker's quotations beside it (see
+    `_continued`, `_run_back`); its confidence is read from the usual evidence for the
+    whole question."""
     evidence, ranking = statements.evidence, statements.ranking
     chosen = choose_quotes(statements.chances, statements.own)
     chosen += _continuation(ranking, statements.own, chosen)
-    citations = cite_sentences(evidence, ranking, chosen)
+    ends = _continued(evidence, ranking, chosen)
+    starts = _run_back(evidence, ranking, chosen)
+    chosen = _unless_run_into(ranking, chosen, ends, starts)
+    citations = cite_sentences(evidence, ranking, chosen, ends, starts)
     hits = _reported(statements.general.hits, evidence.hits, citations)
     return Answer(
         question,
@@ -285,14 +293,21 @@ def cite_sentences(
     ranking: QuoteRanking,
     chosen: list[int],
     ends: Mapping[int, int] | None = None,
+    starts: Mapping[int, int] | None = None,
 ) -> tuple[Citation, ...]:
     """The chosen sentences as citations [1], [2], ... with their speakers; a sentence in
-    `ends` quoted on to that article offset (the sentences after it in its passage)."""
+    `ends` quoted on to that article offset (the sentences after it in its passage), one in
+    `starts` quoted from that offset (the sentence before it)."""
     question_vector = evidence.sentences[0].question
-    speakers, ends = ranking.speakers, ends or {}
+    speakers, ends, starts = ranking.speakers, ends or {}, starts or {}
     return tuple(
         citation(
-            n, s.hit, s.start, ends.get(i, s.end), float(s.vector @ question_vector), speakers[i]
+            n,
+            s.hit,
+            starts.get(i, s.start),
+            ends.get(i, s.end),
+            float(s.vector @ question_vector),
+            speakers[i],
         )
         for n, (i, s) in enumerate(((i, ranking.sentences[i]) for i in chosen), start=1)
     )
@@ -304,7 +319,9 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
     alles da, es liegt an uns."): such a sentence often names no one and shares few words
     with the question, yet it goes on with what the chosen one says. Keyed by the chosen
     sentence's index; the end is the next sentence's (which may be chosen too: see
-    `_unless_run_into`)."""
+    `_unless_run_into`). A chosen sentence that is no one's statement but names the
+    speaker of the quotation after it runs on into it too: it introduces the words ("Die
+    Ministerin hat eine erste Bilanz gezogen." before them)."""
     statements, ends = evidence.statements, {}
     if statements is None:
         return ends
@@ -312,31 +329,79 @@ def _continued(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> 
         sentence, said = ranking.sentences[i], ranking.said[i]
         spans = sentence.hit.passage.sentences
         ordinal = sentence.key[1] + 1
-        if said is None or ordinal >= len(spans):
+        if ordinal >= len(spans):
             continue
         start, end = spans[ordinal]
         article = sentence.hit.article.id
         then = statements.statement_at(article, start)
-        if then and then.direct and then.speaker == said.speaker:
+        if not (then and then.direct):
+            continue
+        if said.speaker == then.speaker if said else _names(sentence.text, then.speaker):
             ends[i] = end
     return ends
 
 
+def _names(text: str, speaker: str) -> bool:
+    """Whether `text` names `speaker` by surname (the last word of the name)."""
+    surname = speaker.split()[-1] if speaker.split() else ""
+    return bool(surname) and re.search(rf"\b{re.escape(surname)}\b", text) is not None
+
+
+def _run_back(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> dict[int, int]:
+    """Where each chosen statement's quote starts when the sentence before it in its
+    passage quotes the same speaker's own words: the quote model scores sentences one by
+    one, but a speaker's quotation often runs over several, and the one scoring best is
+    often not the one answering ("Dies sagte die Ministerin am Donnerstag." after her
+    words; "The ferry will run until then." after "We will have a new bridge before the
+    winter."). As `_continued` runs a quote on into the speaker's next words, this runs it
+    back to those before. Keyed by the chosen sentence's index; the start is the
+    previous sentence's (which may be chosen too: see `_unless_run_into`)."""
+    statements, starts = evidence.statements, {}
+    if statements is None:
+        return starts
+    for i in chosen:
+        sentence, said = ranking.sentences[i], ranking.said[i]
+        ordinal = sentence.key[1] - 1
+        if said is None or ordinal < 0:
+            continue
+        start, _ = sentence.hit.passage.sentences[ordinal]
+        before = statements.statement_at(sentence.hit.article.id, start)
+        if before and before.direct and before.speaker == said.speaker:
+            starts[i] = start
+    return starts
+
+
 def _unless_run_into(
-    ranking: QuoteRanking, chosen: list[int], ends: Mapping[int, int]
+    ranking: QuoteRanking,
+    chosen: list[int],
+    ends: Mapping[int, int],
+    starts: Mapping[int, int] | None = None,
 ) -> list[int]:
-    """The chosen sentences but those another chosen one's quote runs on into (`ends`, from
-    `_continued`): the speaker's words are quoted once, in the order they were said."""
-    sentences = ranking.sentences
-    run_into = {
-        j
-        for i, end in ends.items()
-        for j in chosen
-        if j != i
-        and sentences[j].hit.article.id == sentences[i].hit.article.id
-        and sentences[i].end < sentences[j].end == end
-    }
-    return [i for i in chosen if i not in run_into]
+    """The chosen sentences, each speaker's words quoted once: a chosen sentence another
+    chosen one's quote runs on into (`ends`, from `_continued`) or back to (`starts`, from
+    `_run_back`) is left out, the quote holding it taking the rank of the likelier one."""
+    sentences, starts = ranking.sentences, starts or {}
+
+    def span(i: int) -> tuple[str, int, int]:
+        s = sentences[i]
+        return s.hit.article.id, starts.get(i, s.start), ends.get(i, s.end)
+
+    def holds(outer: int, inner: int) -> bool:
+        article, start, end = span(outer)
+        s = sentences[inner]
+        return s.hit.article.id == article and start <= s.start and s.end <= end
+
+    kept: list[int] = []
+    for i in chosen:
+        if any(holds(j, i) for j in kept):
+            continue
+        held = [n for n, j in enumerate(kept) if holds(i, j)]
+        if held:
+            kept[held[0]] = i
+            kept = [j for n, j in enumerate(kept) if n not in held[1:]]
+        else:
+            kept.append(i)
+    return kept
 
 
 def _reported(
