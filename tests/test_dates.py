@@ -229,13 +229,19 @@ def test_a_month_dated_article_spans_its_month() -> None:
 # --- retrieval and answers over a real index ---------------------------------------------------
 
 
-@pytest.mark.parametrize("overfetch", [2000, 0], ids=["nearest-then-kept", "chroma-where"])
+@pytest.mark.parametrize(
+    ("overfetch", "exact"),
+    [(2000, 20_000), (0, 20_000), (0, 0)],
+    ids=["nearest-then-kept", "vector-files", "chroma-where"],
+)
 def test_chroma_filters_every_models_search_by_the_stored_dates(
-    dated: Assistant, overfetch: int, monkeypatch: pytest.MonkeyPatch
+    dated: Assistant, overfetch: int, exact: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A range's search keeps the range's passages among the nearest of any date, or (with
-    no over-fetch allowed) has Chroma filter by the stored date numbers: the same passages."""
+    no over-fetch allowed) scores the range's passages from the vector files, or has Chroma
+    filter by the stored date numbers: the same passages."""
     monkeypatch.setattr(store_module, "_MAX_OVERFETCH", overfetch)
+    monkeypatch.setattr(store_module, "_EXACT_PASSAGES", exact)
     store = dated.retriever().store
     vectors = [e.embed_questions([QUESTION])[0] for e in dated.embedders]
     june = DateRange(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
@@ -246,6 +252,41 @@ def test_chroma_filters_every_models_search_by_the_stored_dates(
     # A month-dated article is held by any range overlapping its month.
     late = store.query(0, vectors[0], 50, DateRange(dt.date(2024, 9, 30), None))
     assert {pid.rpartition("#")[0] for pid in late} == {"en_september.txt"}
+
+
+def test_the_vector_files_rank_a_filters_passages_as_chroma_does(
+    dated: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scored from the vector files (float16 copies), a filter's passages come in Chroma's
+    order with its cosines to within 0.002."""
+    monkeypatch.setattr(store_module, "_MAX_OVERFETCH", 0)
+    store = dated.retriever().store
+    june = DateRange(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    for model, embedder in enumerate(dated.embedders):
+        vector = embedder.embed_questions([QUESTION])[0]
+        exact = store.query(model, vector, 3, june)
+        monkeypatch.setattr(store_module, "_EXACT_PASSAGES", 0)
+        chroma = store.query(model, vector, 3, june)
+        monkeypatch.setattr(store_module, "_EXACT_PASSAGES", 20_000)
+        assert list(exact) == list(chroma) and len(exact) >= 2
+        assert all(abs(exact[pid] - chroma[pid]) < 0.002 for pid in exact)
+
+
+def test_a_filters_search_never_returns_an_edited_articles_old_passage(
+    dated: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vector files keep a replaced passage's row until they are compacted: a filter
+    over that article's dates is then left to Chroma, which holds only live passages."""
+    monkeypatch.setattr(store_module, "_MAX_OVERFETCH", 0)
+    june = DateRange(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    edited = dated.settings.seeds / "en_june.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "Traffic was diverted.\n")
+    dated.sync()
+    store = dated.retriever().store
+    for model, embedder in enumerate(dated.embedders):
+        found = store.query(model, embedder.embed_questions([QUESTION])[0], 50, june)
+        assert set(found) <= store.ids()
+        assert {pid.rpartition("#")[0] for pid in found} == {"en_june.txt", "de_june.txt"}
 
 
 def test_a_date_range_restricts_the_answer_and_says_undated_articles_were_left_out(

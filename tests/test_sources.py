@@ -137,14 +137,19 @@ def test_a_persons_statements_and_timeline_keep_to_the_chosen_articles(library: 
     assert unquoted.abstained and not unquoted.citations
 
 
-@pytest.mark.parametrize("overfetch", [2000, 0])
+@pytest.mark.parametrize(
+    ("overfetch", "exact"),
+    [(2000, 20_000), (0, 20_000), (0, 0)],
+    ids=["nearest-then-kept", "vector-files", "chroma-where"],
+)
 def test_every_models_search_and_bm25_are_filtered_by_article(
-    library: Assistant, overfetch: int, monkeypatch: pytest.MonkeyPatch
+    library: Assistant, overfetch: int, exact: int, monkeypatch: pytest.MonkeyPatch
 ):
     """The chosen articles' passages among the nearest of all, or (no over-fetch allowed)
     Chroma's own `where` on the article id stored in every model's collection; with a date
     range too, both filters hold."""
     monkeypatch.setattr(store_module, "_MAX_OVERFETCH", overfetch)
+    monkeypatch.setattr(store_module, "_EXACT_PASSAGES", exact)
     retriever = library.retriever()
     store = retriever.store
     encoded = retriever.encode(RATES)
@@ -198,11 +203,16 @@ def test_an_index_without_article_ids_in_every_collection_must_be_rebuilt(built:
     assert "Rebuild it with: assistant index --rebuild" in str(refused.value)
 
 
-@pytest.mark.parametrize("overfetch", [2000, 0])
+@pytest.mark.parametrize(
+    ("overfetch", "exact"),
+    [(2000, 20_000), (0, 20_000), (0, 0)],
+    ids=["nearest-then-kept", "vector-files", "chroma-where"],
+)
 def test_a_chroma_server_filters_by_article_too(
-    tmp_path: Path, embedders, chroma_server: str, overfetch: int, monkeypatch
+    tmp_path: Path, embedders, chroma_server: str, overfetch: int, exact: int, monkeypatch
 ):
     monkeypatch.setattr(store_module, "_MAX_OVERFETCH", overfetch)
+    monkeypatch.setattr(store_module, "_EXACT_PASSAGES", exact)
     write_library(tmp_path / "library")
     served = Assistant(
         seeds=tmp_path / "library",

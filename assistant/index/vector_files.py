@@ -73,6 +73,26 @@ class VectorFiles:
                 found[passage_id] = np.asarray(self._shard(shard)[first : first + count], "f4")
         return found
 
+    def first_rows(self, passage_ids: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
+        """The known passages among `passage_ids` and each one's first row, as one float32
+        matrix (None when none is known): one gather per shard, not one slice per id."""
+        by_shard: dict[str, tuple[list[str], list[int]]] = {}
+        for passage_id in passage_ids:
+            where = self._rows.get(passage_id)
+            if where is not None:
+                ids, firsts = by_shard.setdefault(where[0], ([], []))
+                ids.append(passage_id)
+                firsts.append(where[1])
+        known = [pid for ids, _ in by_shard.values() for pid in ids]
+        if not known:
+            return [], None
+        parts = [self._shard(shard)[firsts] for shard, (_, firsts) in by_shard.items()]
+        return known, np.concatenate(parts).astype("f4")
+
+    def ids(self) -> Collection[str]:
+        """Every passage with rows here, including deleted ones not compacted away yet."""
+        return self._rows.keys()
+
     def __len__(self) -> int:
         """Passages with vectors here, including deleted ones not compacted away yet."""
         return len(self._rows)
