@@ -60,9 +60,9 @@ FORMAT_VERSION = 11
 # (`PassageStore.query`).
 _OVERFETCH = 1.5
 _MAX_OVERFETCH = 2000
-# Beyond that, a filter admitting at most _EXACT_PASSAGES passages scores each of them from
-# the passage vector files (exact; milliseconds), not through Chroma's `where`, whose
-# metadata filter costs 150-250 ms at 100k passages.
+# A filter admitting at most _EXACT_PASSAGES passages scores each of them from the passage
+# vector files instead (exact; a few milliseconds for a twelfth of 100k passages, against
+# 10-20 ms over-fetching and 150-250 ms for Chroma's metadata filter).
 _EXACT_PASSAGES = 20_000
 _FORMATS = (
     "index format {} here, {} wanted (this version filters passages by article date and by article)"
@@ -175,6 +175,7 @@ class PassageStore:
         self._passage_files = [VectorFiles(folder / f"passage-vectors-{m}") for m in range(models)]
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
         self._by_article: dict[str, list[str]] | None = None  # vector files' ids; ditto
+        self._filter_rows: dict[tuple, tuple[list[str], np.ndarray | None]] = {}  # ditto
 
     def _open_collection(self, name: str, create: bool):
         if create:
@@ -254,7 +255,7 @@ class PassageStore:
         `sentence_vectors[m][i]` one row per sentence of `passages[i]`.
         """
         self._counts.clear()
-        self._by_article = None
+        self._by_article, self._filter_rows = None, {}
         step = self._client.get_max_batch_size()
         ids = [p.id for p in passages]
         for first in range(0, len(passages), step):
@@ -300,7 +301,7 @@ class PassageStore:
 
     def delete(self, passage_ids: list[str]) -> None:
         self._counts.clear()
-        self._by_article = None
+        self._by_article, self._filter_rows = None, {}
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
             for collection in self._collections:
@@ -375,9 +376,9 @@ class PassageStore:
         it holds (270 ms for a twelfth of 100k passages, against 4 ms unfiltered), so a
         filter first takes the nearest passages of any article, enough to hold 1.5 `k` of
         the filter's at its share of the index (10 ms for 480 of 100k, 18 ms for 960), and
-        keeps the filter's. When they are too few, a filter admitting few passages
-        (`_EXACT_PASSAGES`) scores them all from the passage vector files; only a larger one
-        has Chroma filter.
+        keeps the filter's; only when they are too few does Chroma filter. A filter
+        admitting few passages (`_EXACT_PASSAGES`) is faster still: each of them is scored
+        from the passage vector files.
         """
         collection = self._collections[model]
         count = self._count(collection)
@@ -388,6 +389,10 @@ class PassageStore:
         inside = self._passages_within(dates, articles)
         if inside == 0:
             return {}
+        if inside <= _EXACT_PASSAGES:
+            found = self._exact_nearest(model, vector, dates, articles, k)
+            if found is not None:
+                return found
         wanted = math.ceil(k * count / inside * _OVERFETCH)
         if wanted <= _MAX_OVERFETCH:
             nearest = self._nearest(collection, vector, min(wanted, count))
@@ -396,9 +401,6 @@ class PassageStore:
             }
             if len(kept) >= min(k, inside) / 2:
                 return dict(list(kept.items())[:k])
-        members = self._members(dates, articles)
-        if members is not None and len(members) <= _EXACT_PASSAGES:
-            return self._exact_nearest(model, vector, members, k)
         where = passage_filter(dates, articles)
         return self._nearest(collection, vector, min(k, inside), where)
 
@@ -423,10 +425,27 @@ class PassageStore:
         return members
 
     def _exact_nearest(
-        self, model: int, vector: np.ndarray, members: list[str], k: int
-    ) -> dict[str, float]:
-        """The `k` members nearest to `vector` by their stored passage vectors."""
-        known, matrix = self._passage_files[model].first_rows(members)
+        self,
+        model: int,
+        vector: np.ndarray,
+        dates: DateRange | None,
+        articles: frozenset[str] | None,
+        k: int,
+    ) -> dict[str, float] | None:
+        """The `k` passages the filter admits nearest to `vector` by their stored passage
+        vectors; None when the vector files cannot tell which passages those are. The rows
+        of the last filters asked are kept: a filter is usually asked again."""
+        key = (model, dates, articles)
+        rows = self._filter_rows.get(key)
+        if rows is None:
+            members = self._members(dates, articles)
+            if members is None:
+                return None
+            rows = self._passage_files[model].first_rows(members)
+            if len(self._filter_rows) >= 2 * len(self._collections):  # the oldest goes
+                self._filter_rows.pop(next(iter(self._filter_rows), None), None)
+            self._filter_rows[key] = rows
+        known, matrix = rows
         if matrix is None:
             return {}
         scores = matrix @ np.asarray(vector, dtype="f4")
@@ -479,7 +498,7 @@ class PassageStore:
             live = self.ids()
             for files in (*self._sentences, *self._passage_files):
                 files.compact(live)
-            self._by_article = None
+            self._by_article, self._filter_rows = None, {}
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
@@ -494,7 +513,7 @@ class PassageStore:
         """Copy every record of `other`'s collections into this store's (server mode, where
         a generation cannot be copied as a folder)."""
         self._counts.clear()
-        self._by_article = None
+        self._by_article, self._filter_rows = None, {}
         step = min(self._client.get_max_batch_size(), 5000)
         for source, target in zip(other._collections, self._collections, strict=True):
             for offset in range(0, source.count(), step):
