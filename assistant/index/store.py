@@ -176,6 +176,7 @@ class PassageStore:
         self._counts: dict[str, int] = {}  # collection sizes; reset by every write
         self._by_article: dict[str, list[str]] | None = None  # vector files' ids; ditto
         self._filter_rows: dict[tuple, tuple[list[str], np.ndarray | None]] = {}  # ditto
+        self._filter_sizes: dict[tuple, int] = {}  # ditto
 
     def _open_collection(self, name: str, create: bool):
         if create:
@@ -255,7 +256,7 @@ class PassageStore:
         `sentence_vectors[m][i]` one row per sentence of `passages[i]`.
         """
         self._counts.clear()
-        self._by_article, self._filter_rows = None, {}
+        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
         step = self._client.get_max_batch_size()
         ids = [p.id for p in passages]
         for first in range(0, len(passages), step):
@@ -301,7 +302,7 @@ class PassageStore:
 
     def delete(self, passage_ids: list[str]) -> None:
         self._counts.clear()
-        self._by_article, self._filter_rows = None, {}
+        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
             for collection in self._collections:
@@ -464,10 +465,17 @@ class PassageStore:
 
     def _passages_within(self, dates: DateRange | None, articles: frozenset[str] | None) -> int:
         """How many passages the article records count in the articles `dates` and
-        `articles` admit (None: any)."""
-        return sum(
-            record.passages for record in self.articles.values() if _admits(record, dates, articles)
-        )
+        `articles` admit (None: any); kept per filter until the next write."""
+        key = (dates, articles)
+        if key not in self._filter_sizes:
+            if len(self._filter_sizes) >= 16:  # the oldest goes
+                self._filter_sizes.pop(next(iter(self._filter_sizes), None), None)
+            self._filter_sizes[key] = sum(
+                record.passages
+                for record in self.articles.values()
+                if _admits(record, dates, articles)
+            )
+        return self._filter_sizes[key]
 
     def _within(
         self, passage_id: str, dates: DateRange | None, articles: frozenset[str] | None
@@ -498,11 +506,12 @@ class PassageStore:
             live = self.ids()
             for files in (*self._sentences, *self._passage_files):
                 files.compact(live)
-            self._by_article, self._filter_rows = None, {}
+            self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
         self.manifest, self.articles = manifest, articles
+        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
         payload = {
             "manifest": asdict(manifest),
             "articles": {aid: asdict(record) for aid, record in sorted(articles.items())},
@@ -513,7 +522,7 @@ class PassageStore:
         """Copy every record of `other`'s collections into this store's (server mode, where
         a generation cannot be copied as a folder)."""
         self._counts.clear()
-        self._by_article, self._filter_rows = None, {}
+        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
         step = min(self._client.get_max_batch_size(), 5000)
         for source, target in zip(other._collections, self._collections, strict=True):
             for offset in range(0, source.count(), step):
