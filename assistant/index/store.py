@@ -390,6 +390,8 @@ class PassageStore:
         inside = self._passages_within(dates, articles)
         if inside == 0:
             return {}
+        if inside >= count:  # the filter admits every passage: an unfiltered search
+            return self._nearest(collection, vector, min(k, count))
         if inside <= _EXACT_PASSAGES:
             found = self._exact_nearest(model, vector, dates, articles, k)
             if found is not None:
