@@ -173,10 +173,14 @@ class PassageStore:
         self._sentences = [VectorFiles(folder / f"sentences-{m}") for m in range(models)]
         # Copies of each model's passage vectors, for scoring candidates by id.
         self._passage_files = [VectorFiles(folder / f"passage-vectors-{m}") for m in range(models)]
-        self._counts: dict[str, int] = {}  # collection sizes; reset by every write
-        self._by_article: dict[str, list[str]] | None = None  # vector files' ids; ditto
-        self._filter_rows: dict[tuple, tuple[list[str], np.ndarray | None]] = {}  # ditto
-        self._filter_sizes: dict[tuple, int] = {}  # ditto
+        self._forget_layout()
+
+    def _forget_layout(self) -> None:
+        """Drop what is kept of the store's layout; every write calls it."""
+        self._counts: dict[str, int] = {}  # collection sizes
+        self._by_article: dict[str, list[str]] | None = None  # vector files' ids by article
+        self._filter_rows: dict[tuple, tuple[list[str], np.ndarray | None]] = {}
+        self._filter_sizes: dict[tuple, int] = {}
 
     def _open_collection(self, name: str, create: bool):
         if create:
@@ -255,8 +259,7 @@ class PassageStore:
         per passage; `vectors[m]` holds model m's passage vectors, one row per passage;
         `sentence_vectors[m][i]` one row per sentence of `passages[i]`.
         """
-        self._counts.clear()
-        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
+        self._forget_layout()
         step = self._client.get_max_batch_size()
         ids = [p.id for p in passages]
         for first in range(0, len(passages), step):
@@ -301,8 +304,7 @@ class PassageStore:
             collection.update(ids=ids, metadatas=[dated] * len(ids))
 
     def delete(self, passage_ids: list[str]) -> None:
-        self._counts.clear()
-        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
+        self._forget_layout()
         step = self._client.get_max_batch_size()
         for first in range(0, len(passage_ids), step):
             for collection in self._collections:
@@ -508,12 +510,12 @@ class PassageStore:
             live = self.ids()
             for files in (*self._sentences, *self._passage_files):
                 files.compact(live)
-            self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
+            self._forget_layout()
 
     def save_records(self, manifest: Manifest, articles: dict[str, ArticleRecord]) -> None:
         """Write manifest and article records atomically (temp file + rename)."""
         self.manifest, self.articles = manifest, articles
-        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
+        self._forget_layout()
         payload = {
             "manifest": asdict(manifest),
             "articles": {aid: asdict(record) for aid, record in sorted(articles.items())},
@@ -523,8 +525,7 @@ class PassageStore:
     def copy_from(self, other: PassageStore) -> None:
         """Copy every record of `other`'s collections into this store's (server mode, where
         a generation cannot be copied as a folder)."""
-        self._counts.clear()
-        self._by_article, self._filter_rows, self._filter_sizes = None, {}, {}
+        self._forget_layout()
         step = min(self._client.get_max_batch_size(), 5000)
         for source, target in zip(other._collections, self._collections, strict=True):
             for offset in range(0, source.count(), step):
