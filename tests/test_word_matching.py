@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow  # loads the Universal Sentence Encoder
 
 @pytest.fixture(scope="module")
 def matcher() -> WordMatcher:
-    return WordMatcher(UseEmbeddings(threads=1))
+    return WordMatcher(UseEmbeddings())
 
 
 def test_translations_count_as_the_question_words(matcher: WordMatcher):

@@ -350,8 +350,9 @@ def _embed_and_store(
 ) -> None:
     """Embed (passage, its article) pairs with every dense model, `step` at a time, and
     write each step. The models embed a step at the same time, each on a thread of its
-    own: one's single-threaded stretches (USE's tokenizer and numpy element-wise work)
-    leave a core to the other (their vectors do not depend on it)."""
+    own (their vectors do not depend on it): USE runs on one core and e5 on
+    `embedding_threads`, so neither waits for the other's single-threaded stretches (USE's
+    tokenizer, e5's pooling) and the cores stay busy until both are done."""
     if len(embedders) < 2:
         _embed_steps(store, to_embed, step, embedders, progress, None)
         return

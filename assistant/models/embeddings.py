@@ -319,19 +319,21 @@ class UseEmbeddings(PassageEmbeddings):
 
     signature = USE_MODEL
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self) -> None:
         from assistant.models.use_model import PreparedUSE
 
-        self._passage_model = PreparedUSE(threads=threads)
-        # A question is too small to share between BLAS threads, and idle OpenBLAS threads
-        # spin: with 2 threads a question took 54 ms end to end here, with 1 thread 18 ms.
-        self._question_model = PreparedUSE(threads=1)
+        # One BLAS thread, for passages too: the package's micro-batches (384 tokens) are
+        # too small to share between threads, and idle OpenBLAS threads spin. With 2 threads
+        # a question took 54 ms end to end here against 18 ms, and 120 passages with their
+        # sentences 5-9 CPU-s against 1.5 (the same vectors); the sync runs USE beside e5,
+        # which keeps the other core busy.
+        self._model = PreparedUSE(threads=1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._passage_model, texts)
+        return self._encode(self._model, texts)
 
     def embed_questions(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._question_model, texts)
+        return self._encode(self._model, texts)
 
     @staticmethod
     def _encode(model, texts: list[str]) -> np.ndarray:
@@ -379,7 +381,7 @@ def make_embedder(model: str, settings: Settings) -> PassageEmbeddings:
     if model == "hashing":
         return HashingEmbeddings()
     if model == USE_MODEL:
-        return UseEmbeddings(threads=settings.embedding_threads)
+        return UseEmbeddings()
     if model == "default":
         from assistant.models import default_model
 
