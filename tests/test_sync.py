@@ -158,3 +158,16 @@ def test_a_generation_is_probed_once_per_process(seeds: Path, tmp_path: Path, mo
     server.articles()  # the new one was written by this process: not probed
     assert probed == [first]
     assert {r.id for r in server.articles()} == {SEED.name, "more.txt"}
+
+
+def test_the_index_keeps_its_passages_words_for_the_word_matcher(built: Assistant, seeds: Path):
+    matcher = built._word_matcher()
+    built.retriever()
+    known = set(matcher.known.words)
+    seed = next(seeds.glob("*.txt"))
+    assert "waffenruhe" in seed.read_text(encoding="utf-8").lower()
+    assert "waffenruhe" in known and "und" not in known  # content words only
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\nDie Fährverbindung ruht.\n", "utf-8")
+    built.sync()
+    built.retriever()
+    assert set(matcher.known.words) - known == {"fährverbindung", "ruht"}

@@ -3,11 +3,12 @@ vectors, as the quote model counts the question's words a sentence holds."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.models.embeddings import UseEmbeddings
 from assistant.models.word_frequencies import listed_language, zipf_frequency
-from assistant.models.word_matching import WordMatcher
+from assistant.models.word_matching import KnownWords, WordMatcher
 
 pytestmark = pytest.mark.slow  # loads the Universal Sentence Encoder
 
@@ -76,3 +77,24 @@ def test_a_language_wordfreq_has_no_list_for_is_weighed_as_english():
     assert listed_language("de") == "de"
     assert listed_language("crh") == "en"
     assert zipf_frequency("Russland", listed_language("crh")) >= 0
+
+
+def test_known_words_are_read_not_embedded_and_match_as_embedded(matcher: WordMatcher, tmp_path):
+    embedder = matcher.embedder
+    KnownWords(embedder.signature, [], np.zeros((0, 0), np.float32)).with_words(
+        ["waffenruhe", "erklärung"], embedder
+    ).with_words(["ceasefire", "erklärung"], embedder).write(tmp_path)
+    counting = _CountingEmbedder(embedder)
+    counting.signature = embedder.signature
+    reading = WordMatcher(counting)
+    reading.know(tmp_path)
+    assert reading.known.words == ["ceasefire", "erklärung", "waffenruhe"]
+    asked = ["ceasefire", "fotograf", "waffenruhe"]
+    assert (reading.vectors(asked) == matcher.vectors(asked)).all()
+    assert counting.embedded == ["fotograf"]  # the one word not kept
+
+
+def test_known_words_of_another_model_are_not_used(matcher: WordMatcher, tmp_path):
+    KnownWords("another-model", ["ceasefire"], np.ones((1, 512), np.float32)).write(tmp_path)
+    assert KnownWords.read(tmp_path, matcher.embedder.signature) is None
+    assert KnownWords.read(tmp_path / "missing", matcher.embedder.signature) is None

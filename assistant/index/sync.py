@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from assistant.errors import IndexDamaged, IndexUnusable, IndexWriteFailed
 from assistant.index.generations import (
     check_manifest,
@@ -29,7 +31,9 @@ from assistant.index.keywords import (
 from assistant.index.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
 from assistant.ingest.articles import Article, ArticleFailure, ArticleScan, scan_articles
 from assistant.ingest.passages import Passage, split_many
+from assistant.language.tokens import content_words
 from assistant.models.embeddings import PassageEmbeddings
+from assistant.models.word_matching import KnownWords, word_vector_embedder
 from assistant.settings import Settings
 from assistant.speech.statement_index import StatementIndex
 from assistant.speech.statements import ArticleSpeech, reader_version, statements_of_many
@@ -37,6 +41,7 @@ from assistant.timing import stage
 
 logger = logging.getLogger(__name__)
 
+WORDS_FOLDER = "words"  # a generation's `KnownWords`
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
 
@@ -314,7 +319,29 @@ def _apply(
         for article_id in plan.removed:
             store.delete(list(store.passage_positions(article_id)))
     _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
+    with stage("word vectors"):
+        _keep_word_vectors(
+            store.folder, to_embed, word_vector_embedder(settings.dense_models, embedders)
+        )
     return records, len(to_embed), rewritten, statements
+
+
+def _keep_word_vectors(
+    folder: Path, to_embed: list[tuple[Passage, Article]], embedder: PassageEmbeddings | None
+) -> None:
+    """Embed the words of the new passages that the generation does not know yet, for the
+    word matcher (`KnownWords`: a question then embeds only words no passage has). Words
+    of passages removed since stay: a question never looks them up."""
+    if embedder is None or not to_embed:
+        return
+    target = folder / WORDS_FOLDER
+    known = KnownWords.read(target, embedder.signature) or KnownWords(
+        embedder.signature, [], np.zeros((0, 0), dtype=np.float32)
+    )
+    words = set().union(*(content_words(p.text, article.language) for p, article in to_embed))
+    grown = known.with_words(words, embedder)
+    if grown is not known:
+        grown.write(target)
 
 
 def _place(

@@ -5,18 +5,28 @@ Erklärung von der Ukraine", yet each of its words has a translation there. Word
 compared by their vectors under a multilingual sentence model that places single words
 well (the Universal Sentence Encoder: published / veröffentlicht 0.70, statement /
 Erklärung 0.77, ceasefire / Waffenruhe 0.46; e5-small gives every pair of words ~0.82).
+
+Embedding a word costs ~0.3 ms, and a question's candidate sentences hold ~60 words not
+seen before: most of a new question's time. The index therefore keeps its passages' words'
+vectors (`KnownWords`, written by the sync), and a question embeds only the words it has
+that no passage has.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import os
 import threading
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_frequencies import listed_language, zipf_frequency
+from assistant.settings import DenseModel
 from assistant.timing import stage
 
 # A word's rarity is how far its Zipf frequency falls below _COMMONEST, about that of the
@@ -29,16 +39,91 @@ _MIN_RARITY = 0.5
 _CAPACITY = 50_000  # word vectors kept (512 floats each: ~100 MB at most)
 
 
+class KnownWords:
+    """Words' vectors computed ahead of the questions, kept in a folder: the words sorted
+    (`words.txt`, one a line), their rows in that order (`vectors.npy`, float32, read
+    through a memory map: a question touches a few rows) and the model's signature (a
+    different model's vectors are never used)."""
+
+    def __init__(self, signature: str, words: list[str], vectors: np.ndarray) -> None:
+        self.signature = signature
+        self.words = words  # sorted
+        self.vectors = vectors
+
+    @classmethod
+    def read(cls, folder: Path, signature: str) -> KnownWords | None:
+        """The words kept in `folder` under `signature`, or None (none kept, or by another
+        model)."""
+        try:
+            kept = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+            if kept.get("signature") != signature:
+                return None
+            text = (folder / "words.txt").read_text(encoding="utf-8")
+            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        except (OSError, ValueError):
+            return None
+        words = text.split("\n") if text else []
+        return cls(signature, words, vectors) if len(words) == len(vectors) else None
+
+    def write(self, folder: Path) -> None:
+        """Save into `folder`; the signature is written last, so a cut-off write is never
+        read."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model.json").unlink(missing_ok=True)
+        (folder / "words.txt").write_text("\n".join(self.words), encoding="utf-8")
+        np.save(folder / "vectors.npy", np.asarray(self.vectors, dtype=np.float32))
+        temporary = folder / ".model.json"
+        temporary.write_text(json.dumps({"signature": self.signature}), encoding="utf-8")
+        os.replace(temporary, folder / "model.json")
+
+    def with_words(self, words: Iterable[str], embedder: PassageEmbeddings) -> KnownWords:
+        """These words and `words` (those not kept yet embedded by `embedder`)."""
+        new = sorted(set(words).difference(self.words))
+        if not new:
+            return self
+        embedded = embedder.embed_questions(new)
+        if not self.words:
+            return KnownWords(self.signature, new, embedded)
+        rows = np.concatenate([np.asarray(self.vectors), embedded])
+        order = {word: n for n, word in enumerate([*self.words, *new])}
+        merged = sorted(order)
+        return KnownWords(self.signature, merged, rows[[order[w] for w in merged]])
+
+    def row(self, word: str) -> np.ndarray | None:
+        """The word's vector, or None when it is not kept."""
+        n = bisect.bisect_left(self.words, word)
+        found = n < len(self.words) and self.words[n] == word
+        return np.asarray(self.vectors[n]) if found else None
+
+
+def word_vector_embedder(
+    models: Sequence[DenseModel], embedders: Sequence[PassageEmbeddings]
+) -> PassageEmbeddings | None:
+    """The embedder of the first dense model configured to match words (`word_vectors`)."""
+    for model, embedder in zip(models, embedders, strict=True):
+        if model.word_vectors:
+            return embedder
+    return None
+
+
 class WordMatcher:
-    """Matches words by their vectors under `embedder`, each word embedded once; two words
-    match at a cosine of `threshold` or more (by default the fitted cut-off,
-    assistant/fitted/word_matching.json)."""
+    """Matches words by their vectors under `embedder`, each word embedded once (or read
+    from `known`, the index's words); two words match at a cosine of `threshold` or more
+    (by default the fitted cut-off, assistant/fitted/word_matching.json)."""
 
     def __init__(self, embedder: PassageEmbeddings, threshold: float | None = None) -> None:
         self.embedder = embedder
         self.threshold = fitted(WordMatching).word_match if threshold is None else threshold
+        self.known: KnownWords | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # the web app answers on several threads
+
+    def know(self, folder: Path) -> None:
+        """Read word vectors from `folder` (an index generation's, see `KnownWords`) when
+        they are this matcher's model's; else embed every word as it comes."""
+        known = KnownWords.read(folder, self.embedder.signature)
+        with self._lock:
+            self.known = known
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """Unit vectors of the words (or short texts), in order."""
@@ -47,8 +132,23 @@ class WordMatcher:
             if new:
                 if len(self._vectors) + len(new) > _CAPACITY:
                     self._vectors.clear()  # a new corpus or a long run: start over
+                new = self._read_known(new)
+            if new:
                 self._vectors.update(zip(new, self.embedder.embed_questions(new), strict=True))
             return np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1))
+
+    def _read_known(self, words: list[str]) -> list[str]:
+        """Cache the known words' vectors; returns the words not known."""
+        if self.known is None:
+            return words
+        unknown = []
+        for word in words:
+            row = self.known.row(word)
+            if row is None:
+                unknown.append(word)
+            else:
+                self._vectors[word] = row
+        return unknown
 
     def closeness(self, asked: Sequence[str], sentences: Sequence[set[str]]) -> np.ndarray:
         """For each sentence (row) and asked word (column), the cosine of the sentence's

@@ -26,10 +26,16 @@ from typing import TYPE_CHECKING
 from assistant.errors import AssistantError, BadQuestion, IndexDamaged, ModelError, UnknownPerson
 from assistant.index.generations import IndexCheck, check_live, live_generation, open_live
 from assistant.index.store import ArticleRecord, Hit
-from assistant.index.sync import Progress, SyncReport, expected_manifest, sync_index
+from assistant.index.sync import (
+    WORDS_FOLDER,
+    Progress,
+    SyncReport,
+    expected_manifest,
+    sync_index,
+)
 from assistant.models.embeddings import PassageEmbeddings, make_embedders
 from assistant.models.llm import describe_llm, make_chat_model
-from assistant.models.word_matching import WordMatcher
+from assistant.models.word_matching import WordMatcher, word_vector_embedder
 from assistant.question.checks import (
     check_dates,
     check_day,
@@ -348,6 +354,9 @@ class Assistant:
         except BaseException:
             store.close()
             raise
+        matcher = self._word_matcher()
+        if matcher is not None:
+            matcher.know(store.folder / WORDS_FOLDER)
         return HybridRetriever(
             store=store,
             keywords=keywords,
@@ -358,7 +367,7 @@ class Assistant:
             candidates_per_retriever=self.settings.candidates,
             lexical_weight=self.settings.lexical_weight,
             reranker=self._load_reranker(),
-            word_matcher=self._word_matcher(),
+            word_matcher=matcher,
             question_dates=self.settings.question_dates,
             date_margin=self.settings.date_margin,
         )
@@ -367,10 +376,8 @@ class Assistant:
         """Matches words by the first dense model configured for it (USE by default); the
         one matcher keeps its word vectors across questions."""
         if self._matcher is None:
-            for model, embedder in zip(self.settings.dense_models, self.embedders, strict=True):
-                if model.word_vectors:
-                    self._matcher = WordMatcher(embedder)
-                    break
+            embedder = word_vector_embedder(self.settings.dense_models, self.embedders)
+            self._matcher = None if embedder is None else WordMatcher(embedder)
         return self._matcher
 
     def _load_reranker(self) -> object | None:
