@@ -90,7 +90,8 @@ def test_known_words_are_read_not_embedded_and_match_as_embedded(matcher: WordMa
     reading.know(tmp_path)
     assert reading.known.words == ["ceasefire", "erklärung", "waffenruhe"]
     asked = ["ceasefire", "fotograf", "waffenruhe"]
-    assert (reading.vectors(asked) == matcher.vectors(asked)).all()
+    # The same vectors up to float rounding (a row's sums run in another batch's order).
+    assert np.allclose(reading.vectors(asked), matcher.vectors(asked), rtol=0, atol=1e-6)
     assert counting.embedded == ["fotograf"]  # the one word not kept
 
 
