@@ -81,9 +81,9 @@ def test_a_language_wordfreq_has_no_list_for_is_weighed_as_english():
 
 def test_known_words_are_read_not_embedded_and_match_as_embedded(matcher: WordMatcher, tmp_path):
     embedder = matcher.embedder
-    KnownWords(embedder.signature, [], np.zeros((0, 0), np.float32)).with_words(
-        ["waffenruhe", "erklärung"], embedder
-    ).with_words(["ceasefire", "erklärung"], embedder).write(tmp_path)
+    first, second = ["waffenruhe", "erklärung"], ["ceasefire"]
+    known = KnownWords.empty(embedder.signature).merged(first, embedder.embed_questions(first))
+    known.merged(second, embedder.embed_questions(second)).write(tmp_path)
     counting = _CountingEmbedder(embedder)
     counting.signature = embedder.signature
     reading = WordMatcher(counting)

@@ -318,30 +318,50 @@ def _apply(
         _place(store, changed, split, added, to_embed, rewritten, records)
         for article_id in plan.removed:
             store.delete(list(store.passage_positions(article_id)))
-    _embed_and_store(store, to_embed, settings.index_batch, embedders, progress)
-    with stage("word vectors"):
-        _keep_word_vectors(
-            store.folder, to_embed, word_vector_embedder(settings.dense_models, embedders)
-        )
+    words = _NewWords.of(store.folder, word_vector_embedder(settings.dense_models, embedders))
+    _embed_and_store(store, to_embed, settings.index_batch, embedders, words, progress)
+    if words is not None:
+        with stage("word vectors"):
+            words.save()
     return records, len(to_embed), rewritten, statements
 
 
-def _keep_word_vectors(
-    folder: Path, to_embed: list[tuple[Passage, Article]], embedder: PassageEmbeddings | None
-) -> None:
-    """Embed the words of the new passages that the generation does not know yet, for the
-    word matcher (`KnownWords`: a question then embeds only words no passage has). Words
-    of passages removed since stay: a question never looks them up."""
-    if embedder is None or not to_embed:
-        return
-    target = folder / WORDS_FOLDER
-    known = KnownWords.read(target, embedder.signature) or KnownWords(
-        embedder.signature, [], np.zeros((0, 0), dtype=np.float32)
-    )
-    words = set().union(*(content_words(p.text, article.language) for p, article in to_embed))
-    grown = known.with_words(words, embedder)
-    if grown is not known:
-        grown.write(target)
+class _NewWords:
+    """The generation's known words (`KnownWords`, for the word matcher: a question then
+    embeds only words no passage has), grown by each step's new passages' words, which the
+    word-matching model embeds after that step's passages. Words of passages removed since
+    stay: a question never looks them up."""
+
+    def __init__(self, folder: Path, known: KnownWords, embedder: PassageEmbeddings) -> None:
+        self.folder = folder
+        self.known = known
+        self.embedder = embedder
+        self.words: list[str] = []
+        self.rows: list[np.ndarray] = []
+        self._seen = set(known.words)
+
+    @classmethod
+    def of(cls, generation: Path, embedder: PassageEmbeddings | None) -> _NewWords | None:
+        if embedder is None:
+            return None
+        folder = generation / WORDS_FOLDER
+        known = KnownWords.read(folder, embedder.signature)
+        return cls(folder, known or KnownWords.empty(embedder.signature), embedder)
+
+    def unseen(self, chunk: list[tuple[Passage, Article]]) -> list[str]:
+        """The chunk's content words not known or queued before (now queued)."""
+        words = set().union(*(content_words(p.text, article.language) for p, article in chunk))
+        new = sorted(words - self._seen)
+        self._seen.update(new)
+        return new
+
+    def add(self, words: list[str], rows: np.ndarray) -> None:
+        self.words += words
+        self.rows.append(rows)
+
+    def save(self) -> None:
+        if self.words:
+            self.known.merged(self.words, np.concatenate(self.rows)).write(self.folder)
 
 
 def _place(
@@ -373,18 +393,20 @@ def _embed_and_store(
     to_embed: list[tuple[Passage, Article]],
     step: int,
     embedders: Sequence[PassageEmbeddings],
+    words: _NewWords | None,
     progress: Progress | None,
 ) -> None:
     """Embed (passage, its article) pairs with every dense model, `step` at a time, and
-    write each step. The models embed a step at the same time, each on a thread of its
-    own (their vectors do not depend on it): USE runs on one core and e5 on
-    `embedding_threads`, so neither waits for the other's single-threaded stretches (USE's
-    tokenizer, e5's pooling) and the cores stay busy until both are done."""
+    write each step; the step's new words too (`words`). The models embed a step at the
+    same time, each on a thread of its own (their vectors do not depend on it): USE runs
+    on one core and e5 on `embedding_threads`, so neither waits for the other's
+    single-threaded stretches (USE's tokenizer, e5's pooling) and the cores stay busy until
+    both are done."""
     if len(embedders) < 2:
-        _embed_steps(store, to_embed, step, embedders, progress, None)
+        _embed_steps(store, to_embed, step, embedders, words, progress, None)
         return
     with ThreadPoolExecutor(len(embedders), thread_name_prefix="embed") as pool:
-        _embed_steps(store, to_embed, step, embedders, progress, pool)
+        _embed_steps(store, to_embed, step, embedders, words, progress, pool)
 
 
 def _embed_steps(
@@ -392,6 +414,7 @@ def _embed_steps(
     to_embed: list[tuple[Passage, Article]],
     step: int,
     embedders: Sequence[PassageEmbeddings],
+    words: _NewWords | None,
     progress: Progress | None,
     pool: ThreadPoolExecutor | None,
 ) -> None:
@@ -401,25 +424,45 @@ def _embed_steps(
         # The title gives each passage its article's context ("what is this about?").
         texts = [f"{article.title}\n{p.text}" for p, article in chunk]
         spans = [_sentence_spans(p, len(article.title) + 1) for p, article in chunk]
+        with stage("word vectors"):
+            unseen = words.unseen(chunk) if words is not None else []
+        asked = [unseen if words is not None and e is words.embedder else [] for e in embedders]
         with stage("embed"):
             if pool is None:
-                embedded = [e.embed_passages_with_spans(texts, spans) for e in embedders]
+                embedded = [
+                    _embed(e, texts, spans, w) for e, w in zip(embedders, asked, strict=True)
+                ]
             else:
                 running = [
-                    pool.submit(e.embed_passages_with_spans, texts, spans) for e in embedders
+                    pool.submit(_embed, e, texts, spans, w)
+                    for e, w in zip(embedders, asked, strict=True)
                 ]
                 embedded = [future.result() for future in running]
+        if words is not None and unseen:
+            words.add(unseen, embedded[embedders.index(words.embedder)][2])
         with stage("writes"):
             store.upsert(
                 [p for p, _ in chunk],
                 [article.language for _, article in chunk],
                 [article.date for _, article in chunk],
-                [vectors for vectors, _ in embedded],
-                [sentences for _, sentences in embedded],
+                [vectors for vectors, _, _ in embedded],
+                [sentences for _, sentences, _ in embedded],
             )
         logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
         if progress:
             progress(first + len(chunk), len(to_embed))
+
+
+def _embed(
+    embedder: PassageEmbeddings,
+    texts: list[str],
+    spans: list[list[tuple[int, int]]],
+    words: list[str],
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Passage vectors, sentence vectors and `words`' vectors, one after the other: a model
+    never runs on two threads at once (USE sets its BLAS thread limit per call)."""
+    vectors, sentences = embedder.embed_passages_with_spans(texts, spans)
+    return vectors, sentences, embedder.embed_questions(words) if words else np.zeros((0, 0))
 
 
 def _sentence_spans(passage: Passage, shift: int) -> list[tuple[int, int]]:

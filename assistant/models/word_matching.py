@@ -70,24 +70,26 @@ class KnownWords:
         read."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "model.json").unlink(missing_ok=True)
-        (folder / "words.txt").write_text("\n".join(self.words), encoding="utf-8")
-        np.save(folder / "vectors.npy", np.asarray(self.vectors, dtype=np.float32))
-        temporary = folder / ".model.json"
-        temporary.write_text(json.dumps({"signature": self.signature}), encoding="utf-8")
-        os.replace(temporary, folder / "model.json")
+        # New files renamed into place: the rows being replaced may be memory-mapped.
+        with open(folder / ".vectors.npy", "wb") as out:
+            np.save(out, np.asarray(self.vectors, dtype=np.float32))
+        (folder / ".words.txt").write_text("\n".join(self.words), encoding="utf-8")
+        (folder / ".model.json").write_text(json.dumps({"signature": self.signature}), "utf-8")
+        for name in ("vectors.npy", "words.txt", "model.json"):
+            os.replace(folder / f".{name}", folder / name)
 
-    def with_words(self, words: Iterable[str], embedder: PassageEmbeddings) -> KnownWords:
-        """These words and `words` (those not kept yet embedded by `embedder`)."""
-        new = sorted(set(words).difference(self.words))
-        if not new:
-            return self
-        embedded = embedder.embed_questions(new)
+    @classmethod
+    def empty(cls, signature: str) -> KnownWords:
+        return cls(signature, [], np.zeros((0, 0), dtype=np.float32))
+
+    def merged(self, words: list[str], vectors: np.ndarray) -> KnownWords:
+        """These words and `words` (none kept yet), whose rows are `vectors`."""
         if not self.words:
-            return KnownWords(self.signature, new, embedded)
-        rows = np.concatenate([np.asarray(self.vectors), embedded])
-        order = {word: n for n, word in enumerate([*self.words, *new])}
-        merged = sorted(order)
-        return KnownWords(self.signature, merged, rows[[order[w] for w in merged]])
+            every, rows = list(words), vectors
+        else:
+            every, rows = [*self.words, *words], np.concatenate([self.vectors, vectors])
+        order = sorted(range(len(every)), key=every.__getitem__)
+        return KnownWords(self.signature, [every[n] for n in order], rows[order])
 
     def row(self, word: str) -> np.ndarray | None:
         """The word's vector, or None when it is not kept."""
