@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -400,57 +400,55 @@ def _embed_and_store(
     write each step; the step's new words too (`words`). The models embed a step at the
     same time, each on a thread of its own (their vectors do not depend on it): USE runs
     on one core and e5 on `embedding_threads`, so neither waits for the other's
-    single-threaded stretches (USE's tokenizer, e5's pooling) and the cores stay busy until
-    both are done."""
-    if len(embedders) < 2:
-        _embed_steps(store, to_embed, step, embedders, words, progress, None)
-        return
+    single-threaded stretches (USE's tokenizer, e5's pooling), and the next step is
+    embedded while this one is written, so the cores stay busy through the writes."""
+    steps = [(first, to_embed[first : first + step]) for first in range(0, len(to_embed), step)]
     with ThreadPoolExecutor(len(embedders), thread_name_prefix="embed") as pool:
-        _embed_steps(store, to_embed, step, embedders, words, progress, pool)
+        running = _start_step(pool, *steps[0], embedders, words, len(to_embed)) if steps else None
+        for number, (first, chunk) in enumerate(steps):
+            futures, unseen = running
+            with stage("embed"):
+                embedded = [future.result() for future in futures]
+            if number + 1 < len(steps):
+                running = _start_step(pool, *steps[number + 1], embedders, words, len(to_embed))
+            if words is not None and unseen:
+                words.add(unseen, embedded[embedders.index(words.embedder)][2])
+            with stage("writes"):
+                store.upsert(
+                    [p for p, _ in chunk],
+                    [article.language for _, article in chunk],
+                    [article.date for _, article in chunk],
+                    [vectors for vectors, _, _ in embedded],
+                    [sentences for _, sentences, _ in embedded],
+                )
+            written = first + len(chunk)
+            logger.info("Wrote passages %d-%d of %d", first + 1, written, len(to_embed))
+            if progress:
+                progress(written, len(to_embed))
 
 
-def _embed_steps(
-    store: PassageStore,
-    to_embed: list[tuple[Passage, Article]],
-    step: int,
+def _start_step(
+    pool: ThreadPoolExecutor,
+    first: int,
+    chunk: list[tuple[Passage, Article]],
     embedders: Sequence[PassageEmbeddings],
     words: _NewWords | None,
-    progress: Progress | None,
-    pool: ThreadPoolExecutor | None,
-) -> None:
-    for first in range(0, len(to_embed), step):
-        chunk = to_embed[first : first + step]
-        logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
-        # The title gives each passage its article's context ("what is this about?").
-        texts = [f"{article.title}\n{p.text}" for p, article in chunk]
-        spans = [_sentence_spans(p, len(article.title) + 1) for p, article in chunk]
-        with stage("word vectors"):
-            unseen = words.unseen(chunk) if words is not None else []
-        asked = [unseen if words is not None and e is words.embedder else [] for e in embedders]
-        with stage("embed"):
-            if pool is None:
-                embedded = [
-                    _embed(e, texts, spans, w) for e, w in zip(embedders, asked, strict=True)
-                ]
-            else:
-                running = [
-                    pool.submit(_embed, e, texts, spans, w)
-                    for e, w in zip(embedders, asked, strict=True)
-                ]
-                embedded = [future.result() for future in running]
-        if words is not None and unseen:
-            words.add(unseen, embedded[embedders.index(words.embedder)][2])
-        with stage("writes"):
-            store.upsert(
-                [p for p, _ in chunk],
-                [article.language for _, article in chunk],
-                [article.date for _, article in chunk],
-                [vectors for vectors, _, _ in embedded],
-                [sentences for _, sentences, _ in embedded],
-            )
-        logger.info("Wrote passages %d-%d of %d", first + 1, first + len(chunk), len(to_embed))
-        if progress:
-            progress(first + len(chunk), len(to_embed))
+    total: int,
+) -> tuple[list[Future], list[str]]:
+    """Start every model embedding the chunk, passages `first` on of `total` (the
+    word-matching model its new words too); returns the running embeddings, in model
+    order, and the new words."""
+    logger.info("Embedding passages %d-%d of %d", first + 1, first + len(chunk), total)
+    # The title gives each passage its article's context ("what is this about?").
+    texts = [f"{article.title}\n{p.text}" for p, article in chunk]
+    spans = [_sentence_spans(p, len(article.title) + 1) for p, article in chunk]
+    with stage("word vectors"):
+        unseen = words.unseen(chunk) if words is not None else []
+    asked = [unseen if words is not None and e is words.embedder else [] for e in embedders]
+    futures = [
+        pool.submit(_embed, e, texts, spans, w) for e, w in zip(embedders, asked, strict=True)
+    ]
+    return futures, unseen
 
 
 def _embed(
