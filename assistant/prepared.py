@@ -143,6 +143,11 @@ class Rows:
     def __len__(self) -> int:
         return self.shape[0]
 
+    def __del__(self, _close: Callable[[int], None] = os.close) -> None:
+        # `os` itself may be gone when the interpreter shuts down.
+        if getattr(self, "_file", None) is not None:
+            _close(self._file)
+
     def __getitem__(self, rows):
         """The given rows (an integer array) as one array, in their order."""
         import numpy as np

@@ -26,6 +26,7 @@ import numpy as np
 from assistant.fitted import WordMatching, fitted
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_frequencies import listed_language, zipf_frequency
+from assistant.prepared import Rows
 from assistant.settings import DenseModel
 from assistant.timing import stage
 
@@ -41,11 +42,11 @@ _CAPACITY = 50_000  # word vectors kept (512 floats each: ~100 MB at most)
 
 class KnownWords:
     """Words' vectors computed ahead of the questions, kept in a folder: the words sorted
-    (`words.txt`, one a line), their rows in that order (`vectors.npy`, float32, read
-    through a memory map: a question touches a few rows) and the model's signature (a
-    different model's vectors are never used)."""
+    (`words.txt`, one a line), their rows in that order (`vectors.npy`, float32, read row
+    by row as a question needs them: `prepared.Rows`, so only those rows are resident) and
+    the model's signature (a different model's vectors are never used)."""
 
-    def __init__(self, signature: str, words: list[str], vectors: np.ndarray) -> None:
+    def __init__(self, signature: str, words: list[str], vectors: np.ndarray | Rows) -> None:
         self.signature = signature
         self.words = words  # sorted
         self.vectors = vectors
@@ -59,7 +60,7 @@ class KnownWords:
             if kept.get("signature") != signature:
                 return None
             text = (folder / "words.txt").read_text(encoding="utf-8")
-            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            vectors = Rows(folder / "vectors.npy")
         except (OSError, ValueError):
             return None
         words = text.split("\n") if text else []
@@ -87,7 +88,8 @@ class KnownWords:
         if not self.words:
             every, rows = list(words), vectors
         else:
-            every, rows = [*self.words, *words], np.concatenate([self.vectors, vectors])
+            kept = self.vectors[np.arange(len(self.words))]
+            every, rows = [*self.words, *words], np.concatenate([kept, vectors])
         order = sorted(range(len(every)), key=every.__getitem__)
         return KnownWords(self.signature, [every[n] for n in order], rows[order])
 
@@ -95,7 +97,7 @@ class KnownWords:
         """The word's vector, or None when it is not kept."""
         n = bisect.bisect_left(self.words, word)
         found = n < len(self.words) and self.words[n] == word
-        return np.asarray(self.vectors[n]) if found else None
+        return self.vectors[np.array([n])][0] if found else None
 
 
 def word_vector_embedder(
