@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import sys
 import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,16 +44,17 @@ class VectorFiles:
             IndexDamaged: a listing or shard is unreadable, or a shard is cut short.
         """
         self.folder = folder
-        self._rows: dict[str, tuple[str, int, int]] = {}  # passage id -> (shard, first, count)
-        self._shards: dict[str, _Shard] = {}  # opened memory maps
+        # Passage id -> its shard's number in `_names`, its first row there and how many,
+        # packed into one int (`_where`): at 100k passages a tuple each held ~190 MB for a
+        # model's two kinds of files.
+        self._rows: dict[str, int] = {}
+        self._names: list[str] = []  # shard names
+        self._shards: dict[int, _Shard] = {}  # opened shards, by number
         self.dimensions: int | None = None
         # Shard names sort by creation, so a passage written again is found in its latest.
         for listing in sorted(folder.glob("*.json")):
-            first, shard = 0, listing.stem  # one name shared by the shard's rows
-            for passage_id, count in self._read_listing(listing):
-                self._rows[passage_id] = (shard, first, count)
-                first += count
-            self._check_shard(listing.with_suffix(".npy"), first)
+            rows = self._list(listing.stem, self._read_listing(listing))
+            self._check_shard(listing.with_suffix(".npy"), rows)
 
     def add(self, passage_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
         """Store `vectors[i]` (a 2-D array of rows) for passage `passage_ids[i]`."""
@@ -66,31 +68,40 @@ class VectorFiles:
         temporary = self.folder / f".{shard}.json"
         temporary.write_text(json.dumps(listing), encoding="utf-8")
         os.replace(temporary, self.folder / f"{shard}.json")
-        first = 0
+        self._list(shard, listing)
+
+    def _list(self, shard: str, listing: Iterable[Sequence]) -> int:
+        """Note where each passage of `listing` ([passage id, rows] in shard order) is in
+        shard `shard`; returns the rows listed. Ids are interned: a generation's files list
+        the same passages."""
+        number, first = len(self._names), 0
+        self._names.append(shard)
         for passage_id, count in listing:
-            self._rows[passage_id] = (shard, first, count)
+            self._rows[sys.intern(passage_id)] = _place(number, first, count)
             first += count
+        return first
 
     def get(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each known passage's rows, as float32."""
         found = {}
         for passage_id in passage_ids:
-            where = self._rows.get(passage_id)
-            if where is not None:
-                shard, first, count = where
+            place = self._rows.get(passage_id)
+            if place is not None:
+                shard, first, count = _where(place)
                 found[passage_id] = self._shard(shard).read(first, count)
         return found
 
     def first_rows(self, passage_ids: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
         """The known passages among `passage_ids` and each one's first row, as one float32
         matrix (None when none is known): one gather per shard, not one slice per id."""
-        by_shard: dict[str, tuple[list[str], list[int]]] = {}
+        by_shard: dict[int, tuple[list[str], list[int]]] = {}
         for passage_id in passage_ids:
-            where = self._rows.get(passage_id)
-            if where is not None:
-                ids, firsts = by_shard.setdefault(where[0], ([], []))
+            place = self._rows.get(passage_id)
+            if place is not None:
+                shard, first, _ = _where(place)
+                ids, firsts = by_shard.setdefault(shard, ([], []))
                 ids.append(passage_id)
-                firsts.append(where[1])
+                firsts.append(first)
         known = [pid for ids, _ in by_shard.values() for pid in ids]
         if not known:
             return [], None
@@ -110,7 +121,7 @@ class VectorFiles:
         old = sorted(self.folder.glob("*.json"))
         kept = [pid for pid in self._rows if pid in live]
         vectors = self.get(kept)
-        self._rows, self._shards = {}, {}
+        self._rows, self._names, self._shards = {}, [], {}
         self.add(kept, [vectors[pid] for pid in kept])
         for listing in old:
             listing.unlink()
@@ -126,7 +137,7 @@ class VectorFiles:
             and len(row) == 2
             and isinstance(row[0], str)
             and type(row[1]) is int
-            and row[1] >= 0
+            and 0 <= row[1] < 1 << 24  # as many as `_place` holds
             for row in rows
         )
         if not well_formed:
@@ -154,10 +165,20 @@ class VectorFiles:
         # The folder is one of a generation's (sentences-N, passage-vectors-N).
         return IndexDamaged(self.folder.parent, f"{self.folder.name}/{path.name}: {what}")
 
-    def _shard(self, name: str) -> _Shard:
-        if name not in self._shards:
-            self._shards[name] = _Shard(self.folder / f"{name}.npy")
-        return self._shards[name]
+    def _shard(self, number: int) -> _Shard:
+        if number not in self._shards:
+            self._shards[number] = _Shard(self.folder / f"{self._names[number]}.npy")
+        return self._shards[number]
+
+
+def _place(shard: int, first: int, count: int) -> int:
+    """Shard number, first row and row count packed into one int (`_where` unpacks it)."""
+    return (shard << 64) | (first << 24) | count
+
+
+def _where(place: int) -> tuple[int, int, int]:
+    """Shard number, first row and row count of a `_place`."""
+    return place >> 64, (place >> 24) & (1 << 40) - 1, place & (1 << 24) - 1
 
 
 class _Shard:
