@@ -170,10 +170,19 @@ def peak_mb() -> float:
 
 def rss_mb() -> float:
     """The process's resident memory now (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return resident_mb()[0]
+
+
+def resident_mb() -> tuple[float, float]:
+    """The process's resident memory now, and of it the anonymous part (heaps, arrays,
+    native allocations; the rest is pages of files: libraries, memory-mapped files read).
+    Linux; NaN elsewhere."""
+    try:
+        rows = Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]
+    except OSError:
+        return float("nan"), float("nan")
+    found = {key: int(value.split()[0]) / 1024 for key, value in (r.split(":", 1) for r in rows)}
+    return found["Rss"], found["Anonymous"]
 
 
 def latencies(ask, asked: list[str], profile=None) -> dict:
@@ -266,13 +275,18 @@ def measure_assistant(size: int, work: Path) -> dict:
     assistant.retriever()
     result["open_index_s"] = time.perf_counter() - started
     memory["opened"] = rss_mb()
+    anonymous = {"opened": resident_mb()[1]}
+    assistant.ask(questions()[0])  # loads the models
+    memory["first_question"], anonymous["first_question"] = resident_mb()
     profile = Profile()
     result.update(latencies(assistant.ask, questions(), profile))
-    memory["asked"] = rss_mb()
+    memory["asked"], anonymous["asked"] = resident_mb()
     result["stages"] = profile.percentiles()
     result.update(filtered_latencies(assistant, questions()))
+    memory["filtered"], anonymous["filtered"] = resident_mb()
     result["peak_mb"] = peak_mb()
     result["memory_mb"] = memory
+    result["anonymous_mb"] = anonymous
     return result
 
 
@@ -381,15 +395,17 @@ def measure_memory(size: int, work: Path) -> dict:
     rest is native: model runtimes, Chroma's HNSW, memory-mapped pages read)."""
     import tracemalloc
 
-    parts: dict[str, tuple[float, float]] = {}
+    parts: dict[str, tuple[float, float, float]] = {}
     tracemalloc.start()
 
     def part(name: str, open_it):
-        before_rss, before_py = rss_mb(), tracemalloc.get_traced_memory()[0]
+        (before_rss, before_anon), before_py = resident_mb(), tracemalloc.get_traced_memory()[0]
         value = open_it()
-        rss, python = parts.get(name, (0.0, 0.0))  # a part opened in steps adds them up
+        rss, anon, python = parts.get(name, (0.0, 0.0, 0.0))  # opened in steps: added up
+        after_rss, after_anon = resident_mb()
         parts[name] = (
-            rss + rss_mb() - before_rss,
+            rss + after_rss - before_rss,
+            anon + after_anon - before_anon,
             python + (tracemalloc.get_traced_memory()[0] - before_py) / 2**20,
         )
         return value
@@ -652,12 +668,13 @@ def report_text(results: list[dict]) -> str:
     lines.append(stages_text(results))
     for r in memory:
         parts = "; ".join(
-            f"{name} +{rss:.0f} ({python:.0f})" for name, (rss, python) in r["parts"].items()
+            f"{name} +{rss:.0f} ({anon:.0f} / {python:.0f})"
+            for name, (rss, anon, python) in r["parts"].items()
         )
         lines.append(
             f"\n{r['size']:,}: what a question needs resident, MB each part adds as it is "
-            f"opened (of it allocated by Python): start {r['start_mb']:.0f}; {parts}; "
-            f"total {r['end_mb']:.0f}"
+            f"opened (of it anonymous / allocated by Python; the rest is pages of files): "
+            f"start {r['start_mb']:.0f}; {parts}; total {r['end_mb']:.0f}"
         )
     return "\n".join(lines)
 
@@ -688,8 +705,12 @@ def stages_text(results: list[dict]) -> str:
                 f"\n{r['size']:,}: the sync's seconds by stage: "
                 + ", ".join(f"{name} {s:.1f}" for name, s in spent)
             )
-        memory = ", ".join(f"{k} {v:.0f}" for k, v in r.get("memory_mb", {}).items())
-        lines.append(f"\n{r['size']:,}: resident MB at each step: {memory}")
+        anonymous = r.get("anonymous_mb", {})
+        memory = ", ".join(
+            f"{k} {v:.0f}" + (f" ({anonymous[k]:.0f})" if k in anonymous else "")
+            for k, v in r.get("memory_mb", {}).items()
+        )
+        lines.append(f"\n{r['size']:,}: resident MB at each step (of it anonymous): {memory}")
         if "peak_build_mb" in r:
             lines.append(
                 f"\n{r['size']:,}: peak MB of the build {r['peak_build_mb']:.0f}, of the "

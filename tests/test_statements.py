@@ -3,10 +3,12 @@ questions and follow-ups about a person, without any model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from assistant.errors import IndexDamaged
 from assistant.ingest.articles import read_article
 from assistant.ingest.passages import split_sentences
 from assistant.language.folding import fold
@@ -14,12 +16,14 @@ from assistant.question.follow_ups import standalone_query
 from assistant.question.person import read_person_question
 from assistant.retrieval.hybrid import owned_topic
 from assistant.speech.names import name_keys, person_names, same_name
-from assistant.speech.statement_index import StatementIndex
+from assistant.speech.statement_index import STATEMENTS_FILE, StatementIndex
 from assistant.speech.statements import (
     ArticleSpeech,
+    Statement,
     article_speech,
     declines_comment,
     extract_statements,
+    reader_version,
 )
 
 PEOPLE = Path(__file__).resolve().parent / "data" / "people"
@@ -644,3 +648,21 @@ def test_an_acronym_opening_the_reported_clause_is_not_the_speaker():
     )
     found = speakers_in(text, "en")
     assert found[next(s for s in found if s.startswith("Lindqvist ruled"))] == "Maria Lindqvist"
+
+
+def test_a_saved_statement_index_is_read_back_and_a_mistyped_row_is_damage(tmp_path: Path):
+    speech = ArticleSpeech(
+        [Statement(0, 20, "Anna Berg", True), Statement(21, 40, "Anna Berg", False, "Olaf Lind")],
+        frozenset({"berg", "lind"}),
+        {"Anna Berg": frozenset({"ministerin"})},
+    )
+    StatementIndex({"a.txt": speech, "b.txt": ArticleSpeech([], frozenset())}).save(tmp_path)
+    loaded = StatementIndex.load(tmp_path, {"a.txt", "b.txt"})
+    assert loaded.speech == {"a.txt": speech, "b.txt": ArticleSpeech([], frozenset())}
+    assert loaded.version == reader_version()
+
+    saved = json.loads((tmp_path / STATEMENTS_FILE).read_text(encoding="utf-8"))
+    saved["articles"]["a.txt"]["statements"][0][3] = 1  # a number where a flag belongs
+    (tmp_path / STATEMENTS_FILE).write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(IndexDamaged, match=r"a\.txt: statements\.0"):
+        StatementIndex.load(tmp_path, {"a.txt", "b.txt"})

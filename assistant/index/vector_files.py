@@ -6,19 +6,28 @@ running the model again), and the passage vectors of candidates that one retriev
 and the other did not (to score them on both sides). A vector database is the wrong home
 for them: in Chroma, writing sentence vectors cost a quarter of indexing time, and each
 lookup is a round trip of ~3.5 ms per question. Here they are float16 rows in append-only
-shard files: a write is an append, a read a slice of a memory map (float16 moves a cosine
-by under 0.001). Rows of passages deleted later stay behind until `compact` rewrites the
-rest.
+shard files: a write is an append, a read one `pread` of a passage's rows (float16 moves a
+cosine by under 0.001). Rows of passages deleted later stay behind until `compact` rewrites
+the rest.
+
+Not through a memory map: the pages of a map that a process has read count in its resident
+memory until it ends (at 100k passages they grew by ~450 MB over 100 questions), while read
+pages stay in the page cache alone. Gathering the first rows of thousands of passages at
+once (`first_rows`) reads a map, unmapped after (mapping each small read and handing its
+pages back cost ~5 ms a question in page faults, `pread` ~0.5 ms).
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
+import sys
 import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -35,16 +44,17 @@ class VectorFiles:
             IndexDamaged: a listing or shard is unreadable, or a shard is cut short.
         """
         self.folder = folder
-        self._rows: dict[str, tuple[str, int, int]] = {}  # passage id -> (shard, first, count)
-        self._shards: dict[str, np.ndarray] = {}  # opened memory maps
+        # Passage id -> its shard's number in `_names`, its first row there and how many,
+        # packed into one int (`_where`): at 100k passages the four file sets of two models
+        # held 189 MB resident with a tuple each, 84 MB so.
+        self._rows: dict[str, int] = {}
+        self._names: list[str] = []  # shard names
+        self._shards: dict[int, _Shard] = {}  # opened shards, by number
         self.dimensions: int | None = None
         # Shard names sort by creation, so a passage written again is found in its latest.
         for listing in sorted(folder.glob("*.json")):
-            first, shard = 0, listing.stem  # one name shared by the shard's rows
-            for passage_id, count in self._read_listing(listing):
-                self._rows[passage_id] = (shard, first, count)
-                first += count
-            self._check_shard(listing.with_suffix(".npy"), first)
+            rows = self._list(listing.stem, self._read_listing(listing))
+            self._check_shard(listing.with_suffix(".npy"), rows)
 
     def add(self, passage_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
         """Store `vectors[i]` (a 2-D array of rows) for passage `passage_ids[i]`."""
@@ -58,35 +68,44 @@ class VectorFiles:
         temporary = self.folder / f".{shard}.json"
         temporary.write_text(json.dumps(listing), encoding="utf-8")
         os.replace(temporary, self.folder / f"{shard}.json")
-        first = 0
+        self._list(shard, listing)
+
+    def _list(self, shard: str, listing: Iterable[Sequence]) -> int:
+        """Note where each passage of `listing` ([passage id, rows] in shard order) is in
+        shard `shard`; returns the rows listed. Ids are interned: a generation's files list
+        the same passages."""
+        number, first = len(self._names), 0
+        self._names.append(shard)
         for passage_id, count in listing:
-            self._rows[passage_id] = (shard, first, count)
+            self._rows[sys.intern(passage_id)] = _place(number, first, count)
             first += count
+        return first
 
     def get(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each known passage's rows, as float32."""
         found = {}
         for passage_id in passage_ids:
-            where = self._rows.get(passage_id)
-            if where is not None:
-                shard, first, count = where
-                found[passage_id] = np.asarray(self._shard(shard)[first : first + count], "f4")
+            place = self._rows.get(passage_id)
+            if place is not None:
+                shard, first, count = _where(place)
+                found[passage_id] = self._shard(shard).read(first, count)
         return found
 
     def first_rows(self, passage_ids: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
         """The known passages among `passage_ids` and each one's first row, as one float32
         matrix (None when none is known): one gather per shard, not one slice per id."""
-        by_shard: dict[str, tuple[list[str], list[int]]] = {}
+        by_shard: dict[int, tuple[list[str], list[int]]] = {}
         for passage_id in passage_ids:
-            where = self._rows.get(passage_id)
-            if where is not None:
-                ids, firsts = by_shard.setdefault(where[0], ([], []))
+            place = self._rows.get(passage_id)
+            if place is not None:
+                shard, first, _ = _where(place)
+                ids, firsts = by_shard.setdefault(shard, ([], []))
                 ids.append(passage_id)
-                firsts.append(where[1])
+                firsts.append(first)
         known = [pid for ids, _ in by_shard.values() for pid in ids]
         if not known:
             return [], None
-        parts = [self._shard(shard)[firsts] for shard, (_, firsts) in by_shard.items()]
+        parts = [self._shard(shard).gather(firsts) for shard, (_, firsts) in by_shard.items()]
         return known, np.concatenate(parts).astype("f4")
 
     def ids(self) -> Collection[str]:
@@ -102,7 +121,7 @@ class VectorFiles:
         old = sorted(self.folder.glob("*.json"))
         kept = [pid for pid in self._rows if pid in live]
         vectors = self.get(kept)
-        self._rows, self._shards = {}, {}
+        self._rows, self._names, self._shards = {}, [], {}
         self.add(kept, [vectors[pid] for pid in kept])
         for listing in old:
             listing.unlink()
@@ -118,7 +137,7 @@ class VectorFiles:
             and len(row) == 2
             and isinstance(row[0], str)
             and type(row[1]) is int
-            and row[1] >= 0
+            and 0 <= row[1] < 1 << 24  # as many as `_place` holds
             for row in rows
         )
         if not well_formed:
@@ -129,13 +148,7 @@ class VectorFiles:
         """The shard is a 2-D float16 array of `rows` rows, as long as its header says."""
         try:
             with path.open("rb") as handle:
-                version = np.lib.format.read_magic(handle)
-                read_header = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, fortran, dtype = read_header(handle)
+                shape, fortran, dtype = _read_header(handle)
                 start = handle.tell()
             size = path.stat().st_size
         except (OSError, ValueError) as err:
@@ -152,7 +165,54 @@ class VectorFiles:
         # The folder is one of a generation's (sentences-N, passage-vectors-N).
         return IndexDamaged(self.folder.parent, f"{self.folder.name}/{path.name}: {what}")
 
-    def _shard(self, name: str) -> np.ndarray:
-        if name not in self._shards:
-            self._shards[name] = np.load(self.folder / f"{name}.npy", mmap_mode="r")
-        return self._shards[name]
+    def _shard(self, number: int) -> _Shard:
+        if number not in self._shards:
+            self._shards[number] = _Shard(self.folder / f"{self._names[number]}.npy")
+        return self._shards[number]
+
+
+def _place(shard: int, first: int, count: int) -> int:
+    """Shard number, first row and row count packed into one int (`_where` unpacks it)."""
+    return (shard << 64) | (first << 24) | count
+
+
+def _where(place: int) -> tuple[int, int, int]:
+    """Shard number, first row and row count of a `_place`."""
+    return place >> 64, (place >> 24) & (1 << 40) - 1, place & (1 << 24) - 1
+
+
+class _Shard:
+    """One shard file (a 2-D float16 .npy array, checked by `_check_shard`), open for
+    reading rows."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("rb", buffering=0)  # closed when the shard is dropped
+        self._shape, _, _ = _read_header(self._file)
+        self._start = self._file.tell()
+        self._row_bytes = self._shape[1] * 2
+
+    def read(self, first: int, count: int) -> np.ndarray:
+        """Rows `first` to `first + count` as float32."""
+        data = os.pread(
+            self._file.fileno(), count * self._row_bytes, self._start + first * self._row_bytes
+        )
+        return np.frombuffer(data, np.float16).reshape(count, self._shape[1]).astype("f4")
+
+    def gather(self, rows: list[int]) -> np.ndarray:
+        """The rows numbered `rows`, as float16, read through a map unmapped after (its
+        pages stay in the page cache only)."""
+        with mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            table = np.frombuffer(
+                mapped, np.float16, count=self._shape[0] * self._shape[1], offset=self._start
+            ).reshape(self._shape)
+            found = table[rows]
+            del table  # the map closes only once no array views it
+        return found
+
+
+def _read_header(handle: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """An .npy file's shape, Fortran order and dtype; `handle` is left at its data."""
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(handle)
+    return np.lib.format.read_array_header_2_0(handle)
