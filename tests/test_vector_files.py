@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,17 @@ def test_rows_survive_reopening_and_compaction_keeps_only_live_passages(tmp_path
     assert len(after) == 2
     assert set(after.get(["a", "b", "c"])) == {"a", "c"}
     assert float(after.get(["a"])["a"][1, 0]) == -0.5
+
+
+def test_rows_read_alike_where_the_system_has_no_pread(tmp_path: Path, monkeypatch):
+    store = VectorFiles(tmp_path / "sentences")
+    store.add(["a", "b"], [_rows(2, 0.5), _rows(3, -0.25)])
+    with_pread = VectorFiles(tmp_path / "sentences").get(["a", "b"])
+    monkeypatch.delattr(os, "pread")
+    without = VectorFiles(tmp_path / "sentences").get(["a", "b"])
+    for pid in ("a", "b"):
+        assert np.array_equal(with_pread[pid], without[pid])
+    assert float(without["b"][2, 1]) == -0.25
 
 
 def test_deleting_articles_eventually_drops_their_vectors(built: Assistant, seeds: Path):

@@ -193,7 +193,7 @@ class _Shard:
 
     def read(self, first: int, count: int) -> np.ndarray:
         """Rows `first` to `first + count` as float32."""
-        data = os.pread(
+        data = _read_at(
             self._file.fileno(), count * self._row_bytes, self._start + first * self._row_bytes
         )
         return np.frombuffer(data, np.float16).reshape(count, self._shape[1]).astype("f4")
@@ -208,6 +208,14 @@ class _Shard:
             found = table[rows]
             del table  # the map closes only once no array views it
         return found
+
+
+def _read_at(descriptor: int, size: int, offset: int) -> bytes:
+    """`size` bytes at `offset`, without moving the file's position (threads share it)."""
+    if hasattr(os, "pread"):
+        return os.pread(descriptor, size, offset)
+    with mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ) as mapped:  # Windows has no pread
+        return mapped[offset : offset + size]
 
 
 def _read_header(handle: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
