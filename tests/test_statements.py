@@ -644,3 +644,76 @@ def test_an_acronym_opening_the_reported_clause_is_not_the_speaker():
     )
     found = speakers_in(text, "en")
     assert found[next(s for s in found if s.startswith("Lindqvist ruled"))] == "Maria Lindqvist"
+
+
+def test_quotation_paragraphs_in_one_voice_are_that_speakers():
+    text = (
+        'Harbour chief Mara Voss opened the season on Monday. "We expect more ships," Voss '
+        "said.\n\nThe harbour handled more ships than ever last year.\n\n"
+        '"Freight rates are rising at a steady pace."\n\n"Our cranes will run through the night."'
+    )
+    found = speakers_in(text, "en")
+    assert found['"Freight rates are rising at a steady pace."'] == "Mara Voss"
+    assert found['"Our cranes will run through the night."'] == "Mara Voss"
+
+
+def test_a_quotation_paragraph_after_a_second_voice_is_no_ones():
+    text = (
+        '"We expect more ships," harbour chief Mara Voss said. "This is a bad plan," union '
+        "leader Per Lund replied. The talks went on until noon.\n\n"
+        '"Freight rates are rising at a steady pace."'
+    )
+    assert speakers_in(text, "en")['"Freight rates are rising at a steady pace."'] is None
+
+
+def test_a_quotation_paragraph_after_another_person_is_named_is_no_ones():
+    text = (
+        '"We expect more ships," harbour chief Mara Voss said. Later the mayor, Per Lund, '
+        'toured the docks.\n\n"Freight rates are rising at a steady pace."'
+    )
+    assert speakers_in(text, "en")['"Freight rates are rising at a steady pace."'] is None
+
+
+def test_a_paragraph_opening_with_a_quotation_mark_opens_a_quotation():
+    # A stray closing mark before must not turn the next paragraph's quotation inside out.
+    text = (
+        'Mara Voss spoke to the press on Monday.\n\nWe will keep the harbour open."\n\n'
+        '"Freight rates are rising at a steady pace."'
+    )
+    found = speakers_in(text, "en")
+    assert found['"Freight rates are rising at a steady pace."'] == "Mara Voss"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "sentence"),
+    [
+        (
+            '"We expect more ships," Mara Voss said. "Let us hope the strike ends soon," '
+            "she shared with the crowd.",
+            "en",
+            '"Let us hope the strike ends soon," she shared with the crowd.',
+        ),
+        (
+            "« Nous restons prudents », a déclaré Claire Dubois. Selon la directrice du port, "
+            "« le pire de la crise est passé », pour les armateurs.",
+            "fr",
+            "Selon la directrice du port, « le pire de la crise est passé », pour les armateurs.",
+        ),
+    ],
+)
+def test_a_quoted_clause_with_a_pronoun_or_source_word_goes_on_in_one_voice(
+    text: str, language: str, sentence: str
+):
+    found = speakers_in(text, language)
+    assert found[sentence] == next(s for s in found.values() if s)
+
+
+def test_names_in_quotation_marks_are_no_ones_words():
+    text = (
+        '"Wir bleiben vorsichtig", sagte Mara Voss. Das Interview erschien auch in '
+        '"Le Petit Journal de Lyon" und im "Corriere della Sera".'
+    )
+    sentence = (
+        'Das Interview erschien auch in "Le Petit Journal de Lyon" und im "Corriere della Sera".'
+    )
+    assert speakers_in(text, "de")[sentence] is None

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 5
+READER_RULES = 7
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -55,6 +55,7 @@ _NO_COMMENT = r"\b(?:{speech.no_comment})"
 
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
+_OPENING_MARKS = '"“„«'  # marks that open a quotation when they open a paragraph
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
@@ -70,6 +71,7 @@ _TITLE_COLON = re.compile(r"\s*(?:\w+\s*)?:")  # after a title's name: "Powell s
 _ATTRIBUTION = re.compile(r",\s*[\"“”„«»\u2033\u201f]|[\"“”„«»\u2033\u201f]\s*,")  # '", sagte'
 _QUOTATION_SENTENCES = 3  # how many sentences back a quotation's opening may be credited
 _MIN_QUOTED_WORDS = 3
+_CLAUSE_WORDS = 5  # a quoted stretch this long is someone's words, not a name or a title
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
 _NAME_AFTER_CUE = 6  # words after the reporting verb in which its subject may stand
@@ -196,7 +198,11 @@ class _Reader:
     def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
         sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
-        continues = self.open_quote
+        # A quotation mark opening a paragraph opens a quotation, whether a new one or the
+        # next paragraph of one running on: a mark left unpaired before ends there.
+        continues = self.open_quote and not (
+            self._paragraph_start(start) == start and sentence[:1] in _OPENING_MARKS
+        )
         self.inside[start] = continues
         quoted = _quoted_words(sentence, continues)
         direct = quoted >= _MIN_QUOTED_WORDS or continues
@@ -245,6 +251,14 @@ class _Reader:
             return self.colon_speaker, True
         if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
             return self.title_voice, True
+        # A quotation no one is named for, in one voice's stretch of the article: theirs
+        # when it is whole, or when a clause is quoted (not names in quotes: "Les Échos")
+        # with a person's pronoun or a source word standing for its speaker ('"...," he
+        # shared', "Selon la présidente de la BCE, « ... »"), no one else named.
+        clause = _longest_quotation(sentence, continues) >= _CLAUSE_WORDS
+        voiced = whole_quote or (clause and self._voice_word(outside))
+        if voiced and not people[1] and self._sole_voice():
+            return self.last_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
@@ -284,12 +298,32 @@ class _Reader:
                 return before[-1][1]
         return None
 
+    def _voice_word(self, outside: str) -> bool:
+        """Whether the words outside a quotation hold a person's pronoun ("he", "elle") or
+        a source word ("according to", "selon"): someone is speaking, unnamed."""
+        pronouns = self.words.words("speech.pronouns") - self.words.words("speech.neuter_pronouns")
+        words = {w.strip(",.:;!?()").lower() for w in outside.split()}
+        return bool(words & pronouns) or bool(self.words.regex(_SOURCE_CUE).search(outside))
+
+    def _sole_voice(self) -> bool:
+        """Whether everyone quoted so far is one person and no one else has been named
+        since: a quotation no one is named for then goes on in that person's voice (news
+        name the speaker once and run their further quotations as paragraphs of their own)."""
+        speaker = self.last_speaker
+        if speaker is None or not all(same_name(s, speaker) for s in self.spoken):
+            return False
+        return self.last_person is None or same_name(self.last_person, speaker)
+
+    def _paragraph_start(self, start: int) -> int:
+        """Where the line holding the offset `start` begins."""
+        # Bisecting the line breaks: searching the text back from each sentence would take
+        # quadratic time on one long line.
+        before = bisect.bisect_left(self.line_breaks, start)
+        return self.line_breaks[before - 1] + 1 if before else 0
+
     def _turn(self, start: int) -> str | None:
         """The speaker of the transcript turn this sentence belongs to, if any."""
-        # Where the sentence's line starts (searching the text back for a line break
-        # before each sentence would take quadratic time on one long line).
-        before = bisect.bisect_left(self.line_breaks, start)
-        paragraph = self.line_breaks[before - 1] + 1 if before else 0
+        paragraph = self._paragraph_start(start)
         if paragraph == start and (match := _TURN.match(self.text, start)):
             label = match.group(1).strip()
             asks = label in self.words.words("speech.interviewers")
@@ -701,6 +735,12 @@ def _quoted_words(sentence: str, inside: bool = False) -> int:
     """Words inside quotation marks (`inside`: the sentence starts inside a quotation)."""
     parts = _QUOTE.split(sentence)
     return sum(len(part.split()) for part in parts[0 if inside else 1 :: 2])
+
+
+def _longest_quotation(sentence: str, inside: bool = False) -> int:
+    """The words of the longest quoted stretch (`inside` as for `_quoted_words`)."""
+    parts = _QUOTE.split(sentence)
+    return max((len(part.split()) for part in parts[0 if inside else 1 :: 2]), default=0)
 
 
 def _outside_quotes(sentence: str, inside: bool = False) -> str:
