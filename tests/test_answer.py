@@ -347,3 +347,25 @@ def test_evidence_above_the_floors_is_refused_when_the_confidence_is_too_low():
         answer = answerer.answer("Is the ferry running?", evidence)
         assert answer.abstained is refused
         assert (answer.citations == ()) is refused
+
+
+_OSTBY_DE = """date 2026-04-14 Ostby baut die alte Brücke neu
+
+Die Stadt Ostby wird die alte Brücke über die Lenne bis zum Winter neu bauen.
+Dies sagte Bürgermeisterin Ines Varga am Dienstagabend nach der Sitzung des Stadtrats.
+Der Stadtrat stimmte dem Haushalt mit elf zu vier Stimmen zu.
+Etwa zweitausend Menschen überqueren den Fluss jeden Tag.
+"""
+
+
+def test_a_statement_pointing_back_at_its_words_runs_back_to_them(tmp_path: Path, embedders):
+    # "Dies sagte Varga ..." shares the question's words but only says who spoke: the
+    # sentence before it is her words, and the quote runs back to it.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ostby.txt").write_text(_OSTBY_DE, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    first = assistant.ask("Was sagte Varga nach der Sitzung des Stadtrats?").citations[0].quote
+    assert first.startswith("Die Stadt Ostby wird die alte Brücke")
+    assert first.endswith("nach der Sitzung des Stadtrats.")

@@ -717,3 +717,14 @@ def test_names_in_quotation_marks_are_no_ones_words():
         'Das Interview erschien auch in "Le Petit Journal de Lyon" und im "Corriere della Sera".'
     )
     assert speakers_in(text, "de")[sentence] is None
+
+
+def test_a_statement_pointing_back_gives_the_sentence_before_its_speaker():
+    text = (
+        "Die Stadt Ostby wird die alte Brücke bis zum Winter neu bauen. Dies sagte "
+        "Bürgermeisterin Ines Varga am Dienstag. Der Stadtrat tagte bis Mitternacht. Das "
+        "Ministerium sagte, der Bau werde vom Land bezahlt."
+    )
+    found = speakers_in(text, "de")
+    assert found["Die Stadt Ostby wird die alte Brücke bis zum Winter neu bauen."] == "Ines Varga"
+    assert found["Der Stadtrat tagte bis Mitternacht."] is None  # "Das Ministerium sagte"

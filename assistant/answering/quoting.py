@@ -27,7 +27,12 @@ from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
-from assistant.speech.statements import Statement, declines_comment, holds_quotation
+from assistant.speech.statements import (
+    Statement,
+    declines_comment,
+    holds_quotation,
+    points_back,
+)
 from assistant.timing import stage
 
 if TYPE_CHECKING:
@@ -366,7 +371,10 @@ def _run_back(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> d
             continue
         start, _ = sentence.hit.passage.sentences[ordinal]
         before = statements.statement_at(sentence.hit.article.id, start)
-        if before and before.direct and before.speaker == said.speaker:
+        # Its words: a quotation, or what "Dies sagte ..." points back at.
+        language = sentence.hit.article.language
+        words = before and (before.direct or points_back(sentence.text, language))
+        if words and before.speaker == said.speaker:
             starts[i] = start
     return starts
 

@@ -65,6 +65,7 @@ KEYS: dict[str, dict[str, str]] = {
         "no_comment": PATTERN,
         "interviewers": WORD,
         "back_references": WORD,
+        "content_back_references": WORD,
         "relatives": WORD,
         "aliases": WORD,
     },

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 7
+READER_RULES = 8
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -107,6 +107,13 @@ def declines_comment(sentence: str, language: str) -> bool:
     immediately respond to a request for comment", "Eine Stellungnahme der Regierung in
     Moskau liegt zunächst nicht vor"."""
     return bool(lexicon(language).regex(_NO_COMMENT, re.I).search(sentence))
+
+
+def points_back(sentence: str, language: str) -> bool:
+    """Whether the sentence reports the words of the sentence before it, opening with a word
+    for them right before its reporting verb ("Dies sagte Lagarde am Donnerstag.")."""
+    content = r"(?i:{speech.content_back_references})\s+(?:" + _CUE + ")"
+    return bool(lexicon(language).regex(content).match(sentence.lstrip(_OPENERS)))
 
 
 def holds_quotation(sentence: str) -> bool:
@@ -769,7 +776,9 @@ def _credit_quotes_before(
     found: list[Statement | None],
 ) -> list[Statement | None]:
     """A quotation no one was found for, right before a statement that opens by pointing
-    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's."""
+    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's.
+    Any sentence before a statement opening with a word for its content and then the
+    reporting verb ("Die EZB hat ... beschlossen. Dies sagte Lagarde"): that speaker's."""
     opener = lexicon(language).regex(r"(?i:{speech.back_references})(?!\w)")
     credited = list(found)
     for i in range(len(found) - 1):
@@ -780,8 +789,11 @@ def _credit_quotes_before(
         sentence = _DOUBLED.sub('" ', text[start:end])
         quoted = _quoted_words(sentence)
         whole = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
-        if whole and opener.match(text[after.start : after.end].lstrip(_OPENERS)):
+        reporting = text[after.start : after.end].lstrip(_OPENERS)
+        if whole and opener.match(reporting):
             credited[i] = Statement(start, end, after.speaker, True)
+        elif points_back(reporting, language):
+            credited[i] = Statement(start, end, after.speaker, quoted >= _MIN_QUOTED_WORDS)
     return credited
 
 
