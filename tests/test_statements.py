@@ -728,3 +728,21 @@ def test_a_statement_pointing_back_gives_the_sentence_before_its_speaker():
     found = speakers_in(text, "de")
     assert found["Die Stadt Ostby wird die alte Brücke bis zum Winter neu bauen."] == "Ines Varga"
     assert found["Der Stadtrat tagte bis Mitternacht."] is None  # "Das Ministerium sagte"
+
+
+def test_a_quoting_verb_reports_only_a_quotation_beside_a_name():
+    text = (
+        'La maire, Claire Dubois, a évoqué "une saison très difficile pour le port". '
+        "Claire Dubois a évoqué la possibilité d'un accord. "
+        'La directrice du port s\'est félicitée de ce "pas important pour tous les marins".'
+    )
+    found = speakers_in(text, "fr")
+    assert found['La maire, Claire Dubois, a évoqué "une saison très difficile pour le port".'] == (
+        "Claire Dubois"
+    )
+    assert found["Claire Dubois a évoqué la possibilité d'un accord."] is None
+    # No name beside the verb: no one the reader can tell.
+    assert (
+        found['La directrice du port s\'est félicitée de ce "pas important pour tous les marins".']
+        is None
+    )

@@ -48,6 +48,7 @@ KEYS: dict[str, dict[str, str]] = {
     "speech": {
         "reporting": PATTERN,
         "reporting_unbounded": PATTERN,
+        "quoting": WORD,
         "participles": WORD,
         "sources": WORD,
         "sources_after_name": WORD,

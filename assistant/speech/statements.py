@@ -41,12 +41,14 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 8
+READER_RULES = 9
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
 # not "states" and "notes".
 _CUE = r"(?<!\w)(?:{speech.reporting})(?!\w)|{speech.reporting_unbounded}"
+_QUOTING_CUE = r"(?<!\w)(?:{speech.quoting})(?!\w)"  # reporting only before a quotation
+_QUOTATION_GAP = 6  # words a quoting verb's quotation may start after it ("a évoqué une")
 _SOURCE_CUE = "(?i:{speech.sources})"  # "according to": names a source, follows no speaker
 _FIRST_PERSON = r"(?<!\w)(?:{speech.first_person})(?!\w)"
 _SUBJUNCTIVE = r"(?<!\w)(?:{speech.subjunctive})(?!\w)"  # German Konjunktiv I: "sei"
@@ -233,6 +235,16 @@ class _Reader:
                 or self._by_role(outside, c)
             )
         ]
+        # A quoting verb ("a évoqué") reports only with a quotation after it and a name
+        # beside it: its subject is not looked for further ("le PDG du groupe l'admet").
+        quoting = self.words.regex(_QUOTING_CUE).finditer(outside)
+        cues += [
+            c
+            for c in quoting
+            if _quotation_follows(outside, c)
+            and self._next_to(outside, c, *people) not in (None, _NO_ONE)
+        ]
+        cues.sort(key=lambda c: c.start())
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
         # Not inside single quotes: a title ("quarto Ghali con 'Casa mia'").
@@ -742,6 +754,16 @@ def _quoted_words(sentence: str, inside: bool = False) -> int:
     """Words inside quotation marks (`inside`: the sentence starts inside a quotation)."""
     parts = _QUOTE.split(sentence)
     return sum(len(part.split()) for part in parts[0 if inside else 1 :: 2])
+
+
+def _quotation_follows(outside: str, cue: re.Match) -> bool:
+    """Whether a quotation of `_MIN_QUOTED_WORDS` or more (blanked in `outside`) starts
+    within `_QUOTATION_GAP` words after the cue."""
+    words = [set(w) <= {"_"} for w in outside[cue.end() :].split()]
+    run = _MIN_QUOTED_WORDS
+    return any(
+        all(words[i : i + run]) for i in range(min(_QUOTATION_GAP + 1, len(words) - run + 1))
+    )
 
 
 def _longest_quotation(sentence: str, inside: bool = False) -> int:
