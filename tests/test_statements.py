@@ -746,3 +746,17 @@ def test_a_quoting_verb_reports_only_a_quotation_beside_a_name():
         found['La directrice du port s\'est félicitée de ce "pas important pour tous les marins".']
         is None
     )
+
+
+def test_a_person_ending_a_sentence_after_its_quotation_is_the_speaker():
+    text = (
+        "Ana Ruiz, la alcaldesa, inauguró el puerto. "
+        '"Hoy empieza una nueva etapa para todos", dijo ante los medios de comunicación la '
+        "líder vecinal Marta Soler. "
+        '"Vamos a seguir trabajando", dijo la concejala, que acompañaba ayer el alcalde Pablo '
+        "Gil."
+    )
+    found = speakers_in(text, "es")
+    assert found[next(s for s in found if s.startswith('"Hoy empieza'))] == "Marta Soler"
+    # A name inside a clause of its own is not the verb's subject.
+    assert found[next(s for s in found if s.startswith('"Vamos'))] != "Pablo Gil"

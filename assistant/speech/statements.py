@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 9
+READER_RULES = 10
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -503,6 +503,15 @@ class _Reader:
         ]
         if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
             return self._remembered(following[0][1])
+        # After a quotation the sentence opens with, a person ending it is the verb's subject
+        # however far from it ('"...", dijo ante los medios la líder opositora María Machado'),
+        # unless a clause comes between ("a dit le milliardaire, qui ... Donald Trump").
+        quotation_first = not outside[: cue.start()].strip(_OPENERS + "_ ,")
+        last = following[-1] if following else None
+        if quotation_first and last and not outside[last[0].end :].strip(" .!?"):
+            between = outside[cue.end() : last[0].start]
+            if not re.search(r"[,;:()]", between):
+                return self._remembered(last[1])
         if before:
             return self._remembered(before[0][1])
         return None
