@@ -760,3 +760,13 @@ def test_a_person_ending_a_sentence_after_its_quotation_is_the_speaker():
     assert found[next(s for s in found if s.startswith('"Hoy empieza'))] == "Marta Soler"
     # A name inside a clause of its own is not the verb's subject.
     assert found[next(s for s in found if s.startswith('"Vamos'))] != "Pablo Gil"
+
+
+def test_a_body_named_after_a_preposition_does_not_end_a_speakers_voice():
+    text = (
+        'Rui Lopes, o autarca, falou ao fim da tarde. "O porto abre amanhã", disse Rui Lopes.'
+        "\n\nO autarca deixou ainda críticas à Direção-Geral dos Portos."
+        '\n\n"Esperámos demasiado tempo por esta obra e ninguém nos ouviu."'
+    )
+    found = speakers_in(text, "pt")
+    assert found['"Esperámos demasiado tempo por esta obra e ninguém nos ouviu."'] == "Rui Lopes"

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 10
+READER_RULES = 11
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -161,6 +161,7 @@ class _Reader:
         self.previous_was_statement = False
         self.last_person: str | None = None
         self.spoken: set[str] = set()  # who has spoken so far
+        self.other_named = False  # someone but the last speaker named since their statement
         self.inside: dict[int, bool] = {}  # sentence start -> it starts inside a quotation
         self.open_quote = False  # a quotation runs on past the sentence end
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
@@ -199,7 +200,9 @@ class _Reader:
                 self.last_person = self.colon_speaker  # not another person it names
             else:
                 self._remember_people(sentence)
+            self.other_named = self.other_named or self._names_other(sentence)
             return None
+        self.other_named = False
         self.last_speaker = speaker
         self.spoken.add(speaker)
         return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
@@ -276,7 +279,8 @@ class _Reader:
         # shared', "Selon la présidente de la BCE, « ... »"), no one else named.
         clause = _longest_quotation(sentence, continues) >= _CLAUSE_WORDS
         voiced = whole_quote or (clause and self._voice_word(outside))
-        if voiced and not people[1] and self._sole_voice():
+        others = [r for r, _ in people[1] if not after_preposition(r, self.language)]
+        if voiced and not others and self._sole_voice():
             return self.last_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
@@ -324,6 +328,16 @@ class _Reader:
         words = {w.strip(",.:;!?()").lower() for w in outside.split()}
         return bool(words & pronouns) or bool(self.words.regex(_SOURCE_CUE).search(outside))
 
+    def _names_other(self, sentence: str) -> bool:
+        """Whether the sentence names a person other than the last speaker who could speak:
+        not after a preposition ("críticas à Procuradoria-Geral da República")."""
+        _, people = self._people_in(_outside_quotes(sentence, self.open_quote))
+        return any(
+            not after_preposition(run, self.language)
+            and not (self.last_speaker and same_name(name, self.last_speaker))
+            for run, name in people
+        )
+
     def _sole_voice(self) -> bool:
         """Whether everyone quoted so far is one person and no one else has been named
         since: a quotation no one is named for then goes on in that person's voice (news
@@ -331,7 +345,7 @@ class _Reader:
         speaker = self.last_speaker
         if speaker is None or not all(same_name(s, speaker) for s in self.spoken):
             return False
-        return self.last_person is None or same_name(self.last_person, speaker)
+        return not self.other_named
 
     def _paragraph_start(self, start: int) -> int:
         """Where the line holding the offset `start` begins."""
