@@ -693,6 +693,13 @@ def test_a_paragraph_opening_with_a_quotation_mark_opens_a_quotation():
             "en",
             '"Let us hope the strike ends soon," she shared with the crowd.',
         ),
+        (  # a body after a preposition ends no one's voice
+            '"We expect more ships," Mara Voss said. "Let us hope the strike ends soon," '
+            "she shared, as the dock workers now agree with all Harbour Councils.",
+            "en",
+            '"Let us hope the strike ends soon," she shared, as the dock workers now agree with '
+            "all Harbour Councils.",
+        ),
         (
             "« Nous restons prudents », a déclaré Claire Dubois. Selon la directrice du port, "
             "« le pire de la crise est passé », pour les armateurs.",
