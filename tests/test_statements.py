@@ -266,6 +266,8 @@ def test_updated_index_drops_removed_and_replaces_changed_articles():
         ("¿Qué dijo Anna Kowalski sobre el puente?", "es", "Anna Kowalski"),
         ("Qu'a dit Lucía Ferrer sur la pêche ?", "fr", "Lucía Ferrer"),
         ("How did Kowalski react to the criticism?", "en", "Kowalski"),
+        # "de" joins the speaker to the full name asked about, not one name
+        ("¿Qué dijo Kowalski de Lucía Ferrer en la cumbre?", "es", "Kowalski"),
     ],
 )
 def test_person_questions_name_the_person_and_the_topic(question: str, language: str, name: str):
