@@ -225,29 +225,8 @@ class _Reader:
         if self.turn is not None:  # an interviewer's turn: the question is no one's statement
             return None, False
         outside = _outside_quotes(sentence, continues)
-        # "According to a joint statement", "laut Regierung": a source, not a person to
-        # refer back to, unless a name stands right after it.
         people = self._people_in(outside)
-        cues = [
-            c
-            for c in self.words.regex(_CUE).finditer(outside)
-            if not _not_reporting(outside, c, self.words)
-            and (
-                not self.words.regex(_SOURCE_CUE).fullmatch(c.group())
-                or self._next_to(outside, c, *people)
-                or self._by_role(outside, c)
-            )
-        ]
-        # A quoting verb ("a évoqué") reports only with a quotation after it and a name
-        # beside it: its subject is not looked for further ("le PDG du groupe l'admet").
-        quoting = self.words.regex(_QUOTING_CUE).finditer(outside)
-        cues += [
-            c
-            for c in quoting
-            if _quotation_follows(outside, c)
-            and self._next_to(outside, c, *people) not in (None, _NO_ONE)
-        ]
-        cues.sort(key=lambda c: c.start())
+        cues = self._cues(outside, people)
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
         # Not inside single quotes: a title ("quarto Ghali con 'Casa mia'").
@@ -273,14 +252,7 @@ class _Reader:
             return self.colon_speaker, True
         if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
             return self.title_voice, True
-        # A quotation no one is named for, in one voice's stretch of the article: theirs
-        # when it is whole, or when a clause is quoted (not names in quotes: "Les Échos")
-        # with a person's pronoun or a source word standing for its speaker ('"...," he
-        # shared', "Selon la présidente de la BCE, « ... »"), no one else named.
-        clause = _longest_quotation(sentence, continues) >= _CLAUSE_WORDS
-        voiced = whole_quote or (clause and self._voice_word(outside))
-        others = [r for r, _ in people[1] if not after_preposition(r, self.language)]
-        if voiced and not others and self._sole_voice():
+        if self._sole_voice_quotation(sentence, outside, continues, whole_quote, people[1]):
             return self.last_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
@@ -289,6 +261,51 @@ class _Reader:
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
+
+    def _cues(
+        self, outside: str, people: tuple[list[NameRun], list[tuple[NameRun, str]]]
+    ) -> list[re.Match]:
+        """The reporting words of a sentence (quotations blanked in `outside`), in order."""
+        # "According to a joint statement", "laut Regierung": a source, not a person to
+        # refer back to, unless a name stands right after it.
+        cues = [
+            c
+            for c in self.words.regex(_CUE).finditer(outside)
+            if not _not_reporting(outside, c, self.words)
+            and (
+                not self.words.regex(_SOURCE_CUE).fullmatch(c.group())
+                or self._next_to(outside, c, *people)
+                or self._by_role(outside, c)
+            )
+        ]
+        # A quoting verb ("a évoqué") reports only with a quotation after it and a name
+        # beside it: its subject is not looked for further ("le PDG du groupe l'admet").
+        quoting = self.words.regex(_QUOTING_CUE).finditer(outside)
+        cues += [
+            c
+            for c in quoting
+            if _quotation_follows(outside, c)
+            and self._next_to(outside, c, *people) not in (None, _NO_ONE)
+        ]
+        return sorted(cues, key=lambda c: c.start())
+
+    def _sole_voice_quotation(
+        self,
+        sentence: str,
+        outside: str,
+        continues: bool,
+        whole_quote: bool,
+        people: list[tuple[NameRun, str]],
+    ) -> bool:
+        """Whether a quotation no one is named for goes on in the voice of the one person
+        quoted so far: when it is whole, or when a clause is quoted (not names in quotes:
+        "Les Échos") with a person's pronoun or a source word standing for its speaker
+        ('"...," he shared', "Selon la présidente de la BCE, « ... »"), no one else named
+        (but after a preposition: "a consensus between all Member States")."""
+        clause = _longest_quotation(sentence, continues) >= _CLAUSE_WORDS
+        voiced = whole_quote or (clause and self._voice_word(outside))
+        others = [r for r, _ in people if not after_preposition(r, self.language)]
+        return voiced and not others and self._sole_voice()
 
     def _subject(
         self,
