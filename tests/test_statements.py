@@ -779,3 +779,14 @@ def test_a_body_named_after_a_preposition_does_not_end_a_speakers_voice():
     )
     found = speakers_in(text, "pt")
     assert found['"Esperámos demasiado tempo por esta obra e ninguém nos ouviu."'] == "Rui Lopes"
+
+
+def test_the_rest_of_a_quotation_opened_by_no_ones_statement_is_no_ones():
+    # The title gives Voss as speaking, but the agreement's words are not hers.
+    text = (
+        '"Die Hafengebühren müssen sinken", sagte Mara Voss.\n\n'
+        'Stadt und Land hatten im Vertrag vereinbart: "Wir senken die Gebühren für alle Schiffe. '
+        'Dafür werden wir die Kosten des Hafens prüfen."'
+    )
+    found = speakers_in(text, "de", title="Voss: Hafengebühren müssen sinken")
+    assert found["Dafür werden wir die Kosten des Hafens prüfen."] is None

@@ -41,7 +41,7 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 11
+READER_RULES = 13
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
@@ -164,6 +164,7 @@ class _Reader:
         self.other_named = False  # someone but the last speaker named since their statement
         self.inside: dict[int, bool] = {}  # sentence start -> it starts inside a quotation
         self.open_quote = False  # a quotation runs on past the sentence end
+        self.opener_spoke = False  # the sentence opening that quotation is a statement
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.introduced = False  # the sentence before introduced a quotation with a colon
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
@@ -193,6 +194,8 @@ class _Reader:
         introduced = self.introduced
         speaker, direct = self._speaker(start, sentence, introduced)
         introduces = self.introduced and not introduced  # "Trump told Americans:"
+        if self.open_quote and not self.inside[start]:
+            self.opener_spoke = speaker is not None
         self.introduced = introduces
         self.previous_was_statement = speaker is not None
         if speaker is None:
@@ -250,9 +253,13 @@ class _Reader:
             return self.last_speaker, True
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
-        if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
+        # The rest of a quotation opened by no one's statement is no one's either ('CDU und
+        # SPD hatten vereinbart: "Wir wollen ... . Dafür werden wir ..."').
+        unowned = continues and not self.opener_spoke
+        if whole_quote and self.title_voice and not unowned:  # "Powell: ..." then his quotes
             return self.title_voice, True
-        if self._sole_voice_quotation(sentence, outside, continues, whole_quote, people[1]):
+        sole = self._sole_voice_quotation(sentence, outside, continues, whole_quote, people[1])
+        if sole and not unowned:
             return self.last_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
