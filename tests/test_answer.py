@@ -347,3 +347,46 @@ def test_evidence_above_the_floors_is_refused_when_the_confidence_is_too_low():
         answer = answerer.answer("Is the ferry running?", evidence)
         assert answer.abstained is refused
         assert (answer.citations == ()) is refused
+
+
+_OSTBY_DE = """date 2026-04-14 Ostby baut die alte Brücke neu
+
+Die Stadt Ostby wird die alte Brücke über die Lenne bis zum Winter neu bauen.
+Dies sagte Bürgermeisterin Ines Varga am Dienstagabend nach der Sitzung des Stadtrats.
+Der Stadtrat stimmte dem Haushalt mit elf zu vier Stimmen zu.
+Etwa zweitausend Menschen überqueren den Fluss jeden Tag.
+"""
+
+
+def test_a_statement_pointing_back_at_its_words_runs_back_to_them(tmp_path: Path, embedders):
+    # "Dies sagte Varga ..." shares the question's words but only says who spoke: the
+    # sentence before it is her words, and the quote runs back to it.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ostby.txt").write_text(_OSTBY_DE, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    first = assistant.ask("Was sagte Varga nach der Sitzung des Stadtrats?").citations[0].quote
+    assert first.startswith("Die Stadt Ostby wird die alte Brücke")
+    assert first.endswith("nach der Sitzung des Stadtrats.")
+
+
+_FERRY_TWO_VOICES = """date 2026-06-08 Lake ferry: harbour and union look ahead
+
+The lake ferry started its second season on Monday.
+"We are sure the ferry will be full every morning," union leader Tom Weller said.
+The ferry crosses the lake eight times a day.
+"I am confident the numbers will keep growing," harbour director Lena Brandt said.
+"""
+
+
+def test_a_question_naming_a_speaker_prefers_their_quotation_to_anothers(tmp_path: Path, embedders):
+    # Weller's words share more of the question's, but the question asks about Brandt: a
+    # quotation is preferred only when it is hers.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "ferry.txt").write_text(_FERRY_TWO_VOICES, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    answer = assistant.ask("How confident is Brandt about the ferry?")
+    assert answer.citations[0].quote.startswith('"I am confident the numbers')

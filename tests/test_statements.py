@@ -270,6 +270,8 @@ def test_updated_index_drops_removed_and_replaces_changed_articles():
         ("¿Qué dijo Anna Kowalski sobre el puente?", "es", "Anna Kowalski"),
         ("Qu'a dit Lucía Ferrer sur la pêche ?", "fr", "Lucía Ferrer"),
         ("How did Kowalski react to the criticism?", "en", "Kowalski"),
+        # "de" joins the speaker to the full name asked about, not one name
+        ("¿Qué dijo Kowalski de Lucía Ferrer en la cumbre?", "es", "Kowalski"),
     ],
 )
 def test_person_questions_name_the_person_and_the_topic(question: str, language: str, name: str):
@@ -666,3 +668,147 @@ def test_a_saved_statement_index_is_read_back_and_a_mistyped_row_is_damage(tmp_p
     (tmp_path / STATEMENTS_FILE).write_text(json.dumps(saved), encoding="utf-8")
     with pytest.raises(IndexDamaged, match=r"a\.txt: statements\.0"):
         StatementIndex.load(tmp_path, {"a.txt", "b.txt"})
+
+
+def test_quotation_paragraphs_in_one_voice_are_that_speakers():
+    text = (
+        'Harbour chief Mara Voss opened the season on Monday. "We expect more ships," Voss '
+        "said.\n\nThe harbour handled more ships than ever last year.\n\n"
+        '"Freight rates are rising at a steady pace."\n\n"Our cranes will run through the night."'
+    )
+    found = speakers_in(text, "en")
+    assert found['"Freight rates are rising at a steady pace."'] == "Mara Voss"
+    assert found['"Our cranes will run through the night."'] == "Mara Voss"
+
+
+def test_a_quotation_paragraph_after_a_second_voice_is_no_ones():
+    text = (
+        '"We expect more ships," harbour chief Mara Voss said. "This is a bad plan," union '
+        "leader Per Lund replied. The talks went on until noon.\n\n"
+        '"Freight rates are rising at a steady pace."'
+    )
+    assert speakers_in(text, "en")['"Freight rates are rising at a steady pace."'] is None
+
+
+def test_a_quotation_paragraph_after_another_person_is_named_is_no_ones():
+    text = (
+        '"We expect more ships," harbour chief Mara Voss said. Later the mayor, Per Lund, '
+        'toured the docks.\n\n"Freight rates are rising at a steady pace."'
+    )
+    assert speakers_in(text, "en")['"Freight rates are rising at a steady pace."'] is None
+
+
+def test_a_paragraph_opening_with_a_quotation_mark_opens_a_quotation():
+    # A stray closing mark before must not turn the next paragraph's quotation inside out.
+    text = (
+        'Mara Voss spoke to the press on Monday.\n\nWe will keep the harbour open."\n\n'
+        '"Freight rates are rising at a steady pace."'
+    )
+    found = speakers_in(text, "en")
+    assert found['"Freight rates are rising at a steady pace."'] == "Mara Voss"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "sentence"),
+    [
+        (
+            '"We expect more ships," Mara Voss said. "Let us hope the strike ends soon," '
+            "she shared with the crowd.",
+            "en",
+            '"Let us hope the strike ends soon," she shared with the crowd.',
+        ),
+        (  # a body after a preposition ends no one's voice
+            '"We expect more ships," Mara Voss said. "Let us hope the strike ends soon," '
+            "she shared, as the dock workers now agree with all Harbour Councils.",
+            "en",
+            '"Let us hope the strike ends soon," she shared, as the dock workers now agree with '
+            "all Harbour Councils.",
+        ),
+        (
+            "« Nous restons prudents », a déclaré Claire Dubois. Selon la directrice du port, "
+            "« le pire de la crise est passé », pour les armateurs.",
+            "fr",
+            "Selon la directrice du port, « le pire de la crise est passé », pour les armateurs.",
+        ),
+    ],
+)
+def test_a_quoted_clause_with_a_pronoun_or_source_word_goes_on_in_one_voice(
+    text: str, language: str, sentence: str
+):
+    found = speakers_in(text, language)
+    assert found[sentence] == next(s for s in found.values() if s)
+
+
+def test_names_in_quotation_marks_are_no_ones_words():
+    text = (
+        '"Wir bleiben vorsichtig", sagte Mara Voss. Das Interview erschien auch in '
+        '"Le Petit Journal de Lyon" und im "Corriere della Sera".'
+    )
+    sentence = (
+        'Das Interview erschien auch in "Le Petit Journal de Lyon" und im "Corriere della Sera".'
+    )
+    assert speakers_in(text, "de")[sentence] is None
+
+
+def test_a_statement_pointing_back_gives_the_sentence_before_its_speaker():
+    text = (
+        "Die Stadt Ostby wird die alte Brücke bis zum Winter neu bauen. Dies sagte "
+        "Bürgermeisterin Ines Varga am Dienstag. Der Stadtrat tagte bis Mitternacht. Das "
+        "Ministerium sagte, der Bau werde vom Land bezahlt."
+    )
+    found = speakers_in(text, "de")
+    assert found["Die Stadt Ostby wird die alte Brücke bis zum Winter neu bauen."] == "Ines Varga"
+    assert found["Der Stadtrat tagte bis Mitternacht."] is None  # "Das Ministerium sagte"
+
+
+def test_a_quoting_verb_reports_only_a_quotation_beside_a_name():
+    text = (
+        'La maire, Claire Dubois, a évoqué "une saison très difficile pour le port". '
+        "Claire Dubois a évoqué la possibilité d'un accord. "
+        'La directrice du port s\'est félicitée de ce "pas important pour tous les marins".'
+    )
+    found = speakers_in(text, "fr")
+    assert found['La maire, Claire Dubois, a évoqué "une saison très difficile pour le port".'] == (
+        "Claire Dubois"
+    )
+    assert found["Claire Dubois a évoqué la possibilité d'un accord."] is None
+    # No name beside the verb: no one the reader can tell.
+    assert (
+        found['La directrice du port s\'est félicitée de ce "pas important pour tous les marins".']
+        is None
+    )
+
+
+def test_a_person_ending_a_sentence_after_its_quotation_is_the_speaker():
+    text = (
+        "Ana Ruiz, la alcaldesa, inauguró el puerto. "
+        '"Hoy empieza una nueva etapa para todos", dijo ante los medios de comunicación la '
+        "líder vecinal Marta Soler. "
+        '"Vamos a seguir trabajando", dijo la concejala, que acompañaba ayer el alcalde Pablo '
+        "Gil."
+    )
+    found = speakers_in(text, "es")
+    assert found[next(s for s in found if s.startswith('"Hoy empieza'))] == "Marta Soler"
+    # A name inside a clause of its own is not the verb's subject.
+    assert found[next(s for s in found if s.startswith('"Vamos'))] != "Pablo Gil"
+
+
+def test_a_body_named_after_a_preposition_does_not_end_a_speakers_voice():
+    text = (
+        'Rui Lopes, o autarca, falou ao fim da tarde. "O porto abre amanhã", disse Rui Lopes.'
+        "\n\nO autarca deixou ainda críticas à Direção-Geral dos Portos."
+        '\n\n"Esperámos demasiado tempo por esta obra e ninguém nos ouviu."'
+    )
+    found = speakers_in(text, "pt")
+    assert found['"Esperámos demasiado tempo por esta obra e ninguém nos ouviu."'] == "Rui Lopes"
+
+
+def test_the_rest_of_a_quotation_opened_by_no_ones_statement_is_no_ones():
+    # The title gives Voss as speaking, but the agreement's words are not hers.
+    text = (
+        '"Die Hafengebühren müssen sinken", sagte Mara Voss.\n\n'
+        'Stadt und Land hatten im Vertrag vereinbart: "Wir senken die Gebühren für alle Schiffe. '
+        'Dafür werden wir die Kosten des Hafens prüfen."'
+    )
+    found = speakers_in(text, "de", title="Voss: Hafengebühren müssen sinken")
+    assert found["Dafür werden wir die Kosten des Hafens prüfen."] is None

@@ -27,7 +27,13 @@ from assistant.language.tokens import content_words
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import holds_type, is_credit_line
 from assistant.retrieval.hybrid import EncodedQuestion, Evidence, SentenceVectors, zscore
-from assistant.speech.statements import Statement, declines_comment, holds_quotation
+from assistant.speech.names import name_runs, same_name
+from assistant.speech.statements import (
+    Statement,
+    declines_comment,
+    holds_quotation,
+    points_back,
+)
 from assistant.timing import stage
 
 if TYPE_CHECKING:
@@ -203,15 +209,27 @@ def _chances_to_quote(evidence: Evidence, ranking: QuoteRanking) -> np.ndarray:
     read from the quote model's chances alone."""
     if evidence.question.answer_type is not None:
         return ranking.chances
+    # A question naming someone quoted asks for their words, not another speaker's.
+    named = _speakers_named(evidence.question, ranking)
     quoted = np.array(
         [
-            bool(said and said.direct) or holds_quotation(sentence.text)
+            (bool(said and said.direct) or holds_quotation(sentence.text))
+            and not (named and said and not any(same_name(n, said.speaker) for n in named))
             for sentence, said in zip(ranking.sentences, ranking.said, strict=True)
         ],
         dtype=float,
     )
     logits = ranking.logits + fitted(People).direct_quote_bonus * quoted
     return 1.0 / (1.0 + np.exp(-logits))
+
+
+def _speakers_named(question: EncodedQuestion, ranking: QuoteRanking) -> list[str]:
+    """The names in the question of speakers among the ranked sentences."""
+    speakers = {said.speaker for said in ranking.said if said}
+    runs = name_runs(question.text, question.language)
+    return [
+        run.short() for run in runs if any(same_name(run.short(), speaker) for speaker in speakers)
+    ]
 
 
 def choose_quotes(chances: np.ndarray, order: Sequence[int]) -> list[int]:
@@ -366,7 +384,10 @@ def _run_back(evidence: Evidence, ranking: QuoteRanking, chosen: list[int]) -> d
             continue
         start, _ = sentence.hit.passage.sentences[ordinal]
         before = statements.statement_at(sentence.hit.article.id, start)
-        if before and before.direct and before.speaker == said.speaker:
+        # Its words: a quotation, or what "Dies sagte ..." points back at.
+        language = sentence.hit.article.language
+        words = before and (before.direct or points_back(sentence.text, language))
+        if words and before.speaker == said.speaker:
             starts[i] = start
     return starts
 

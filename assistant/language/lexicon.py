@@ -48,6 +48,7 @@ KEYS: dict[str, dict[str, str]] = {
     "speech": {
         "reporting": PATTERN,
         "reporting_unbounded": PATTERN,
+        "quoting": WORD,
         "participles": WORD,
         "sources": WORD,
         "sources_after_name": WORD,
@@ -65,6 +66,7 @@ KEYS: dict[str, dict[str, str]] = {
         "no_comment": PATTERN,
         "interviewers": WORD,
         "back_references": WORD,
+        "content_back_references": WORD,
         "relatives": WORD,
         "aliases": WORD,
     },

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.language.lexicon import lexicon
-from assistant.speech.names import name_runs
+from assistant.speech.names import NameRun, name_runs
 from assistant.speech.statement_index import StatementIndex
 
 # Words that ask what someone said ("say", "sagte", "dijo", "a dit"), in any case.
@@ -62,9 +62,10 @@ def read_person_question(
     if not runs:
         return None
     for run in runs:
-        if statements.by_speaker(run.short()):
-            topic = f"{question[: run.start]} {question[run.end :]}".strip()
-            return PersonQuestion(run.short(), quoted=True, mentioned=True, topic=topic)
+        for name, start, end in _names_in(run, question):
+            if statements.by_speaker(name):
+                topic = f"{question[:start]} {question[end:]}".strip()
+                return PersonQuestion(name, quoted=True, mentioned=True, topic=topic)
     # A full name ("Keir Starmer") next to the verb that the articles never use is someone
     # they cannot quote. Anything else with a capital letter ("What U.S. entity said that
     # ... was Constitutional?") may be no person, and is answered as usual.
@@ -73,6 +74,20 @@ def read_person_question(
         if len(run.words) >= 2 and near <= _NEAR_CHARS:
             return PersonQuestion(run.short(), False, statements.mentions(run.short()))
     return PersonQuestion(runs[0].short(), quoted=False, mentioned=True)
+
+
+def _names_in(run: NameRun, question: str) -> list[tuple[str, int, int]]:
+    """The names a run may hold, first first, each with its offsets into `question`: the
+    name before a particle when a full name follows it ("¿Qué dijo Rubiales de Irene
+    Montero?": Rubiales, asked about Irene Montero), then the run's name; a single word
+    after the particle is the name's own ("Luis de Guindos")."""
+    whole = (run.short(), run.start, run.end)
+    split = next((i for i, w in enumerate(run.words) if not w[0].isupper()), None)
+    if split is None or sum(w[0].isupper() for w in run.words[split:]) < 2:
+        return [whole]
+    last = run.words[split - 1]
+    head_end = question.index(last, run.start) + len(last)
+    return [(" ".join(run.words[:split]), run.start, head_end), whole]
 
 
 def asks_how_view_changed(text: str, language: str) -> bool:

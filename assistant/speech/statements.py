@@ -41,12 +41,14 @@ from assistant.speech.names import (
 # Raised whenever the reading rules change, so that a sync reads every article's
 # statements again (passages are not embedded again: their ids stay the same). The words
 # read with count too (`reader_version`).
-READER_RULES = 5
+READER_RULES = 13
 
 # The patterns the language files' words are read with (`Lexicon.regex`). Reporting words
 # anywhere in a sentence (outside its quotation); case matters: "States" and "Notes" are
 # not "states" and "notes".
 _CUE = r"(?<!\w)(?:{speech.reporting})(?!\w)|{speech.reporting_unbounded}"
+_QUOTING_CUE = r"(?<!\w)(?:{speech.quoting})(?!\w)"  # reporting only before a quotation
+_QUOTATION_GAP = 6  # words a quoting verb's quotation may start after it ("a évoqué une")
 _SOURCE_CUE = "(?i:{speech.sources})"  # "according to": names a source, follows no speaker
 _FIRST_PERSON = r"(?<!\w)(?:{speech.first_person})(?!\w)"
 _SUBJUNCTIVE = r"(?<!\w)(?:{speech.subjunctive})(?!\w)"  # German Konjunktiv I: "sei"
@@ -55,6 +57,7 @@ _NO_COMMENT = r"\b(?:{speech.no_comment})"
 
 # Single quotes (\u2019) double as apostrophes ("Trump's"), so only double ones count.
 _QUOTE = re.compile(r"[\"“”„«»\u2033\u201f]")
+_OPENING_MARKS = '"“„«'  # marks that open a quotation when they open a paragraph
 # Two single quotes written for one double quote (\u2019\u2019 or ''): a mark and a space, so
 # that offsets into the sentence still hold.
 _DOUBLED = re.compile(r"\u2019\u2019|''")
@@ -70,6 +73,7 @@ _TITLE_COLON = re.compile(r"\s*(?:\w+\s*)?:")  # after a title's name: "Powell s
 _ATTRIBUTION = re.compile(r",\s*[\"“”„«»\u2033\u201f]|[\"“”„«»\u2033\u201f]\s*,")  # '", sagte'
 _QUOTATION_SENTENCES = 3  # how many sentences back a quotation's opening may be credited
 _MIN_QUOTED_WORDS = 3
+_CLAUSE_WORDS = 5  # a quoted stretch this long is someone's words, not a name or a title
 _ROLE_WORDS = 2  # words either side of a reporting verb that may hold the speaker's title
 _LEAD_CHARS = 400  # the opening of an article, where its main person is introduced
 _NAME_AFTER_CUE = 6  # words after the reporting verb in which its subject may stand
@@ -105,6 +109,13 @@ def declines_comment(sentence: str, language: str) -> bool:
     immediately respond to a request for comment", "Eine Stellungnahme der Regierung in
     Moskau liegt zunächst nicht vor"."""
     return bool(lexicon(language).regex(_NO_COMMENT, re.I).search(sentence))
+
+
+def points_back(sentence: str, language: str) -> bool:
+    """Whether the sentence reports the words of the sentence before it, opening with a word
+    for them right before its reporting verb ("Dies sagte Lagarde am Donnerstag.")."""
+    content = r"(?i:{speech.content_back_references})\s+(?:" + _CUE + ")"
+    return bool(lexicon(language).regex(content).match(sentence.lstrip(_OPENERS)))
 
 
 def holds_quotation(sentence: str) -> bool:
@@ -150,8 +161,10 @@ class _Reader:
         self.previous_was_statement = False
         self.last_person: str | None = None
         self.spoken: set[str] = set()  # who has spoken so far
+        self.other_named = False  # someone but the last speaker named since their statement
         self.inside: dict[int, bool] = {}  # sentence start -> it starts inside a quotation
         self.open_quote = False  # a quotation runs on past the sentence end
+        self.opener_spoke = False  # the sentence opening that quotation is a statement
         self.colon_speaker: str | None = None  # "statement by X was issued:" -> X's words
         self.introduced = False  # the sentence before introduced a quotation with a colon
         self.turn: tuple[int, str] | None = None  # (paragraph start, speaker) in transcripts
@@ -181,6 +194,8 @@ class _Reader:
         introduced = self.introduced
         speaker, direct = self._speaker(start, sentence, introduced)
         introduces = self.introduced and not introduced  # "Trump told Americans:"
+        if self.open_quote and not self.inside[start]:
+            self.opener_spoke = speaker is not None
         self.introduced = introduces
         self.previous_was_statement = speaker is not None
         if speaker is None:
@@ -188,7 +203,9 @@ class _Reader:
                 self.last_person = self.colon_speaker  # not another person it names
             else:
                 self._remember_people(sentence)
+            self.other_named = self.other_named or self._names_other(sentence)
             return None
+        self.other_named = False
         self.last_speaker = speaker
         self.spoken.add(speaker)
         return Statement(start, end, speaker, direct, self._reported(sentence, speaker))
@@ -196,7 +213,11 @@ class _Reader:
     def _speaker(self, start: int, sentence: str, introduced: bool) -> tuple[str | None, bool]:
         sentence = _DOUBLED.sub('" ', sentence)
         turn = self._turn(start)
-        continues = self.open_quote
+        # A quotation mark opening a paragraph opens a quotation, whether a new one or the
+        # next paragraph of one running on: a mark left unpaired before ends there.
+        continues = self.open_quote and not (
+            self._paragraph_start(start) == start and sentence[:1] in _OPENING_MARKS
+        )
         self.inside[start] = continues
         quoted = _quoted_words(sentence, continues)
         direct = quoted >= _MIN_QUOTED_WORDS or continues
@@ -207,19 +228,8 @@ class _Reader:
         if self.turn is not None:  # an interviewer's turn: the question is no one's statement
             return None, False
         outside = _outside_quotes(sentence, continues)
-        # "According to a joint statement", "laut Regierung": a source, not a person to
-        # refer back to, unless a name stands right after it.
         people = self._people_in(outside)
-        cues = [
-            c
-            for c in self.words.regex(_CUE).finditer(outside)
-            if not _not_reporting(outside, c, self.words)
-            and (
-                not self.words.regex(_SOURCE_CUE).fullmatch(c.group())
-                or self._next_to(outside, c, *people)
-                or self._by_role(outside, c)
-            )
-        ]
+        cues = self._cues(outside, people)
         next_to = [name for cue in cues if (name := self._next_to(outside, cue, *people))]
         # In a published statement or speech, the speaker's own first-person sentences.
         # Not inside single quotes: a title ("quarto Ghali con 'Casa mia'").
@@ -243,8 +253,14 @@ class _Reader:
             return self.last_speaker, True
         if whole_quote and introduced:  # "Trump told Americans:" then the quotation
             return self.colon_speaker, True
-        if whole_quote and self.title_voice:  # "Powell: ..." then his key quotes
+        # The rest of a quotation opened by no one's statement is no one's either ('CDU und
+        # SPD hatten vereinbart: "Wir wollen ... . Dafür werden wir ..."').
+        unowned = continues and not self.opener_spoke
+        if whole_quote and self.title_voice and not unowned:  # "Powell: ..." then his quotes
             return self.title_voice, True
+        sole = self._sole_voice_quotation(sentence, outside, continues, whole_quote, people[1])
+        if sole and not unowned:
+            return self.last_speaker, True
         # German reported speech runs on in the subjunctive: "Die Brücke sei ...".
         reported = self.words.own.regex(_SUBJUNCTIVE).search(outside)
         if reported and self.previous_was_statement and self.last_speaker:
@@ -252,6 +268,51 @@ class _Reader:
             opening = [n for r, n in people[1] if not outside[: r.start].strip(_OPENERS)]
             return (opening[0] if opening else self.last_speaker), direct
         return None, False
+
+    def _cues(
+        self, outside: str, people: tuple[list[NameRun], list[tuple[NameRun, str]]]
+    ) -> list[re.Match]:
+        """The reporting words of a sentence (quotations blanked in `outside`), in order."""
+        # "According to a joint statement", "laut Regierung": a source, not a person to
+        # refer back to, unless a name stands right after it.
+        cues = [
+            c
+            for c in self.words.regex(_CUE).finditer(outside)
+            if not _not_reporting(outside, c, self.words)
+            and (
+                not self.words.regex(_SOURCE_CUE).fullmatch(c.group())
+                or self._next_to(outside, c, *people)
+                or self._by_role(outside, c)
+            )
+        ]
+        # A quoting verb ("a évoqué") reports only with a quotation after it and a name
+        # beside it: its subject is not looked for further ("le PDG du groupe l'admet").
+        quoting = self.words.regex(_QUOTING_CUE).finditer(outside)
+        cues += [
+            c
+            for c in quoting
+            if _quotation_follows(outside, c)
+            and self._next_to(outside, c, *people) not in (None, _NO_ONE)
+        ]
+        return sorted(cues, key=lambda c: c.start())
+
+    def _sole_voice_quotation(
+        self,
+        sentence: str,
+        outside: str,
+        continues: bool,
+        whole_quote: bool,
+        people: list[tuple[NameRun, str]],
+    ) -> bool:
+        """Whether a quotation no one is named for goes on in the voice of the one person
+        quoted so far: when it is whole, or when a clause is quoted (not names in quotes:
+        "Les Échos") with a person's pronoun or a source word standing for its speaker
+        ('"...," he shared', "Selon la présidente de la BCE, « ... »"), no one else named
+        (but after a preposition: "a consensus between all Member States")."""
+        clause = _longest_quotation(sentence, continues) >= _CLAUSE_WORDS
+        voiced = whole_quote or (clause and self._voice_word(outside))
+        others = [r for r, _ in people if not after_preposition(r, self.language)]
+        return voiced and not others and self._sole_voice()
 
     def _subject(
         self,
@@ -284,12 +345,42 @@ class _Reader:
                 return before[-1][1]
         return None
 
+    def _voice_word(self, outside: str) -> bool:
+        """Whether the words outside a quotation hold a person's pronoun ("he", "elle") or
+        a source word ("according to", "selon"): someone is speaking, unnamed."""
+        pronouns = self.words.words("speech.pronouns") - self.words.words("speech.neuter_pronouns")
+        words = {w.strip(",.:;!?()").lower() for w in outside.split()}
+        return bool(words & pronouns) or bool(self.words.regex(_SOURCE_CUE).search(outside))
+
+    def _names_other(self, sentence: str) -> bool:
+        """Whether the sentence names a person other than the last speaker who could speak:
+        not after a preposition ("críticas à Procuradoria-Geral da República")."""
+        _, people = self._people_in(_outside_quotes(sentence, self.open_quote))
+        return any(
+            not after_preposition(run, self.language)
+            and not (self.last_speaker and same_name(name, self.last_speaker))
+            for run, name in people
+        )
+
+    def _sole_voice(self) -> bool:
+        """Whether everyone quoted so far is one person and no one else has been named
+        since: a quotation no one is named for then goes on in that person's voice (news
+        name the speaker once and run their further quotations as paragraphs of their own)."""
+        speaker = self.last_speaker
+        if speaker is None or not all(same_name(s, speaker) for s in self.spoken):
+            return False
+        return not self.other_named
+
+    def _paragraph_start(self, start: int) -> int:
+        """Where the line holding the offset `start` begins."""
+        # Bisecting the line breaks: searching the text back from each sentence would take
+        # quadratic time on one long line.
+        before = bisect.bisect_left(self.line_breaks, start)
+        return self.line_breaks[before - 1] + 1 if before else 0
+
     def _turn(self, start: int) -> str | None:
         """The speaker of the transcript turn this sentence belongs to, if any."""
-        # Where the sentence's line starts (searching the text back for a line break
-        # before each sentence would take quadratic time on one long line).
-        before = bisect.bisect_left(self.line_breaks, start)
-        paragraph = self.line_breaks[before - 1] + 1 if before else 0
+        paragraph = self._paragraph_start(start)
         if paragraph == start and (match := _TURN.match(self.text, start)):
             label = match.group(1).strip()
             asks = label in self.words.words("speech.interviewers")
@@ -450,6 +541,15 @@ class _Reader:
         ]
         if following and len(outside[cue.end() : following[0][0].start].split()) <= _NAME_AFTER_CUE:
             return self._remembered(following[0][1])
+        # After a quotation the sentence opens with, a person ending it is the verb's subject
+        # however far from it ('"...", dijo ante los medios la líder opositora María Machado'),
+        # unless a clause comes between ("a dit le milliardaire, qui ... Donald Trump").
+        quotation_first = not outside[: cue.start()].strip(_OPENERS + "_ ,")
+        last = following[-1] if following else None
+        if quotation_first and last and not outside[last[0].end :].strip(" .!?"):
+            between = outside[cue.end() : last[0].start]
+            if not re.search(r"[,;:()]", between):
+                return self._remembered(last[1])
         if before:
             return self._remembered(before[0][1])
         return None
@@ -703,6 +803,22 @@ def _quoted_words(sentence: str, inside: bool = False) -> int:
     return sum(len(part.split()) for part in parts[0 if inside else 1 :: 2])
 
 
+def _quotation_follows(outside: str, cue: re.Match) -> bool:
+    """Whether a quotation of `_MIN_QUOTED_WORDS` or more (blanked in `outside`) starts
+    within `_QUOTATION_GAP` words after the cue."""
+    words = [set(w) <= {"_"} for w in outside[cue.end() :].split()]
+    run = _MIN_QUOTED_WORDS
+    return any(
+        all(words[i : i + run]) for i in range(min(_QUOTATION_GAP + 1, len(words) - run + 1))
+    )
+
+
+def _longest_quotation(sentence: str, inside: bool = False) -> int:
+    """The words of the longest quoted stretch (`inside` as for `_quoted_words`)."""
+    parts = _QUOTE.split(sentence)
+    return max((len(part.split()) for part in parts[0 if inside else 1 :: 2]), default=0)
+
+
 def _outside_quotes(sentence: str, inside: bool = False) -> str:
     """The sentence with quoted stretches blanked out (same length, so offsets hold);
     `inside`: it starts inside a quotation left open by the sentence before."""
@@ -729,7 +845,9 @@ def _credit_quotes_before(
     found: list[Statement | None],
 ) -> list[Statement | None]:
     """A quotation no one was found for, right before a statement that opens by pointing
-    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's."""
+    back at it ("... ." Così la premier Giorgia Meloni ha commentato ...): that speaker's.
+    Any sentence before a statement opening with a word for its content and then the
+    reporting verb ("Die EZB hat ... beschlossen. Dies sagte Lagarde"): that speaker's."""
     opener = lexicon(language).regex(r"(?i:{speech.back_references})(?!\w)")
     credited = list(found)
     for i in range(len(found) - 1):
@@ -740,8 +858,11 @@ def _credit_quotes_before(
         sentence = _DOUBLED.sub('" ', text[start:end])
         quoted = _quoted_words(sentence)
         whole = quoted >= _MIN_QUOTED_WORDS and quoted >= 0.8 * len(sentence.split())
-        if whole and opener.match(text[after.start : after.end].lstrip(_OPENERS)):
+        reporting = text[after.start : after.end].lstrip(_OPENERS)
+        if whole and opener.match(reporting):
             credited[i] = Statement(start, end, after.speaker, True)
+        elif points_back(reporting, language):
+            credited[i] = Statement(start, end, after.speaker, quoted >= _MIN_QUOTED_WORDS)
     return credited
 
 
