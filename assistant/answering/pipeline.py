@@ -84,7 +84,13 @@ class AnswerPipeline:
                 articles,
             )
         found = self.retriever.find(route, k, without)
-        return dated_answer(self._answer(question, route, found, on_token), found.dates)
+        answer = self._answer(question, route, found, on_token)
+        if period_unreported(route, found) and not answer.abstained:
+            # What the answer would have quoted is what the articles say nearest.
+            answer = abstention(
+                question, list(answer.retrieved), answer.confidence, answer.citations
+            )
+        return dated_answer(answer, found.dates)
 
     def _answer(
         self,
@@ -146,6 +152,14 @@ class AnswerPipeline:
         return SupportChecker.for_evidence(
             evidence, self.checker_embedder, self.support_threshold, citable
         )
+
+
+def period_unreported(route: Route, found: Findings) -> bool:
+    """Whether the question asks about days of a year it names ("in July 2024") and no
+    article on its topic is dated in them: the articles report other days, so whatever
+    they say on the topic is not what was said or done then."""
+    dates = found.dates
+    return route.time.year_given and dates is not None and dates.unmatched is not None
 
 
 def answer_confidences(policy: AbstainPolicy, quote_weights: Sequence[float]) -> Confidence:
