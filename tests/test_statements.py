@@ -644,3 +644,13 @@ def test_an_acronym_opening_the_reported_clause_is_not_the_speaker():
     )
     found = speakers_in(text, "en")
     assert found[next(s for s in found if s.startswith("Lindqvist ruled"))] == "Maria Lindqvist"
+
+
+def test_a_french_speaker_who_evokes_words_says_them():
+    text = (
+        "Les quais de Havenport ont été inondés. La maire, Claire Dubois, a évoqué « une "
+        "terrible nuit pour le port » et appelé les habitants à la prudence."
+    )
+    found = speakers_in(text, "fr")
+    sentence = next(s for s in found if s.startswith("La maire"))
+    assert found[sentence] == "Claire Dubois"
