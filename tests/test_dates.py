@@ -454,3 +454,11 @@ def test_a_year_given_is_read_from_the_question() -> None:
     assert read_time("¿Qué dijo la alcaldesa el 4/9/2024?", "es").year_given
     assert not read_time("What did the mayor say in July?", "en").year_given
     assert not read_time("Was sagte sie letzte Woche?", "de").year_given
+
+
+def test_an_undated_report_still_answers_days_of_a_named_year(dated: Assistant) -> None:
+    """The colour was chosen on a day no article gives: the undated report may be of the
+    days asked about, so it answers them."""
+    answer = dated.ask("What colour did Havenport choose for the harbour bridge in May 2023?")
+    assert not answer.abstained
+    assert "en_undated.txt" in {c.article_id for c in answer.citations}

@@ -27,7 +27,7 @@ from assistant.answering.quoting import (
 )
 from assistant.answering.support import SupportChecker
 from assistant.answering.timeline import Timeline, read_timeline, refused_timeline
-from assistant.ingest.dates import DateRange
+from assistant.ingest.dates import DateRange, date_span
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.routing import Route, route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
@@ -85,7 +85,7 @@ class AnswerPipeline:
             )
         found = self.retriever.find(route, k, without)
         answer = self._answer(question, route, found, on_token)
-        if period_unreported(route, found) and not answer.abstained:
+        if period_unreported(route, found, answer):
             # What the answer would have quoted is what the articles say nearest.
             answer = abstention(
                 question, list(answer.retrieved), answer.confidence, answer.citations
@@ -154,12 +154,18 @@ class AnswerPipeline:
         )
 
 
-def period_unreported(route: Route, found: Findings) -> bool:
-    """Whether the question asks about days of a year it names ("in July 2024") and no
-    article on its topic is dated in them: the articles report other days, so whatever
-    they say on the topic is not what was said or done then."""
+def period_unreported(route: Route, found: Findings, answer: Answer) -> bool:
+    """Whether the answer quotes only articles dated outside the days of a year the
+    question names ("in July 2024"), no article on its topic being dated in them: they
+    report other days, so what they say is not what was said or done then. An undated
+    article may be of those days, so an answer quoting one stands."""
     dates = found.dates
-    return route.time.year_given and dates is not None and dates.unmatched is not None
+    if not route.time.year_given or dates is None or dates.unmatched is None:
+        return False
+    spans = [date_span(citation.date) for citation in answer.citations]
+    return bool(spans) and all(
+        span is not None and not dates.unmatched.holds(span) for span in spans
+    )
 
 
 def answer_confidences(policy: AbstainPolicy, quote_weights: Sequence[float]) -> Confidence:
