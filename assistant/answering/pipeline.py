@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 
+# The most a refusal of days no article on the topic is dated in states as its confidence
+# (the chance the articles answer: their quotes are of other days).
+_UNREPORTED_CONFIDENCE = 0.2
+
+
 @dataclass(frozen=True)
 class AnswerPipeline:
     """The stages for one index and one choice of answerer (made once, used per question).
@@ -87,9 +92,8 @@ class AnswerPipeline:
         answer = self._answer(question, route, found, on_token)
         if period_unreported(route, found, answer):
             # What the answer would have quoted is what the articles say nearest.
-            answer = abstention(
-                question, list(answer.retrieved), answer.confidence, answer.citations
-            )
+            confidence = min(answer.confidence or 0.0, _UNREPORTED_CONFIDENCE)
+            answer = abstention(question, list(answer.retrieved), confidence, answer.citations)
         return dated_answer(answer, found.dates)
 
     def _answer(
