@@ -29,6 +29,7 @@ from xquad import XQUAD, build_corpus
 
 from assistant.answering.answer import AbstainPolicy
 from assistant.answering.answerability import answerability_features
+from assistant.answering.pipeline import period_unreported
 from assistant.answering.quoting import ExtractiveAnswerer, _typed_answer, rank_sentences
 from assistant.question.routing import route_question
 from assistant.surfaces.api import Assistant
@@ -99,6 +100,8 @@ class _Asker:
         else:
             answer = self.quoter.answer(question, evidence)
             fixed = None if ranking.sentences else True
+        if period_unreported(route, found, answer):  # refused whatever the values
+            fixed = True
         quoted = [(c.article_id, c.quote) for c in answer.citations]
         return Row(
             features=features,

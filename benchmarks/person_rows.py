@@ -25,6 +25,7 @@ from pathlib import Path
 from fitting_rows import CACHE, NEWS_SETS, SHARED_DATA, cache_file, normalised
 from news_dev import copy_articles
 
+from assistant.answering.pipeline import period_unreported
 from assistant.fitted import TopicNames, overridden
 from assistant.question.routing import route_question
 from assistant.retrieval.hybrid import HybridRetriever
@@ -75,6 +76,7 @@ def news_rows(name: str, scratch: Path) -> Iterator[dict]:
             )
             found = recorder.retriever.find(route, K, without)
             answer = pipeline._answer(item.question, route, found, None)
+            unreported = period_unreported(route, found, answer)
             quotes = " ".join(normalised(c.quote).lower() for c in answer.citations)
             person = found.person
             yield {
@@ -85,8 +87,9 @@ def news_rows(name: str, scratch: Path) -> Iterator[dict]:
                 "label": int(item.kind != "offcorpus" and variant == "asked"),
                 "verdict": None if person is None else person.verdict.value,
                 "name_closeness": recorder.closeness,
-                "refused": answer.abstained,
+                "refused": answer.abstained or unreported,
                 "holds": not answer.abstained
+                and not unreported
                 and any(normalised(g).lower() in quotes for g in item.answers),
             }
 

@@ -417,3 +417,48 @@ def test_since_a_month_keeps_the_earlier_report(dated: Assistant, question: str)
     """The cost was reported in March; "since April" does not leave March out."""
     answer = dated.ask(question)
     assert "en_march.txt" in {c.article_id for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Lena Brandt say about the harbour bridge in January 2023?",
+        "What did the Havenport council decide about the harbour bridge in November 2025?",
+        "Was sagte Lena Brandt im Januar 2023 über die Hafenbrücke?",
+    ],
+)
+def test_days_of_a_named_year_no_article_on_the_topic_is_dated_in_are_refused(
+    dated: Assistant, question: str
+) -> None:
+    """The articles report the bridge in 2024 only: what they say is not what was said or
+    decided then. The refusal offers what they say nearest, and names the days."""
+    answer = dated.ask(question)
+    assert answer.abstained and not answer.citations
+    assert answer.nearest and answer.confidence is not None and answer.confidence <= 0.2
+    assert "No article on this is dated" in answer.text
+
+
+def test_days_named_without_a_year_no_article_is_dated_in_still_answer(
+    dated: Assistant,
+) -> None:
+    """A month without its year is a guess of which year was meant: the articles of other
+    days answer, and the answer says the days were not matched."""
+    answer = dated.ask("What did Lena Brandt say about the harbour bridge in January?",
+                       as_of="2025-03-01")  # fmt: skip
+    assert not answer.abstained and answer.citations
+    assert "No article on this is dated" in answer.text
+
+
+def test_a_year_given_is_read_from_the_question() -> None:
+    assert read_time("What did the mayor say in July 2024?", "en").year_given
+    assert read_time("¿Qué dijo la alcaldesa el 4/9/2024?", "es").year_given
+    assert not read_time("What did the mayor say in July?", "en").year_given
+    assert not read_time("Was sagte sie letzte Woche?", "de").year_given
+
+
+def test_an_undated_report_still_answers_days_of_a_named_year(dated: Assistant) -> None:
+    """The colour was chosen on a day no article gives: the undated report may be of the
+    days asked about, so it answers them."""
+    answer = dated.ask("What colour did Havenport choose for the harbour bridge in May 2023?")
+    assert not answer.abstained
+    assert "en_undated.txt" in {c.article_id for c in answer.citations}

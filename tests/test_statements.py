@@ -812,3 +812,13 @@ def test_the_rest_of_a_quotation_opened_by_no_ones_statement_is_no_ones():
     )
     found = speakers_in(text, "de", title="Voss: Hafengebühren müssen sinken")
     assert found["Dafür werden wir die Kosten des Hafens prüfen."] is None
+
+
+def test_a_french_speaker_who_evokes_words_says_them():
+    text = (
+        "Les quais de Havenport ont été inondés. La maire, Claire Dubois, a évoqué « une "
+        "terrible nuit pour le port » et appelé les habitants à la prudence."
+    )
+    found = speakers_in(text, "fr")
+    sentence = next(s for s in found if s.startswith("La maire"))
+    assert found[sentence] == "Claire Dubois"

@@ -27,7 +27,7 @@ from assistant.answering.quoting import (
 )
 from assistant.answering.support import SupportChecker
 from assistant.answering.timeline import Timeline, read_timeline, refused_timeline
-from assistant.ingest.dates import DateRange
+from assistant.ingest.dates import DateRange, date_span
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.routing import Route, route_question
 from assistant.retrieval.hybrid import Evidence, Findings, HybridRetriever
@@ -35,6 +35,11 @@ from assistant.timing import stage
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+
+# The most a refusal of days no article on the topic is dated in states as its confidence
+# (the chance the articles answer: their quotes are of other days).
+_UNREPORTED_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,12 @@ class AnswerPipeline:
                 articles,
             )
         found = self.retriever.find(route, k, without)
-        return dated_answer(self._answer(question, route, found, on_token), found.dates)
+        answer = self._answer(question, route, found, on_token)
+        if period_unreported(route, found, answer):
+            # What the answer would have quoted is what the articles say nearest.
+            confidence = min(answer.confidence or 0.0, _UNREPORTED_CONFIDENCE)
+            answer = abstention(question, list(answer.retrieved), confidence, answer.citations)
+        return dated_answer(answer, found.dates)
 
     def _answer(
         self,
@@ -146,6 +156,20 @@ class AnswerPipeline:
         return SupportChecker.for_evidence(
             evidence, self.checker_embedder, self.support_threshold, citable
         )
+
+
+def period_unreported(route: Route, found: Findings, answer: Answer) -> bool:
+    """Whether the answer quotes only articles dated outside the days of a year the
+    question names ("in July 2024"), no article on its topic being dated in them: they
+    report other days, so what they say is not what was said or done then. An undated
+    article may be of those days, so an answer quoting one stands."""
+    dates = found.dates
+    if not route.time.year_given or dates is None or dates.unmatched is None:
+        return False
+    spans = [date_span(citation.date) for citation in answer.citations]
+    return bool(spans) and all(
+        span is not None and not dates.unmatched.holds(span) for span in spans
+    )
 
 
 def answer_confidences(policy: AbstainPolicy, quote_weights: Sequence[float]) -> Confidence:

@@ -48,13 +48,15 @@ class TimeIntent:
     but not required; `order`: LATEST or EARLIEST, the order it asks for among the
     articles on its topic; `required`: the range given as a filter (`--since` /
     `--until`): only articles dated in it are used; `said`: the question's words read as
-    dates.
+    dates; `year_given`: a day or month named comes with its year as written ("in July
+    2024"), not guessed from the day asked ("in July", "last week").
     """
 
     named: DateRange | None = None
     order: str | None = None
     required: DateRange | None = None
     said: tuple[str, ...] = ()
+    year_given: bool = False
 
     @property
     def about_time(self) -> bool:
@@ -82,7 +84,8 @@ def read_time(
     # and never beside a finer date ("in August 2024").
     kept = finer or (found if order else [])
     named = _union([reading.period(as_of) for reading in kept])
-    return TimeIntent(named, order, required, tuple(r.text for r in kept))
+    year_given = any(r.year_given and r.kind == "absolute" for r in kept)
+    return TimeIntent(named, order, required, tuple(r.text for r in kept), year_given)
 
 
 def _order(question: str, language: str) -> str | None:
