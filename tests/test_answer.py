@@ -197,6 +197,17 @@ def test_a_follow_ups_own_question_outweighs_the_standalone_texts_similarity():
     assert _follow_up(hit, rows, own).startswith("The Albatros crew finished next")
 
 
+def _indexed(tmp_path: Path, embedders, articles: dict[str, str]) -> Assistant:
+    """An assistant over `articles` (file name -> text), indexed."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in articles.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    return assistant
+
+
 def _skipper_quote(question: str) -> str:
     """The first quote answering `question` from a summary and a quotation of the skipper
     that tie under both models and hold the same of the question's words."""
@@ -236,11 +247,7 @@ About forty boats started this year, fewer than last summer.
 def test_a_follow_up_is_answered_with_what_it_asks_now(tmp_path: Path, embedders):
     # "And who came second?" is searched for with the previous question appended; the
     # sentences naming the winner share more of that text, the answer is the one after.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "regatta.txt").write_text(_REGATTA, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"regatta.txt": _REGATTA})
     history = [
         {"role": "user", "content": "Who won the sailing race at Kiel?"},
         {"role": "assistant", "content": "The crew of the Möwe [1]."},
@@ -261,11 +268,7 @@ About three hundred people work at the harbour, which opened in 1962.
 def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path, embedders):
     # The quotation after Brandt's statement names no speaker and shares no word with the
     # question, but it is her answer to it: the quote runs on into it.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "harbour.txt").write_text(_HARBOUR, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"harbour.txt": _HARBOUR})
     first = assistant.ask("Was muss in Nordhafen zuerst fertig werden?").citations[0].quote
     assert first.startswith("The new quay would have to be finished first")
     assert first.endswith('"But everything is ready, it is up to us and our crews."')
@@ -278,11 +281,7 @@ def test_a_quoted_statement_goes_on_with_the_speakers_next_words(tmp_path: Path,
 def test_a_statement_runs_back_to_the_speakers_quotation_before_it(tmp_path: Path, embedders):
     # The sentence after Varga's quotation shares the question's words, but only says when
     # she said it: the quote runs back to her words, whoever the question names.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "ostby.txt").write_text(_OSTBY, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"ostby.txt": _OSTBY})
     for asked in (
         "What did Varga say after the town council meeting in Ostby?",
         "What did the mayor say after the town council meeting in Ostby?",
@@ -297,11 +296,7 @@ def test_a_sentence_naming_the_speaker_runs_on_into_the_quotation_after_it(
 ):
     # The first sentence shares the question's words but is no one's statement; the
     # quotation after it, given to Brandt through "she", is what she found.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "ferry.txt").write_text(_FERRY, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"ferry.txt": _FERRY})
     asked = "What was Brandt's first balance of the lake ferry four weeks after its launch?"
     first = assistant.ask(asked).citations[0].quote
     assert first.startswith("Harbour director Lena Brandt has drawn a first positive balance")
@@ -361,11 +356,7 @@ Etwa zweitausend Menschen überqueren den Fluss jeden Tag.
 def test_a_statement_pointing_back_at_its_words_runs_back_to_them(tmp_path: Path, embedders):
     # "Dies sagte Varga ..." shares the question's words but only says who spoke: the
     # sentence before it is her words, and the quote runs back to it.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "ostby.txt").write_text(_OSTBY_DE, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"ostby.txt": _OSTBY_DE})
     first = assistant.ask("Was sagte Varga nach der Sitzung des Stadtrats?").citations[0].quote
     assert first.startswith("Die Stadt Ostby wird die alte Brücke")
     assert first.endswith("nach der Sitzung des Stadtrats.")
@@ -383,10 +374,6 @@ The ferry crosses the lake eight times a day.
 def test_a_question_naming_a_speaker_prefers_their_quotation_to_anothers(tmp_path: Path, embedders):
     # Weller's words share more of the question's, but the question asks about Brandt: a
     # quotation is preferred only when it is hers.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "ferry.txt").write_text(_FERRY_TWO_VOICES, encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
+    assistant = _indexed(tmp_path, embedders, {"ferry.txt": _FERRY_TWO_VOICES})
     answer = assistant.ask("How confident is Brandt about the ferry?")
     assert answer.citations[0].quote.startswith('"I am confident the numbers')
