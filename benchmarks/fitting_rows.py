@@ -100,7 +100,8 @@ class _Asker:
         else:
             answer = self.quoter.answer(question, evidence)
             fixed = None if ranking.sentences else True
-        if period_unreported(route, found, answer):  # refused whatever the values
+        # Refused whatever the values.
+        if period_unreported(route, found, [c.date for c in answer.citations]):
             fixed = True
         quoted = [(c.article_id, c.quote) for c in answer.citations]
         return Row(

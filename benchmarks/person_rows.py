@@ -76,7 +76,7 @@ def news_rows(name: str, scratch: Path) -> Iterator[dict]:
             )
             found = recorder.retriever.find(route, K, without)
             answer = pipeline._answer(item.question, route, found, None)
-            unreported = period_unreported(route, found, answer)
+            unreported = period_unreported(route, found, [c.date for c in answer.citations])
             quotes = " ".join(normalised(c.quote).lower() for c in answer.citations)
             person = found.person
             yield {

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from assistant.errors import BadQuestion
 from assistant.index import store as store_module
@@ -435,6 +436,25 @@ def test_days_of_a_named_year_no_article_on_the_topic_is_dated_in_are_refused(
     answer = dated.ask(question)
     assert answer.abstained and not answer.citations
     assert answer.nearest and answer.confidence is not None and answer.confidence <= 0.2
+    assert "No article on this is dated" in answer.text
+
+
+def test_an_llm_is_not_asked_about_days_of_a_named_year_no_article_is_dated_in(
+    dated: Assistant,
+) -> None:
+    """The refusal is decided before the LLM writes a streamed answer: nothing is streamed
+    and then taken back (the fake model holds no reply, so asking it would fail)."""
+    model = GenericFakeChatModel(messages=iter([]))
+    assistant = Assistant(dated.settings, embedders=dated.embedders, chat_model=model)
+    streamed: list[str] = []
+    dated_only = ["en_march.txt", "en_june.txt", "de_june.txt", "en_september.txt"]
+    answer = assistant.ask(
+        "What did the Havenport council decide about the harbour bridge in November 2025?",
+        on_token=streamed.append,
+        articles=dated_only,
+    )
+    assert answer.abstained and not answer.citations and not streamed
+    assert answer.confidence is not None and answer.confidence <= 0.2
     assert "No article on this is dated" in answer.text
 
 

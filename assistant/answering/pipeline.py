@@ -89,8 +89,15 @@ class AnswerPipeline:
                 articles,
             )
         found = self.retriever.find(route, k, without)
+        if self.chat_model is not None and period_unreported(
+            route, found, [hit.article.date for hit in found.hits]
+        ):
+            # An LLM would cite these passages only: it is not asked (nor streams) an
+            # answer that would be refused.
+            answer = abstention(question, list(found.hits), _UNREPORTED_CONFIDENCE)
+            return dated_answer(answer, found.dates)
         answer = self._answer(question, route, found, on_token)
-        if period_unreported(route, found, answer):
+        if period_unreported(route, found, [citation.date for citation in answer.citations]):
             # What the answer would have quoted is what the articles say nearest.
             confidence = min(answer.confidence or 0.0, _UNREPORTED_CONFIDENCE)
             answer = abstention(question, list(answer.retrieved), confidence, answer.citations)
@@ -158,15 +165,15 @@ class AnswerPipeline:
         )
 
 
-def period_unreported(route: Route, found: Findings, answer: Answer) -> bool:
-    """Whether the answer quotes only articles dated outside the days of a year the
-    question names ("in July 2024"), no article on its topic being dated in them: they
-    report other days, so what they say is not what was said or done then. An undated
-    article may be of those days, so an answer quoting one stands."""
+def period_unreported(route: Route, found: Findings, quoted: Sequence[str | None]) -> bool:
+    """Whether the articles an answer quotes (their dates: `quoted`) are all dated outside
+    the days of a year the question names ("in July 2024"), no article on its topic being
+    dated in them: they report other days, so what they say is not what was said or done
+    then. An undated article may be of those days, so an answer quoting one stands."""
     dates = found.dates
     if not route.time.year_given or dates is None or dates.unmatched is None:
         return False
-    spans = [date_span(citation.date) for citation in answer.citations]
+    spans = [date_span(date) for date in quoted]
     return bool(spans) and all(
         span is not None and not dates.unmatched.holds(span) for span in spans
     )
