@@ -15,6 +15,7 @@ never retrieves again and a new commit does.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import tempfile
@@ -69,10 +70,11 @@ class _Asker:
         without: frozenset[str],
         gold: tuple[str, ...],
         gold_article: str | None,
+        as_of: dt.date | None = None,
         **labels,
     ) -> Row:
         retriever = self.pipeline.retriever
-        route = route_question(question, history, retriever.statements)
+        route = route_question(question, history, retriever.statements, as_of=as_of)
         found = retriever.find(route, K, without)
 
         def holds(texts: list[tuple[str, str]]) -> bool:
@@ -123,7 +125,9 @@ def news_rows(name: str, folder: Path, scratch: Path) -> Iterator[Row]:
     asker = _Asker(assistant)
     for item in read_qa_file(folder / "questions.jsonl"):
         answerable = item.kind != "offcorpus"
-        asked = dict(kind=item.kind, gold=item.answers, gold_article=None)
+        # Relative dates ("last week") are read against the day the set asked it, as the CLI does.
+        as_of = dt.date.fromisoformat(item.as_of) if item.as_of else None
+        asked = dict(kind=item.kind, gold=item.answers, gold_article=None, as_of=as_of)
         history = list(item.history)
         yield asker.row(name, item.question, history, frozenset(), label=int(answerable),
                         variant="asked", **asked)  # fmt: skip
