@@ -251,6 +251,20 @@ def test_a_statement_headed_by_a_title_alone_is_the_persons_other_articles_give_
     assert StatementIndex.load(tmp_path).by_article == both.by_article
 
 
+def test_statements_by_speaker_are_those_voicing_the_name_asked_in_article_order():
+    index = people_index()
+    asked = ["Kowalski", "Anna Kowalski", "Sokolow", "Ferrer", "von der Leyen", "Nobody"]
+    for name in asked:
+        scanned = [
+            (aid, s) for aid, found in index.by_article.items() for s in found if s.voices(name)
+        ]
+        assert index.by_speaker(name) == scanned
+    assert index.by_speaker("Kowalski")
+    chosen = index.only({"es_pesca.txt"})
+    assert chosen.by_speaker("Ferrer") == index.by_speaker("Ferrer")
+    assert not chosen.by_speaker("Kowalski")  # her articles are not chosen
+
+
 def test_updated_index_drops_removed_and_replaces_changed_articles():
     index = people_index()
     changed = {"en_harbour_summit.txt": ArticleSpeech([], frozenset())}

@@ -267,6 +267,15 @@ def name_keys(text: str, skip_first: bool = False, every_word: bool = False) -> 
     return keys | {key for key in folded if len(key) >= 2}
 
 
+def load_places(languages: list[str]) -> None:
+    """Load the country and region names of texts in `languages` (Babel's data, a pattern
+    of ~1,500 names that takes a quarter of a second to compile): once per process, before
+    questions are asked (a server's warm-up)."""
+    for language in languages:
+        _place_pattern(lexicon(language).languages)
+        _places(lexicon(language).languages)
+
+
 def mentions_place(text: str, language: str) -> bool:
     """Whether the text names a country or region ("in Saudi-Arabien", "aux États-Unis")."""
     return bool(_place_pattern(lexicon(language).languages).search(text))
@@ -334,14 +343,16 @@ def _is_name_word(word: str, skip: frozenset[str]) -> bool:
 def same_name(asked: str, known: str) -> bool:
     """Whether a name as asked ("Selenskyj", "von der Leyen") names the person `known`
     ("Volodymyr Zelensky"): its surname matches one of the known name's words."""
-    return _surname_key(asked) in _name_keys(known)
+    return asked_name_key(asked) in known_name_keys(known)
 
 
-def _surname_key(asked: str) -> str:
+def asked_name_key(asked: str) -> str:
+    """What `same_name` looks up of a name as asked: its folded surname."""
     return fold(asked.split()[-1])
 
 
-def _name_keys(known: str) -> list[str]:
+def known_name_keys(known: str) -> list[str]:
+    """What `same_name` looks a name as asked up in: the known name's words, folded."""
     particles = lexicon().words("names.particles")
     return [fold(word) for word in known.split() if word not in particles]
 
@@ -355,12 +366,12 @@ class NameLookup:
         names = list(names)
         # Surnames first: "Poilievre" is "Pierre Poilievre", not "Poilievres Wahlkreis".
         for name in names:
-            if keys := _name_keys(name):
+            if keys := known_name_keys(name):
                 self._first.setdefault(keys[-1], name)
         for name in names:
-            for key in _name_keys(name):
+            for key in known_name_keys(name):
                 self._first.setdefault(key, name)
 
     def find(self, asked: str) -> str | None:
         """The first name `same_name(asked, name)` holds for, or None."""
-        return self._first.get(_surname_key(asked))
+        return self._first.get(asked_name_key(asked))
