@@ -307,13 +307,26 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load what answering needs (the models, the index, LangChain's runnables, a word
-        list) by answering one question without an LLM, so that the first question a
-        server is asked costs no more than any other. Does nothing more when there is no
-        usable index yet (the question that meets it reports it)."""
+        list) by answering one question without an LLM, and what some questions need in
+        each language with a words file (dateparser's data, place names, word lists, the
+        statements by name), so that no question a server is asked costs more for being
+        the first of its kind. Does nothing more when there is no usable index yet (the
+        question that meets it reports it)."""
+        from assistant.language.lexicon import language_files
+        from assistant.models.word_frequencies import load_word_frequencies
+        from assistant.question.dates import load_date_reading
+        from assistant.speech.names import load_places
+
         try:
             self.chain(use_llm=False).invoke({"question": _WARM_UP_QUESTION})
         except AssistantError as err:
             logger.info("Nothing to warm up: %s", err)
+            return
+        languages = sorted(language_files())
+        load_date_reading(languages)
+        load_places(languages)
+        load_word_frequencies(languages)
+        self._hybrid().statements.by_name_key()
 
     def _pipeline(self, use_llm: bool) -> AnswerPipeline:
         from assistant.answering.answer import AbstainPolicy
