@@ -93,11 +93,14 @@ class KnownWords:
         order = sorted(range(len(every)), key=every.__getitem__)
         return KnownWords(self.signature, [every[n] for n in order], rows[order])
 
-    def row(self, word: str) -> np.ndarray | None:
-        """The word's vector, or None when it is not kept."""
-        n = bisect.bisect_left(self.words, word)
-        found = n < len(self.words) and self.words[n] == word
-        return self.vectors[np.array([n])][0] if found else None
+    def rows(self, words: Iterable[str]) -> dict[str, int]:
+        """The row number of each of `words` that is kept."""
+        found = {}
+        for word in words:
+            n = bisect.bisect_left(self.words, word)
+            if n < len(self.words) and self.words[n] == word:
+                found[word] = n
+        return found
 
 
 def word_vector_embedder(
@@ -145,14 +148,12 @@ class WordMatcher:
         """Cache the known words' vectors; returns the words not known."""
         if self.known is None:
             return words
-        unknown = []
-        for word in words:
-            row = self.known.row(word)
-            if row is None:
-                unknown.append(word)
-            else:
-                self._vectors[word] = row
-        return unknown
+        found = self.known.rows(words)
+        known = [word for word in words if word in found]
+        if known:
+            rows = self.known.vectors[np.array([found[word] for word in known])]
+            self._vectors.update(zip(known, rows, strict=True))
+        return [word for word in words if word not in found]
 
     def closeness(self, asked: Sequence[str], sentences: Sequence[set[str]]) -> np.ndarray:
         """For each sentence (row) and asked word (column), the cosine of the sentence's
@@ -166,12 +167,18 @@ class WordMatcher:
             return np.zeros((len(sentences), len(asked)))
         similar = self.vectors(every) @ self.vectors(list(asked)).T
         column = {word: n for n, word in enumerate(every)}
-        rows = []
-        for words in sentences:
-            held = [column[w] for w in words]
-            best = similar[held].max(axis=0) if held else np.zeros(len(asked))
-            rows.append(np.where([q in words for q in asked], 1.0, best))
-        return np.array(rows)
+        held = [[column[w] for w in words] for words in sentences]
+        counts = np.array([len(rows) for rows in held])
+        filled = counts > 0
+        # Each sentence's rows of `similar` reduced to their maximum at once; a sentence
+        # without words is 0 (in float64, as a row of np.zeros would make the whole array).
+        starts = np.cumsum(counts[filled]) - counts[filled]
+        every_row = np.fromiter((n for rows in held for n in rows), dtype=np.intp)
+        dtype = similar.dtype if filled.all() else np.result_type(similar.dtype, np.float64)
+        best = np.zeros((len(sentences), len(asked)), dtype=dtype)
+        best[filled] = np.maximum.reduceat(similar[every_row], starts, axis=0)
+        holds = np.array([[q in words for q in asked] for words in sentences], dtype=bool)
+        return np.where(holds, 1.0, best)
 
     def shared(self, asked: set[str], sentences: Iterable[set[str]]) -> list[int]:
         """For each sentence's words, how many of the `asked` words it holds (the same
