@@ -263,6 +263,7 @@ def test_statements_by_speaker_are_those_voicing_the_name_asked_in_article_order
     chosen = index.only({"es_pesca.txt"})
     assert chosen.by_speaker("Ferrer") == index.by_speaker("Ferrer")
     assert not chosen.by_speaker("Kowalski")  # her articles are not chosen
+    assert index.mentions("Kowalski") and not chosen.mentions("Kowalski")
 
 
 def test_updated_index_drops_removed_and_replaces_changed_articles():

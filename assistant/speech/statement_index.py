@@ -59,6 +59,7 @@ class StatementIndex:
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
         }
         self._by_name: dict[str, list[tuple[str, Statement]]] | None = None  # `by_name_key`
+        self._names: frozenset[str] | None = None  # `mentions`
 
     def only(self, article_ids: Collection[str] | None) -> StatementIndex:
         """The statements of the articles `article_ids` alone (all when None), speakers
@@ -69,7 +70,7 @@ class StatementIndex:
         chosen.speech = {aid: s for aid, s in self.speech.items() if aid in article_ids}
         chosen.by_article = {aid: s for aid, s in self.by_article.items() if aid in article_ids}
         chosen._speaker_at = {at: s for at, s in self._speaker_at.items() if at[0] in article_ids}
-        chosen._by_name = None
+        chosen._by_name = chosen._names = None
         return chosen
 
     @property
@@ -132,8 +133,9 @@ class StatementIndex:
 
     def mentions(self, asked: str) -> bool:
         """Whether any article uses the surname of `asked` at all."""
-        surname = fold(asked.split()[-1])
-        return any(surname in speech.names for speech in self.speech.values())
+        if self._names is None:  # every article's, gathered once
+            self._names = frozenset().union(*(speech.names for speech in self.speech.values()))
+        return fold(asked.split()[-1]) in self._names
 
     def count(self) -> int:
         return sum(len(found) for found in self.by_article.values())
