@@ -292,3 +292,9 @@ def test_instructions_are_found_by_their_patterns_of_any_language():
     assert _starts_at_boundary(r"\b(ignore|forget)\s+previous")
     assert not _starts_at_boundary(r"\bignore previous|instructions:")
     assert not _starts_at_boundary(r"ignore\b")
+
+
+def test_a_language_without_a_file_is_read_with_the_words_of_no_language():
+    assert lexicon("pcm") is lexicon(None) and lexicon("crh") is lexicon(None)
+    assert lexicon("it") is not lexicon(None)
+    assert lexicon("pcm").languages == lexicon(None).languages
