@@ -67,15 +67,6 @@ def listed_language(language: str) -> str:
     return language
 
 
-def load_word_frequencies(languages: list[str]) -> None:
-    """Load the word lists of `languages` and wordfreq itself (for words that are not plain:
-    a tenth of a second to import, more to find its data), which a question's first look-up
-    would pay: once per process, before questions are asked (a server's warm-up)."""
-    wordfreq_module()
-    for language in languages:
-        zipf_frequency("2025", listed_language(language))
-
-
 def _is_plain(word: str) -> bool:
     """Letters of the Latin blocks only, already in NFC: wordfreq's regex tokenizer keeps
     such a word whole and its preprocessing only case-folds it, for the languages whose

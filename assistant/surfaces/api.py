@@ -311,12 +311,12 @@ class Assistant:
     def warm_up(self) -> None:
         """Load what answering needs (the models, the index, LangChain's runnables, a word
         list) by answering one question without an LLM, and what some questions need in
-        each language with a words file (dateparser's data, place names, word lists, the
+        each language with a words file (dateparser's data, place names, wordfreq, the
         statements by name, the answers' templates), so that no question a server is
         asked costs more for being the first of its kind. Does nothing more when there is
         no usable index yet (the question that meets it reports it)."""
         from assistant.language.lexicon import language_files
-        from assistant.models.word_frequencies import load_word_frequencies
+        from assistant.models.word_frequencies import wordfreq_module
         from assistant.prompts import TEMPLATE_FIELDS, load_prompt
         from assistant.question.dates import load_date_reading
         from assistant.speech.names import load_places
@@ -331,7 +331,7 @@ class Assistant:
         languages = sorted(language_files())
         load_date_reading(languages)
         load_places(languages)
-        load_word_frequencies(languages)
+        wordfreq_module()  # for words that are not plain: 0.1-0.6 s to import
         self._hybrid().statements.by_name_key()
 
     def _pipeline(self, use_llm: bool) -> AnswerPipeline:
