@@ -278,6 +278,7 @@ def measure_assistant(size: int, work: Path) -> dict:
     anonymous = {"opened": resident_mb()[1]}
     assistant.ask(questions()[0])  # loads the models
     memory["first_question"], anonymous["first_question"] = resident_mb()
+    assistant.warm_up()  # as `assistant serve` does before it serves
     profile = Profile()
     result.update(latencies(assistant.ask, questions(), profile))
     memory["asked"], anonymous["asked"] = resident_mb()

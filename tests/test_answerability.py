@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from assistant.answering.answerability import key_term_closeness
+from assistant.answering.answerability import _starts_word, key_term_closeness
 from assistant.models.word_matching import word_rarity
 
 pytestmark = pytest.mark.fast
@@ -30,3 +32,19 @@ def test_a_text_holding_the_rare_word_holds_more_of_the_question():
     assert rare > common > none == 0.0
     assert key_term_closeness(None, asked, "en", [asked]) == [pytest.approx(1.0)]
     assert key_term_closeness(None, set(), "en", [{"ceasefire"}]) == [0.0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "die lutherbibel, 1525 vorgelegt; ökonomie_2024 und über-übersetzung (nato) nato",
+        "x_nato 3.5% 1.234,5 l'onu l\u2019onu e\u0301lan élan élan ab\u0301c",
+        "",
+    ],
+)
+def test_a_name_stands_in_a_text_where_the_pattern_of_a_word_start_finds_it(text: str):
+    # Question names are looked up in the passages as `\b` + the name would find them.
+    names = ["nato", "lut", "1525", "1.23", "34,5", "onu", "lan", "bc", "_2024", "2024", "n"]
+    for name in [*names, *text.split(), " ", ""]:
+        expected = bool(re.search(rf"\b{re.escape(name)}", text))
+        assert _starts_word(name, text) == expected, name

@@ -54,6 +54,19 @@ def test_markers_that_point_at_no_passage_are_removed(built: Assistant):
     assert [s.citations for s in answer.sentences] == [(1,)]
 
 
+def test_a_chat_model_given_after_questions_were_answered_writes_the_next_answer(
+    built: Assistant,
+):
+    quoted = built.ask(QUESTION)
+    assert built.ask(QUESTION) == quoted  # the same stages answer again
+    quote = _a_sentence_of_top_passage(built, QUESTION)
+    built.chat_model = RecordingChatModel(messages=iter([AIMessage(f"{quote} [1]")]), prompts=[])
+    written = built.ask(QUESTION)
+    assert written.text != quoted.text and written.citations[0].n == 1
+    assert len(built.chat_model.prompts) == 1
+    assert built.ask(QUESTION, use_llm=False) == quoted
+
+
 def test_sentence_its_citation_does_not_support_is_flagged(built: Assistant):
     quote = _a_sentence_of_top_passage(built, QUESTION)
     reply = f"{quote} [1] The moon is made of green cheese and tastes of lemons [1]."

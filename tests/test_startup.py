@@ -232,6 +232,23 @@ def test_a_question_on_the_command_line_loads_only_what_it_needs(seeds: Path, tm
     assert _imported_by(code, UNNEEDED, env) == []
 
 
+def test_a_warmed_up_server_has_loaded_what_a_first_dated_question_would(
+    seeds: Path, tmp_path: Path
+):
+    hashing = [{"model": "hashing", "quote_weight": 1.0}]
+    Assistant(seeds=seeds, index=tmp_path / "index", dense_models=hashing).sync()
+    code = (
+        f"from assistant.surfaces.api import Assistant\n"
+        f"Assistant(seeds={str(seeds)!r}, index={str(tmp_path / 'index')!r}).warm_up()\n"
+        "from dateparser.timezone_parser import _build_tz_regexes\n"
+        "from assistant.speech.names import _place_pattern\n"
+        "assert _build_tz_regexes.cache_info().currsize == 1  # its second of compiling\n"
+        "assert _place_pattern.cache_info().currsize >= 1"
+    )
+    env = {"ASSISTANT_DENSE_MODELS": json.dumps(hashing)}
+    assert _imported_by(code, ["dateparser", "wordfreq"], env) == ["dateparser", "wordfreq"]
+
+
 def test_opening_an_index_leaves_chromas_own_signature_checks_out(seeds: Path, tmp_path: Path):
     """Chroma's client classes are imported with `@override` marking their methods but not
     comparing each signature with its base class's (a check of Chroma's code); the client

@@ -4,6 +4,7 @@ questions and follow-ups about a person, without any model."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from assistant.language.folding import fold
 from assistant.question.follow_ups import standalone_query
 from assistant.question.person import read_person_question
 from assistant.retrieval.hybrid import owned_topic
-from assistant.speech.names import name_keys, person_names, same_name
+from assistant.speech.names import _prefix_tree, name_keys, person_names, same_name
 from assistant.speech.statement_index import STATEMENTS_FILE, StatementIndex
 from assistant.speech.statements import (
     ArticleSpeech,
@@ -249,6 +250,21 @@ def test_a_statement_headed_by_a_title_alone_is_the_persons_other_articles_give_
     assert len(both.by_speaker("Ortiz")) == 3  # her quote and the statement's two sentences
     both.save(tmp_path)
     assert StatementIndex.load(tmp_path).by_article == both.by_article
+
+
+def test_statements_by_speaker_are_those_voicing_the_name_asked_in_article_order():
+    index = people_index()
+    asked = ["Kowalski", "Anna Kowalski", "Sokolow", "Ferrer", "von der Leyen", "Nobody"]
+    for name in asked:
+        scanned = [
+            (aid, s) for aid, found in index.by_article.items() for s in found if s.voices(name)
+        ]
+        assert index.by_speaker(name) == scanned
+    assert index.by_speaker("Kowalski")
+    chosen = index.only({"es_pesca.txt"})
+    assert chosen.by_speaker("Ferrer") == index.by_speaker("Ferrer")
+    assert not chosen.by_speaker("Kowalski")  # her articles are not chosen
+    assert index.mentions("Kowalski") and not chosen.mentions("Kowalski")
 
 
 def test_updated_index_drops_removed_and_replaces_changed_articles():
@@ -822,3 +838,19 @@ def test_a_french_speaker_who_evokes_words_says_them():
     found = speakers_in(text, "fr")
     sentence = next(s for s in found if s.startswith("La maire"))
     assert found[sentence] == "Claire Dubois"
+
+
+def test_a_prefix_tree_of_names_finds_what_their_alternation_longest_first_does():
+    places = ["niger", "nigeria", "guinea", "guinea-bissau", "papua new guinea", "équateur",
+              "st. kitts & nevis", "congo", "congo (drc)", "côte d\u2019ivoire"]  # fmt: skip
+    longest_first = "|".join(map(re.escape, sorted(places, key=len, reverse=True)))
+    alternation = re.compile(rf"(?<!\w)(?:{longest_first})(?!\w)", re.I)
+    tree = re.compile(rf"(?<!\w)(?:{_prefix_tree(places)})(?!\w)", re.I)
+    texts = [
+        "Nigeria and Niger; NIGERIAN troops left Guinea-Bissau for Guinea.",
+        "Papua New Guinea, Papua New Guineas, St. Kitts & Nevis and Congo (DRC) met Congo.",
+        "In Équateur and Côte d\u2019Ivoire; nigerx guineas xniger Congo (DR",
+    ]
+    for text in texts:
+        assert tree.findall(text) == alternation.findall(text)
+    assert tree.findall(texts[0]) == ["Nigeria", "Niger", "Guinea-Bissau", "Guinea"]

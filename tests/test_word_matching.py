@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.models.embeddings import UseEmbeddings
+from assistant.models.embeddings import HashingEmbeddings, UseEmbeddings
 from assistant.models.word_frequencies import listed_language, zipf_frequency
 from assistant.models.word_matching import KnownWords, WordMatcher
 
@@ -99,3 +99,19 @@ def test_known_words_of_another_model_are_not_used(matcher: WordMatcher, tmp_pat
     KnownWords("another-model", ["ceasefire"], np.ones((1, 512), np.float32)).write(tmp_path)
     assert KnownWords.read(tmp_path, matcher.embedder.signature) is None
     assert KnownWords.read(tmp_path / "missing", matcher.embedder.signature) is None
+
+
+def test_many_words_kept_are_each_their_own_vector_across_calls(tmp_path):
+    embedder = HashingEmbeddings()
+    words = [f"word{n}" for n in range(2500)]  # more than the first rows made room for
+    known = KnownWords.empty(embedder.signature).merged(
+        words[::3], embedder.embed_questions(words[::3])
+    )
+    known.write(tmp_path)
+    matcher = WordMatcher(embedder)
+    matcher.know(tmp_path)  # a third read from the index's words, the rest embedded
+    for first in range(0, len(words), 700):
+        matcher.vectors(words[first : first + 700])
+    asked = [*words[::-7], "word3", "word3"]
+    assert np.array_equal(matcher.vectors(asked), embedder.embed_questions(asked))
+    assert matcher.vectors([]).shape == (0, 1)

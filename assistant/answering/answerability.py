@@ -79,14 +79,14 @@ def answerability_features(
     # A date the evidence was chosen by is held by its articles' dates, not by their text.
     names = question_names(question.undated_text())
     text = " ".join(h.passage.text for h in evidence.hits).lower()
-    found = {n for n in names if re.search(rf"\b{re.escape(n)}", text)}
+    found = {n for n in names if _starts_word(n, text)}
     # The names must stand where the answer is quoted from (its article's retrieved
     # passages): "What did X say about Y?" with X in one article and Y in another is not
     # answered.
     article_text = " ".join(
         h.passage.text for h in evidence.hits if h.article.id == best.hit.article.id
     ).lower()
-    in_article = {n for n in names if re.search(rf"\b{re.escape(n)}", article_text)}
+    in_article = {n for n in names if _starts_word(n, article_text)}
     top = evidence.hits[int(np.argmax(margins))]
     sentence_words = content_words(best.text, top.language)
     key_closeness = key_term_closeness(
@@ -112,6 +112,23 @@ def answerability_features(
             max(key_closeness[1:], default=0.0),
         ]
     )
+
+
+def _starts_word(name: str, text: str) -> bool:
+    """`re.search(rf"\\b{re.escape(name)}", text)`, without compiling a pattern for each new
+    name (a tenth of a millisecond each): `name` stands in `text` where a word boundary is."""
+    at = text.find(name)
+    while at >= 0:
+        before = at > 0 and _is_word(text[at - 1])
+        if before != (at < len(text) and _is_word(text[at])):
+            return True
+        at = text.find(name, at + 1)
+    return False
+
+
+def _is_word(character: str) -> bool:
+    """Whether `re`'s \\w matches the character (its definition for str patterns)."""
+    return character.isalnum() or character == "_"
 
 
 def answer_confidence(

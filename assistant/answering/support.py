@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -46,6 +46,7 @@ class SupportChecker:
     language: str
     threshold: float
     citable: Mapping[tuple[str, int], str] | None = None
+    _stemmed: dict[tuple[str, str], set[str]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def for_evidence(
@@ -156,10 +157,18 @@ class SupportChecker:
             # Stem both in the passage's language: a quote is in that language, and words
             # of another language would not match anyway.
             words = set(tokenize(plain, hit.language))
-            passage_words = set(tokenize(self._text(hit), hit.language))
+            passage_words = self._passage_words(hit)
             if words and len(words & passage_words) / len(words) >= _SUPPORTING_WORD_SHARE:
                 return True
         return None
+
+    def _passage_words(self, hit: Hit) -> set[str]:
+        """The stemmed words of the hit's text an answer may rest on, stemmed once for all
+        the answer's sentences citing it."""
+        key = (hit.passage.id, hit.language)
+        if key not in self._stemmed:
+            self._stemmed[key] = set(tokenize(self._text(hit), hit.language))
+        return self._stemmed[key]
 
     def _close(self, vector: np.ndarray, cited: list[Hit]) -> bool:
         """Whether some sentence of a cited passage is within the threshold of `vector`."""

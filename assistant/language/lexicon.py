@@ -350,6 +350,10 @@ def lexicon(language: str | None = None) -> Lexicon:
     without a file: the `everywhere` languages' words."""
     files = language_files()
     own = files.get(language) if language else None
+    if language and own is None:
+        # The same words as no language's: one lexicon, its patterns compiled once, for
+        # every language detected that has no file ("crh", "pcm").
+        return lexicon(None)
     read_with = (f for f in files.values() if f.everywhere or f is own)
     return Lexicon((common_words(), *read_with), own)
 

@@ -18,7 +18,9 @@ import bisect
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -93,11 +95,14 @@ class KnownWords:
         order = sorted(range(len(every)), key=every.__getitem__)
         return KnownWords(self.signature, [every[n] for n in order], rows[order])
 
-    def row(self, word: str) -> np.ndarray | None:
-        """The word's vector, or None when it is not kept."""
-        n = bisect.bisect_left(self.words, word)
-        found = n < len(self.words) and self.words[n] == word
-        return self.vectors[np.array([n])][0] if found else None
+    def rows(self, words: Iterable[str]) -> dict[str, int]:
+        """The row number of each of `words` that is kept."""
+        found = {}
+        for word in words:
+            n = bisect.bisect_left(self.words, word)
+            if n < len(self.words) and self.words[n] == word:
+                found[word] = n
+        return found
 
 
 def word_vector_embedder(
@@ -119,7 +124,10 @@ class WordMatcher:
         self.embedder = embedder
         self.threshold = fitted(WordMatching).word_match if threshold is None else threshold
         self.known: KnownWords | None = None
-        self._vectors: dict[str, np.ndarray] = {}
+        # The vectors kept, one row each: a question's words are gathered from it in one
+        # step (stacking ~800 separate rows cost a millisecond a question).
+        self._row_of: dict[str, int] = {}
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._lock = threading.Lock()  # the web app answers on several threads
 
     def know(self, folder: Path) -> None:
@@ -132,27 +140,42 @@ class WordMatcher:
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """Unit vectors of the words (or short texts), in order."""
         with self._lock, stage("word matching"):
-            new = sorted({w for w in words if w not in self._vectors})
+            new = sorted({w for w in words if w not in self._row_of})
             if new:
-                if len(self._vectors) + len(new) > _CAPACITY:
-                    self._vectors.clear()  # a new corpus or a long run: start over
+                if len(self._row_of) + len(new) > _CAPACITY:
+                    self._row_of.clear()  # a new corpus or a long run: start over
                 new = self._read_known(new)
             if new:
-                self._vectors.update(zip(new, self.embedder.embed_questions(new), strict=True))
-            return np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1))
+                self._keep(new, self.embedder.embed_questions(new))
+            if not words:
+                return np.zeros((0, 1))
+            rows = np.fromiter((self._row_of[w] for w in words), dtype=np.intp, count=len(words))
+            return self._matrix[rows]
 
     def _read_known(self, words: list[str]) -> list[str]:
-        """Cache the known words' vectors; returns the words not known."""
+        """Keep the known words' vectors; returns the words not known."""
         if self.known is None:
             return words
-        unknown = []
-        for word in words:
-            row = self.known.row(word)
-            if row is None:
-                unknown.append(word)
-            else:
-                self._vectors[word] = row
-        return unknown
+        found = self.known.rows(words)
+        known = [word for word in words if word in found]
+        if known:
+            self._keep(known, self.known.vectors[np.array([found[word] for word in known])])
+        return [word for word in words if word not in found]
+
+    def _keep(self, words: list[str], vectors: np.ndarray) -> None:
+        """Keep `vectors` (one row per word, none kept yet) in the next rows of the matrix,
+        made larger (twice, at least) when it is full."""
+        vectors = np.asarray(vectors)
+        count, needed = len(self._row_of), len(self._row_of) + len(words)
+        dtype = np.result_type(self._matrix.dtype, vectors.dtype) if count else vectors.dtype
+        matrix, width = self._matrix, vectors.shape[1]
+        if needed > len(matrix) or dtype != matrix.dtype or width != matrix.shape[1]:
+            matrix = np.empty((max(needed, 2 * len(matrix), 1024), width), dtype=dtype)
+            if count:
+                matrix[:count] = self._matrix[:count]
+            self._matrix = matrix
+        matrix[count:needed] = vectors
+        self._row_of.update(zip(words, range(count, needed), strict=True))
 
     def closeness(self, asked: Sequence[str], sentences: Sequence[set[str]]) -> np.ndarray:
         """For each sentence (row) and asked word (column), the cosine of the sentence's
@@ -164,14 +187,22 @@ class WordMatcher:
         every = sorted(set().union(*sentences)) if sentences else []
         if not asked or not every:
             return np.zeros((len(sentences), len(asked)))
-        similar = self.vectors(every) @ self.vectors(list(asked)).T
+        every_vector, asked_vectors = self.vectors(every), self.vectors(list(asked))
+        with _one_blas_thread():
+            similar = every_vector @ asked_vectors.T
         column = {word: n for n, word in enumerate(every)}
-        rows = []
-        for words in sentences:
-            held = [column[w] for w in words]
-            best = similar[held].max(axis=0) if held else np.zeros(len(asked))
-            rows.append(np.where([q in words for q in asked], 1.0, best))
-        return np.array(rows)
+        held = [[column[w] for w in words] for words in sentences]
+        counts = np.array([len(rows) for rows in held])
+        filled = counts > 0
+        # Each sentence's rows of `similar` reduced to their maximum at once; a sentence
+        # without words is 0 (in float64, as a row of np.zeros would make the whole array).
+        starts = np.cumsum(counts[filled]) - counts[filled]
+        every_row = np.fromiter((n for rows in held for n in rows), dtype=np.intp)
+        dtype = similar.dtype if filled.all() else np.result_type(similar.dtype, np.float64)
+        best = np.zeros((len(sentences), len(asked)), dtype=dtype)
+        best[filled] = np.maximum.reduceat(similar[every_row], starts, axis=0)
+        holds = np.array([[q in words for q in asked] for words in sentences], dtype=bool)
+        return np.where(holds, 1.0, best)
 
     def shared(self, asked: set[str], sentences: Iterable[set[str]]) -> list[int]:
         """For each sentence's words, how many of the `asked` words it holds (the same
@@ -184,6 +215,24 @@ class WordMatcher:
         """Cosine of two short texts ("Vladimir Putin", a sentence)."""
         a, b = self.vectors([first, second])
         return float(a @ b)
+
+
+def _one_blas_thread() -> AbstractContextManager:
+    """BLAS on one thread for a small product (~800 x 512 by a few columns): a second
+    thread woken for it costs more than it saves, most on a busy machine (1.3 ms against
+    0.2). Its results are the same: BLAS splits a product's rows and columns between
+    threads, never the sums."""
+    limit = _blas_limit()
+    return limit(limits=1, user_api="blas") if limit is not None else nullcontext()
+
+
+@lru_cache(maxsize=1)
+def _blas_limit() -> Callable[..., AbstractContextManager] | None:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # BLAS keeps its own threads
+        return None
+    return ThreadpoolController().limit
 
 
 def word_rarity(words: Sequence[str], language: str) -> np.ndarray:

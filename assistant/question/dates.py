@@ -88,6 +88,16 @@ def read_time(
     return TimeIntent(named, order, required, tuple(r.text for r in kept), year_given)
 
 
+def load_date_reading(languages: list[str]) -> None:
+    """Load what reading a question's dates in `languages` needs, which its first reading
+    would pay (dateparser's import, its time zones' patterns: a second; each language's
+    locale data): once per process, before questions are asked (a server's warm-up)."""
+    for language in languages:
+        read_time("12.06.2024", language)
+        _relative_words(language)
+        _month_hyphens(language)
+
+
 def _order(question: str, language: str) -> str | None:
     words = lexicon(language)
     latest = words.regex(r"(?<!\w)(?:{time.latest})(?!\w)", re.IGNORECASE).search(question)

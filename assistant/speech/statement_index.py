@@ -26,6 +26,7 @@ from pydantic import (
 
 from assistant.errors import IndexDamaged, describe_invalid
 from assistant.language.folding import fold
+from assistant.speech.names import asked_name_key, known_name_keys
 from assistant.speech.statements import ArticleSpeech, Statement, reader_version
 
 STATEMENTS_FILE = "statements.json"
@@ -57,6 +58,8 @@ class StatementIndex:
         self._speaker_at = {
             (aid, s.start): s for aid, found in self.by_article.items() for s in found
         }
+        self._by_name: dict[str, list[tuple[str, Statement]]] | None = None  # `by_name_key`
+        self._names: frozenset[str] | None = None  # `mentions`
 
     def only(self, article_ids: Collection[str] | None) -> StatementIndex:
         """The statements of the articles `article_ids` alone (all when None), speakers
@@ -67,6 +70,7 @@ class StatementIndex:
         chosen.speech = {aid: s for aid, s in self.speech.items() if aid in article_ids}
         chosen.by_article = {aid: s for aid, s in self.by_article.items() if aid in article_ids}
         chosen._speaker_at = {at: s for at, s in self._speaker_at.items() if at[0] in article_ids}
+        chosen._by_name = chosen._names = None
         return chosen
 
     @property
@@ -96,10 +100,26 @@ class StatementIndex:
         return sorted(speakers, key=lambda s: (-s.statements, s.name))
 
     def by_speaker(self, asked: str) -> list[tuple[str, Statement]]:
-        """(article id, statement) of everyone whose name matches `asked`."""
-        return [
-            (aid, s) for aid, found in self.by_article.items() for s in found if s.voices(asked)
-        ]
+        """(article id, statement) of everyone whose name matches `asked`
+        (`Statement.voices`), in article order."""
+        by_name = self.by_name_key()
+        return list(by_name.get(asked_name_key(asked), ())) if by_name else []
+
+    def by_name_key(self) -> dict[str, list[tuple[str, Statement]]]:
+        """Each name key (`known_name_keys`) -> the statements voicing a person of that key,
+        in article order: one look-up per question instead of comparing every statement
+        (18k at 100k passages: 80 ms). Built on first use."""
+        if self._by_name is None:
+            by_name: dict[str, list[tuple[str, Statement]]] = {}
+            for aid, found in self.by_article.items():
+                for s in found:
+                    keys = known_name_keys(s.speaker)
+                    if s.reported:
+                        keys += known_name_keys(s.reported)
+                    for key in dict.fromkeys(keys):
+                        by_name.setdefault(key, []).append((aid, s))
+            self._by_name = by_name
+        return self._by_name
 
     def near_names(self, asked: str, count: int = 5) -> list[str]:
         """The names of the people quoted that are spelt most like `asked` (whole or its
@@ -113,8 +133,9 @@ class StatementIndex:
 
     def mentions(self, asked: str) -> bool:
         """Whether any article uses the surname of `asked` at all."""
-        surname = fold(asked.split()[-1])
-        return any(surname in speech.names for speech in self.speech.values())
+        if self._names is None:  # every article's, gathered once
+            self._names = frozenset().union(*(speech.names for speech in self.speech.values()))
+        return fold(asked.split()[-1]) in self._names
 
     def count(self) -> int:
         return sum(len(found) for found in self.by_article.values())

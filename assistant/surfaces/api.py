@@ -98,6 +98,9 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._live: Path | None = None
         self._damaged: IndexDamaged | None = None  # the last generation found damaged
+        # The answering stages by `use_llm`, made again for another index generation or
+        # chat model (they hold no state of a question: threads share them).
+        self._pipelines: dict[bool, AnswerPipeline] = {}
         self._lock = threading.Lock()
         # Long-running servers set this: each generation is first read by a separate
         # process, so a damaged one is reported instead of crashing the server.
@@ -307,13 +310,29 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load what answering needs (the models, the index, LangChain's runnables, a word
-        list) by answering one question without an LLM, so that the first question a
-        server is asked costs no more than any other. Does nothing more when there is no
-        usable index yet (the question that meets it reports it)."""
+        list) by answering one question without an LLM, and what some questions need in
+        each language with a words file (dateparser's data, place names, wordfreq, the
+        statements by name, the answers' templates), so that no question a server is
+        asked costs more for being the first of its kind. Does nothing more when there is
+        no usable index yet (the question that meets it reports it)."""
+        from assistant.language.lexicon import language_files
+        from assistant.models.word_frequencies import wordfreq_module
+        from assistant.prompts import TEMPLATE_FIELDS, load_prompt
+        from assistant.question.dates import load_date_reading
+        from assistant.speech.names import load_places
+
         try:
             self.chain(use_llm=False).invoke({"question": _WARM_UP_QUESTION})
         except AssistantError as err:
             logger.info("Nothing to warm up: %s", err)
+            return
+        for name in TEMPLATE_FIELDS:
+            load_prompt(name)
+        languages = sorted(language_files())
+        load_date_reading(languages)
+        load_places(languages)
+        wordfreq_module()  # for words that are not plain: 0.1-0.6 s to import
+        self._hybrid().statements.by_name_key()
 
     def _pipeline(self, use_llm: bool) -> AnswerPipeline:
         from assistant.answering.answer import AbstainPolicy
@@ -323,7 +342,11 @@ class Assistant:
             make_person_answers,
         )
 
+        retriever = self._hybrid()
         chat_model = self.chat_model if use_llm else None
+        made = self._pipelines.get(use_llm)
+        if made is not None and made.retriever is retriever and made.chat_model is chat_model:
+            return made
         label = describe_llm(self.settings) if chat_model is not None else ""
         quote_weights = [dense.quote_weight for dense in self.settings.dense_models]
         policy = AbstainPolicy(
@@ -331,8 +354,8 @@ class Assistant:
             cross_lingual=self.settings.abstain_below_cross_lingual,
             min_confidence=self.settings.abstain_below_confidence,
         )
-        return AnswerPipeline(
-            retriever=self._hybrid(),
+        pipeline = AnswerPipeline(
+            retriever=retriever,
             answerer=make_answerer(policy, quote_weights, chat_model, label),
             people=make_person_answers(policy, quote_weights),
             checker_embedder=self.embedders[0],
@@ -340,6 +363,8 @@ class Assistant:
             chat_model=chat_model,
             llm_label=label,
         )
+        self._pipelines[use_llm] = pipeline
+        return pipeline
 
     def _open_retriever(self) -> HybridRetriever:
         from assistant.index.keywords import open_keywords
