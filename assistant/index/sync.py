@@ -257,15 +257,22 @@ def _build_generation(
             with stage("writes"):
                 store.compact_vector_files()
             with stage("keywords"):
-                _save_keywords(store, changed)
-            with stage("statements"):
-                said = StatementIndex.load(store.folder).updated(start.plan.removed, statements)
-                said.save(store.folder)
-            with stage("writes"):
-                store.save_records(expected, records)
+                keywords = _keyword_passages(store, changed)
             total = store.count()
         finally:
             store.close()
+        # Chroma's indexes are let go first: the keyword index and the statements are
+        # built at the build's end, when everything else is resident too (at 100k passages
+        # the build peaked there).
+        del changed
+        with stage("keywords"):
+            save_keywords(folder, keywords)
+        del keywords
+        with stage("statements"):
+            said = StatementIndex.load(folder).updated(start.plan.removed, statements)
+            said.save(folder)
+        with stage("writes"):
+            store.save_records(expected, records)
         logger.info("Promoting generation %s", folder.name)
         # An atomic rename: all or nothing. A damaged generation is not kept as previous.
         with stage("generation"):
@@ -281,9 +288,11 @@ def _build_generation(
     return records, embedded, total
 
 
-def _save_keywords(store: PassageStore, changed: list[tuple[str, str, str]]) -> None:
-    """Save the generation's keyword index: the copied generation's tokens carried over,
-    the changed articles' passages (id, language, text) tokenized, and BM25 rebuilt."""
+def _keyword_passages(
+    store: PassageStore, changed: list[tuple[str, str, str]]
+) -> TokenizedPassages:
+    """The generation's passages for its keyword index: the copied generation's tokens
+    carried over, the changed articles' passages (id, language, text) tokenized."""
     live = store.ids()
     previous = saved_passages(store.folder) or TokenizedPassages.of([])
     passages = previous.updated(live, changed)
@@ -292,7 +301,7 @@ def _save_keywords(store: PassageStore, changed: list[tuple[str, str, str]]) -> 
         passages = TokenizedPassages.of(
             (p.id, language, p.text) for p, language in store.all_passages()
         )
-    save_keywords(store.folder, passages)
+    return passages
 
 
 def _apply(
@@ -361,7 +370,9 @@ class _NewWords:
 
     def save(self) -> None:
         if self.words:
-            self.known.merged(self.words, np.concatenate(self.rows)).write(self.folder)
+            rows = np.concatenate(self.rows)
+            self.rows.clear()  # not held twice while merged
+            self.known.merged(self.words, rows).write(self.folder)
 
 
 def _place(
