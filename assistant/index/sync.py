@@ -249,10 +249,11 @@ def _build_generation(
         with stage("generation"):
             folder = start_generation(settings.index, copy_of=start.live, chroma_url=url)
         logger.info("Building generation %s", folder.name)
+        words = _NewWords.of(folder, word_vector_embedder(settings.dense_models, embedders))
         store = PassageStore(folder, url, models=len(embedders))
         try:
             records, embedded, changed, statements = _apply(
-                store, start.plan, start.indexed, settings, embedders, progress
+                store, start.plan, start.indexed, settings, embedders, words, progress
             )
             with stage("writes"):
                 store.compact_vector_files()
@@ -261,10 +262,13 @@ def _build_generation(
             total = store.count()
         finally:
             store.close()
-        # Chroma's indexes are let go first: the keyword index and the statements are
-        # built at the build's end, when everything else is resident too (at 100k passages
-        # the build peaked there).
+        # Chroma's indexes are let go first: the word vectors, the keyword index and the
+        # statements are put together at the build's end, when everything else is resident
+        # too (at 100k passages the build peaked there).
         del changed
+        if words is not None:
+            with stage("word vectors"):
+                words.save()
         with stage("keywords"):
             save_keywords(folder, keywords)
         del keywords
@@ -310,10 +314,12 @@ def _apply(
     indexed: dict[str, ArticleRecord],
     settings: Settings,
     embedders: Sequence[PassageEmbeddings],
+    words: _NewWords | None,
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]], dict[str, ArticleSpeech]]:
-    """Write the plan's changes; returns the records, passages embedded, every passage of a
-    changed article as (id, language, text), and each changed article's statements."""
+    """Write the plan's changes, the new passages' words into `words` (saved by the
+    caller); returns the records, passages embedded, every passage of a changed article as
+    (id, language, text), and each changed article's statements."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
     rewritten: list[tuple[str, str, str]] = []  # (id, language, text) of changed articles
     to_embed: list[tuple[Passage, Article]] = []
@@ -327,11 +333,7 @@ def _apply(
         _place(store, changed, split, added, to_embed, rewritten, records)
         for article_id in plan.removed:
             store.delete(list(store.passage_positions(article_id)))
-    words = _NewWords.of(store.folder, word_vector_embedder(settings.dense_models, embedders))
     _embed_and_store(store, to_embed, settings.index_batch, embedders, words, progress)
-    if words is not None:
-        with stage("word vectors"):
-            words.save()
     return records, len(to_embed), rewritten, statements
 
 
