@@ -12,9 +12,10 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
-# Or this many characters of text to parse: ~0.3 s of pure-Python parsing or splitting
-# (~3 us a character), against ~50 ms for starting the workers and sending results back.
-_MIN_CHARS = 100_000
+# Or this many characters of text to parse: ~1 s of pure-Python parsing or splitting
+# (~3 us a character), against ~0.2 CPU-s for forking a process that holds the models
+# (~800 MB) and sending the results back: on two cores it pays from ~130k characters.
+_MIN_CHARS = 300_000
 
 
 def map_in_processes(
