@@ -184,9 +184,9 @@ def test_article_swapped_for_a_link_while_indexing_is_never_read_outside(
     else:
         parse = articles_module.map_in_processes
 
-        def swap_then_parse(function, items):
+        def swap_then_parse(function, items, **options):
             swap()
-            return parse(function, items)
+            return parse(function, items, **options)
 
         monkeypatch.setattr(articles_module, "map_in_processes", swap_then_parse)
     read, failures = read_articles(seeds)

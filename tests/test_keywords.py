@@ -97,3 +97,23 @@ def test_a_passage_whose_language_changed_is_tokenized_again():
     words = {pid: [after.vocabulary[i] for i in t] for pid, t in tokens.items()}
     assert words["a"] == ["die", "häfen"]  # English rules: no German stop words or stems
     assert words["b"] == ["harbour"]
+
+
+def test_compacting_keeps_each_passage_s_words_and_drops_unused_ones():
+    passages = TokenizedPassages.of(
+        [("a", "en", "harbour bridge closed"), ("b", "en", "ferry harbour"), ("c", "en", "storm")]
+    )
+    assert passages.compacted() is passages  # every word used: nothing to renumber
+
+    def words(tokenized: TokenizedPassages) -> dict[str, list[str]]:
+        return {
+            pid: [tokenized.vocabulary[i] for i in tokens]
+            for pid, tokens in zip(tokenized.ids, tokenized.tokens, strict=True)
+        }
+
+    kept = passages.only({"a", "c"})
+    compact = kept.compacted()
+    assert words(compact) == words(kept)
+    assert sorted(compact.vocabulary) == sorted({w for ws in words(kept).values() for w in ws})
+    assert "ferri" not in compact.vocabulary and "ferry" not in compact.vocabulary
+    assert all(t.dtype == np.int32 for t in compact.tokens)

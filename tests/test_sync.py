@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IndexBusy, IndexMismatch
+from assistant.errors import IndexBusy, IndexMismatch, IndexWriteFailed
+from assistant.index import sync
 from assistant.index.generations import live_generation, write_lock
 from assistant.speech.statement_index import STATEMENTS_FILE, StatementIndex
 from assistant.speech.statements import reader_version
@@ -171,3 +172,26 @@ def test_the_index_keeps_its_passages_words_for_the_word_matcher(built: Assistan
     built.sync()
     built.retriever()
     assert set(matcher.known.words) - known == {"fährverbindung", "ruht"}
+
+
+def test_a_write_failing_after_the_store_is_closed_leaves_the_live_index(
+    built: Assistant, seeds: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The keyword index is saved after Chroma's handles are let go; a disk failing then
+    still discards the new generation, and questions are answered from the old one."""
+    index = built.settings.index
+    live = live_generation(index)
+    before = [c.quote for c in built.ask("Was sagte Rubio über Russland?").citations]
+    (seeds / "hafen.txt").write_text(NEWS, encoding="utf-8")
+
+    def full_disk(folder: Path, passages) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sync, "save_keywords", full_disk)
+    with pytest.raises(IndexWriteFailed):
+        built.sync()
+    assert live_generation(index) == live
+    assert [p.name for p in index.glob("gen-*")] == [live.name]  # the new one is gone
+    assert [c.quote for c in built.ask("Was sagte Rubio über Russland?").citations] == before
+    monkeypatch.undo()
+    assert built.sync().added == ["hafen.txt"]

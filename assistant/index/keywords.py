@@ -83,11 +83,15 @@ class TokenizedPassages:
         """The same, with only the words some passage still uses in the vocabulary."""
         if not self.tokens:
             return TokenizedPassages([], [], [], [])
-        offsets = np.cumsum([0] + [len(t) for t in self.tokens])
-        flat = np.concatenate(self.tokens)
-        used, renumbered = np.unique(flat, return_inverse=True)
-        tokens = np.split(renumbered.astype(np.int32), offsets[1:-1])
-        vocabulary = [self.vocabulary[i] for i in used]
+        used = np.zeros(len(self.vocabulary), dtype=bool)
+        for tokens in self.tokens:
+            used[tokens] = True
+        if used.all():  # a fresh build's: nothing to renumber (nor to copy)
+            return self
+        # Each kept word's new number, in the vocabulary's order (as sorting would give).
+        number = (np.cumsum(used) - 1).astype(np.int32)
+        tokens = [number[t] for t in self.tokens]
+        vocabulary = [word for word, kept in zip(self.vocabulary, used, strict=True) if kept]
         return TokenizedPassages(self.ids, self.languages, tokens, vocabulary)
 
     def save(self, folder: Path) -> None:

@@ -249,23 +249,34 @@ def _build_generation(
         with stage("generation"):
             folder = start_generation(settings.index, copy_of=start.live, chroma_url=url)
         logger.info("Building generation %s", folder.name)
+        words = _NewWords.of(folder, word_vector_embedder(settings.dense_models, embedders))
         store = PassageStore(folder, url, models=len(embedders))
         try:
             records, embedded, changed, statements = _apply(
-                store, start.plan, start.indexed, settings, embedders, progress
+                store, start.plan, start.indexed, settings, embedders, words, progress
             )
             with stage("writes"):
                 store.compact_vector_files()
             with stage("keywords"):
-                _save_keywords(store, changed)
-            with stage("statements"):
-                said = StatementIndex.load(store.folder).updated(start.plan.removed, statements)
-                said.save(store.folder)
-            with stage("writes"):
-                store.save_records(expected, records)
+                keywords = _keyword_passages(store, changed)
             total = store.count()
         finally:
             store.close()
+        # Chroma's indexes are let go first: the word vectors, the keyword index and the
+        # statements are put together at the build's end, when everything else is resident
+        # too (at 100k passages the build peaked there).
+        del changed
+        if words is not None:
+            with stage("word vectors"):
+                words.save()
+        with stage("keywords"):
+            save_keywords(folder, keywords)
+        del keywords
+        with stage("statements"):
+            said = StatementIndex.load(folder).updated(start.plan.removed, statements)
+            said.save(folder)
+        with stage("writes"):
+            store.save_records(expected, records)
         logger.info("Promoting generation %s", folder.name)
         # An atomic rename: all or nothing. A damaged generation is not kept as previous.
         with stage("generation"):
@@ -281,9 +292,11 @@ def _build_generation(
     return records, embedded, total
 
 
-def _save_keywords(store: PassageStore, changed: list[tuple[str, str, str]]) -> None:
-    """Save the generation's keyword index: the copied generation's tokens carried over,
-    the changed articles' passages (id, language, text) tokenized, and BM25 rebuilt."""
+def _keyword_passages(
+    store: PassageStore, changed: list[tuple[str, str, str]]
+) -> TokenizedPassages:
+    """The generation's passages for its keyword index: the copied generation's tokens
+    carried over, the changed articles' passages (id, language, text) tokenized."""
     live = store.ids()
     previous = saved_passages(store.folder) or TokenizedPassages.of([])
     passages = previous.updated(live, changed)
@@ -292,7 +305,7 @@ def _save_keywords(store: PassageStore, changed: list[tuple[str, str, str]]) -> 
         passages = TokenizedPassages.of(
             (p.id, language, p.text) for p, language in store.all_passages()
         )
-    save_keywords(store.folder, passages)
+    return passages
 
 
 def _apply(
@@ -301,10 +314,12 @@ def _apply(
     indexed: dict[str, ArticleRecord],
     settings: Settings,
     embedders: Sequence[PassageEmbeddings],
+    words: _NewWords | None,
     progress: Progress | None,
 ) -> tuple[dict[str, ArticleRecord], int, list[tuple[str, str, str]], dict[str, ArticleSpeech]]:
-    """Write the plan's changes; returns the records, passages embedded, every passage of a
-    changed article as (id, language, text), and each changed article's statements."""
+    """Write the plan's changes, the new passages' words into `words` (saved by the
+    caller); returns the records, passages embedded, every passage of a changed article as
+    (id, language, text), and each changed article's statements."""
     records = {aid: indexed[aid] for aid in plan.unchanged}
     rewritten: list[tuple[str, str, str]] = []  # (id, language, text) of changed articles
     to_embed: list[tuple[Passage, Article]] = []
@@ -318,11 +333,7 @@ def _apply(
         _place(store, changed, split, added, to_embed, rewritten, records)
         for article_id in plan.removed:
             store.delete(list(store.passage_positions(article_id)))
-    words = _NewWords.of(store.folder, word_vector_embedder(settings.dense_models, embedders))
     _embed_and_store(store, to_embed, settings.index_batch, embedders, words, progress)
-    if words is not None:
-        with stage("word vectors"):
-            words.save()
     return records, len(to_embed), rewritten, statements
 
 
@@ -361,7 +372,9 @@ class _NewWords:
 
     def save(self) -> None:
         if self.words:
-            self.known.merged(self.words, np.concatenate(self.rows)).write(self.folder)
+            rows = np.concatenate(self.rows)
+            self.rows.clear()  # not held twice while merged
+            self.known.merged(self.words, rows).write(self.folder)
 
 
 def _place(

@@ -230,7 +230,7 @@ def split_many(
     thousands of articles after the model.
     """
     split = partial(split_passages, target_chars=target_chars, overlap=overlap)
-    return map_in_processes(split, articles)
+    return map_in_processes(split, articles, chars=sum(len(a.text) for a in articles))
 
 
 def _should_close(current: list[Sentence], sentence: Sentence, target_chars: int) -> bool:

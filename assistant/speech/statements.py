@@ -142,7 +142,7 @@ def statements_of_many(
         (a.text, a.language, sorted({span for p in found for span in p.sentences}), a.title)
         for a, found in zip(articles, passages, strict=True)
     ]
-    found = map_in_processes(_extract_job, jobs)
+    found = map_in_processes(_extract_job, jobs, chars=sum(len(a.text) for a in articles))
     return {a.id: statements for a, statements in zip(articles, found, strict=True)}
 
 
