@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 import uuid
 import weakref
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,7 @@ _MAX_OVERFETCH = 2000
 # vector files instead (exact; a few milliseconds for a twelfth of 100k passages, against
 # 10-20 ms over-fetching and 150-250 ms for Chroma's metadata filter).
 _EXACT_PASSAGES = 20_000
+_cache_lock = threading.Lock()  # see `_keep`
 _FORMATS = (
     "index format {} here, {} wanted (this version filters passages by article date and by article)"
 )
@@ -447,9 +449,7 @@ class PassageStore:
             if members is None:
                 return None
             rows = self._passage_files[model].first_rows(members)
-            if len(self._filter_rows) >= 2 * len(self._collections):  # the oldest goes
-                self._filter_rows.pop(next(iter(self._filter_rows), None), None)
-            self._filter_rows[key] = rows
+            _keep(self._filter_rows, key, rows, 2 * len(self._collections))
         known, matrix = rows
         if matrix is None:
             return {}
@@ -471,15 +471,15 @@ class PassageStore:
         """How many passages the article records count in the articles `dates` and
         `articles` admit (None: any); kept per filter until the next write."""
         key = (dates, articles)
-        if key not in self._filter_sizes:
-            if len(self._filter_sizes) >= 16:  # the oldest goes
-                self._filter_sizes.pop(next(iter(self._filter_sizes), None), None)
-            self._filter_sizes[key] = sum(
+        size = self._filter_sizes.get(key)
+        if size is None:
+            size = sum(
                 record.passages
                 for record in self.articles.values()
                 if _admits(record, dates, articles)
             )
-        return self._filter_sizes[key]
+            _keep(self._filter_sizes, key, size, 16)
+        return size
 
     def _within(
         self, passage_id: str, dates: DateRange | None, articles: frozenset[str] | None
@@ -591,6 +591,15 @@ class PassageStore:
         self._client.close()
         if self._remove_copy is not None:
             self._remove_copy()
+
+
+def _keep(cache: dict, key: object, value: object, limit: int) -> None:
+    """Store `value` under `key`, the oldest entry going once `cache` holds `limit`; under a
+    lock, as a question searches its dense models on two threads at once."""
+    with _cache_lock:
+        if key not in cache and len(cache) >= limit:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def write_errors() -> tuple[type[Exception], ...]:

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -179,6 +180,14 @@ class Candidate:
     lexical: float
 
 
+def new_helper() -> ThreadPoolExecutor:
+    """The thread a retriever runs the other dense models' encoding and search on, beside
+    the primary's (CTranslate2, numpy and Chroma's search release the GIL, so a second core
+    shortens a question). One thread: it runs a question's leaf steps, which never wait on
+    it themselves."""
+    return ThreadPoolExecutor(1, thread_name_prefix="retrieval")
+
+
 class HybridRetriever:
     """Dense + keyword retrieval fused by z-scores.
 
@@ -233,6 +242,7 @@ class HybridRetriever:
         self.date_margin = date_margin
         self._keyword_spans: tuple[np.ndarray, np.ndarray] | None = None
         self._keyword_articles: np.ndarray | None = None
+        self._helper = new_helper()
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -251,7 +261,8 @@ class HybridRetriever:
     ) -> EncodedQuestion:
         texts = [text, asked] if asked else [text]
         with stage("encode"):
-            embedded = [embedder.embed_questions(texts) for embedder in self.embedders]
+            others = [self._helper.submit(e.embed_questions, texts) for e in self.embedders[1:]]
+            embedded = [self.embedders[0].embed_questions(texts), *(f.result() for f in others)]
         vectors = tuple(rows[0] for rows in embedded)
         own = tuple(rows[1] for rows in embedded) if asked else ()
         return EncodedQuestion(text, language, vectors, kind, asked, own)
@@ -645,7 +656,7 @@ class HybridRetriever:
     def _offset(self, passage_id: str, language: str) -> float:
         """The cross-lingual offset for a passage in another language than `language`."""
         row = self.keywords.position.get(passage_id)
-        same = row is not None and str(self.keywords.languages[row]) == language
+        same = row is not None and self.keywords.language(row) == language
         return 0.0 if same else fitted(Floors).cross_lingual_offset
 
     def _record(self, passage_id: str) -> ArticleRecord | None:
@@ -673,23 +684,23 @@ class HybridRetriever:
         """The union of each retriever's top passages, each with all of its scores; with
         `dates`, only passages of articles dated in that range; with `articles`, only
         passages of those articles."""
-        # Every model embedded the question before Chroma is asked (in `encode`): its worker
-        # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
         top = self.candidates_per_retriever
-        found = []
-        for m, vector in enumerate(question.vectors):
-            with stage(f"dense {m}"):
-                found.append(self.store.query(m, vector, top, dates, articles))
+        searches = [
+            self._helper.submit(self.store.query, m, vector, top, dates, articles)
+            for m, vector in enumerate(question.vectors[1:], start=1)
+        ]
+        with stage("dense 0"):
+            primary = self.store.query(0, question.vectors[0], top, dates, articles)
         with stage("keywords"):
             lexical_scores = self.keywords.scores(
                 question.text, question.language, self._keyword_mask(dates, articles)
             )
-            top_lexical = np.argsort(-lexical_scores)[:top]
-            lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
+            lexical = {self.keywords.ids[i] for i in _top_positive(lexical_scores, top)}
+        with stage("dense others"):  # what is left of their search once the above is done
+            found = [primary, *(f.result() for f in searches)]
         # The primary model's scores decide the candidates' order; every candidate gets a
         # score from each model, read from its stored vectors where its search missed it.
         with stage("candidate scores"):
-            primary = found[0]
             others = set().union(*found[1:])
             missing = sorted((others | lexical) - set(primary))
             for pid, stored in self.store.vectors(0, missing).items():
@@ -701,15 +712,16 @@ class HybridRetriever:
     def _candidates(
         self, primary: dict[str, float], found: list[dict[str, float]], lexical: np.ndarray
     ) -> list[Candidate]:
-        position = self.keywords.position
+        keywords = self.keywords
+        rows = [keywords.position[pid] for pid in primary]
         return [
             Candidate(
                 pid,
-                str(self.keywords.languages[position[pid]]),
+                keywords.language(row),
                 tuple(scores.get(pid, 0.0) for scores in found),
-                float(lexical[position[pid]]),
+                float(score),
             )
-            for pid in primary
+            for pid, row, score in zip(primary, rows, lexical[rows].tolist(), strict=True)
         ]
 
     def _keyword_mask(
@@ -925,6 +937,20 @@ def fuse(
         if weight and values.any():
             fused = fused + weight * zscore(values)
     return fused
+
+
+def _top_positive(scores: np.ndarray, top: int) -> np.ndarray:
+    """The rows among the `top` highest of `scores` that score above 0 (in no order): the
+    rows `np.argsort(-scores)[:top]` holds, found without sorting every row unless scores
+    tie across the `top`-th place (then which of them argsort holds is its own choice)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) <= top:
+        return positive
+    values = scores[positive]
+    last = np.partition(values, len(values) - top)[len(values) - top]
+    if np.count_nonzero(values >= last) == top:
+        return positive[values >= last]
+    return np.array([row for row in np.argsort(-scores)[:top] if scores[row] > 0], dtype=int)
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
