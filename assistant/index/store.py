@@ -40,7 +40,8 @@ from assistant.errors import (
     describe_invalid,
     describe_write_failure,
 )
-from assistant.index.chroma_files import open_for_reading
+from assistant.index.chroma_files import SQLITE, open_for_reading
+from assistant.index.chroma_records import DOCUMENT, ChromaRecords
 from assistant.index.vector_files import VectorFiles
 from assistant.ingest.articles import Article
 from assistant.ingest.dates import DateRange, date_span, day_number
@@ -66,6 +67,8 @@ _MAX_OVERFETCH = 2000
 # 10-20 ms over-fetching and 150-250 ms for Chroma's metadata filter).
 _EXACT_PASSAGES = 20_000
 _cache_lock = threading.Lock()  # see `_keep`
+# What a passage is made of besides its text (`_passage`), in the first collection.
+_PASSAGE_KEYS = (DOCUMENT, "article_id", "start", "end", "sentences", "language")
 _FORMATS = (
     "index format {} here, {} wanted (this version filters passages by article date and by article)"
 )
@@ -160,6 +163,7 @@ class PassageStore:
         if reading:
             models = len(self.manifest.dense_models) if self.manifest else 1
         self._remove_copy = None
+        self._records: ChromaRecords | None = None  # texts read beside Chroma, if they can be
         if reading and not chroma_url:
             self._client, copy = open_for_reading(folder / "chroma", _settings())
             if copy is not None:  # removed on close, or at exit by processes that never close
@@ -171,6 +175,9 @@ class PassageStore:
             self._open_collection(prefix + _collection_name(m), create=not reading)
             for m in range(models)
         ]
+        if reading and not chroma_url:
+            sqlite_file = (copy or folder / "chroma") / SQLITE
+            self._records = ChromaRecords.open(sqlite_file, _collection_name(0), _PASSAGE_KEYS)
         self._collection = self._collections[0]  # texts and metadata
         self._sentences = [VectorFiles(folder / f"sentences-{m}") for m in range(models)]
         # Copies of each model's passage vectors, for scoring candidates by id.
@@ -351,6 +358,12 @@ class PassageStore:
         """Stored passages by id, with their language."""
         if not passage_ids:
             return {}
+        records = self._records.get(passage_ids) if self._records is not None else None
+        if records is not None:
+            return {
+                pid: (_passage(pid, values[DOCUMENT], values), values["language"])
+                for pid, values in records.items()
+            }
         with self._reading():
             found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
         return {
@@ -588,6 +601,8 @@ class PassageStore:
     def close(self) -> None:
         """Release Chroma's handles on this folder (needed before it is copied or removed),
         and remove the private copy read instead of it, if any."""
+        if self._records is not None:
+            self._records.close()
         self._client.close()
         if self._remove_copy is not None:
             self._remove_copy()
