@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 
 import numpy as np
 
@@ -589,13 +590,15 @@ class HybridRetriever:
         if restricted:
             dates = replace(dates, undated=dates.undated + self._undated(without, articles))
         order = np.argsort(-scores, kind="stable")
+        texts: dict[str, tuple[Passage, str]] = {}  # of the head, when it was read
         if self.reranker is not None:
-            order, scores = self._rerank(question.text, candidates, order)
+            order, scores, texts = self._rerank(question.text, candidates, order)
         elif question.answer_type in PASSAGE_TYPES:
-            order, scores = self._typed(question.answer_type, candidates, order, scores)
+            order, scores, texts = self._typed(question.answer_type, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         with stage("passage texts"):
-            passages = self.store.get([c.passage_id for c in best])
+            unread = [c.passage_id for c in best if c.passage_id not in texts]
+            passages = texts | self.store.get(unread)
         hits = [
             self._hit(c, passages[c.passage_id][0], float(scores[i]))
             for c, i in zip(best, order[:k], strict=True)
@@ -664,7 +667,7 @@ class HybridRetriever:
 
     @staticmethod
     def _span(record: ArticleRecord | None) -> tuple[dt.date, dt.date] | None:
-        return date_span(record.date) if record is not None else None
+        return _date_span(record.date) if record is not None else None
 
     def _undated(self, without: frozenset[str], articles: frozenset[str] | None = None) -> int:
         """Undated articles in the index (among `articles` when given; those in `without`
@@ -742,11 +745,15 @@ class HybridRetriever:
         if dates is None:
             return None
         if self._keyword_spans is None:  # once per index: each row's date span as numbers
-            spans = [self._span(self._record(pid)) for pid in self.keywords.ids]
-            self._keyword_spans = (
-                np.array([day_number(s[0]) if s else -1 for s in spans]),
-                np.array([day_number(s[1]) if s else -1 for s in spans]),
-            )
+            numbers = {
+                aid: (day_number(span[0]), day_number(span[1]))
+                for aid, record in self.store.articles.items()
+                if (span := self._span(record)) is not None
+            }
+            undated = (-1, -1)
+            rows = [numbers.get(article_of(pid), undated) for pid in self.keywords.ids]
+            columns = np.array(rows, dtype=int).reshape(-1, 2).T
+            self._keyword_spans = (columns[0], columns[1])
         first, last = self._keyword_spans
         mask = first >= 0
         if dates.since is not None:
@@ -773,9 +780,10 @@ class HybridRetriever:
 
     def _typed(
         self, kind: str, candidates: list[Candidate], order: np.ndarray, scores: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[Passage, str]]]:
         """The fused head reordered with a bonus for passages holding the kind of answer
-        asked for (a duration for "how long", a number for "how many", ...)."""
+        asked for (a duration for "how long", a number for "how many", ...); the head's
+        passages, read to find them."""
         head = order[:_TYPED_HEAD]
         texts = self.store.get([candidates[i].passage_id for i in head])
         scores = scores.copy()
@@ -783,18 +791,19 @@ class HybridRetriever:
         for i in head:
             if holds_type(kind, texts[candidates[i].passage_id][0].text, candidates[i].language):
                 scores[i] += bonus
-        return np.argsort(-scores, kind="stable"), scores
+        return np.argsort(-scores, kind="stable"), scores, texts
 
     def _rerank(
         self, question: str, candidates: list[Candidate], order: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[Passage, str]]]:
+        """Reorder the fused head by the cross-encoder; its scores become the hits' scores.
+        Also returns the head's passages, read to score them."""
         head = order[: self.candidates_per_retriever]
         texts = self.store.get([candidates[i].passage_id for i in head])
         pairs = [(question, texts[candidates[i].passage_id][0].text) for i in head]
         scores = np.zeros(len(candidates))
         scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
-        return head[np.argsort(-scores[head], kind="stable")], scores
+        return head[np.argsort(-scores[head], kind="stable")], scores, texts
 
     def _hit(self, candidate: Candidate, passage: Passage, score: float) -> Hit:
         return Hit(
@@ -805,6 +814,10 @@ class HybridRetriever:
             dense=candidate.dense[0],
             lexical=candidate.lexical or None,
         )
+
+
+# Articles share dates, and a question reads the date spans of a hundred candidates.
+_date_span = lru_cache(maxsize=4096)(date_span)
 
 
 def _terms_only_elsewhere(
