@@ -706,10 +706,20 @@ class HybridRetriever:
         with stage("candidate scores"):
             others = set().union(*found[1:])
             missing = sorted((others | lexical) - set(primary))
+            # The closest sentences are read on the helper meanwhile (of every passage
+            # proposed: those without a stored primary vector are dropped after).
+            closest = {
+                model: self._helper.submit(
+                    self._closest_sentences, model, [*primary, *missing], question.vectors[model]
+                )
+                for model in range(1, len(found))
+                if self.models[model].closest_sentence
+            }
             for pid, stored in self.store.vectors(0, missing).items():
                 primary[pid] = float(stored @ question.vectors[0])
             for model in range(1, len(found)):
-                self._complete(model, found[model], primary, question.vectors[model])
+                sentences = closest[model].result() if model in closest else None
+                self._complete(model, found[model], primary, question.vectors[model], sentences)
             return self._candidates(primary, found, lexical_scores)
 
     def _candidates(
@@ -763,20 +773,36 @@ class HybridRetriever:
         return mask
 
     def _complete(
-        self, model: int, scores: dict[str, float], wanted: Mapping, vector: np.ndarray
+        self,
+        model: int,
+        scores: dict[str, float],
+        wanted: Mapping,
+        vector: np.ndarray,
+        closest: dict[str, float] | None,
     ) -> None:
-        """Fill in model `model`'s score of every wanted passage, in place."""
+        """Fill in model `model`'s score of every wanted passage, in place; with `closest`
+        (`_closest_sentences`), a passage scores at least its closest sentence's score."""
         unscored = [pid for pid in wanted if pid not in scores]
         for pid, stored in self.store.vectors(model, unscored).items():
             scores[pid] = float(stored @ vector)
-        if self.models[model].closest_sentence:
-            # A passage is as close as its closest sentence: USE embeds a ~500-character
-            # passage into one vector and blurs the one sentence a question is about.
-            rows = self.store.sentence_rows(model, list(wanted))
-            for pid, sentences in rows.items():
-                if len(sentences):
-                    closest = float((sentences @ vector).max())
-                    scores[pid] = max(scores.get(pid, 0.0), closest)
+        if closest is not None:
+            for pid in wanted:
+                if pid in closest:
+                    scores[pid] = max(scores.get(pid, 0.0), closest[pid])
+
+    def _closest_sentences(
+        self, model: int, passage_ids: list[str], vector: np.ndarray
+    ) -> dict[str, float]:
+        """Model `model`'s similarity of each passage's closest sentence to `vector` (for
+        passages with stored sentences). A passage is as close as its closest sentence: USE
+        embeds a ~500-character passage into one vector and blurs the one sentence a
+        question is about."""
+        rows = self.store.sentence_rows(model, passage_ids)
+        return {
+            pid: float((sentences @ vector).max())
+            for pid, sentences in rows.items()
+            if len(sentences)
+        }
 
     def _typed(
         self, kind: str, candidates: list[Candidate], order: np.ndarray, scores: np.ndarray
