@@ -105,3 +105,16 @@ def test_questions_asked_at_once_find_what_they_find_one_at_a_time(built: Assist
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(built.retrieve, questions))
     assert together == alone
+
+
+def test_keyword_scores_computed_while_encoding_are_the_searchs_own(built: Assistant, monkeypatch):
+    from assistant.question.routing import route_question
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    retriever = built.retriever()
+    route = route_question("Wie lange soll die Waffenruhe dauern?", [], retriever.statements)
+    ahead = retriever.find(route, 5).hits
+    assert not retriever._lexical  # the search took what was computed ahead
+    monkeypatch.setattr(HybridRetriever, "_prefetch_keywords", lambda self, key: None)
+    assert retriever.find(route, 5).hits == ahead  # each search computing its own
+    assert any(hit.lexical for hit in ahead)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
@@ -58,6 +59,11 @@ _COMMON_ZIPF = 5.8
 # count as naming what the articles may never report: a common word capitalised as German
 # nouns are ("Haushalt") has translations ("budget") single-word vectors place far apart.
 _RARE_NAME_ZIPF = 4.0
+
+# Keyword scores computed ahead of a search (`HybridRetriever._prefetch_keywords`): as
+# many as questions asked at once, under a lock shared by the threads answering them.
+_PREFETCHED = 4
+_prefetch_lock = threading.Lock()
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +250,9 @@ class HybridRetriever:
         self._keyword_spans: tuple[np.ndarray, np.ndarray] | None = None
         self._keyword_articles: np.ndarray | None = None
         self._helper = new_helper()
+        # Keyword scores computed while a question is encoded, by (text, language, dates,
+        # articles), until its search takes them.
+        self._lexical: dict[tuple, Future] = {}
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -253,16 +262,28 @@ class HybridRetriever:
 
     def encode_route(self, route: Route) -> EncodedQuestion:
         """Embed a routed question's standalone text, with the language and answer type
-        its route decided."""
+        its route decided; its keyword scores for the passages the route searches are
+        computed meanwhile (see `_encoded`)."""
         asked = route.asked if route.asked != route.text else ""
-        return self._encoded(route.text, route.language, route.answer_type, asked)
+        search = (route.time.required, route.articles)
+        return self._encoded(route.text, route.language, route.answer_type, asked, search)
 
     def _encoded(
-        self, text: str, language: str, kind: str | None, asked: str = ""
+        self,
+        text: str,
+        language: str,
+        kind: str | None,
+        asked: str = "",
+        search: tuple[DateRange | None, frozenset[str] | None] | None = None,
     ) -> EncodedQuestion:
+        """With `search` (the dates and articles the question will be searched among), its
+        keyword scores there are computed on the helper after the other models' vectors,
+        while the primary model runs (`candidates` takes them)."""
         texts = [text, asked] if asked else [text]
         with stage("encode"):
             others = [self._helper.submit(e.embed_questions, texts) for e in self.embedders[1:]]
+            if search is not None:
+                self._prefetch_keywords((text, language, *search))
             embedded = [self.embedders[0].embed_questions(texts), *(f.result() for f in others)]
         vectors = tuple(rows[0] for rows in embedded)
         own = tuple(rows[1] for rows in embedded) if asked else ()
@@ -695,9 +716,10 @@ class HybridRetriever:
         with stage("dense 0"):
             primary = self.store.query(0, question.vectors[0], top, dates, articles)
         with stage("keywords"):
-            lexical_scores = self.keywords.scores(
-                question.text, question.language, self._keyword_mask(dates, articles)
-            )
+            key = (question.text, question.language, dates, articles)
+            with _prefetch_lock:
+                pending = self._lexical.pop(key, None)
+            lexical_scores = self._keyword_scores(*key) if pending is None else pending.result()
             lexical = {self.keywords.ids[i] for i in _top_positive(lexical_scores, top)}
         with stage("dense others"):  # what is left of their search once the above is done
             found = [primary, *(f.result() for f in searches)]
@@ -721,6 +743,24 @@ class HybridRetriever:
                 sentences = closest[model].result() if model in closest else None
                 self._complete(model, found[model], primary, question.vectors[model], sentences)
             return self._candidates(primary, found, lexical_scores)
+
+    def _prefetch_keywords(self, key: tuple) -> None:
+        """Start computing `_keyword_scores(*key)` on the helper (the last few are kept)."""
+        pending = self._helper.submit(self._keyword_scores, *key)
+        with _prefetch_lock:
+            if len(self._lexical) >= _PREFETCHED:
+                self._lexical.pop(next(iter(self._lexical)))
+            self._lexical[key] = pending
+
+    def _keyword_scores(
+        self,
+        text: str,
+        language: str,
+        dates: DateRange | None,
+        articles: frozenset[str] | None,
+    ) -> np.ndarray:
+        """BM25 scores of every keyword row for `text`, 0 outside `dates` and `articles`."""
+        return self.keywords.scores(text, language, self._keyword_mask(dates, articles))
 
     def _candidates(
         self, primary: dict[str, float], found: list[dict[str, float]], lexical: np.ndarray

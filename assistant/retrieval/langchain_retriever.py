@@ -6,7 +6,7 @@ A module of its own because LangChain's runnable machinery takes half a second t
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -47,6 +47,7 @@ class LangChainRetriever(BaseRetriever, HybridRetriever):
     _keyword_spans: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(default=None)
     _keyword_articles: np.ndarray | None = PrivateAttr(default=None)
     _helper: ThreadPoolExecutor = PrivateAttr(default_factory=new_helper)
+    _lexical: dict[tuple, Future] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> LangChainRetriever:
