@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -193,6 +193,19 @@ def new_helper() -> ThreadPoolExecutor:
     shortens a question). One thread: it runs a question's leaf steps, which never wait on
     it themselves."""
     return ThreadPoolExecutor(1, thread_name_prefix="retrieval")
+
+
+class _Inline:
+    """An executor running what is submitted at once, on the calling thread."""
+
+    @staticmethod
+    def submit(function: Callable, *args: object) -> Future:
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
+
+
+_INLINE = _Inline()
 
 
 class HybridRetriever:
@@ -709,8 +722,11 @@ class HybridRetriever:
         `dates`, only passages of articles dated in that range; with `articles`, only
         passages of those articles."""
         top = self.candidates_per_retriever
+        # A filtered search may score thousands of stored vectors at once (BLAS threads of
+        # its own): those run in turn, beside nothing.
+        helper = self._helper if dates is None and articles is None else _INLINE
         searches = [
-            self._helper.submit(self.store.query, m, vector, top, dates, articles)
+            helper.submit(self.store.query, m, vector, top, dates, articles)
             for m, vector in enumerate(question.vectors[1:], start=1)
         ]
         with stage("dense 0"):
