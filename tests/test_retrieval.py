@@ -74,3 +74,47 @@ def test_evidence_leaves_out_the_articles_it_is_told_to(built: Assistant, seeds)
     assert len(without.sentences[0].sentences) == sum(
         len(h.passage.sentences) for h in without.hits
     )
+
+
+def test_keyword_candidates_are_the_positive_rows_a_full_sort_puts_first():
+    import numpy as np
+
+    from assistant.retrieval.hybrid import _top_positive
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        # Few distinct values: ties across the cut, as passages of equal length holding
+        # the same question words score alike.
+        scores = rng.choice([0.0, 0.0, 0.5, 1.25, 2.0, 3.5], size=int(rng.integers(1, 400)))
+        scores = scores.astype(np.float32) * (trial % 3 != 0 or rng.random(scores.size) < 0.5)
+        top = int(rng.integers(1, 60))
+        expected = {int(row) for row in np.argsort(-scores)[:top] if scores[row] > 0}
+        assert set(_top_positive(scores, top).tolist()) == expected
+
+
+def test_questions_asked_at_once_find_what_they_find_one_at_a_time(built: Assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "Wie lange soll die Waffenruhe dauern?",
+        "How long is the proposed ceasefire?",
+        "What did Rubio say about Russia?",
+        "Was sagte Mike Waltz?",
+    ] * 3
+    alone = [built.retrieve(q) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(built.retrieve, questions))
+    assert together == alone
+
+
+def test_keyword_scores_computed_while_encoding_are_the_searchs_own(built: Assistant, monkeypatch):
+    from assistant.question.routing import route_question
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    retriever = built.retriever()
+    route = route_question("Wie lange soll die Waffenruhe dauern?", [], retriever.statements)
+    ahead = retriever.find(route, 5).hits
+    assert not retriever._lexical  # the search took what was computed ahead
+    monkeypatch.setattr(HybridRetriever, "_prefetch_keywords", lambda self, key: None)
+    assert retriever.find(route, 5).hits == ahead  # each search computing its own
+    assert any(hit.lexical for hit in ahead)

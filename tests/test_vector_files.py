@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.index.vector_files import VectorFiles
 from assistant.surfaces.api import Assistant
@@ -33,14 +34,14 @@ def test_rows_survive_reopening_and_compaction_keeps_only_live_passages(tmp_path
     assert float(after.get(["a"])["a"][1, 0]) == -0.5
 
 
-def test_rows_read_alike_where_the_system_has_no_pread(tmp_path: Path, monkeypatch):
+def test_rows_read_alike_where_the_system_has_no_preadv(tmp_path: Path, monkeypatch):
     store = VectorFiles(tmp_path / "sentences")
     store.add(["a", "b"], [_rows(2, 0.5), _rows(3, -0.25)])
-    with_pread = VectorFiles(tmp_path / "sentences").get(["a", "b"])
-    monkeypatch.delattr(os, "pread")
+    with_preadv = VectorFiles(tmp_path / "sentences").get(["a", "b"])
+    monkeypatch.delattr(os, "preadv")
     without = VectorFiles(tmp_path / "sentences").get(["a", "b"])
     for pid in ("a", "b"):
-        assert np.array_equal(with_pread[pid], without[pid])
+        assert np.array_equal(with_preadv[pid], without[pid])
     assert float(without["b"][2, 1]) == -0.25
 
 
@@ -77,3 +78,32 @@ def test_use_embeds_each_sentence_on_its_own(built: Assistant):
         texts = [passage.excerpt(*sentence) for sentence in passage.sentences]
         for ordinal, vector in enumerate(built.embedders[1].embed_passages(texts)):
             assert float(stored[(passage.id, ordinal)] @ vector) > 0.999
+
+
+def test_rows_read_together_are_the_rows_read_one_by_one(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    store = VectorFiles(tmp_path / "sentences")
+    written = {f"p{i}": rng.normal(size=(1 + i % 4, 4)).astype(np.float32) for i in range(12)}
+    names = list(written)
+    store.add(names[:7], [written[n] for n in names[:7]])  # two shards
+    store.add(names[7:], [written[n] for n in names[7:]])
+    asked = ["p9", "missing", "p2", "p11", "p0", "p2"]
+    together = VectorFiles(tmp_path / "sentences").get(asked)
+    assert list(together) == ["p9", "p2", "p11", "p0"]
+    for name, rows in together.items():
+        alone = store.get([name])[name]
+        assert rows.dtype == np.float32 and np.array_equal(rows, alone)
+        assert np.array_equal(rows, written[name].astype(np.float16).astype(np.float32))
+
+
+def test_a_shard_cut_short_after_opening_is_reported(tmp_path: Path):
+    from assistant.errors import IndexDamaged
+
+    store = VectorFiles(tmp_path / "sentences")
+    store.add(["a", "b"], [_rows(2, 0.5), _rows(3, 0.25)])
+    reopened = VectorFiles(tmp_path / "sentences")
+    shard = next((tmp_path / "sentences").glob("*.npy"))
+    shard.write_bytes(shard.read_bytes()[:-8])
+    assert float(reopened.get(["a"])["a"][1, 0]) == 0.5
+    with pytest.raises(IndexDamaged, match="cut short"):
+        reopened.get(["b"])

@@ -131,9 +131,19 @@ class KeywordIndex:
     def __init__(self, ids: list[str], languages: list[str], bm25) -> None:
         self.ids = ids
         self.position = {pid: i for i, pid in enumerate(ids)}
-        self.languages = np.array(languages)
+        # Each passage's language as a number into `_language_names` (a byte a passage),
+        # and per language asked its passages as BM25 weights (1 or 0), made once: every
+        # question is scored in its language.
+        names, codes = np.unique(np.array(languages, dtype=str), return_inverse=True)
+        self._language_names: list[str] = names.tolist()
+        self._language_codes = codes.astype(np.min_scalar_type(max(len(names) - 1, 0)))
+        self._weights: dict[str, np.ndarray] = {}
         self._bm25 = bm25
         self._vocabulary = set(bm25.vocab_dict) - {_EMPTY} if bm25 is not None else set()
+
+    def language(self, row: int) -> str:
+        """The language of the passage in row `row` (its position in `ids`)."""
+        return self._language_names[self._language_codes[row]]
 
     @classmethod
     def build(cls, passages: TokenizedPassages) -> KeywordIndex:
@@ -151,14 +161,26 @@ class KeywordIndex:
     def scores(self, question: str, language: str, among: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage (0 for passages in other languages, and for those
         `among` marks False when given: one flag per passage, in `ids` order)."""
-        same_language = self.languages == language
+        weights = self._language_weights(language)
         if among is not None:
-            same_language &= among
-        same_language = same_language.astype(np.float32)
+            weights = weights * among
         tokens = [t for t in tokenize(question, language) if t in self._vocabulary]
-        if not tokens or not same_language.any():
+        if not tokens or not weights.any():
             return np.zeros(len(self.ids), dtype=np.float32)
-        return self._bm25.get_scores(tokens, weight_mask=same_language)
+        return self._bm25.get_scores(tokens, weight_mask=weights)
+
+    def _language_weights(self, language: str) -> np.ndarray:
+        """1 for each passage in `language`, else 0 (float32, read-only)."""
+        weights = self._weights.get(language)
+        if weights is None:
+            if language in self._language_names:
+                code = self._language_names.index(language)
+                weights = (self._language_codes == code).astype(np.float32)
+            else:
+                weights = np.zeros(len(self.ids), dtype=np.float32)
+            weights.flags.writeable = False
+            self._weights[language] = weights
+        return weights
 
     def unheld(self, words: list[str], language: str) -> int:
         """How many of the words (stemmed in `language`, stop words left out, each counted

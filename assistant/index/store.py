@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 import uuid
 import weakref
 from collections.abc import Iterator, Sequence
@@ -39,7 +40,8 @@ from assistant.errors import (
     describe_invalid,
     describe_write_failure,
 )
-from assistant.index.chroma_files import open_for_reading
+from assistant.index.chroma_files import SQLITE, open_for_reading
+from assistant.index.chroma_records import DOCUMENT, ChromaRecords
 from assistant.index.vector_files import VectorFiles
 from assistant.ingest.articles import Article
 from assistant.ingest.dates import DateRange, date_span, day_number
@@ -64,6 +66,9 @@ _MAX_OVERFETCH = 2000
 # vector files instead (exact; a few milliseconds for a twelfth of 100k passages, against
 # 10-20 ms over-fetching and 150-250 ms for Chroma's metadata filter).
 _EXACT_PASSAGES = 20_000
+_cache_lock = threading.Lock()  # see `_keep`
+# What a passage is made of besides its text (`_passage`), in the first collection.
+_PASSAGE_KEYS = (DOCUMENT, "article_id", "start", "end", "sentences", "language")
 _FORMATS = (
     "index format {} here, {} wanted (this version filters passages by article date and by article)"
 )
@@ -158,6 +163,7 @@ class PassageStore:
         if reading:
             models = len(self.manifest.dense_models) if self.manifest else 1
         self._remove_copy = None
+        self._records: ChromaRecords | None = None  # texts read beside Chroma, if they can be
         if reading and not chroma_url:
             self._client, copy = open_for_reading(folder / "chroma", _settings())
             if copy is not None:  # removed on close, or at exit by processes that never close
@@ -169,6 +175,9 @@ class PassageStore:
             self._open_collection(prefix + _collection_name(m), create=not reading)
             for m in range(models)
         ]
+        if reading and not chroma_url:
+            sqlite_file = (copy or folder / "chroma") / SQLITE
+            self._records = ChromaRecords.open(sqlite_file, _collection_name(0), _PASSAGE_KEYS)
         self._collection = self._collections[0]  # texts and metadata
         self._sentences = [VectorFiles(folder / f"sentences-{m}") for m in range(models)]
         # Copies of each model's passage vectors, for scoring candidates by id.
@@ -349,6 +358,12 @@ class PassageStore:
         """Stored passages by id, with their language."""
         if not passage_ids:
             return {}
+        records = self._records.get(passage_ids) if self._records is not None else None
+        if records is not None:
+            return {
+                pid: (_passage(pid, values[DOCUMENT], values), values["language"])
+                for pid, values in records.items()
+            }
         with self._reading():
             found = self._collection.get(ids=passage_ids, include=["documents", "metadatas"])
         return {
@@ -447,9 +462,7 @@ class PassageStore:
             if members is None:
                 return None
             rows = self._passage_files[model].first_rows(members)
-            if len(self._filter_rows) >= 2 * len(self._collections):  # the oldest goes
-                self._filter_rows.pop(next(iter(self._filter_rows), None), None)
-            self._filter_rows[key] = rows
+            _keep(self._filter_rows, key, rows, 2 * len(self._collections))
         known, matrix = rows
         if matrix is None:
             return {}
@@ -471,15 +484,15 @@ class PassageStore:
         """How many passages the article records count in the articles `dates` and
         `articles` admit (None: any); kept per filter until the next write."""
         key = (dates, articles)
-        if key not in self._filter_sizes:
-            if len(self._filter_sizes) >= 16:  # the oldest goes
-                self._filter_sizes.pop(next(iter(self._filter_sizes), None), None)
-            self._filter_sizes[key] = sum(
+        size = self._filter_sizes.get(key)
+        if size is None:
+            size = sum(
                 record.passages
                 for record in self.articles.values()
                 if _admits(record, dates, articles)
             )
-        return self._filter_sizes[key]
+            _keep(self._filter_sizes, key, size, 16)
+        return size
 
     def _within(
         self, passage_id: str, dates: DateRange | None, articles: frozenset[str] | None
@@ -588,9 +601,20 @@ class PassageStore:
     def close(self) -> None:
         """Release Chroma's handles on this folder (needed before it is copied or removed),
         and remove the private copy read instead of it, if any."""
+        if self._records is not None:
+            self._records.close()
         self._client.close()
         if self._remove_copy is not None:
             self._remove_copy()
+
+
+def _keep(cache: dict, key: object, value: object, limit: int) -> None:
+    """Store `value` under `key`, the oldest entry going once `cache` holds `limit`; under a
+    lock, as a question searches its dense models on two threads at once."""
+    with _cache_lock:
+        if key not in cache and len(cache) >= limit:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def write_errors() -> tuple[type[Exception], ...]:

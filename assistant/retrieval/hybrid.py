@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 
 import numpy as np
 
@@ -56,6 +59,11 @@ _COMMON_ZIPF = 5.8
 # count as naming what the articles may never report: a common word capitalised as German
 # nouns are ("Haushalt") has translations ("budget") single-word vectors place far apart.
 _RARE_NAME_ZIPF = 4.0
+
+# Keyword scores computed ahead of a search (`HybridRetriever._prefetch_keywords`): as
+# many as questions asked at once, under a lock shared by the threads answering them.
+_PREFETCHED = 4
+_prefetch_lock = threading.Lock()
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +187,27 @@ class Candidate:
     lexical: float
 
 
+def new_helper() -> ThreadPoolExecutor:
+    """The thread a retriever runs the other dense models' encoding and search on, beside
+    the primary's (CTranslate2, numpy and Chroma's search release the GIL, so a second core
+    shortens a question). One thread: it runs a question's leaf steps, which never wait on
+    it themselves."""
+    return ThreadPoolExecutor(1, thread_name_prefix="retrieval")
+
+
+class _Inline:
+    """An executor running what is submitted at once, on the calling thread."""
+
+    @staticmethod
+    def submit(function: Callable, *args: object) -> Future:
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
+
+
+_INLINE = _Inline()
+
+
 class HybridRetriever:
     """Dense + keyword retrieval fused by z-scores.
 
@@ -233,6 +262,10 @@ class HybridRetriever:
         self.date_margin = date_margin
         self._keyword_spans: tuple[np.ndarray, np.ndarray] | None = None
         self._keyword_articles: np.ndarray | None = None
+        self._helper = new_helper()
+        # Keyword scores computed while a question is encoded, by (text, language, dates,
+        # articles), until its search takes them.
+        self._lexical: dict[tuple, Future] = {}
 
     def encode(self, question: str) -> EncodedQuestion:
         """Embed the question once with every dense model; its language and the kind of
@@ -242,16 +275,29 @@ class HybridRetriever:
 
     def encode_route(self, route: Route) -> EncodedQuestion:
         """Embed a routed question's standalone text, with the language and answer type
-        its route decided."""
+        its route decided; its keyword scores for the passages the route searches are
+        computed meanwhile (see `_encoded`)."""
         asked = route.asked if route.asked != route.text else ""
-        return self._encoded(route.text, route.language, route.answer_type, asked)
+        search = (route.time.required, route.articles)
+        return self._encoded(route.text, route.language, route.answer_type, asked, search)
 
     def _encoded(
-        self, text: str, language: str, kind: str | None, asked: str = ""
+        self,
+        text: str,
+        language: str,
+        kind: str | None,
+        asked: str = "",
+        search: tuple[DateRange | None, frozenset[str] | None] | None = None,
     ) -> EncodedQuestion:
+        """With `search` (the dates and articles the question will be searched among), its
+        keyword scores there are computed on the helper after the other models' vectors,
+        while the primary model runs (`candidates` takes them)."""
         texts = [text, asked] if asked else [text]
         with stage("encode"):
-            embedded = [embedder.embed_questions(texts) for embedder in self.embedders]
+            others = [self._helper.submit(e.embed_questions, texts) for e in self.embedders[1:]]
+            if search is not None:
+                self._prefetch_keywords((text, language, *search))
+            embedded = [self.embedders[0].embed_questions(texts), *(f.result() for f in others)]
         vectors = tuple(rows[0] for rows in embedded)
         own = tuple(rows[1] for rows in embedded) if asked else ()
         return EncodedQuestion(text, language, vectors, kind, asked, own)
@@ -578,13 +624,15 @@ class HybridRetriever:
         if restricted:
             dates = replace(dates, undated=dates.undated + self._undated(without, articles))
         order = np.argsort(-scores, kind="stable")
+        texts: dict[str, tuple[Passage, str]] = {}  # of the head, when it was read
         if self.reranker is not None:
-            order, scores = self._rerank(question.text, candidates, order)
+            order, scores, texts = self._rerank(question.text, candidates, order)
         elif question.answer_type in PASSAGE_TYPES:
-            order, scores = self._typed(question.answer_type, candidates, order, scores)
+            order, scores, texts = self._typed(question.answer_type, candidates, order, scores)
         best = [candidates[i] for i in order[:k]]
         with stage("passage texts"):
-            passages = self.store.get([c.passage_id for c in best])
+            unread = [c.passage_id for c in best if c.passage_id not in texts]
+            passages = texts | self.store.get(unread)
         hits = [
             self._hit(c, passages[c.passage_id][0], float(scores[i]))
             for c, i in zip(best, order[:k], strict=True)
@@ -645,7 +693,7 @@ class HybridRetriever:
     def _offset(self, passage_id: str, language: str) -> float:
         """The cross-lingual offset for a passage in another language than `language`."""
         row = self.keywords.position.get(passage_id)
-        same = row is not None and str(self.keywords.languages[row]) == language
+        same = row is not None and self.keywords.language(row) == language
         return 0.0 if same else fitted(Floors).cross_lingual_offset
 
     def _record(self, passage_id: str) -> ArticleRecord | None:
@@ -653,7 +701,7 @@ class HybridRetriever:
 
     @staticmethod
     def _span(record: ArticleRecord | None) -> tuple[dt.date, dt.date] | None:
-        return date_span(record.date) if record is not None else None
+        return _date_span(record.date) if record is not None else None
 
     def _undated(self, without: frozenset[str], articles: frozenset[str] | None = None) -> int:
         """Undated articles in the index (among `articles` when given; those in `without`
@@ -673,43 +721,76 @@ class HybridRetriever:
         """The union of each retriever's top passages, each with all of its scores; with
         `dates`, only passages of articles dated in that range; with `articles`, only
         passages of those articles."""
-        # Every model embedded the question before Chroma is asked (in `encode`): its worker
-        # threads stay busy for a moment after a query and slowed numpy-based USE by 4x.
         top = self.candidates_per_retriever
-        found = []
-        for m, vector in enumerate(question.vectors):
-            with stage(f"dense {m}"):
-                found.append(self.store.query(m, vector, top, dates, articles))
+        # A filtered search may score thousands of stored vectors at once (BLAS threads of
+        # its own): those run in turn, beside nothing.
+        helper = self._helper if dates is None and articles is None else _INLINE
+        searches = [
+            helper.submit(self.store.query, m, vector, top, dates, articles)
+            for m, vector in enumerate(question.vectors[1:], start=1)
+        ]
+        with stage("dense 0"):
+            primary = self.store.query(0, question.vectors[0], top, dates, articles)
         with stage("keywords"):
-            lexical_scores = self.keywords.scores(
-                question.text, question.language, self._keyword_mask(dates, articles)
-            )
-            top_lexical = np.argsort(-lexical_scores)[:top]
-            lexical = {self.keywords.ids[i] for i in top_lexical if lexical_scores[i] > 0}
+            key = (question.text, question.language, dates, articles)
+            with _prefetch_lock:
+                pending = self._lexical.pop(key, None)
+            lexical_scores = self._keyword_scores(*key) if pending is None else pending.result()
+            lexical = {self.keywords.ids[i] for i in _top_positive(lexical_scores, top)}
+        with stage("dense others"):  # what is left of their search once the above is done
+            found = [primary, *(f.result() for f in searches)]
         # The primary model's scores decide the candidates' order; every candidate gets a
         # score from each model, read from its stored vectors where its search missed it.
         with stage("candidate scores"):
-            primary = found[0]
             others = set().union(*found[1:])
             missing = sorted((others | lexical) - set(primary))
+            # The closest sentences are read on the helper meanwhile (of every passage
+            # proposed: those without a stored primary vector are dropped after).
+            closest = {
+                model: self._helper.submit(
+                    self._closest_sentences, model, [*primary, *missing], question.vectors[model]
+                )
+                for model in range(1, len(found))
+                if self.models[model].closest_sentence
+            }
             for pid, stored in self.store.vectors(0, missing).items():
                 primary[pid] = float(stored @ question.vectors[0])
             for model in range(1, len(found)):
-                self._complete(model, found[model], primary, question.vectors[model])
+                sentences = closest[model].result() if model in closest else None
+                self._complete(model, found[model], primary, question.vectors[model], sentences)
             return self._candidates(primary, found, lexical_scores)
+
+    def _prefetch_keywords(self, key: tuple) -> None:
+        """Start computing `_keyword_scores(*key)` on the helper (the last few are kept)."""
+        pending = self._helper.submit(self._keyword_scores, *key)
+        with _prefetch_lock:
+            if len(self._lexical) >= _PREFETCHED:
+                self._lexical.pop(next(iter(self._lexical)))
+            self._lexical[key] = pending
+
+    def _keyword_scores(
+        self,
+        text: str,
+        language: str,
+        dates: DateRange | None,
+        articles: frozenset[str] | None,
+    ) -> np.ndarray:
+        """BM25 scores of every keyword row for `text`, 0 outside `dates` and `articles`."""
+        return self.keywords.scores(text, language, self._keyword_mask(dates, articles))
 
     def _candidates(
         self, primary: dict[str, float], found: list[dict[str, float]], lexical: np.ndarray
     ) -> list[Candidate]:
-        position = self.keywords.position
+        keywords = self.keywords
+        rows = [keywords.position[pid] for pid in primary]
         return [
             Candidate(
                 pid,
-                str(self.keywords.languages[position[pid]]),
+                keywords.language(row),
                 tuple(scores.get(pid, 0.0) for scores in found),
-                float(lexical[position[pid]]),
+                float(score),
             )
-            for pid in primary
+            for pid, row, score in zip(primary, rows, lexical[rows].tolist(), strict=True)
         ]
 
     def _keyword_mask(
@@ -730,11 +811,15 @@ class HybridRetriever:
         if dates is None:
             return None
         if self._keyword_spans is None:  # once per index: each row's date span as numbers
-            spans = [self._span(self._record(pid)) for pid in self.keywords.ids]
-            self._keyword_spans = (
-                np.array([day_number(s[0]) if s else -1 for s in spans]),
-                np.array([day_number(s[1]) if s else -1 for s in spans]),
-            )
+            numbers = {
+                aid: (day_number(span[0]), day_number(span[1]))
+                for aid, record in self.store.articles.items()
+                if (span := self._span(record)) is not None
+            }
+            undated = (-1, -1)
+            rows = [numbers.get(article_of(pid), undated) for pid in self.keywords.ids]
+            columns = np.array(rows, dtype=int).reshape(-1, 2).T
+            self._keyword_spans = (columns[0], columns[1])
         first, last = self._keyword_spans
         mask = first >= 0
         if dates.since is not None:
@@ -744,26 +829,43 @@ class HybridRetriever:
         return mask
 
     def _complete(
-        self, model: int, scores: dict[str, float], wanted: Mapping, vector: np.ndarray
+        self,
+        model: int,
+        scores: dict[str, float],
+        wanted: Mapping,
+        vector: np.ndarray,
+        closest: dict[str, float] | None,
     ) -> None:
-        """Fill in model `model`'s score of every wanted passage, in place."""
+        """Fill in model `model`'s score of every wanted passage, in place; with `closest`
+        (`_closest_sentences`), a passage scores at least its closest sentence's score."""
         unscored = [pid for pid in wanted if pid not in scores]
         for pid, stored in self.store.vectors(model, unscored).items():
             scores[pid] = float(stored @ vector)
-        if self.models[model].closest_sentence:
-            # A passage is as close as its closest sentence: USE embeds a ~500-character
-            # passage into one vector and blurs the one sentence a question is about.
-            rows = self.store.sentence_rows(model, list(wanted))
-            for pid, sentences in rows.items():
-                if len(sentences):
-                    closest = float((sentences @ vector).max())
-                    scores[pid] = max(scores.get(pid, 0.0), closest)
+        if closest is not None:
+            for pid in wanted:
+                if pid in closest:
+                    scores[pid] = max(scores.get(pid, 0.0), closest[pid])
+
+    def _closest_sentences(
+        self, model: int, passage_ids: list[str], vector: np.ndarray
+    ) -> dict[str, float]:
+        """Model `model`'s similarity of each passage's closest sentence to `vector` (for
+        passages with stored sentences). A passage is as close as its closest sentence: USE
+        embeds a ~500-character passage into one vector and blurs the one sentence a
+        question is about."""
+        rows = self.store.sentence_rows(model, passage_ids)
+        return {
+            pid: float((sentences @ vector).max())
+            for pid, sentences in rows.items()
+            if len(sentences)
+        }
 
     def _typed(
         self, kind: str, candidates: list[Candidate], order: np.ndarray, scores: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[Passage, str]]]:
         """The fused head reordered with a bonus for passages holding the kind of answer
-        asked for (a duration for "how long", a number for "how many", ...)."""
+        asked for (a duration for "how long", a number for "how many", ...); the head's
+        passages, read to find them."""
         head = order[:_TYPED_HEAD]
         texts = self.store.get([candidates[i].passage_id for i in head])
         scores = scores.copy()
@@ -771,18 +873,19 @@ class HybridRetriever:
         for i in head:
             if holds_type(kind, texts[candidates[i].passage_id][0].text, candidates[i].language):
                 scores[i] += bonus
-        return np.argsort(-scores, kind="stable"), scores
+        return np.argsort(-scores, kind="stable"), scores, texts
 
     def _rerank(
         self, question: str, candidates: list[Candidate], order: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Reorder the fused head by the cross-encoder; its scores become the hits' scores."""
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[Passage, str]]]:
+        """Reorder the fused head by the cross-encoder; its scores become the hits' scores.
+        Also returns the head's passages, read to score them."""
         head = order[: self.candidates_per_retriever]
         texts = self.store.get([candidates[i].passage_id for i in head])
         pairs = [(question, texts[candidates[i].passage_id][0].text) for i in head]
         scores = np.zeros(len(candidates))
         scores[head] = np.asarray(self.reranker.predict(pairs), dtype=float)
-        return head[np.argsort(-scores[head], kind="stable")], scores
+        return head[np.argsort(-scores[head], kind="stable")], scores, texts
 
     def _hit(self, candidate: Candidate, passage: Passage, score: float) -> Hit:
         return Hit(
@@ -793,6 +896,10 @@ class HybridRetriever:
             dense=candidate.dense[0],
             lexical=candidate.lexical or None,
         )
+
+
+# Articles share dates, and a question reads the date spans of a hundred candidates.
+_date_span = lru_cache(maxsize=4096)(date_span)
 
 
 def _terms_only_elsewhere(
@@ -925,6 +1032,20 @@ def fuse(
         if weight and values.any():
             fused = fused + weight * zscore(values)
     return fused
+
+
+def _top_positive(scores: np.ndarray, top: int) -> np.ndarray:
+    """The rows among the `top` highest of `scores` that score above 0 (in no order): the
+    rows `np.argsort(-scores)[:top]` holds, found without sorting every row unless scores
+    tie across the `top`-th place (then which of them argsort holds is its own choice)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) <= top:
+        return positive
+    values = scores[positive]
+    last = np.partition(values, len(values) - top)[len(values) - top]
+    if np.count_nonzero(values >= last) == top:
+        return positive[values >= last]
+    return np.array([row for row in np.argsort(-scores)[:top] if scores[row] > 0], dtype=int)
 
 
 def zscore(values: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ A module of its own because LangChain's runnable machinery takes half a second t
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -17,7 +19,7 @@ from assistant.index.keywords import KeywordIndex
 from assistant.index.store import PassageStore
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_matching import WordMatcher
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever, new_helper
 from assistant.settings import DenseModel
 from assistant.speech.statement_index import StatementIndex
 
@@ -44,6 +46,8 @@ class LangChainRetriever(BaseRetriever, HybridRetriever):
     # Per-index caches of the keyword rows' date spans and articles (`HybridRetriever`).
     _keyword_spans: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(default=None)
     _keyword_articles: np.ndarray | None = PrivateAttr(default=None)
+    _helper: ThreadPoolExecutor = PrivateAttr(default_factory=new_helper)
+    _lexical: dict[tuple, Future] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> LangChainRetriever:
