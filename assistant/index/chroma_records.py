@@ -64,8 +64,9 @@ class ChromaRecords:
         return cls(connection, segment, keys)
 
     def get(self, ids: Sequence[str]) -> dict[str, dict[str, str | int]] | None:
-        """Each found record's values by key; None when SQLite failed to read (then Chroma
-        is asked)."""
+        """Each record's values by key; None when SQLite failed to read or did not give
+        every key of every id asked (then Chroma is asked: the ids come from this index's
+        searches, so a shortfall means the file is laid out in a way this does not know)."""
         query = _RECORDS.format(",".join("?" * len(ids)), ",".join("?" * len(self._keys)))
         try:
             with self._lock:
@@ -77,6 +78,9 @@ class ChromaRecords:
         found: dict[str, dict[str, str | int]] = {}
         for record_id, key, text, number in rows:
             found.setdefault(record_id, {})[key] = text if text is not None else number
+        if len(found) < len(set(ids)) or any(len(v) < len(self._keys) for v in found.values()):
+            logger.debug("Chroma's SQLite file lacks asked records; asking Chroma")
+            return None
         return found
 
     def close(self) -> None:
