@@ -88,7 +88,7 @@ class StatementIndex:
         groups: dict[str, list[tuple[str, str]]] = {}
         for aid, found in self.by_article.items():
             for s in found:
-                groups.setdefault(fold(s.speaker.split()[-1]), []).append((s.speaker, aid))
+                groups.setdefault(asked_name_key(s.speaker), []).append((s.speaker, aid))
         speakers = [
             Speaker(
                 Counter(name for name, _ in rows).most_common(1)[0][0],
@@ -135,7 +135,7 @@ class StatementIndex:
         """Whether any article uses the surname of `asked` at all."""
         if self._names is None:  # every article's, gathered once
             self._names = frozenset().union(*(speech.names for speech in self.speech.values()))
-        return fold(asked.split()[-1]) in self._names
+        return asked_name_key(asked) in self._names
 
     def count(self) -> int:
         return sum(len(found) for found in self.by_article.values())
