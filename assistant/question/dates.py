@@ -37,6 +37,9 @@ _DIGIT = re.compile(r"\d")
 _DAY_BEFORE = re.compile(r"(?<![\d.,/])(\d{1,2})\.?\s*(?:(?:[^\W\d]{1,4}\s*){1,2}|[-\u2013]\s*)$")
 # A date in numbers at the end of a found expression ("am 12.06.2024", "on 2024-06").
 _NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
+# A percentage in the expression ("25% em março de 2025" of "14,25% em março", "del 25% en
+# noviembre"): a rate, not a day of the month after it; the expression starts after it.
+_PERCENTAGE = re.compile(r"^.*\d\s*%\s*")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]+)*")
 
 
@@ -390,6 +393,9 @@ def _reading(match: str, day: dt.date, text: str, language: str) -> _Reading | N
     """What a found expression names, told by dateparser's English for it; None for what
     is no date a question asks about (a lone weekday, "now", a percentage read as a
     date)."""
+    match = _PERCENTAGE.sub("", match)
+    if not match:
+        return None
     english = _english(match, language)
     if "ago" not in english:
         # dateparser's search can cut a relative phrase short ("il y a 3 jours" found as
