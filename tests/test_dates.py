@@ -122,6 +122,14 @@ def _dates(answer) -> set[str | None]:
             "2024-05-07",
         ),
         ("Qu'a dit la maire du 3 au 5 mai 2024 ?", "fr", "2024-05-03", "2024-05-07"),
+        # A percentage before a month is a rate, not a day of it.
+        (
+            "O que disse a ministra da taxa de 14,25% em março de 2025?",
+            "pt",
+            "2025-03-01",
+            "2025-04-07",
+        ),
+        ("¿Qué dijo la alcaldesa del 25% en noviembre de 2024?", "es", "2024-11-01", "2024-12-07"),
         # Other compounds stay whole: "fim de semana de 3 e 4" would read as the 4th alone.
         (
             "A ministra falou no fim-de-semana de 3 e 4 de maio de 2024?",
@@ -482,3 +490,55 @@ def test_an_undated_report_still_answers_days_of_a_named_year(dated: Assistant) 
     answer = dated.ask("What colour did Havenport choose for the harbour bridge in May 2023?")
     assert not answer.abstained
     assert "en_undated.txt" in {c.article_id for c in answer.citations}
+
+
+# A report of another story dated in November, when no bridge article is.
+FERRY_RULING = (
+    "2024-11-12",
+    "Havenport court lowers ferry fares",
+    "The district court of Havenport ruled on Tuesday that the ferry company must lower its "
+    'fares by a fifth. Judge Marta Okafor said: "A ferry that families cannot afford does '
+    'not serve the harbour." The company said it would appeal the ruling.',
+)
+
+
+@pytest.fixture
+def with_ferry_ruling(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
+    """An assistant over the bridge articles and the November ferry ruling, indexed."""
+    seeds = tmp_path / "dated"
+    write_dated_articles(seeds)
+    date, title, body = FERRY_RULING
+    (seeds / "en_november.txt").write_text(f"date {date} {title}\n\n{body}\n", encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Lena Brandt say about the court ruling in November 2024?",
+        "What ruling did the court make on the Brandt bridge in November 2024?",
+        "Was sagte Lena Brandt im November 2024 über das Urteil des Gerichts?",
+    ],
+)
+def test_days_whose_reports_tell_another_story_are_not_the_answer(
+    with_ferry_ruling: Assistant, question: str
+) -> None:
+    """November's only report is of the ferry ruling, which never names Lena Brandt, whom
+    the bridge reports of other months quote: it does not say what she said or what was
+    ruled on her bridge then, so the refusal offers the bridge reports, not the ferry's,
+    and says no article on this is dated in November."""
+    answer = with_ferry_ruling.ask(question)
+    assert answer.abstained
+    assert answer.nearest
+    assert "en_november.txt" not in {c.article_id for c in answer.nearest}
+    assert "No article on this is dated" in answer.text
+
+
+def test_days_whose_reports_name_the_story_answer_from_them(
+    with_ferry_ruling: Assistant,
+) -> None:
+    answer = with_ferry_ruling.ask("What did judge Marta Okafor say in November 2024?")
+    assert not answer.abstained
+    assert {c.article_id for c in answer.citations} == {"en_november.txt"}

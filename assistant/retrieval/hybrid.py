@@ -60,6 +60,11 @@ _COMMON_ZIPF = 5.8
 # nouns are ("Haushalt") has translations ("budget") single-word vectors place far apart.
 _RARE_NAME_ZIPF = 4.0
 
+# How many of the best passages inside and outside the days a question names show which
+# story those days report (`HybridRetriever._reports_other_story`): as many as an answer
+# quotes from.
+_STORY_PASSAGES = 5
+
 # Keyword scores computed ahead of a search (`HybridRetriever._prefetch_keywords`): as
 # many as questions asked at once, under a lock shared by the threads answering them.
 _PREFETCHED = 4
@@ -484,33 +489,63 @@ class HybridRetriever:
 
     def name_closeness(self, topic: EncodedQuestion, near: list[str]) -> float:
         """How closely the passages `near` a person question's topic hold its least-held
-        name: 1 when some passage holds every rare name of the topic (capitalised words but
-        the first, in any language); else, among the names no passage holds, the lowest of each
-        one's highest USE cosine to a word of `near` (its form in another language:
-        "Zinssenkungen" / "cuts"). An event the articles never report ("the takeover of
-        WalkMe") has a name nothing comes close to. Without a word matcher, a word sharing
-        the name's folded first letters or country code (`name_keys`) holds it."""
-        opening = _TOPIC_WORD.match(topic.text.lstrip("¿¡ "))
-        first = opening.group() if opening else ""
-        language, listed = topic.language, listed_language(topic.language)
-        names = [
-            word
-            for word in _topic_words(topic)
-            if word[0].isupper()
-            and word != first
-            and zipf_frequency(word.lower(), listed) < _RARE_NAME_ZIPF
-        ]
-        unheld = [name for name in names if self.keywords.unheld([name], language)]
-        words = sorted({word for text in near for word in _TOPIC_WORD.findall(text)})
+        name: 1 when some passage holds every rare name of the topic (`_rare_names`); else,
+        among the names no passage holds, the lowest of each one's highest USE cosine to a
+        word of `near` (its form in another language: "Zinssenkungen" / "cuts"). An event
+        the articles never report ("the takeover of WalkMe") has a name nothing comes close
+        to."""
+        names = _rare_names(topic.text, _topic_words(topic), topic.language)
+        unheld = [name for name in names if self.keywords.unheld([name], topic.language)]
         if not unheld:
             return 1.0
-        if not words:
-            return 0.0
+        return min(self._names_held(unheld, near).values())
+
+    def _names_held(self, names: list[str], texts: list[str]) -> dict[str, float]:
+        """How closely `texts` hold each name: 1 when a text writes it, else its highest USE
+        cosine to a word of the texts (0 without any). Without a word matcher, a word
+        sharing the name's folded first letters or country code (`name_keys`) holds it."""
+        words = sorted({word for text in texts for word in _TOPIC_WORD.findall(text)})
+        written = set(words)
+        held = {name: 1.0 for name in names if name in written}
+        rest = [name for name in names if name not in held]
+        if not rest or not words:
+            return held | dict.fromkeys(rest, 0.0)
         if self.word_matcher is None:
-            return float(all(name_keys(name) & name_keys(" ".join(words), every_word=True)
-                             for name in unheld))  # fmt: skip
+            keys = name_keys(" ".join(words), every_word=True)
+            return held | {name: float(bool(name_keys(name) & keys)) for name in rest}
         vectors = self.word_matcher.vectors(words)
-        return min(float((vectors @ self.word_matcher.vectors([n])[0]).max()) for n in unheld)
+        closest = vectors @ self.word_matcher.vectors(rest).T
+        return held | {name: float(closest[:, i].max()) for i, name in enumerate(rest)}
+
+    def _reports_other_story(
+        self,
+        question: EncodedQuestion,
+        candidates: list[Candidate],
+        inside: np.ndarray,
+        scores: np.ndarray,
+    ) -> bool:
+        """Whether the best passages of the days a question names (`inside`) miss a rare
+        name of it that the best passages of other days hold: those days report something
+        else ("the Calderoli law in November" when November's reports are of another
+        trial). A name counts as held within `TopicNames.min_closeness` (USE cosine), so
+        that its spelling in another language ("ECB" / "EZB") holds it."""
+        text = question.undated_text()
+        names = _rare_names(text, _TOPIC_WORD.findall(text), question.language)
+        if not names or inside.all():
+            return False
+        order = np.argsort(-scores, kind="stable")
+        ids = [candidates[i].passage_id for i in order]
+        within = [pid for pid, i in zip(ids, order, strict=True) if inside[i]][:_STORY_PASSAGES]
+        beyond = [pid for pid, i in zip(ids, order, strict=True) if not inside[i]]
+        found = self.store.get(within + beyond[:_STORY_PASSAGES])
+        texts = {pid: passage.text for pid, (passage, _) in found.items()}
+        cut = fitted(TopicNames).min_closeness
+        held = self._names_held(names, [texts[pid] for pid in within if pid in texts])
+        unheld = [name for name in names if held[name] < cut]
+        if not unheld:
+            return False
+        elsewhere = self._names_held(unheld, [texts[pid] for pid in beyond if pid in texts])
+        return any(closeness >= cut for closeness in elsewhere.values())
 
     def _own(self, evidence: Evidence, speaker: str) -> list[tuple[str, np.ndarray | None]]:
         """(language, primary vector) of each of the speaker's statements in the evidence."""
@@ -613,8 +648,8 @@ class HybridRetriever:
         scores = fuse(candidates, weights, self.lexical_weight)
         spans = [self._span(self._record(c.passage_id)) for c in candidates]
         if named is not None and self.question_dates != "ignore":
-            closeness = _closeness(candidates, question.language)
-            keep, scores, dates = self._named(named, spans, scores, closeness, dates)
+            asked = replace(question, dated=time.said)
+            keep, scores, dates = self._named(asked, named, candidates, spans, scores, dates)
             # Only the filter leaves articles out ("prefer" ranks them).
             restricted = restricted or (self.question_dates == "filter" and not dates.unmatched)
             candidates, spans, scores = _kept(keep, candidates, spans, scores)
@@ -641,28 +676,35 @@ class HybridRetriever:
 
     def _named(
         self,
+        question: EncodedQuestion,
         named: DateRange,
+        candidates: list[Candidate],
         spans: list,
         scores: np.ndarray,
-        closeness: np.ndarray,
         dates: DateOutcome,
     ) -> tuple[np.ndarray, np.ndarray, DateOutcome]:
         """Which candidates the days a question names keep (a mask), their scores and the
-        outcome: with "filter", only those dated then, when one of them is on the topic;
+        outcome: with "filter", only those dated then, when they are on the topic;
         otherwise all, and the days are unmatched. With "prefer", all, those dated then
         raised by `date_margin`.
 
-        On the topic: its fused score within `date_margin` of the best of all, or its
-        `closeness` (see `_closeness`) within the person-topic gap of the closest. The
-        fused score's keywords favour the question's language; the closeness weighs a
+        On the topic: the best of them has its fused score within `date_margin` of the best
+        of all, or its closeness (`_closeness`) within the person-topic gap of the
+        closest, and they report the story the question names (`_reports_other_story`).
+        The fused score's keywords favour the question's language; the closeness weighs a
         report in another language as the person questions do."""
         inside = np.array([named.holds(span) for span in spans])
         everything = np.ones(len(spans), dtype=bool)
         if self.question_dates == "prefer":
             return everything, scores + self.date_margin * inside, replace(dates, used=named)
-        if inside.any() and (
-            scores[inside].max() >= scores.max() - self.date_margin
-            or closeness[inside].max() >= closeness.max() - _topic_gap()
+        closeness = _closeness(candidates, question.language)
+        if (
+            inside.any()
+            and (
+                scores[inside].max() >= scores.max() - self.date_margin
+                or closeness[inside].max() >= closeness.max() - _topic_gap()
+            )
+            and not self._reports_other_story(question, candidates, inside, scores)
         ):
             return inside, scores, replace(dates, used=named)
         return everything, scores, replace(dates, unmatched=named)
@@ -928,6 +970,21 @@ def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: li
     held = name_keys(" ".join(said), every_word=True)
     found = name_keys(" ".join(elsewhere), every_word=True)
     return bool(asked) and not asked & held and bool(asked & found)
+
+
+def _rare_names(text: str, words: list[str], language: str) -> list[str]:
+    """The rare names among the `words` of a question's `text`: capitalised words but the
+    text's first, rarer than `_RARE_NAME_ZIPF` in the question's language."""
+    opening = _TOPIC_WORD.match(text.lstrip("¿¡ "))
+    first = opening.group() if opening else ""
+    listed = listed_language(language)
+    return [
+        word
+        for word in words
+        if word[0].isupper()
+        and word != first
+        and zipf_frequency(word.lower(), listed) < _RARE_NAME_ZIPF
+    ]
 
 
 def _topic_words(topic: EncodedQuestion) -> list[str]:
