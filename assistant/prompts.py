@@ -19,6 +19,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "person_not_found": frozenset({"name"}),
     "not_on_topic": frozenset({"name", "quotes"}),
+    "not_quoted_then": frozenset({"name"}),
     "nearest": frozenset({"quotes"}),
     "no_comment": frozenset({"quotes"}),
     "timeline": frozenset({"name"}),

@@ -542,3 +542,21 @@ def test_days_whose_reports_name_the_story_answer_from_them(
     answer = with_ferry_ruling.ask("What did judge Marta Okafor say in November 2024?")
     assert not answer.abstained
     assert {c.article_id for c in answer.citations} == {"en_november.txt"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Marta Okafor say about the harbour bridge?",
+        "When did Marta Okafor say the harbour bridge will open to traffic?",
+    ],
+)
+def test_days_whose_reports_never_name_the_person_do_not_answer_for_them(
+    with_ferry_ruling: Assistant, question: str
+) -> None:
+    """Judge Okafor is quoted in November only; June's reports quote the mayor and never
+    name her, so they do not say what she said then: the answer is a refusal naming her,
+    not the mayor's words as hers."""
+    answer = with_ferry_ruling.ask(question, since="2024-06-01", until="2024-06-30")
+    assert answer.abstained and not answer.citations
+    assert "Marta Okafor" in answer.text and "but not in the articles or on the days" in answer.text

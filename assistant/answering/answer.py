@@ -172,10 +172,12 @@ def not_on_topic(
     confidence: float,
 ) -> Answer:
     """The refusal for a person the articles quote, but not on what was asked: what they
-    do quote them on (the first `theirs` of `nearest`), then what the articles say nearest
-    to the question, all cited."""
+    do quote them on (the first `theirs` of `nearest`; none when the articles or days
+    asked about quote them nowhere), then what the articles say nearest to the question,
+    all cited."""
     quotes = quoted_text(nearest[:theirs])
-    text = load_prompt("not_on_topic").format(name=name, quotes=quotes).strip()
+    said = "not_on_topic" if theirs else "not_quoted_then"
+    text = load_prompt(said).format(name=name, quotes=quotes).strip()
     text += _offered(nearest[theirs:])
     return Answer(
         question, text, (), True, tuple(retrieved), confidence=confidence, nearest=nearest
