@@ -28,7 +28,14 @@ from assistant.index.keywords import (
     save_keywords,
     saved_passages,
 )
-from assistant.index.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
+from assistant.index.store import (
+    ArticleRecord,
+    Manifest,
+    PassageStore,
+    apply_chroma_log,
+    read_records,
+    write_errors,
+)
 from assistant.ingest.articles import Article, ArticleFailure, ArticleScan, scan_articles
 from assistant.ingest.passages import Passage, split_many
 from assistant.language.tokens import content_words
@@ -262,6 +269,9 @@ def _build_generation(
             total = store.count()
         finally:
             store.close()
+        if not url:  # so that every process searches the same index, from its first question
+            with stage("chroma log"):
+                apply_chroma_log(folder)
         # Chroma's indexes are let go first: the word vectors, the keyword index and the
         # statements are put together at the build's end, when everything else is resident
         # too (at 100k passages the build peaked there).
