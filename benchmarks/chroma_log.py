@@ -12,7 +12,9 @@ fresh process: the store opened and each model's collection searched once for a 
 question (the first search's seconds, and the hits: two such processes are compared), and
 `assistant ask` (wall; it loads the real models for the question). Last, one article more
 is indexed (an incremental sync) and the log counted again. `--code` makes the measured
-processes import `assistant` from another checkout; medians of `--runs`.
+processes import `assistant` from another checkout; `--reuse` measures an index built by
+an earlier run without building it again (with `--runs 1`: a run ends with a sync that
+changes the index); medians of `--runs`.
 """
 
 from __future__ import annotations
@@ -82,16 +84,19 @@ def _unapplied(index: Path) -> dict[str, int]:
     return unapplied_records(_live(index) / "chroma" / "chroma.sqlite3")
 
 
-def one_run(code: Path, work: Path, passages: int) -> dict:
-    """Build, count, search twice, ask, add an article and count again."""
+def one_run(code: Path, work: Path, passages: int, question: str, reuse: bool) -> dict:
+    """Build (unless `reuse`), count, search twice, ask, add an article and count again."""
     os.environ.update(_env(code))  # `measure` runs its commands in this environment
     index, seeds = work / f"index-{passages}", work / f"generated-{passages}"
-    shutil.rmtree(index, ignore_errors=True)
-    (work / f"index-{passages}.json").unlink(missing_ok=True)
     benchmarks = str(REPO / "benchmarks")
-    build = measure([sys.executable, str(REPO / "benchmarks" / "startup.py"), "--stage",
-                     "generated", "--size", str(passages), "--work", str(work)])  # fmt: skip
-    result = {"build": build, "unapplied": _unapplied(index)}
+    result: dict = {}
+    if not reuse:
+        shutil.rmtree(index, ignore_errors=True)
+        (work / f"index-{passages}.json").unlink(missing_ok=True)
+        result["build"] = measure([sys.executable, str(REPO / "benchmarks" / "startup.py"),
+                                   "--stage", "generated", "--size", str(passages), "--work",
+                                   str(work)])  # fmt: skip
+    result["unapplied"] = _unapplied(index)
     searches = [
         json.loads(_python(code, _SEARCH, str(_live(index)), benchmarks, json.dumps(_TEXTS)))
         for _ in range(2)
@@ -100,7 +105,7 @@ def one_run(code: Path, work: Path, passages: int) -> dict:
     result["open_s"] = [s["open_s"] for s in searches]
     result["same_hits"] = searches[0]["hits"] == searches[1]["hits"]
     ask = [sys.executable, "-m", "assistant", "--seeds", str(seeds), "--index", str(index)]
-    result["ask"] = measure([*ask, "ask", GENERATED_QUESTION])
+    result["ask"] = measure([*ask, "ask", question])
     extra = seeds / "article-extra.txt"
     extra.write_text((seeds / "article-00000.txt").read_text() + "\n\nOne more paragraph.\n")
     try:
@@ -116,10 +121,11 @@ def summary(runs: list[dict]) -> dict:
     def median(values: list[float]) -> float:
         return round(statistics.median(values), 3)
 
+    built = [r["build"] for r in runs if "build" in r]
     return {
-        "build_wall_s": median([r["build"]["wall_s"] for r in runs]),
-        "build_cpu_s": median([r["build"]["cpu_s"] for r in runs]),
-        "build_peak_mib": median([r["build"]["peak_mib"] for r in runs]),
+        "build_wall_s": median([b["wall_s"] for b in built]) if built else None,
+        "build_cpu_s": median([b["cpu_s"] for b in built]) if built else None,
+        "build_peak_mib": median([b["peak_mib"] for b in built]) if built else None,
         "unapplied": [r["unapplied"] for r in runs],
         "first_search_s": median([s for r in runs for s in r["first_search_s"]]),
         "open_s": median([s for r in runs for s in r["open_s"]]),
@@ -137,12 +143,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/flush-work"))
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout measured")
+    parser.add_argument("--question", default=GENERATED_QUESTION, help="asked by `ask`")
+    parser.add_argument("--reuse", action="store_true", help="measure the index of a run before")
     parser.add_argument("--json", type=Path, help="also write every run to this file")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     runs = []
     for number in range(args.runs):
-        runs.append(one_run(args.code.resolve(), args.work, args.passages))
+        runs.append(
+            one_run(args.code.resolve(), args.work, args.passages, args.question, args.reuse)
+        )
         print(f"run {number + 1}: {json.dumps(runs[-1])}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1))
