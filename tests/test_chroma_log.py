@@ -10,6 +10,7 @@ from pathlib import Path
 
 import chromadb
 import pytest
+from chromadb.config import Settings
 
 from assistant.index.chroma_files import SQLITE
 from assistant.index.chroma_records import unapplied_records
@@ -21,6 +22,7 @@ from tests.test_index_damage import HASHING, hashing_env, write_town_reports
 QUESTIONS = ["Who praised the new bridge in Alderby?", "What about the school budget?",
              "Did the mayor delay the bus lines?", "Wer kritisierte die Wasserpreise?",
              "the river flooding in Fernvale", "library hours on day 12"]  # fmt: skip
+_QUIET = Settings(anonymized_telemetry=False)
 # A fresh process: the live generation's nearest passages to each question, with scores.
 _SEARCH = """
 import json, sys
@@ -39,7 +41,7 @@ def _chroma(assistant: Assistant) -> Path:
 
 
 def _sync_thresholds(chroma: Path) -> dict[str, int]:
-    client = chromadb.PersistentClient(path=str(chroma))
+    client = chromadb.PersistentClient(path=str(chroma), settings=_QUIET)
     try:
         return {
             c.name: client.get_collection(c.name).configuration_json["hnsw"]["sync_threshold"]
@@ -50,7 +52,7 @@ def _sync_thresholds(chroma: Path) -> dict[str, int]:
 
 
 def _default_sync_threshold(tmp_path: Path) -> int:
-    client = chromadb.PersistentClient(path=str(tmp_path / "fresh-chroma"))
+    client = chromadb.PersistentClient(path=str(tmp_path / "fresh-chroma"), settings=_QUIET)
     try:
         created = client.create_collection("fresh", embedding_function=None)
         return created.configuration_json["hnsw"]["sync_threshold"]
