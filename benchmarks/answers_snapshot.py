@@ -10,12 +10,14 @@ diff two of them to show a refactoring left the answers unchanged.
     python benchmarks/answers_snapshot.py after.jsonl --set news-dev
     python benchmarks/answers_snapshot.py --compare before.jsonl after.jsonl
 
-Chroma answers a top-k query from an HNSW graph that each process builds again from the
-stored vectors, so the candidates at the edge of the top 40 can differ from run to run (a
-few percent of XQuAD questions change a fused score this way, with the same code and
-index). With `--exact` (the default) the index's collections are switched to a search
-breadth above the corpus size, which makes the search exhaustive and the snapshot depend
-on the vectors alone; the measurement then compares code, not graphs.
+Chroma answers a top-k query from an HNSW graph built by inserting vectors in parallel: two
+builds of the same articles hold different graphs, and so did two processes on one index
+before syncs ended with `store.apply_chroma_log` (a few percent of XQuAD questions changed
+a fused score this way, with the same code and index), so the candidates at the edge of the
+top 40 can differ. With `--exact` (the default) the index's collections
+are switched to a search breadth above the corpus size, which makes the search exhaustive
+and the snapshot depend on the vectors alone; the measurement then compares code, not
+graphs.
 """
 
 from __future__ import annotations

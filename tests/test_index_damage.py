@@ -35,8 +35,8 @@ HASHING = {
     "abstain_below_cross_lingual": 0.0,
     "abstain_below_confidence": 0.0,
 }
-# Chroma keeps a collection's first 1,000 vectors in its log and writes its HNSW files
-# only past that (`hnsw:sync_threshold`), so the shared index is made larger than that.
+# Past Chroma's `sync_threshold` (1,000 records), so that its HNSW files are written while
+# the index is built as well as when the sync ends (`store.apply_chroma_log`).
 TOWN_ARTICLES = 86
 
 

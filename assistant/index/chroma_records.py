@@ -10,6 +10,7 @@ return); otherwise, and for a Chroma server, `PassageStore` asks Chroma.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -25,6 +26,15 @@ WHERE c.name = ? AND s.scope = 'METADATA'
 """
 _APPLIED = "SELECT seq_id FROM max_seq_id WHERE segment_id = ?"
 _LOGGED = "SELECT max(seq_id) FROM embeddings_queue WHERE topic LIKE ?"
+# Per collection: the records of its log above what its vector segment has applied (and
+# persisted: Chroma records a segment's applied seq id when it writes its files).
+_UNAPPLIED = """
+SELECT c.name, count(q.seq_id)
+FROM collections c JOIN segments s ON s.collection = c.id AND s.scope = 'VECTOR'
+LEFT JOIN max_seq_id m ON m.segment_id = s.id
+LEFT JOIN embeddings_queue q ON q.topic LIKE '%/' || c.id AND q.seq_id > coalesce(m.seq_id, 0)
+GROUP BY c.name
+"""
 _RECORDS = """
 SELECT e.embedding_id, m.key, m.string_value, m.int_value
 FROM embeddings e JOIN embedding_metadata m ON m.id = e.id
@@ -101,3 +111,15 @@ def _complete_segment(connection: sqlite3.Connection, collection: str) -> str | 
     if applied is None or not isinstance(applied[0], int) or not isinstance(logged, int):
         return None
     return segment if applied[0] >= logged else None
+
+
+def unapplied_records(sqlite_file: Path) -> dict[str, int]:
+    """How many records of each collection's log (by collection name) its vector index on
+    disk lacks: every new process applies them again before its first search.
+
+    Raises:
+        sqlite3.Error: the file cannot be read as Chroma lays it out.
+    """
+    uri = f"{sqlite_file.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+        return dict(connection.execute(_UNAPPLIED).fetchall())

@@ -28,7 +28,14 @@ from assistant.index.keywords import (
     save_keywords,
     saved_passages,
 )
-from assistant.index.store import ArticleRecord, Manifest, PassageStore, read_records, write_errors
+from assistant.index.store import (
+    ArticleRecord,
+    Manifest,
+    PassageStore,
+    apply_chroma_log,
+    read_records,
+    write_errors,
+)
 from assistant.ingest.articles import Article, ArticleFailure, ArticleScan, scan_articles
 from assistant.ingest.passages import Passage, split_many
 from assistant.language.tokens import content_words
@@ -251,21 +258,12 @@ def _build_generation(
         logger.info("Building generation %s", folder.name)
         words = _NewWords.of(folder, word_vector_embedder(settings.dense_models, embedders))
         store = PassageStore(folder, url, models=len(embedders))
-        try:
-            records, embedded, changed, statements = _apply(
-                store, start.plan, start.indexed, settings, embedders, words, progress
-            )
-            with stage("writes"):
-                store.compact_vector_files()
-            with stage("keywords"):
-                keywords = _keyword_passages(store, changed)
-            total = store.count()
-        finally:
-            store.close()
+        records, embedded, statements, keywords, total = _write_store(
+            store, start, settings, embedders, words, progress
+        )
         # Chroma's indexes are let go first: the word vectors, the keyword index and the
         # statements are put together at the build's end, when everything else is resident
         # too (at 100k passages the build peaked there).
-        del changed
         if words is not None:
             with stage("word vectors"):
                 words.save()
@@ -290,6 +288,35 @@ def _build_generation(
             raise IndexWriteFailed(settings.index, err) from err
         raise
     return records, embedded, total
+
+
+def _write_store(
+    store: PassageStore,
+    start: _Start,
+    settings: Settings,
+    embedders: Sequence[PassageEmbeddings],
+    words: _NewWords | None,
+    progress: Progress | None,
+) -> tuple[dict[str, ArticleRecord], int, dict[str, ArticleSpeech], TokenizedPassages, int]:
+    """Write the plan into the new generation's `store` and close it; returns the records,
+    passages embedded, each changed article's statements, the keyword index's passages and
+    the passages stored. An embedded store is left with Chroma's whole log in its HNSW
+    files, so that every process searches the same index, from its first question."""
+    try:
+        records, embedded, changed, statements = _apply(
+            store, start.plan, start.indexed, settings, embedders, words, progress
+        )
+        with stage("writes"):
+            store.compact_vector_files()
+        with stage("keywords"):
+            keywords = _keyword_passages(store, changed)
+        total = store.count()
+    finally:
+        store.close()
+    if not settings.chroma_url:
+        with stage("chroma log"):
+            apply_chroma_log(store.folder)
+    return records, embedded, statements, keywords, total
 
 
 def _keyword_passages(
