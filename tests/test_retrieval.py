@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.ingest.passages import article_of
 from assistant.surfaces.api import Assistant
 
 from .conftest import SEED
@@ -118,3 +119,14 @@ def test_keyword_scores_computed_while_encoding_are_the_searchs_own(built: Assis
     monkeypatch.setattr(HybridRetriever, "_prefetch_keywords", lambda self, key: None)
     assert retriever.find(route, 5).hits == ahead  # each search computing its own
     assert any(hit.lexical for hit in ahead)
+
+
+def test_passages_of_more_articles_than_sqlite_binds_at_once_are_read(built: Assistant):
+    """A speaker quoted in tens of thousands of articles: their passages are read in parts
+    (SQLite binds at most 32,766 values in one query)."""
+    store = built._hybrid().store
+    known = sorted({article_of(pid) for pid in store.ids()})
+    unknown = [f"no-such-article-{n}" for n in range(40_000)]
+    spans = store.passage_spans(known + unknown)
+    assert {aid for aid, _, _ in spans.values()} == set(known)
+    assert set(spans) == set(store.ids())

@@ -83,6 +83,10 @@ _FORMATS = (
 _WRITE_EVERY_RECORD = 1
 
 
+# Article ids per read of their passages (SQLite binds at most 32,766 values per query).
+_ARTICLES_PER_READ = 5000
+
+
 def _collection_name(model: int) -> str:
     return f"passages-{model}"
 
@@ -339,16 +343,21 @@ class PassageStore:
 
     def passage_spans(self, article_ids: list[str]) -> dict[str, tuple[str, int, int]]:
         """Stored passages of several articles: id -> (article id, start, end)."""
-        if not article_ids:
-            return {}
-        with self._reading():
-            found = self._collection.get(
-                where={"article_id": {"$in": sorted(article_ids)}}, include=["metadatas"]
+        spans: dict[str, tuple[str, int, int]] = {}
+        asked = sorted(article_ids)
+        # A speaker quoted in tens of thousands of articles: SQLite takes a bounded number
+        # of values in one query.
+        for first in range(0, len(asked), _ARTICLES_PER_READ):
+            chosen = asked[first : first + _ARTICLES_PER_READ]
+            with self._reading():
+                found = self._collection.get(
+                    where={"article_id": {"$in": chosen}}, include=["metadatas"]
+                )
+            spans.update(
+                (pid, (meta["article_id"], meta["start"], meta["end"]))
+                for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
             )
-        return {
-            pid: (meta["article_id"], meta["start"], meta["end"])
-            for pid, meta in zip(found["ids"], found["metadatas"], strict=True)
-        }
+        return spans
 
     def all_passages(self) -> Iterator[tuple[Passage, str]]:
         """Every stored passage with its language, in pages (for the keyword index)."""
