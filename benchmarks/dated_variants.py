@@ -25,8 +25,7 @@ import tempfile
 from pathlib import Path
 
 from babel.dates import format_skeleton
-from news_dev import copy_articles
-from news_sets import DEFAULT_SETS, evaluate_set
+from news_sets import DEFAULT_SETS, evaluate_set, write_question_set
 from report import markdown_table, measured_on, write_section
 
 from assistant.ingest.dates import date_span
@@ -107,12 +106,7 @@ def variants(folder: Path) -> list[dict]:
 
 def write_variants(folder: Path, into: Path) -> Path:
     """The set's articles and its variants' questions.jsonl in a folder `into`/<set name>."""
-    generated = into / folder.name
-    generated.mkdir(parents=True)
-    copy_articles(folder, generated)
-    lines = "\n".join(json.dumps(row, ensure_ascii=False) for row in variants(folder))
-    (generated / "questions.jsonl").write_text(lines + "\n", encoding="utf-8")
-    return generated
+    return write_question_set(folder, variants(folder), into)
 
 
 def measured(folder: Path, k: int) -> dict:

@@ -51,6 +51,17 @@ def evaluate_set(folder: Path, k: int) -> dict:
     return json.loads(evaluated.stdout)
 
 
+def write_question_set(articles_of: Path, questions: list[dict], into: Path) -> Path:
+    """A set in the news format: the articles of set folder `articles_of` and `questions`
+    (its questions.jsonl), in a new folder of `into` named like `articles_of`."""
+    made = into / articles_of.name
+    made.mkdir(parents=True)
+    copy_articles(articles_of, made)
+    lines = "\n".join(json.dumps(row, ensure_ascii=False) for row in questions)
+    (made / "questions.jsonl").write_text(lines + "\n", encoding="utf-8")
+    return made
+
+
 def counts(metrics: dict) -> dict[str, tuple[float, int]]:
     """Each column as (hits, out of), so that sets can be pooled by their question counts."""
     by_kind = metrics["by_kind"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from news_dev import copy_articles
-from news_sets import DEFAULT_SETS, evaluate_set
+from news_sets import DEFAULT_SETS, evaluate_set, write_question_set
 from report import markdown_table, measured_on, write_section
 
 LABELS = Path(__file__).parent / "data" / "person_swaps.jsonl"
@@ -122,12 +122,7 @@ def labelled(folder: Path) -> list[dict]:
 def measured(folder: Path, k: int) -> dict:
     made = labelled(folder)
     with tempfile.TemporaryDirectory() as scratch:
-        generated = Path(scratch) / folder.name
-        generated.mkdir()
-        copy_articles(folder, generated)
-        lines = "\n".join(json.dumps(row, ensure_ascii=False) for row in made)
-        (generated / "questions.jsonl").write_text(lines + "\n", encoding="utf-8")
-        metrics = evaluate_set(generated, k)
+        metrics = evaluate_set(write_question_set(folder, made, Path(scratch)), k)
     said, unsaid = metrics["by_kind"].get("speaker", {}), metrics["by_kind"].get("offcorpus", {})
     return {
         "said": said.get("questions", 0),
