@@ -26,7 +26,7 @@ from pathlib import Path
 
 from babel.dates import format_skeleton
 from news_sets import DEFAULT_SETS, evaluate_set, write_question_set
-from report import markdown_table, measured_on, write_section
+from report import figures_table, measured_on, write_section
 
 from assistant.ingest.dates import date_span
 from assistant.question.dates import read_time
@@ -137,15 +137,11 @@ def main() -> None:
         for folder in args.sets:
             print(write_variants(folder, args.keep))
         return
-    header = ["set", "own month", "quotes hold the answer", "wrongly refused",
-              "other stories' month", "refused"]  # fmt: skip
-    rows = []
+    figures = {}
     for folder in args.sets:
         with tempfile.TemporaryDirectory() as scratch:
-            figures = measured(write_variants(folder, Path(scratch)), args.k)
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in figures.values()]
-        rows.append([folder.name, *cells])
-    table = markdown_table(header, rows)
+            figures[folder.name] = measured(write_variants(folder, Path(scratch)), args.k)
+    table = figures_table(figures)
     print(table)
     if args.write_docs:
         note = f"`python benchmarks/dated_variants.py`, {measured_on()}, k={args.k}."

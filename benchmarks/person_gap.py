@@ -52,13 +52,7 @@ class _Recorder:
         retriever._speaks_elsewhere = self
 
     def __call__(self, evidence, topic, elsewhere, speaker, holding) -> bool:
-        hits = evidence.hits
-        theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
-        said = [
-            hit.passage.text
-            for hit in hits
-            if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
-        ]
+        said = hybrid.speaker_texts(evidence.hits, holding)
         others = [hit.passage.text for hit in elsewhere.hits]
         own = hybrid._closest_of(self.retriever._own(evidence, speaker), topic)
         self.seen = {

@@ -28,7 +28,7 @@ from news_dev import copy_articles
 from assistant.answering.pipeline import period_unreported
 from assistant.fitted import TopicNames, overridden
 from assistant.question.routing import route_question
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever, speaker_texts
 from assistant.surfaces.api import Assistant
 from assistant.surfaces.evaluation import read_qa_file
 
@@ -45,12 +45,7 @@ class _Recorder:
         retriever._speaks_elsewhere = self
 
     def __call__(self, evidence, topic, elsewhere, speaker, holding) -> bool:
-        theirs = {hit.article.id for hit in evidence.hits if hit.passage.id in holding}
-        said = [
-            hit.passage.text
-            for hit in evidence.hits
-            if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
-        ]
+        said = speaker_texts(evidence.hits, holding)
         near = said + [hit.passage.text for hit in elsewhere.hits]
         self.closeness = self.retriever.name_closeness(topic, near)
         return self.original(evidence, topic, elsewhere, speaker, holding)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from news_dev import copy_articles
 from news_sets import DEFAULT_SETS, evaluate_set, write_question_set
-from report import markdown_table, measured_on, write_section
+from report import figures_table, measured_on, write_section
 
 LABELS = Path(__file__).parent / "data" / "person_swaps.jsonl"
 ANSWERABLE = {"speaker", "crosslingual", "fact", "time"}
@@ -147,12 +147,7 @@ def main() -> None:
             for folder in args.sets:
                 for_labelling(folder, out)
         return
-    rows = []
-    for folder in args.sets:
-        figures = measured(folder, args.k)
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in figures.values()]
-        rows.append([folder.name, *cells])
-    table = markdown_table(["set", *figures], rows)
+    table = figures_table({folder.name: measured(folder, args.k) for folder in args.sets})
     print(table)
     if args.write_docs:
         note = f"`python benchmarks/person_swaps.py`, {measured_on()}, k={args.k}."

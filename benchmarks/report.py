@@ -22,6 +22,17 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
+def figures_table(figures_by_set: dict[str, dict]) -> str:
+    """A Markdown table of one row of figures per set (the columns: the figures' keys;
+    shares to three decimals)."""
+    header = ["set", *next(iter(figures_by_set.values()))]
+    rows = [
+        [name, *(f"{v:.3f}" if isinstance(v, float) else str(v) for v in figures.values())]
+        for name, figures in figures_by_set.items()
+    ]
+    return markdown_table(header, rows)
+
+
 def measured_on() -> str:
     """The commit and date of this run, "commit abc1234, 2026-12-03" (the date alone
     outside a git checkout)."""

@@ -476,16 +476,8 @@ class HybridRetriever:
         (`evidence`: the passages found for the speaker; `holding`: those of them holding
         the speaker's statements; `elsewhere`: the usual passages for the topic, among the
         articles of the dates asked about where the question names any)."""
-        hits = evidence.hits
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
-        # The passages of the person's statements and the openings of their articles: an
-        # article names its occasion ("COP30") before the person speaks about it.
-        theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
-        said = [
-            hit.passage.text
-            for hit in hits
-            if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
-        ]
+        said = speaker_texts(evidence.hits, holding)
         others = [h.passage.text for h in elsewhere.hits]
         unsaid = _terms_only_elsewhere(topic, said, others)
         # Names alone may miss a metonym ("Washington" for "the US"), so they count only
@@ -952,6 +944,18 @@ class HybridRetriever:
 
 # Articles share dates, and a question reads the date spans of a hundred candidates.
 _date_span = lru_cache(maxsize=4096)(date_span)
+
+
+def speaker_texts(hits: Sequence[Hit], holding: set[str]) -> list[str]:
+    """The texts of the passages among `hits` holding a person's statements (`holding`)
+    and the openings of their articles: an article names its occasion ("COP30") before the
+    person speaks about it."""
+    theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
+    return [
+        hit.passage.text
+        for hit in hits
+        if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
+    ]
 
 
 def _terms_only_elsewhere(
