@@ -21,7 +21,6 @@ from assistant.index.store import ArticleRecord, Hit, PassageStore
 from assistant.ingest.dates import DateRange, date_span, day_number
 from assistant.ingest.passages import Passage, article_of
 from assistant.language.detection import detect_language
-from assistant.language.folding import fold
 from assistant.language.lexicon import lexicon
 from assistant.language.tokens import content_words
 from assistant.models.embeddings import PassageEmbeddings
@@ -32,7 +31,7 @@ from assistant.question.dates import LATEST, TimeIntent
 from assistant.question.person import PersonQuestion
 from assistant.question.routing import Route
 from assistant.settings import DenseModel
-from assistant.speech.names import asked_name_key, name_keys
+from assistant.speech.names import name_keys
 from assistant.speech.statement_index import StatementIndex
 from assistant.timing import stage
 
@@ -387,12 +386,12 @@ class HybridRetriever:
         every = self._speaker_passages(person.name, without, time.required, articles)
         first, dates = self._retrieve(question, k, without, replace(time, order=None), articles)
         holding, dates = self._dated_statements(every, topic, time, dates)
-        if not holding and _names_person([hit.passage.text for hit in first], person.name):
-            # No statement of the person's is dated then, but the passages of those days
+        if not holding and self.statements.mentions(person.name, {h.article.id for h in first}):
+            # No statement of the person's is dated then, but the articles of those days
             # name them: they answer as for any question (they may report the words unquoted).
             return Findings(self._evidence(question, first), None, dates)
         if not holding:
-            # Those days' passages never name the person: what they report others said.
+            # Those days' articles never name the person: what they report others said.
             # The person's statements of other days show what they do speak about (none in
             # a filter's range: its passages are what the articles say nearest).
             said = self._closest_to(topic, every, [], limit) if every else first
@@ -984,13 +983,6 @@ def _names_only_elsewhere(topic: EncodedQuestion, said: list[str], elsewhere: li
     held = name_keys(" ".join(said), every_word=True)
     found = name_keys(" ".join(elsewhere), every_word=True)
     return bool(asked) and not asked & held and bool(asked & found)
-
-
-def _names_person(texts: list[str], name: str) -> bool:
-    """Whether any of the texts writes the surname of `name` (as asked), in any spelling
-    folding makes alike ("Galípolo" / "Galipolo")."""
-    surname = asked_name_key(name)
-    return any(surname in {fold(word) for word in _TOPIC_WORD.findall(text)} for text in texts)
 
 
 def _rare_names(text: str, words: list[str], language: str) -> list[str]:

@@ -131,11 +131,15 @@ class StatementIndex:
         near = difflib.get_close_matches(_plain(asked), list(by_key), n=count * 2, cutoff=0.7)
         return list(dict.fromkeys(by_key[key] for key in near))[:count]
 
-    def mentions(self, asked: str) -> bool:
-        """Whether any article uses the surname of `asked` at all."""
+    def mentions(self, asked: str, article_ids: Collection[str] | None = None) -> bool:
+        """Whether any article (of `article_ids`, when given) uses the surname of `asked`
+        at all."""
+        key = asked_name_key(asked)
+        if article_ids is not None:
+            return any(key in self.speech[aid].names for aid in article_ids if aid in self.speech)
         if self._names is None:  # every article's, gathered once
             self._names = frozenset().union(*(speech.names for speech in self.speech.values()))
-        return asked_name_key(asked) in self._names
+        return key in self._names
 
     def count(self) -> int:
         return sum(len(found) for found in self.by_article.values())
