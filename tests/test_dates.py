@@ -19,7 +19,7 @@ from assistant.index import store as store_module
 from assistant.ingest.dates import DateRange, date_span
 from assistant.models.embeddings import PassageEmbeddings
 from assistant.question.checks import check_dates
-from assistant.question.dates import EARLIEST, LATEST, read_time
+from assistant.question.dates import EARLIEST, LATEST, period_mentions, read_time
 from assistant.surfaces.api import Assistant
 
 ARTICLES = {
@@ -560,3 +560,78 @@ def test_days_whose_reports_never_name_the_person_do_not_answer_for_them(
     answer = with_ferry_ruling.ask(question, since="2024-06-01", until="2024-06-30")
     assert answer.abstained and not answer.citations
     assert "Marta Okafor" in answer.text and "but not in the articles or on the days" in answer.text
+
+
+# --- reports dated after the days they tell of -----------------------------------------------
+
+# Monthly figures come out weeks after their month: a report of 15 January naming November.
+STEEL_AUDIT = (
+    "2025-01-15",
+    "Havenport auditor reports on bridge costs",
+    "The city auditor of Havenport published her quarterly report on Wednesday. Steel for "
+    "the harbour bridge cost 12 percent more in November than in October, the report found, "
+    "after the supplier raised its prices.",
+)
+
+
+@pytest.fixture
+def with_later_report(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
+    """An assistant over the bridge articles and the auditor's January report, indexed."""
+    seeds = tmp_path / "dated"
+    write_dated_articles(seeds)
+    date, title, body = STEEL_AUDIT
+    (seeds / "en_january.txt").write_text(f"date {date} {title}\n\n{body}\n", encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    return assistant
+
+
+def test_a_later_report_naming_the_month_asked_answers_for_it(
+    with_later_report: Assistant,
+) -> None:
+    """No article is dated in November; the January audit names November's steel prices, so
+    it answers for November although dated beyond the reporting lag."""
+    answer = with_later_report.ask(
+        "How much more did steel for the harbour bridge cost in November 2024?"
+    )
+    assert not answer.abstained
+    assert "en_january.txt" in {c.article_id for c in answer.citations}
+    assert "12 percent" in answer.text
+
+
+def test_a_later_report_naming_another_month_does_not_answer_for_the_month_asked(
+    with_later_report: Assistant,
+) -> None:
+    """The audit names November, not December: December 2024 stays a month no article on
+    the bridge's steel tells of."""
+    answer = with_later_report.ask(
+        "How much more did steel for the harbour bridge cost in December 2024?"
+    )
+    assert answer.abstained
+    assert "No article on this is dated" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "dated", "named"),
+    [
+        ("Steel cost 12 percent more in September.", "en", "2024-10-21", True),
+        ("Im September stiegen die Stahlpreise um 12 Prozent.", "de", "2024-10-21", True),
+        ("El 12 de septiembre de 2024 subió el acero.", "es", "2025-03-02", True),
+        # Read against the report's own date, "September" is the September before it.
+        ("Steel cost 12 percent more in September.", "en", "2025-10-21", False),
+        ("Steel cost 12 percent more in August.", "en", "2024-10-21", False),
+    ],
+)
+def test_a_text_names_days_of_a_period_read_against_its_own_date(
+    text: str, language: str, dated: str, named: bool
+) -> None:
+    september = DateRange(dt.date(2024, 9, 1), dt.date(2024, 10, 7))
+    assert bool(period_mentions(text, language, dt.date.fromisoformat(dated), september)) is named
+
+
+def test_dates_are_read_when_the_detector_picks_a_language_without_words() -> None:
+    """Short questions full of names are sometimes detected as a language dateparser does
+    not read (this one as Nigerian Pidgin): the dates are read in the likeliest language
+    there are words for."""
+    time = read_time("How low did euro area HICP inflation fall in September 2024?", "pcm")
+    assert time.named == DateRange(dt.date(2024, 9, 1), dt.date(2024, 10, 7))

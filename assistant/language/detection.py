@@ -30,6 +30,12 @@ def detect_language(text: str) -> str:
     return language
 
 
+def likeliest_language(text: str, candidates: tuple[str, ...]) -> str:
+    """The likeliest of `candidates` (ISO 639-1 codes) for the text, by the same model."""
+    ranked = _identifier().rank(text[:_LANGUAGE_SAMPLE_CHARS])
+    return next((code for code, _ in ranked if code in candidates), candidates[0])
+
+
 def _identifier():
     with _lock:  # the page answers on several threads; load the model once
         return _load_identifier()

@@ -21,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.ingest.dates import DateRange
-from assistant.language.lexicon import lexicon
+from assistant.language.detection import likeliest_language
+from assistant.language.lexicon import languages, lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,10 @@ LATEST, EARLIEST = "latest", "earliest"
 # News reports an event a day or more after it: a named period holds articles dated up to
 # this many days after it ends ("in June 2024" holds a report of 2 July).
 _REPORTING_LAG = {"day": 2, "week": 2, "month": 7, "year": 7}
+# A report this many days after a named period (and its lag) may still tell of it when it
+# names the period's days: a month's statistics come out within about six weeks (euro-area
+# inflation mid-month after, a quarter's first GDP estimate 30 days after it).
+LATER_REPORT_DAYS = 45
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _NUMBER = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
@@ -40,6 +45,8 @@ _NUMERIC_DATE = re.compile(r"\d{1,4}(?:[./-]\d{1,4}){1,2}\W*$")
 # A percentage in the expression ("25% em março de 2025" of "14,25% em março", "del 25% en
 # noviembre"): a rate, not a day of the month after it; the expression starts after it.
 _PERCENTAGE = re.compile(r"^.*\d\s*%\s*")
+# The characters read on each side of a month's name in a passage ("am 3. und 4. Mai 2024").
+_AROUND_MONTH = 24
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]+)*")
 
 
@@ -76,6 +83,11 @@ def read_time(
     """The time intent of `question` (in `language`), relative dates read against `as_of`
     (default: today), with the filter range `required` (None: no filter)."""
     as_of = as_of or dt.date.today()
+    if not _date_words(language) and language not in languages():
+        # A short question's names can make the detector pick a language dateparser does not
+        # read ("... HICP inflation fall in September 2024?" as Nigerian Pidgin): its dates
+        # are read in the likeliest language there are words for.
+        language = likeliest_language(question, languages())
     found = _named_periods(question, language, as_of)
     rest = question
     for reading in found:  # "last" of "last week" asks for no order
@@ -89,6 +101,59 @@ def read_time(
     named = _union([reading.period(as_of) for reading in kept])
     year_given = any(r.year_given and r.kind == "absolute" for r in kept)
     return TimeIntent(named, order, required, tuple(r.text for r in kept), year_given)
+
+
+def period_mentions(text: str, language: str, dated: dt.date, period: DateRange) -> list[int]:
+    """Where `text` (in `language`, from an article dated `dated`) names a month or day of
+    `period` by its month's name, read against its own date ("the low inflation number for
+    September", in a report of 17 October): the offsets of those names. Only the words around
+    each name of the period's months are read."""
+    if period.since is None or period.until is None:
+        return []
+    names = _month_names(language, _months_of(period))
+    if names is None:
+        return []
+    found = []
+    for match in names.finditer(text):
+        around = text[max(0, match.start() - _AROUND_MONTH) : match.end() + _AROUND_MONTH]
+        readings = [
+            reading.period(dated, lag=False)
+            for reading in _named_periods(around, language, dated)
+            if reading.kind == "absolute" and reading.unit in ("day", "month")
+        ]
+        if any(period.since <= days.since and days.until <= period.until for days in readings):
+            found.append(match.start())
+    return found
+
+
+def _months_of(period: DateRange) -> frozenset[int]:
+    months, day = set(), period.since.replace(day=1)
+    while day <= period.until and len(months) < 12:
+        months.add(day.month)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return frozenset(months)
+
+
+@lru_cache(maxsize=64)
+def _month_names(language: str, months: frozenset[int]) -> re.Pattern | None:
+    """The names of `months` (1-12) in `language` (dateparser's locale data), whole words;
+    None for a language it lacks."""
+    from dateparser.languages.loader import default_loader
+
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:
+        return None
+    names = {
+        name
+        for month in months
+        for name in info.get(calendar.month_name[month].lower(), [])
+        if len(name) > 2 and name.isalpha()
+    }
+    if not names:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def load_date_reading(languages: list[str]) -> None:
@@ -208,8 +273,9 @@ class _Reading:
         day = self.day.replace(year=year, day=min(self.day.day, last))
         return replace(self, day=day, year_given=True)
 
-    def period(self, as_of: dt.date) -> DateRange:
-        """The days named, the reporting lag added (relative days end at `as_of`)."""
+    def period(self, as_of: dt.date, lag: bool = True) -> DateRange:
+        """The days named, the reporting lag added unless `lag` is false (relative days end
+        at `as_of`)."""
         day = self.day
         if self.unit == "day":
             first = last = day
@@ -223,7 +289,7 @@ class _Reading:
             last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
         else:
             first, last = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
-        last += dt.timedelta(days=_REPORTING_LAG[self.unit])
+        last += dt.timedelta(days=_REPORTING_LAG[self.unit] if lag else 0)
         if self.kind == "relative":
             last = min(last, as_of)
         return DateRange(first, last)

@@ -27,7 +27,7 @@ from assistant.models.embeddings import PassageEmbeddings
 from assistant.models.word_frequencies import listed_language, zipf_frequency
 from assistant.models.word_matching import WordMatcher
 from assistant.question.answer_types import PASSAGE_TYPES, answer_type, holds_type
-from assistant.question.dates import LATEST, TimeIntent
+from assistant.question.dates import LATER_REPORT_DAYS, LATEST, TimeIntent, period_mentions
 from assistant.question.person import PersonQuestion
 from assistant.question.routing import Route
 from assistant.settings import DenseModel
@@ -69,6 +69,9 @@ _STORY_PASSAGES = 5
 # many as questions asked at once, under a lock shared by the threads answering them.
 _PREFETCHED = 4
 _prefetch_lock = threading.Lock()
+
+# Passages dated after the days a question names that are read for a name of those days.
+_LATER_REPORTS = 10
 
 logger = logging.getLogger(__name__)
 
@@ -699,16 +702,58 @@ class HybridRetriever:
         if self.question_dates == "prefer":
             return everything, scores + self.date_margin * inside, replace(dates, used=named)
         closeness = _closeness(candidates, question.language)
-        if (
-            inside.any()
-            and (
-                scores[inside].max() >= scores.max() - self.date_margin
-                or closeness[inside].max() >= closeness.max() - _topic_gap()
+
+        def on_topic(kept: np.ndarray) -> bool:
+            return (
+                kept.any()
+                and (
+                    scores[kept].max() >= scores.max() - self.date_margin
+                    or closeness[kept].max() >= closeness.max() - _topic_gap()
+                )
+                and not self._reports_other_story(question, candidates, kept, scores)
             )
-            and not self._reports_other_story(question, candidates, inside, scores)
-        ):
+
+        if on_topic(inside):
+            return inside, scores, replace(dates, used=named)
+        # No report dated then is on the topic: a later one telling of those days may be.
+        inside = inside | self._later_reports(question, named, candidates, spans, scores)
+        if on_topic(inside):
             return inside, scores, replace(dates, used=named)
         return everything, scores, replace(dates, unmatched=named)
+
+    def _later_reports(
+        self,
+        question: EncodedQuestion,
+        named: DateRange,
+        candidates: list[Candidate],
+        spans: list,
+        scores: np.ndarray,
+    ) -> np.ndarray:
+        """A mask of the candidates dated after the days named that report on those days:
+        the passage's sentence closest to the question names them ("the low number for
+        September", reported on 17 October: monthly figures come out weeks later). Among
+        the `_LATER_REPORTS` best of those dated up to `LATER_REPORT_DAYS` after; a later
+        report that names the days in another sentence than the one answering tells of
+        its own days."""
+        later = np.zeros(len(candidates), dtype=bool)
+        if named.until is None:
+            return later
+        last = named.until + dt.timedelta(days=LATER_REPORT_DAYS)
+        after = [i for i in np.argsort(-scores) if spans[i] and named.until < spans[i][0] <= last]
+        chosen = after[:_LATER_REPORTS]
+        ids = [candidates[i].passage_id for i in chosen]
+        texts = self.store.get(ids)
+        vectors = self.store.sentence_rows(0, ids)
+        for i in chosen:
+            pid = candidates[i].passage_id
+            passage, language = texts.get(pid, (None, ""))
+            rows = vectors.get(pid)
+            if passage is None or rows is None or not len(rows):
+                continue
+            best = passage.sentences[int(np.argmax(rows @ question.vectors[0]))]
+            mentions = period_mentions(passage.text, language, spans[i][0], named)
+            later[i] = any(best[0] <= passage.start + at < best[1] for at in mentions)
+        return later
 
     def _ordered(
         self,
