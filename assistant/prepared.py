@@ -19,9 +19,12 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from assistant.settings import default_model_cache
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +115,33 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
+# numpy reads an .npy file's header with `ast.literal_eval`, which CPython 3.11 cannot run
+# on two threads at once: the AST builder's recursion count is shared by the interpreter,
+# and a thread switch inside it raises SystemError "AST constructor recursion depth
+# mismatch" (python/cpython#106905). An answer reads headers on two threads (one per dense
+# model), so they are read one at a time.
+_npy_header_lock = threading.Lock()
+
+
+def read_npy_header(handle: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """An open .npy file's shape, Fortran order and dtype; `handle` is left at its data."""
+    import numpy as np
+
+    with _npy_header_lock:
+        major, _ = np.lib.format.read_magic(handle)
+        if major == 1:
+            return np.lib.format.read_array_header_1_0(handle)
+        return np.lib.format.read_array_header_2_0(handle)
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """`numpy.load` of an .npy file, its header read as `read_npy_header` reads one."""
+    import numpy as np
+
+    with _npy_header_lock:
+        return np.load(path)
+
+
 class Rows:
     """The rows of a 2-D array saved with `numpy.save`, read from the file when asked for,
     one `pread` each, instead of memory-mapped.
@@ -123,16 +153,9 @@ class Rows:
     """
 
     def __init__(self, path: Path) -> None:
-        import numpy as np
 
         with open(path, "rb") as handle:
-            major, _ = np.lib.format.read_magic(handle)
-            header = (
-                np.lib.format.read_array_header_1_0
-                if major == 1
-                else np.lib.format.read_array_header_2_0
-            )
-            shape, fortran_order, dtype = header(handle)
+            shape, fortran_order, dtype = read_npy_header(handle)
             self._offset = handle.tell()
         if len(shape) != 2 or fortran_order:
             raise ValueError(f"{path} does not hold a 2-D array in row order")

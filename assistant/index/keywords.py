@@ -26,6 +26,7 @@ import numpy as np
 from assistant.errors import IndexDamaged
 from assistant.index.store import PassageStore
 from assistant.language.tokens import bm25s_module, tokenize
+from assistant.prepared import load_npy
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class TokenizedPassages:
     @classmethod
     def load(cls, folder: Path) -> TokenizedPassages:
         listing = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "offsets.npy")
+        flat, offsets = load_npy(folder / "tokens.npy"), load_npy(folder / "offsets.npy")
         tokens = [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
         return cls(listing["ids"], listing["languages"], tokens, listing["vocabulary"])
 

@@ -27,11 +27,11 @@ import time
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from assistant.errors import IndexDamaged
+from assistant.prepared import read_npy_header
 
 
 class VectorFiles:
@@ -164,7 +164,7 @@ class VectorFiles:
         """The shard is a 2-D float16 array of `rows` rows, as long as its header says."""
         try:
             with path.open("rb") as handle:
-                shape, fortran, dtype = _read_header(handle)
+                shape, fortran, dtype = read_npy_header(handle)
                 start = handle.tell()
             size = path.stat().st_size
         except (OSError, ValueError) as err:
@@ -204,7 +204,7 @@ class _Shard:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._file = path.open("rb", buffering=0)  # closed when the shard is dropped
-        self._shape, _, _ = _read_header(self._file)
+        self._shape, _, _ = read_npy_header(self._file)
         self._start = self._file.tell()
         self._row_bytes = self._shape[1] * 2
 
@@ -239,11 +239,3 @@ def _read_into(descriptor: int, buffer: memoryview, offset: int) -> int:
         data = mapped[offset : offset + len(buffer)]
     buffer[: len(data)] = data
     return len(data)
-
-
-def _read_header(handle: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
-    """An .npy file's shape, Fortran order and dtype; `handle` is left at its data."""
-    version = np.lib.format.read_magic(handle)
-    if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(handle)
-    return np.lib.format.read_array_header_2_0(handle)

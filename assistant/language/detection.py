@@ -73,16 +73,16 @@ def _read(folder: Path):
     arrays, the two large ones read by rows as texts need them."""
     from py3langid import langid
 
-    from assistant.prepared import Rows
+    from assistant.prepared import Rows, load_npy
 
     classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
     return langid.LanguageIdentifier(
         _KeptRows(Rows(folder / "ptc.npy")),
-        np.load(folder / "pc.npy"),
+        load_npy(folder / "pc.npy"),
         classes,
         _Transitions(Rows(folder / "nextmove.npy")),
-        np.load(folder / "output.npy").tolist(),
-        tk_row=np.load(folder / "row.npy").tolist(),
+        load_npy(folder / "output.npy").tolist(),
+        tk_row=load_npy(folder / "row.npy").tolist(),
     )
 
 

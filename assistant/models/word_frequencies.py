@@ -206,8 +206,10 @@ def _prepare(language: str, folder: Path) -> None:
 
 
 def _read(folder: Path) -> _Bands:
-    offsets = array("I", np.load(folder / "offsets.npy").astype(np.uint32).tobytes())
-    bands = array("H", np.load(folder / "bands.npy").astype(np.uint16).tobytes())
+    from assistant.prepared import load_npy
+
+    offsets = array("I", load_npy(folder / "offsets.npy").astype(np.uint32).tobytes())
+    bands = array("H", load_npy(folder / "bands.npy").astype(np.uint16).tobytes())
     blob = (folder / "words.bin").read_bytes()
     plain = json.loads((folder / "plain.json").read_text())
     if len(offsets) != len(bands) + 1 or offsets[-1] != len(blob) or not isinstance(plain, bool):
