@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 FORMAT = 1  # of the prepared files (a new one is prepared again)
 _SEPARATOR = "\0"  # between pieces in the prepared list (no piece holds it: checked)
 _UNKNOWN_PENALTY = 10.0  # an unknown character scores this far below the rarest piece
@@ -213,8 +212,9 @@ def prepare(tokenizer_file: Path, folder: Path, max_tokens: int) -> None:
 
 def read(folder: Path) -> UnigramTokenizer:
     """The tokenizer from its prepared files."""
-    from assistant.prepared import load_npy
     from tokenizers import Tokenizer
+
+    from assistant.prepared import load_npy
 
     settings = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     pipeline = Tokenizer.from_str((folder / "pipeline.json").read_text(encoding="utf-8"))

@@ -751,7 +751,9 @@ class HybridRetriever:
             if passage is None or rows is None or not len(rows):
                 continue
             best = passage.sentences[int(np.argmax(rows @ question.vectors[0]))]
-            mentions = period_mentions(passage.text, language, spans[i][0], named)
+            # Read against the last day its date may mean: a report dated "2025-10" names
+            # "27 octobre" of that October, not the one before.
+            mentions = period_mentions(passage.text, language, spans[i][1], named)
             later[i] = any(best[0] <= passage.start + at < best[1] for at in mentions)
         return later
 
