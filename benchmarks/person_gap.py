@@ -52,7 +52,7 @@ class _Recorder:
         retriever._speaks_elsewhere = self
 
     def __call__(self, evidence, topic, elsewhere, speaker, holding) -> bool:
-        said = hybrid.speaker_texts(evidence.hits, holding)
+        said = self.retriever.speaker_texts(evidence.hits, holding)
         others = [hit.passage.text for hit in elsewhere.hits]
         own = hybrid._closest_of(self.retriever._own(evidence, speaker), topic)
         self.seen = {

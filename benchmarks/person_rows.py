@@ -28,7 +28,7 @@ from news_dev import copy_articles
 from assistant.answering.pipeline import period_unreported
 from assistant.fitted import TopicNames, overridden
 from assistant.question.routing import route_question
-from assistant.retrieval.hybrid import HybridRetriever, speaker_texts
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.surfaces.api import Assistant
 from assistant.surfaces.evaluation import read_qa_file
 
@@ -45,7 +45,7 @@ class _Recorder:
         retriever._speaks_elsewhere = self
 
     def __call__(self, evidence, topic, elsewhere, speaker, holding) -> bool:
-        said = speaker_texts(evidence.hits, holding)
+        said = self.retriever.speaker_texts(evidence.hits, holding)
         near = said + [hit.passage.text for hit in elsewhere.hits]
         self.closeness = self.retriever.name_closeness(topic, near)
         return self.original(evidence, topic, elsewhere, speaker, holding)

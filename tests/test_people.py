@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.fitted import TopicNames, overridden
+from assistant.index.store import Hit
 from assistant.speech.names import same_name
 from assistant.surfaces.api import Assistant
 
@@ -129,3 +130,48 @@ def test_a_topic_naming_what_no_article_holds_is_not_the_persons(people: Assista
     )
     budget = people.ask("Was sagte Jonas Berg über den Haushalt?")
     assert not budget.abstained and "room for the bridge" in budget.citations[0].quote
+
+
+# An article naming its occasion (the A7 link road) in its lead, a second matter (the B12
+# bus line) further down, and the mayor's words last: each paragraph a passage of its own.
+LINK_ROAD = (
+    "date 2024-11-05 Havenport council meets on the harbour budget\n\n"
+    "The city council of Havenport met on Tuesday evening for its longest session of the "
+    "year. Councillors argued for four hours about the harbour, the schools and the buses, "
+    "and the public gallery was full until midnight. Several residents spoke before the "
+    "votes began, most of them about the noise of the building sites near the old docks.\n\n"
+    "The council then approved the A7 link road, which will join the harbour bridge to the "
+    "motorway. It will cost twelve million euros and take two years to build, the city's "
+    "engineers said. The regional government has promised to pay a third of the cost, and "
+    "the rest will come from the harbour's own budget over the next five years.\n\n"
+    "Later in the evening the council also extended the B12 bus line to the new hospital on "
+    "the hill. The buses will run every ten minutes in the mornings and every twenty in the "
+    "evenings, and the fares stay the same. The transport office expects about four thousand "
+    "passengers a day once the hospital opens its doors next autumn.\n\n"
+    'Mayor Lena Brandt said: "This road finally ties the new bridge to the rest of the '
+    'country, and the lorries will leave our streets for good." She thanked the engineers '
+    "and said the first works would begin in the spring."
+)
+
+
+def test_a_persons_passages_come_with_their_articles_lead(tmp_path: Path, embedders) -> None:
+    """The terms of a person question's topic are looked for in the person's passages and in
+    the lead of each article quoting them (its first two passages, read from the store when
+    the search did not find them), where news names the occasion; not in the rest."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "en_link_road.txt").write_text(LINK_ROAD, encoding="utf-8")
+    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
+    assistant.sync()
+    retriever = assistant.retriever()
+    spans = retriever.store.passage_spans(["en_link_road.txt"])
+    passages = sorted((p for p, _ in retriever.store.get(sorted(spans)).values()),
+                      key=lambda p: p.start)  # fmt: skip
+    assert len(passages) >= 4
+    record = retriever.store.articles["en_link_road.txt"]
+    said = Hit(passages[-1], record, "en", 1.0, 1.0)  # the mayor's words, found alone
+    assert "Lena Brandt said" in said.passage.text
+
+    texts = " ".join(retriever.speaker_texts([said], {said.passage.id}))
+    assert "longest session" in texts and "A7 link road" in texts  # the lead, read
+    assert "B12" not in texts

@@ -70,6 +70,10 @@ _STORY_PASSAGES = 5
 _PREFETCHED = 4
 _prefetch_lock = threading.Lock()
 
+# The passages that open an article, its lead: where a news article names the occasion of
+# the words it quotes ("COP30", "cut its deposit rate to 2.25%").
+_LEAD_PASSAGES = 2
+
 # Passages dated after the days a question names that are read for a name of those days.
 _LATER_REPORTS = 10
 
@@ -479,7 +483,7 @@ class HybridRetriever:
         the speaker's statements; `elsewhere`: the usual passages for the topic, among the
         articles of the dates asked about where the question names any)."""
         gap = _closest(elsewhere, topic) - _closest_of(self._own(evidence, speaker), topic)
-        said = speaker_texts(evidence.hits, holding)
+        said = self.speaker_texts(evidence.hits, holding)
         others = [h.passage.text for h in elsewhere.hits]
         unsaid = _terms_only_elsewhere(topic, said, others)
         # Names alone may miss a metonym ("Washington" for "the US"), so they count only
@@ -490,6 +494,23 @@ class HybridRetriever:
         farther = gap > _topic_gap() and not owned_topic(topic.text, topic.language)
         unheld = self.name_closeness(topic, said + others) < fitted(TopicNames).min_closeness
         return farther or bool(unsaid) or unnamed or unheld
+
+    def speaker_texts(self, hits: Sequence[Hit], holding: set[str]) -> list[str]:
+        """The texts of the passages among `hits` holding a person's statements (`holding`)
+        and the leads of their articles (the first `_LEAD_PASSAGES`, read from the store when
+        not among the hits): an article names the occasion the person speaks at ("COP30",
+        "cut its deposit rate to 2.25%") in its lead, before their words."""
+        theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
+        spans = self.store.passage_spans(sorted(theirs)) if theirs else {}
+        by_article: dict[str, list[tuple[int, str]]] = {}
+        for pid, (article_id, start, _) in spans.items():
+            by_article.setdefault(article_id, []).append((start, pid))
+        lead = {pid for found in by_article.values() for _, pid in sorted(found)[:_LEAD_PASSAGES]}
+        texts = {hit.passage.id: hit.passage.text for hit in hits if hit.passage.id in holding}
+        unread = sorted(lead - {hit.passage.id for hit in hits})
+        texts |= {hit.passage.id: hit.passage.text for hit in hits if hit.passage.id in lead}
+        texts |= {pid: passage.text for pid, (passage, _) in self.store.get(unread).items()}
+        return list(texts.values())
 
     def name_closeness(self, topic: EncodedQuestion, near: list[str]) -> float:
         """How closely the passages `near` a person question's topic hold its least-held
@@ -990,18 +1011,6 @@ class HybridRetriever:
 
 # Articles share dates, and a question reads the date spans of a hundred candidates.
 _date_span = lru_cache(maxsize=4096)(date_span)
-
-
-def speaker_texts(hits: Sequence[Hit], holding: set[str]) -> list[str]:
-    """The texts of the passages among `hits` holding a person's statements (`holding`)
-    and the openings of their articles: an article names its occasion ("COP30") before the
-    person speaks about it."""
-    theirs = {hit.article.id for hit in hits if hit.passage.id in holding}
-    return [
-        hit.passage.text
-        for hit in hits
-        if hit.passage.id in holding or (hit.article.id in theirs and hit.passage.start == 0)
-    ]
 
 
 def _terms_only_elsewhere(
