@@ -502,16 +502,24 @@ FERRY_RULING = (
 )
 
 
-@pytest.fixture
-def with_ferry_ruling(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
-    """An assistant over the bridge articles and the November ferry ruling, indexed."""
+def _bridge_articles_and(
+    tmp_path: Path, embedders: list[PassageEmbeddings], name: str, article: tuple[str, str, str]
+) -> Assistant:
+    """An assistant over the bridge articles and one more (`name`: date, title, body),
+    indexed."""
     seeds = tmp_path / "dated"
     write_dated_articles(seeds)
-    date, title, body = FERRY_RULING
-    (seeds / "en_november.txt").write_text(f"date {date} {title}\n\n{body}\n", encoding="utf-8")
+    date, title, body = article
+    (seeds / name).write_text(f"date {date} {title}\n\n{body}\n", encoding="utf-8")
     assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
     assistant.sync()
     return assistant
+
+
+@pytest.fixture
+def with_ferry_ruling(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
+    """An assistant over the bridge articles and the November ferry ruling, indexed."""
+    return _bridge_articles_and(tmp_path, embedders, "en_november.txt", FERRY_RULING)
 
 
 @pytest.mark.parametrize(
@@ -577,13 +585,7 @@ STEEL_AUDIT = (
 @pytest.fixture
 def with_later_report(tmp_path: Path, embedders: list[PassageEmbeddings]) -> Assistant:
     """An assistant over the bridge articles and the auditor's January report, indexed."""
-    seeds = tmp_path / "dated"
-    write_dated_articles(seeds)
-    date, title, body = STEEL_AUDIT
-    (seeds / "en_january.txt").write_text(f"date {date} {title}\n\n{body}\n", encoding="utf-8")
-    assistant = Assistant(seeds=seeds, index=tmp_path / "index", embedders=embedders)
-    assistant.sync()
-    return assistant
+    return _bridge_articles_and(tmp_path, embedders, "en_january.txt", STEEL_AUDIT)
 
 
 def test_a_later_report_naming_the_month_asked_answers_for_it(
