@@ -153,7 +153,6 @@ class Rows:
     """
 
     def __init__(self, path: Path) -> None:
-
         with open(path, "rb") as handle:
             shape, fortran_order, dtype = read_npy_header(handle)
             self._offset = handle.tell()
